@@ -1,0 +1,57 @@
+"""Access helpers: the one way views, API and PDF code fetch a clinical record for a user.
+
+Missing and forbidden look the same (404), as in Zulip's `access_message`; a refusal of a record that
+exists is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from .audit import record_event
+from .models import AuditEvent, Client, Couple
+
+
+def _refuse(user: Any, model: type, pk: Any, *, write: bool) -> None:
+    if model.objects.filter(pk=pk).exists():
+        record_event(
+            "access.denied",
+            actor=user,
+            object_type=model._meta.label_lower,
+            object_id=pk,
+            couple_id=pk if model is Couple else None,
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"write": write},
+        )
+    raise Http404("No such record.")
+
+
+def get_couple_for_user(user: Any, pk: Any, *, write: bool = False) -> Couple:
+    """The couple `pk` if `user` may read it (write=True: change it); else 404 and an audit event.
+
+    Prefetches partners with their clients and the care team with users, which every couple page shows.
+    """
+    queryset = Couple.objects.editable_by(user) if write else Couple.objects.visible_to(user)
+    couple = (
+        queryset.filter(pk=pk)
+        .prefetch_related("partners__client", "care_team__user")
+        .first()
+    )
+    if couple is None:
+        _refuse(user, Couple, pk, write=write)
+    return couple
+
+
+def get_client_for_user(user: Any, pk: Any, *, write: bool = False) -> Client:
+    """The client `pk` if `user` may read (or, write=True, change) their identity; else 404."""
+    client = Client.objects.visible_to(user).filter(pk=pk).first()
+    if client is not None and write:
+        editable = Couple.objects.editable_by(user)
+        may_edit = client.created_by_id == user.pk or client.partnerships.filter(couple__in=editable).exists()
+        if not may_edit:
+            client = None
+    if client is None:
+        _refuse(user, Client, pk, write=write)
+    return client

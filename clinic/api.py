@@ -1,0 +1,5 @@
+extra_urlpatterns = []
+
+
+def register(router):
+    pass

@@ -1,0 +1,261 @@
+"""Model fields that store clinical text encrypted and bound to its row.
+
+The attribute on a model instance is plaintext to the code that reads it. In the database the column
+holds `envelope` bytes sealed under the row's key owner (the couple, or the practice for identity),
+with associated data naming table, column and row id. Values are opened lazily on first read and
+sealed in `pre_save`, which is the only place the row they belong to is known. `queryset.update()` and
+lookups on these fields are refused: they would need plaintext in SQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from typing import Any
+
+from django.core import validators
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from . import envelope, keyring
+from .errors import DecryptionError, EncryptionContextError, KeyShreddedError
+
+SHREDDED_TEXT = "[destroyed at the end of retention]"
+ENCODED_PREFIX = "enc:"
+
+
+class Sealed:
+    """Ciphertext as loaded from the database, with its plaintext once opened."""
+
+    __slots__ = ("blob", "plain", "aad")
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.plain: Any = None
+        self.aad: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"<Sealed {len(self.blob)} bytes>"
+
+
+class EncryptedModel(models.Model):
+    """Base for models holding encrypted fields: says whose data key seals the row."""
+
+    class Meta:
+        abstract = True
+
+    def key_owner(self) -> keyring.KeyOwner:
+        raise NotImplementedError(f"{type(self).__name__} must say whose key seals its fields.")
+
+
+class EncryptedAttribute:
+    """Data descriptor: returns plaintext, opening the stored value on first access."""
+
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        name = self.field.attname
+        if name not in instance.__dict__:
+            instance.refresh_from_db(fields=[name])
+        value = instance.__dict__[name]
+        if isinstance(value, Sealed):
+            return self.field.reveal(instance, value)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedField(models.Field):
+    """Base: subclasses say how plaintext maps to bytes (`to_bytes` / `from_bytes`)."""
+
+    descriptor_class = EncryptedAttribute
+    empty_strings_allowed = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("editable", True)
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            self.validators.append(validators.MaxLengthValidator(self.max_length))
+
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
+    def contribute_to_class(self, cls: Any, name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only)
+        setattr(cls, self.attname, EncryptedAttribute(self))
+
+    # --- plaintext <-> bytes --------------------------------------------------------------------
+    def to_bytes(self, value: Any) -> bytes:
+        return str(value).encode()
+
+    def from_bytes(self, data: bytes) -> Any:
+        return data.decode()
+
+    # --- sealing and opening --------------------------------------------------------------------
+    def aad_for(self, instance: Any) -> bytes:
+        owner = instance.key_owner()
+        return envelope.value_aad(instance._meta.db_table, self.column, instance.pk, str(owner))
+
+    def seal(self, instance: Any, value: Any) -> bytes:
+        aad = self.aad_for(instance)
+        return keyring.seal(self.to_bytes(value), instance.key_owner(), aad)
+
+    def reveal(self, instance: Any, sealed: Sealed) -> Any:
+        aad = self.aad_for(instance)
+        if sealed.aad == aad:
+            return sealed.plain
+        try:
+            sealed.plain = self.from_bytes(keyring.open_sealed(sealed.blob, instance.key_owner(), aad))
+        except KeyShreddedError:
+            sealed.plain = SHREDDED_TEXT if isinstance(self, EncryptedTextField) else None
+        except DecryptionError:
+            from clinic.audit import record_decryption_failure
+
+            record_decryption_failure(table=instance._meta.db_table, column=self.column, row_id=instance.pk)
+            raise
+        sealed.aad = aad
+        return sealed.plain
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            if value.aad is None or value.aad == self.aad_for(model_instance):
+                return value  # unchanged since it was loaded for this row: keep the ciphertext
+            value = value.plain
+        sealed = Sealed(self.seal(model_instance, value))
+        sealed.plain, sealed.aad = value, self.aad_for(model_instance)
+        model_instance.__dict__[self.attname] = sealed
+        return sealed
+
+    # --- database conversion --------------------------------------------------------------------
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return value.blob
+        if isinstance(value, bytes | memoryview):
+            return bytes(value)
+        raise EncryptionContextError(
+            f"{self.model.__name__}.{self.name} is encrypted: write it with model.save() or bulk_create(), "
+            "not queryset.update() or a lookup."
+        )
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
+        if value is None:
+            return None
+        return Sealed(bytes(value))
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        return None
+
+    def get_transform(self, name: str) -> Any:
+        return None
+
+    # --- serialisation: dumps stay encrypted --------------------------------------------------
+    def value_to_string(self, obj: Any) -> str | None:
+        value = obj.__dict__.get(self.attname)
+        if value is None:
+            return None
+        blob = value.blob if isinstance(value, Sealed) else self.seal(obj, value)
+        return ENCODED_PREFIX + base64.b64encode(blob).decode()
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(ENCODED_PREFIX):
+            return Sealed(base64.b64decode(value[len(ENCODED_PREFIX) :]))
+        return value
+
+    def clean(self, value: Any, model_instance: Any) -> Any:
+        if isinstance(value, Sealed):
+            return value
+        return super().clean(value, model_instance)
+
+
+class EncryptedTextField(EncryptedField):
+    """Clinical or identifying text. max_length, when given, is a limit in characters."""
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        defaults: dict[str, Any] = {"form_class": forms.CharField, "max_length": self.max_length}
+        if self.max_length is None or self.max_length > 500:
+            defaults["widget"] = forms.Textarea
+        defaults.update(kwargs)
+        return models.Field.formfield(self, **defaults)
+
+
+class EncryptedCharField(EncryptedTextField):
+    """Short encrypted text (a name, a phone number): a one-line input in forms."""
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(**kwargs)
+
+
+class EncryptedDateField(EncryptedField):
+    """A date (such as a date of birth), stored as encrypted ISO text."""
+
+    def to_bytes(self, value: Any) -> bytes:
+        if isinstance(value, str):
+            value = datetime.date.fromisoformat(value)
+        return value.isoformat().encode()
+
+    def from_bytes(self, data: bytes) -> datetime.date:
+        return datetime.date.fromisoformat(data.decode())
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        defaults: dict[str, Any] = {"form_class": forms.DateField, "widget": forms.DateInput(attrs={"type": "date"})}
+        defaults.update(kwargs)
+        return models.Field.formfield(self, **defaults)
+
+
+class EncryptedJSONField(EncryptedField):
+    """Structured clinical data (lists, dicts). No pickle: JSON only."""
+
+    def to_bytes(self, value: Any) -> bytes:
+        return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")).encode()
+
+    def from_bytes(self, data: bytes) -> Any:
+        return json.loads(data)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        defaults: dict[str, Any] = {"form_class": forms.JSONField}
+        defaults.update(kwargs)
+        return models.Field.formfield(self, **defaults)
+
+
+def reseal(instance: Any, field_names: list[str] | None = None) -> list[str]:
+    """Seal the named encrypted fields again under the owner's active key (for rotate_dek).
+
+    Leaves the instance ready for `bulk_update`. Returns the names of the fields it resealed.
+    """
+    done = []
+    for field in instance._meta.concrete_fields:
+        if not isinstance(field, EncryptedField) or (field_names and field.name not in field_names):
+            continue
+        value = getattr(instance, field.attname)
+        if value is None:
+            continue
+        sealed = Sealed(field.seal(instance, value))
+        sealed.plain, sealed.aad = value, field.aad_for(instance)
+        instance.__dict__[field.attname] = sealed
+        done.append(field.attname)
+    return done
+
+
+def encrypted_fields(model: Any) -> list[EncryptedField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]

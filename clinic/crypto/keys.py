@@ -1,0 +1,151 @@
+"""Key providers: where the key-encryption key (KEK) comes from.
+
+A provider holds one *active* KEK (used to wrap new data keys) and may hold older ones (still able to
+unwrap until `rotate_kek` has re-wrapped everything). Keys are never derived from SECRET_KEY.
+Add a KMS or Vault provider by implementing `KeyProvider` and naming it in RAPPORT_KEY_PROVIDER.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .errors import KeyProviderError
+
+KEK_BYTES = 32
+
+
+def new_kek_id() -> str:
+    return "kek-" + datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
+
+
+class KeyProvider(ABC):
+    """Yields key-encryption keys by id. Implementations must never log or repr key bytes."""
+
+    @property
+    @abstractmethod
+    def active_kek_id(self) -> str: ...
+
+    @abstractmethod
+    def get_kek(self, kek_id: str) -> bytes: ...
+
+    def describe(self) -> str:
+        """Where the key comes from, for error messages (never the key itself)."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} active={self.active_kek_id}>"
+
+
+def _decode_keys(raw: dict[str, str], source: str) -> dict[str, bytes]:
+    keys = {}
+    for kek_id, encoded in raw.items():
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            raise KeyProviderError(f"Key {kek_id!r} in {source} is not valid base64.") from None
+        if len(key) != KEK_BYTES:
+            raise KeyProviderError(f"Key {kek_id!r} in {source} must be {KEK_BYTES} bytes.")
+        keys[kek_id] = key
+    return keys
+
+
+class StaticKeyProvider(KeyProvider):
+    """Holds keys in memory; the base of the file and environment providers."""
+
+    def __init__(self, keys: dict[str, bytes], active: str, source: str = "memory") -> None:
+        if active not in keys:
+            raise KeyProviderError(f"The active key {active!r} is not among the keys in {source}.")
+        self._keys = dict(keys)
+        self._active = active
+        self._source = source
+
+    @property
+    def active_kek_id(self) -> str:
+        return self._active
+
+    def get_kek(self, kek_id: str) -> bytes:
+        try:
+            return self._keys[kek_id]
+        except KeyError:
+            raise KeyProviderError(
+                f"Key {kek_id!r} is not in {self._source}; the database needs it to open its data keys."
+            ) from None
+
+    def kek_ids(self) -> list[str]:
+        return list(self._keys)
+
+    def describe(self) -> str:
+        return self._source
+
+
+class FileKeyProvider(StaticKeyProvider):
+    """Reads the key file named by RAPPORT_KEY_FILE: JSON {"active": id, "keys": {id: base64}}."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path or settings.RAPPORT_KEY_FILE)
+        source = f"the key file {self.path} (RAPPORT_KEY_FILE)"
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            raise KeyProviderError(
+                f"No key file at {self.path}. Create one with `python manage.py create_key_file`, "
+                "or point RAPPORT_KEY_FILE at the key file this database was created with."
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise KeyProviderError(f"Cannot read {source}: {type(exc).__name__}.") from None
+        super().__init__(_decode_keys(data.get("keys", {}), source), data.get("active", ""), source)
+
+
+class EnvironmentKeyProvider(StaticKeyProvider):
+    """Reads RAPPORT_KEK="id:base64" and optional RAPPORT_OLD_KEKS="id:base64,id:base64"."""
+
+    def __init__(self) -> None:
+        active = os.environ.get("RAPPORT_KEK", "")
+        if ":" not in active:
+            raise KeyProviderError('RAPPORT_KEK must be set to "<key id>:<base64 32-byte key>".')
+        pairs = [active] + [p for p in os.environ.get("RAPPORT_OLD_KEKS", "").split(",") if p.strip()]
+        raw = dict(pair.strip().split(":", 1) for pair in pairs)
+        super().__init__(_decode_keys(raw, "RAPPORT_KEK"), active.split(":", 1)[0], "RAPPORT_KEK")
+
+
+def write_key_file(path: Path, *, add_new_active: bool = False) -> tuple[str, bool]:
+    """Create the key file (mode 0600) or, with add_new_active, add a fresh active KEK to it.
+
+    Returns (active key id, whether anything was written). Old keys are kept so existing data keys
+    stay openable until `rotate_kek` has re-wrapped them.
+    """
+    path = Path(path)
+    if path.exists() and not add_new_active:
+        return json.loads(path.read_text())["active"], False
+    data = json.loads(path.read_text()) if path.exists() else {"keys": {}}
+    kek_id = new_kek_id()
+    data["keys"][kek_id] = base64.b64encode(secrets.token_bytes(KEK_BYTES)).decode()
+    data["active"] = kek_id
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)
+    return kek_id, True
+
+
+@cache
+def get_key_provider() -> KeyProvider:
+    return import_string(settings.RAPPORT_KEY_PROVIDER)()
+
+
+def reset_key_provider() -> None:
+    """Forget the loaded provider (after the key file changed, and between tests)."""
+    get_key_provider.cache_clear()

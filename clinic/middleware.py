@@ -1,0 +1,136 @@
+"""Request-wide security: request ids, session lifetimes, 2FA required, and no-store caching."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import request_context
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    """Give every request an id (in logs, audit events and the X-Request-ID header)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = uuid.uuid4().hex
+        token = request_context.set_current(
+            request_context.RequestContext(request_id=request.request_id, ip=client_ip(request))
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's deny-by-default, except the API, where DRF's IsAuthenticated default answers in JSON."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+def bind_user_to_context(request: HttpRequest) -> None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        current = request_context.current()
+        request_context.set_current(
+            request_context.RequestContext(
+                request_id=current.request_id, ip=current.ip, user_id=user.pk,
+                username=user.get_username(), practice_id=user.practice_id,
+            )
+        )
+
+
+class SessionLifetimeMiddleware:
+    """Sign out after RAPPORT_IDLE_TIMEOUT_SECONDS without a request, or RAPPORT_SESSION_MAX_SECONDS in all."""
+
+    IDLE_KEY = "rapport_last_seen"
+    START_KEY = "rapport_signed_in_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            last_seen = request.session.get(self.IDLE_KEY, now)
+            started = request.session.setdefault(self.START_KEY, now)
+            idle = now - last_seen > settings.RAPPORT_IDLE_TIMEOUT_SECONDS
+            expired = now - started > settings.RAPPORT_SESSION_MAX_SECONDS
+            if idle or expired:
+                from .audit import record_event
+
+                bind_user_to_context(request)
+                record_event("auth.session_expired", actor=user, detail={"reason": "idle" if idle else "lifetime"})
+                logout(request)
+                if request.path.startswith("/api/") or request.htmx:
+                    return JsonResponse(
+                        {"error": {"code": "session_expired", "message": "Your session ended. Sign in again."}},
+                        status=401,
+                    )
+                messages.info(request, "You were signed out after a period of inactivity. Please sign in again.")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            request.session[self.IDLE_KEY] = now
+            bind_user_to_context(request)
+        return self.get_response(request)
+
+
+TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/v1/auth/")
+
+
+class TwoFactorRequiredMiddleware:
+    """Every signed-in user must have passed a second factor before reaching anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": {"code": "second_factor_required",
+                               "message": "Complete two-factor sign-in in the browser first."}},
+                    status=403,
+                )
+            return redirect(f"{reverse('clinic:two-factor')}?next={request.path}")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages and API answers may carry client data: never let a browser or proxy keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            response["Cache-Control"] = "no-store, max-age=0"
+            response["Pragma"] = "no-cache"
+        return response

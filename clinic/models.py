@@ -1,0 +1,377 @@
+"""The practice core: people, cases (couples), care teams, data keys and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .crypto.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
+from .crypto.keyring import KeyOwner
+
+NAME_MAX = 100
+NOTE_TEXT_MAX = 20_000
+
+
+class Practice(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    note_deadline_hours = models.PositiveIntegerField(
+        default=72, help_text="Notes signed later than this after the session are marked late entries."
+    )
+    plan_review_days = models.PositiveIntegerField(default=90, help_text="Days between treatment plan reviews.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    SUPERVISOR = "supervisor", "Supervisor"
+    PRACTICE_MANAGER = "practice_manager", "Practice manager"
+    ADMIN = "admin", "Administrator"
+
+
+CLINICAL_ROLES = {Role.THERAPIST, Role.SUPERVISOR}
+
+
+class User(AbstractUser):
+    """A member of staff. Staff names are not client data and are stored in clear."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="staff", null=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    credentials = models.CharField(max_length=100, blank=True, help_text="For example: LMFT, PsyD, AMFT")
+    licence_number = models.CharField(max_length=50, blank=True)
+    supervisor = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supervisees",
+        limit_choices_to={"role": Role.SUPERVISOR},
+        help_text="Required for pre-licensed therapists: their notes need this person's co-signature.",
+    )
+
+    objects = UserManager()
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role in CLINICAL_ROLES
+
+    @property
+    def is_practice_manager(self) -> bool:
+        return self.role == Role.PRACTICE_MANAGER
+
+    @property
+    def is_practice_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def display_name(self) -> str:
+        name = self.get_full_name() or self.username
+        return f"{name}, {self.credentials}" if self.credentials else name
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ClientQuerySet:
+        """Clients a clinician may read: partners in couples they can see, or clients they registered."""
+        if not (user.is_authenticated and user.is_active and user.is_clinician):
+            return self.none()
+        couples = Couple.objects.visible_to(user)
+        return self.filter(practice_id=user.practice_id).filter(
+            Q(partnerships__couple__in=couples) | Q(created_by=user)
+        ).distinct()
+
+
+class Client(EncryptedModel):
+    """One person in therapy. Identity is encrypted under the practice's key; found by blind index."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    first_name = EncryptedCharField(max_length=NAME_MAX)
+    last_name = EncryptedCharField(max_length=NAME_MAX)
+    preferred_name = EncryptedCharField(max_length=NAME_MAX, blank=True, default="")
+    pronouns = EncryptedCharField(max_length=40, blank=True, default="")
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    email = EncryptedCharField(max_length=254, blank=True, default="")
+    phone = EncryptedCharField(max_length=40, blank=True, default="")
+    address = EncryptedTextField(max_length=500, blank=True, default="")
+    emergency_contact_name = EncryptedCharField(max_length=NAME_MAX, blank=True, default="")
+    emergency_contact_phone = EncryptedCharField(max_length=40, blank=True, default="")
+    name_index = models.CharField(max_length=16, db_index=True, editable=False)
+    last_name_index = models.CharField(max_length=16, db_index=True, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    def key_owner(self) -> KeyOwner:
+        return KeyOwner("practice", self.practice_id)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __str__(self) -> str:
+        return f"Client {self.pk}"
+
+
+class CoupleStatus(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class Confidentiality(models.TextChoices):
+    NOT_RECORDED = "not_recorded", "Not yet agreed"
+    NO_SECRETS = "no_secrets", "No secrets"
+    LIMITED_SECRETS = "limited_secrets", "Limited secrets"
+
+
+class CareRole(models.TextChoices):
+    PRIMARY = "primary", "Primary therapist"
+    CO_THERAPIST = "co_therapist", "Co-therapist"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class CoupleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CoupleQuerySet:
+        """Cases whose clinical record `user` may read.
+
+        Therapists: cases where they are on the care team today. Supervisors: those, plus every case
+        on which one of their supervisees is on the care team. Managers and admins: none (they see
+        `listed_for`, which carries no clinical text).
+        """
+        if not (user.is_authenticated and user.is_active and user.is_clinician):
+            return self.none()
+        on_team = CareTeamMember.objects.current().filter(user=user)
+        condition = Q(pk__in=on_team.values("couple_id"))
+        if user.role == Role.SUPERVISOR:
+            supervised = CareTeamMember.objects.current().filter(user__supervisor=user)
+            condition |= Q(pk__in=supervised.values("couple_id"))
+        return self.filter(condition, practice_id=user.practice_id)
+
+    def editable_by(self, user) -> CoupleQuerySet:
+        """Cases whose record `user` may change: on the care team as primary or co-therapist."""
+        if not (user.is_authenticated and user.is_active and user.is_clinician):
+            return self.none()
+        team = CareTeamMember.objects.current().filter(
+            user=user, role__in=[CareRole.PRIMARY, CareRole.CO_THERAPIST]
+        )
+        return self.filter(pk__in=team.values("couple_id"), practice_id=user.practice_id)
+
+    def listed_for(self, user) -> CoupleQuerySet:
+        """Cases `user` may count and list by reference, status and dates (managers: the whole practice)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.PRACTICE_MANAGER:
+            return self.filter(practice_id=user.practice_id)
+        return self.visible_to(user)
+
+
+class Couple(EncryptedModel):
+    """The case: the clinical record of one relationship and its two partners."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="couples")
+    reference = models.CharField(max_length=20, help_text="Case number, safe to show without names.")
+    status = models.CharField(max_length=20, choices=CoupleStatus.choices, default=CoupleStatus.INTAKE)
+    start_date = models.DateField(default=date.today)
+    end_date = models.DateField(null=True, blank=True)
+    presenting_concerns = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    confidentiality = models.CharField(
+        max_length=20, choices=Confidentiality.choices, default=Confidentiality.NOT_RECORDED,
+        help_text="What may be shared between partners from individual sessions.",
+    )
+    shredded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CoupleQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "reference"], name="couple_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="couple_end_after_start",
+            ),
+        ]
+        ordering = ["reference"]
+
+    def key_owner(self) -> KeyOwner:
+        return KeyOwner("couple", self.pk)
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def partner(self, position: str) -> Partner | None:
+        for partner in self.partners.all():
+            if partner.position == position:
+                return partner
+        return None
+
+    @property
+    def partner_a(self) -> Partner | None:
+        return self.partner(Partner.Position.A)
+
+    @property
+    def partner_b(self) -> Partner | None:
+        return self.partner(Partner.Position.B)
+
+    @property
+    def ipv_screens_complete(self) -> bool:
+        partners = list(self.partners.all())
+        return len(partners) == 2 and all(p.ipv_result != IPVResult.NOT_DONE for p in partners)
+
+
+class IPVResult(models.TextChoices):
+    NOT_DONE = "not_done", "Not done"
+    NO_CONCERN = "no_concern", "No concern"
+    CONCERN = "concern", "Concern"
+
+
+class Partner(EncryptedModel):
+    """One partner's place in a couple: agreement to the confidentiality terms and IPV screen."""
+
+    class Position(models.TextChoices):
+        A = "a", "Partner A"
+        B = "b", "Partner B"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="partners")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="partnerships")
+    position = models.CharField(max_length=1, choices=Position.choices)
+    agreed_confidentiality_on = models.DateField(null=True, blank=True)
+    ipv_result = models.CharField(max_length=20, choices=IPVResult.choices, default=IPVResult.NOT_DONE)
+    ipv_screened_on = models.DateField(null=True, blank=True)
+    ipv_screened_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ipv_notes = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["couple", "position"], name="partner_position_unique"),
+            models.UniqueConstraint(fields=["couple", "client"], name="partner_client_unique"),
+        ]
+        ordering = ["position"]
+
+    def key_owner(self) -> KeyOwner:
+        return KeyOwner("couple", self.couple_id)
+
+    def __str__(self) -> str:
+        return f"{self.get_position_display()} of {self.couple_id}"
+
+
+class CareTeamQuerySet(models.QuerySet):
+    def current(self, on: date | None = None) -> CareTeamQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on), user__is_active=True)
+
+
+class CareTeamMember(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="care_teams")
+    role = models.CharField(max_length=20, choices=CareRole.choices, default=CareRole.PRIMARY)
+    start_date = models.DateField(default=date.today)
+    end_date = models.DateField(null=True, blank=True)
+
+    objects = CareTeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="care_team_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} on {self.couple_id}"
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+
+class DataKey(models.Model):
+    """One data-encryption key, stored only wrapped by a key-encryption key that lives elsewhere."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RETIRING = "retiring", "Retiring (being rotated out)"
+        SHREDDED = "shredded", "Destroyed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner_kind = models.CharField(max_length=10)
+    owner_id = models.UUIDField()
+    kek_id = models.CharField(max_length=64, db_index=True)
+    wrapped_key = models.BinaryField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewrapped_at = models.DateTimeField(null=True, blank=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_kind", "owner_id"], condition=Q(state="active"), name="one_active_key_per_owner"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner_kind", "owner_id"])]
+
+    def __str__(self) -> str:
+        return f"DataKey {self.id} {self.owner_kind}:{self.owner_id} {self.state}"
+
+    def __repr__(self) -> str:
+        return f"<{self}>"
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained record of who did what to which record. Never names or clinical text."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Allowed"
+        DENIED = "denied", "Refused"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.UUIDField(null=True, blank=True, db_index=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    practice_id = models.UUIDField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=60, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    couple_id = models.UUIDField(null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.outcome}"
+
+
+class SignedInSession(models.Model):
+    """Which session keys belong to which user, so that deactivation can end them all at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Session of {self.user_id}"

@@ -1,0 +1,236 @@
+"""Writes to couples, clients, partners and care teams.
+
+Each function is keyword-only, validates with full_clean(), runs in one transaction and writes its
+audit event in that same transaction. Callers have already checked access (see clinic.access).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from clinic.audit import record_event
+from clinic.crypto.blind_index import blind_index, normalise_name
+from clinic.models import (
+    CareRole,
+    CareTeamMember,
+    Client,
+    Couple,
+    CoupleStatus,
+    IPVResult,
+    Partner,
+    Role,
+    User,
+)
+
+CLIENT_FIELDS = (
+    "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone", "address",
+    "emergency_contact_name", "emergency_contact_phone",
+)
+
+
+def _index_names(client: Client) -> None:
+    client.name_index = blind_index(client.practice_id, client.full_name)
+    client.last_name_index = blind_index(client.practice_id, client.last_name)
+
+
+def find_clients_by_name(*, practice_id: Any, name: str) -> list[Client]:
+    """Clients whose full name or last name matches `name` exactly, after folding case, accents, spaces.
+
+    Works on the blind index; decrypted names are compared again to drop truncated-HMAC collisions.
+    """
+    key = blind_index(practice_id, name)
+    wanted = normalise_name(name)
+    candidates = Client.objects.filter(practice_id=practice_id).filter(Q(name_index=key) | Q(last_name_index=key))
+    return [c for c in candidates if wanted in (normalise_name(c.full_name), normalise_name(c.last_name))]
+
+
+def client_create(*, practice_id: Any, by: User, **fields: Any) -> Client:
+    """Register one client (identity encrypted under the practice key)."""
+    client = Client(practice_id=practice_id, created_by=by, **{k: v for k, v in fields.items() if k in CLIENT_FIELDS})
+    _index_names(client)
+    client.full_clean()
+    with transaction.atomic():
+        client.save()
+        record_event("client.create", actor=by, obj=client)
+    return client
+
+
+def client_update(*, client: Client, by: User, **fields: Any) -> Client:
+    """Change a client's identity or contact details. Records which fields changed, never their values."""
+    changed = []
+    for name, value in fields.items():
+        if name in CLIENT_FIELDS and getattr(client, name) != value:
+            setattr(client, name, value)
+            changed.append(name)
+    if not changed:
+        return client
+    _index_names(client)
+    client.full_clean()
+    with transaction.atomic():
+        client.save()
+        record_event("client.update", actor=by, obj=client, detail={"fields": changed})
+    return client
+
+
+def _next_reference(practice_id: Any) -> str:
+    year = timezone.localdate().year
+    prefix = f"C-{year}-"
+    last = (
+        Couple.objects.filter(practice_id=practice_id, reference__startswith=prefix)
+        .aggregate(Max("reference"))["reference__max"]
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+@dataclass(frozen=True)
+class NewCouple:
+    couple: Couple
+    partner_a: Partner
+    partner_b: Partner
+
+
+def couple_create(
+    *,
+    by: User,
+    partner_a: Client,
+    partner_b: Client,
+    start_date: datetime.date | None = None,
+    presenting_concerns: str = "",
+    confidentiality: str = "not_recorded",
+    status: str = CoupleStatus.INTAKE,
+) -> NewCouple:
+    """Open a case for two clients of the creator's practice, with the creator as primary therapist."""
+    if by.role not in (Role.THERAPIST, Role.SUPERVISOR):
+        raise ValidationError("Only therapists and supervisors can open a case.")
+    if partner_a.pk == partner_b.pk:
+        raise ValidationError("The two partners must be different people.")
+    if {partner_a.practice_id, partner_b.practice_id} != {by.practice_id}:
+        raise ValidationError("Both partners must be clients of your practice.")
+    with transaction.atomic():
+        couple = Couple(
+            practice_id=by.practice_id,
+            reference=_next_reference(by.practice_id),
+            start_date=start_date or timezone.localdate(),
+            presenting_concerns=presenting_concerns,
+            confidentiality=confidentiality,
+            status=status,
+            created_by=by,
+        )
+        couple.full_clean()
+        couple.save()
+        a = Partner.objects.create(couple=couple, client=partner_a, position=Partner.Position.A)
+        b = Partner.objects.create(couple=couple, client=partner_b, position=Partner.Position.B)
+        CareTeamMember.objects.create(couple=couple, user=by, role=CareRole.PRIMARY, start_date=couple.start_date)
+        record_event("couple.create", actor=by, obj=couple)
+    return NewCouple(couple, a, b)
+
+
+COUPLE_FIELDS = ("status", "start_date", "end_date", "presenting_concerns", "confidentiality")
+
+
+class StaleVersion(Exception):
+    """The record changed since the caller loaded it; nothing was written."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"The record was changed by someone else (now version {current_version}).")
+        self.current_version = current_version
+
+
+def couple_update(*, couple: Couple, by: User, base_version: int | None = None, **fields: Any) -> Couple:
+    """Change case details. With base_version, refuse (StaleVersion) if someone saved in between."""
+    with transaction.atomic():
+        current = Couple.objects.select_for_update().get(pk=couple.pk)
+        if base_version is not None and current.version != base_version:
+            raise StaleVersion(current.version)
+        changed = [n for n, v in fields.items() if n in COUPLE_FIELDS and getattr(couple, n) != v]
+        for name in changed:
+            setattr(couple, name, fields[name])
+        if couple.status == CoupleStatus.DISCHARGED and couple.end_date is None:
+            couple.end_date = timezone.localdate()
+            changed.append("end_date")
+        if not changed:
+            return couple
+        couple.version = current.version + 1
+        couple.full_clean()
+        couple.save()
+        record_event("couple.update", actor=by, obj=couple, detail={"fields": sorted(set(changed))})
+    return couple
+
+
+def partner_update(
+    *,
+    partner: Partner,
+    by: User,
+    agreed_confidentiality_on: datetime.date | None = None,
+    ipv_result: str | None = None,
+    ipv_screened_on: datetime.date | None = None,
+    ipv_notes: str | None = None,
+) -> Partner:
+    """Record a partner's agreement date and intimate-partner-violence screen."""
+    changed = []
+    if agreed_confidentiality_on != partner.agreed_confidentiality_on:
+        partner.agreed_confidentiality_on = agreed_confidentiality_on
+        changed.append("agreed_confidentiality_on")
+    if ipv_result is not None and ipv_result != partner.ipv_result:
+        partner.ipv_result = ipv_result
+        partner.ipv_screened_by = by if ipv_result != IPVResult.NOT_DONE else None
+        changed.append("ipv_result")
+    if ipv_screened_on != partner.ipv_screened_on:
+        partner.ipv_screened_on = ipv_screened_on
+        changed.append("ipv_screened_on")
+    if ipv_notes is not None and ipv_notes != partner.ipv_notes:
+        partner.ipv_notes = ipv_notes
+        changed.append("ipv_notes")
+    if partner.ipv_result != IPVResult.NOT_DONE and partner.ipv_screened_on is None:
+        raise ValidationError({"ipv_screened_on": "Give the date the screen was done."})
+    if partner.ipv_screened_on and partner.ipv_screened_on > timezone.localdate():
+        raise ValidationError({"ipv_screened_on": "The screen date cannot be in the future."})
+    if not changed:
+        return partner
+    partner.full_clean()
+    with transaction.atomic():
+        partner.save()
+        record_event("partner.update", actor=by, obj=partner, couple_id=partner.couple_id, detail={"fields": changed})
+    return partner
+
+
+def care_team_add(
+    *, couple: Couple, user: User, role: str, by: User, start_date: datetime.date | None = None
+) -> CareTeamMember:
+    """Put a clinician of the same practice on the couple's care team."""
+    if user.practice_id != couple.practice_id or not user.is_clinician or not user.is_active:
+        raise ValidationError({"user": "Choose an active therapist or supervisor of this practice."})
+    if CareTeamMember.objects.current().filter(couple=couple, user=user).exists():
+        raise ValidationError({"user": "This person is already on the care team."})
+    current_team = CareTeamMember.objects.current().filter(couple=couple)
+    if role == CareRole.PRIMARY and current_team.filter(role=CareRole.PRIMARY).exists():
+        raise ValidationError({"role": "The couple already has a primary therapist; end that role first."})
+    member = CareTeamMember(couple=couple, user=user, role=role, start_date=start_date or timezone.localdate())
+    member.full_clean()
+    with transaction.atomic():
+        member.save()
+        record_event("care_team.add", actor=by, obj=member, couple_id=couple.pk,
+                     detail={"role": role, "user_id": str(user.pk)})
+    return member
+
+
+def care_team_end(*, member: CareTeamMember, by: User, end_date: datetime.date | None = None) -> CareTeamMember:
+    """End someone's place on a care team (the history stays)."""
+    end_date = end_date or timezone.localdate()
+    if member.end_date is not None and member.end_date <= end_date:
+        return member
+    member.end_date = end_date
+    member.full_clean()
+    with transaction.atomic():
+        member.save(update_fields=["end_date"])
+        record_event("care_team.end", actor=by, obj=member, couple_id=member.couple_id,
+                     detail={"user_id": str(member.user_id)})
+    return member

@@ -1,0 +1,64 @@
+"""Authentication events go to the audit trail; signed-in sessions are tracked per user."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from .audit import record_event
+from .models import AuditEvent, SignedInSession, User
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session") and request.session.session_key:
+        SignedInSession.objects.get_or_create(user=user, session_key=request.session.session_key)
+    record_event("auth.sign_in", actor=user, obj=user)
+
+
+@receiver(user_logged_out)
+def on_logged_out(sender, request, user, **kwargs) -> None:
+    if user is None:
+        return
+    if request is not None and hasattr(request, "session") and request.session.session_key:
+        SignedInSession.objects.filter(session_key=request.session.session_key).delete()
+    record_event("auth.sign_out", actor=user, obj=user)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    # The username typed may be a client's name typed in the wrong box: record only whether it exists.
+    username = (credentials or {}).get("username", "")
+    user = User.objects.filter(username=username).first() if username else None
+    record_event(
+        "auth.sign_in_failed",
+        actor=user,
+        object_type="clinic.user" if user else "",
+        object_id=user.pk if user else "",
+        outcome=AuditEvent.Outcome.FAILED,
+        detail={"known_user": user is not None},
+    )
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    user = User.objects.filter(username=username).first() if username else None
+    record_event(
+        "auth.locked_out",
+        actor=user,
+        object_type="clinic.user" if user else "",
+        object_id=user.pk if user else "",
+        outcome=AuditEvent.Outcome.DENIED,
+    )
+
+
+@receiver(post_migrate)
+def create_keyring_check(sender, app_config=None, using="default", **kwargs) -> None:
+    """Seal the keyring's check value on the first migrate, so a wrong KEK is noticed at start-up."""
+    if app_config is None or app_config.name != "clinic":
+        return
+    from .crypto.keyring import ensure_check_key
+
+    ensure_check_key()

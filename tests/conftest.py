@@ -1,0 +1,77 @@
+"""Shared fixtures: a key file for the test run, and the fixed cast of users every view is tested with."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+from clinic.crypto import keyring
+from clinic.crypto.keys import reset_key_provider, write_key_file
+
+# The test run gets its own key file, created before the test database is migrated.
+_KEY_DIR = Path(tempfile.mkdtemp(prefix="rapport-test-keys-"))
+settings.RAPPORT_KEY_FILE = _KEY_DIR / "test.key"
+write_key_file(settings.RAPPORT_KEY_FILE)
+reset_key_provider()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache():
+    """Each test starts with no unwrapped keys in memory (its database rows were rolled back)."""
+    keyring.clear_cache()
+    yield
+    keyring.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _locmem_cache_cleared():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def cast(db):
+    """The cast (after healthchecks' alice/bob/charlie), around one couple:
+
+    therapist     primary therapist on the couple; pre-licensed, supervised by `supervisor`
+    co_therapist  co-therapist on the couple
+    stranger      therapist in the same practice, not on the couple
+    supervisor    supervises `therapist` (so sees the couple), not on its care team
+    manager       practice manager of the same practice
+    admin         practice administrator
+    outsider      therapist of another practice
+    """
+    from tests.factories import CoupleFactory, PracticeFactory, UserFactory
+
+    practice = PracticeFactory()
+    other_practice = PracticeFactory(name="Elsewhere Counselling")
+    supervisor = UserFactory(practice=practice, role="supervisor", username="sam.supervisor")
+    therapist = UserFactory(practice=practice, role="therapist", username="tess.therapist", supervisor=supervisor)
+    co_therapist = UserFactory(practice=practice, role="therapist", username="colin.cotherapist")
+    stranger = UserFactory(practice=practice, role="therapist", username="stella.stranger")
+    manager = UserFactory(practice=practice, role="practice_manager", username="mia.manager")
+    admin = UserFactory(practice=practice, role="admin", username="adam.admin")
+    outsider = UserFactory(practice=other_practice, role="therapist", username="otto.outsider")
+    couple = CoupleFactory(practice=practice, primary=therapist, co_therapist=co_therapist)
+    return SimpleNamespace(
+        practice=practice, other_practice=other_practice, couple=couple,
+        therapist=therapist, co_therapist=co_therapist, stranger=stranger, supervisor=supervisor,
+        manager=manager, admin=admin, outsider=outsider,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in as `user` with a verified second factor."""
+    from tests.factories import sign_in_verified
+
+    def _login(user):
+        sign_in_verified(client, user)
+        return client
+
+    return _login
