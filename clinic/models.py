@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .crypto.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
-from .crypto.keyring import KeyOwner
 
 NAME_MAX = 100
 NOTE_TEXT_MAX = 20_000
@@ -107,9 +106,8 @@ class Client(EncryptedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClientQuerySet.as_manager()
-
-    def key_owner(self) -> KeyOwner:
-        return KeyOwner("practice", self.practice_id)
+    key_owner_kind = "practice"
+    key_owner_field = "practice_id"
 
     @property
     def full_name(self) -> str:
@@ -205,8 +203,8 @@ class Couple(EncryptedModel):
         ]
         ordering = ["reference"]
 
-    def key_owner(self) -> KeyOwner:
-        return KeyOwner("couple", self.pk)
+    key_owner_kind = "couple"
+    key_owner_field = "id"
 
     def __str__(self) -> str:
         return self.reference
@@ -261,8 +259,8 @@ class Partner(EncryptedModel):
         ]
         ordering = ["position"]
 
-    def key_owner(self) -> KeyOwner:
-        return KeyOwner("couple", self.couple_id)
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
 
     def __str__(self) -> str:
         return f"{self.get_position_display()} of {self.couple_id}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core import validators
 from django.core.serializers.json import DjangoJSONEncoder
@@ -40,13 +40,27 @@ class Sealed:
 
 
 class EncryptedModel(models.Model):
-    """Base for models holding encrypted fields: says whose data key seals the row."""
+    """Base for models holding encrypted fields: says whose data key seals the row.
+
+    Subclasses set `key_owner_kind` ("couple" or "practice") and `key_owner_field`, the attribute holding
+    the owner's id (e.g. "couple_id"), which is also a valid queryset lookup (used by key rotation).
+    """
+
+    key_owner_kind: ClassVar[str]
+    key_owner_field: ClassVar[str]
 
     class Meta:
         abstract = True
 
     def key_owner(self) -> keyring.KeyOwner:
-        raise NotImplementedError(f"{type(self).__name__} must say whose key seals its fields.")
+        return keyring.KeyOwner(self.key_owner_kind, getattr(self, self.key_owner_field))
+
+    @classmethod
+    def rows_owned_by(cls, owner: keyring.KeyOwner) -> models.QuerySet:
+        """Every row whose encrypted fields are sealed under `owner`'s keys."""
+        if owner.kind != cls.key_owner_kind:
+            return cls._default_manager.none()
+        return cls._default_manager.filter(**{cls.key_owner_field: owner.id})
 
 
 class EncryptedAttribute:
