@@ -24,6 +24,12 @@ run: install
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile
 
+test-fast: install
+	$(PY) -m pytest -n 2 --dist loadfile -m "not e2e"
+
+e2e: install
+	$(PY) -m pytest -m e2e -rs
+
 lint: install
 	$(VENV)/bin/ruff check .
 

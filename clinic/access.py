@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .audit import record_event
@@ -55,3 +56,25 @@ def get_client_for_user(user: Any, pk: Any, *, write: bool = False) -> Client:
     if client is None:
         _refuse(user, Client, pk, write=write)
     return client
+
+
+def get_couple_for_team_management(user: Any, pk: Any) -> Couple:
+    """The couple whose care team `user` may change: its current primary therapist, or a practice manager
+    of its practice (an operational task: the couple comes without clinical text).
+
+    404 (audited) when the user cannot reach the couple at all; 403 (audited) when a clinician can read it
+    but is not its primary therapist. HTML views and the API both call this.
+    """
+    from . import selectors
+
+    if user.is_authenticated and user.is_practice_manager:
+        couple = selectors.couple_listed_for(user, pk)
+        if couple is None:
+            _refuse(user, Couple, pk, write=True)
+        return couple
+    couple = get_couple_for_user(user, pk)
+    if not selectors.is_current_primary(couple, user):
+        record_event("access.denied", actor=user, obj=couple, outcome=AuditEvent.Outcome.DENIED,
+                     detail={"reason": "not_primary", "view": "care_team"})
+        raise PermissionDenied
+    return couple

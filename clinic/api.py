@@ -1,5 +1,389 @@
-extra_urlpatterns = []
+"""/api/v1/ for the practice core: couples, care teams, partners, clients, and API tokens.
+
+Views stay thin: a scoped queryset or access helper, an Input serializer, one service, an Output
+serializer. Clinicians see `visible_to` and change `editable_by`; practice managers list and open the
+practice's couples through `listed_for` with a serializer that carries no names and no clinical text, and
+may manage care teams; administrators are refused (403) everywhere here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.urls import path
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
+from .api_auth import token_expires_at
+from .api_common import DescriptionOnlyMetadata, IsClinician, IsClinicianOrManager, LockedOut, error_responses
+from .audit import record_event
+from .models import AuditEvent, CareRole, CareTeamMember, Client, Couple, Partner, User
+from .serializers import (
+    CareTeamAddInput,
+    CareTeamEndInput,
+    CareTeamMemberOutput,
+    ClientBriefOutput,
+    ClientInput,
+    ClientOutput,
+    ClientSearchInput,
+    CoupleCreateInput,
+    CoupleDetailOutput,
+    CoupleListOutput,
+    CoupleSummaryOutput,
+    CoupleUpdateInput,
+    PartnerOutput,
+    PartnerUpdateInput,
+    TokenOutput,
+    TokenRequestInput,
+)
+from .services import couples as services
+
+UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# The only couple columns a practice manager's requests load: no clinical text is even read.
+SUMMARY_FIELDS = ("id", "practice_id", "reference", "status", "start_date", "end_date")
+COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 
 
-def register(router):
-    pass
+# --- Selectors ------------------------------------------------------------------------------------
+def with_primary_therapist(queryset: QuerySet[Couple]) -> QuerySet[Couple]:
+    """Prefetch each couple's current primary therapist into `current_primary` (one query per page)."""
+    primary = CareTeamMember.objects.current().filter(role=CareRole.PRIMARY).select_related("user")
+    return queryset.prefetch_related(Prefetch("care_team", queryset=primary, to_attr="current_primary"))
+
+
+def couple_rows_for(user: User) -> QuerySet[Couple]:
+    """The couples list: managers get the practice's cases, clinicians theirs, with partners' names."""
+    if user.is_practice_manager:
+        return with_primary_therapist(Couple.objects.listed_for(user).only(*SUMMARY_FIELDS))
+    partners = Partner.objects.select_related("client").defer("ipv_notes")
+    return with_primary_therapist(Couple.objects.visible_to(user).defer("presenting_concerns")).prefetch_related(
+        Prefetch("partners", queryset=partners)
+    )
+
+
+def couple_for(user: User, pk: Any, *, write: bool = False) -> Couple:
+    """The couple `pk` for an API caller: clinicians through clinic.access, managers through `listed_for`.
+
+    Managers may list, open (summary only) and staff cases of their practice; anything else is 404,
+    and a refused record that exists is audited, as clinic.access does for clinicians.
+    """
+    if not user.is_practice_manager:
+        return get_couple_for_user(user, pk, write=write)
+    couple = with_primary_therapist(Couple.objects.listed_for(user).only(*SUMMARY_FIELDS)).filter(pk=pk).first()
+    if couple is None:
+        if Couple.objects.filter(pk=pk).exists():
+            record_event("access.denied", actor=user, object_type="clinic.couple", object_id=pk, couple_id=pk,
+                         outcome=AuditEvent.Outcome.DENIED, detail={"write": write})
+        raise Http404("No such record.")
+    return couple
+
+
+class RolePermissionsMixin:
+    """`action_permissions` maps a viewset action to its role check; IsClinician otherwise."""
+
+    action_permissions: dict[str, type[permissions.BasePermission]] = {}
+    metadata_class = DescriptionOnlyMetadata
+
+    def get_permissions(self):
+        role_check = self.action_permissions.get(self.action, IsClinician)
+        return [permissions.IsAuthenticated(), role_check()]
+
+
+# --- Couples --------------------------------------------------------------------------------------
+COUPLE_VIEW = PolymorphicProxySerializer(
+    component_name="CoupleView",
+    serializers=[CoupleDetailOutput, CoupleSummaryOutput],
+    resource_type_field_name=None,
+)
+COUPLE_ROW = PolymorphicProxySerializer(
+    component_name="CoupleRow",
+    serializers=[CoupleListOutput, CoupleSummaryOutput],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+@extend_schema(tags=["couples"])
+class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """Couples (cases)."""
+
+    queryset = Couple.objects.none()  # for the schema; every view reads through a scoped queryset
+    lookup_value_regex = UUID_PATTERN
+    action_permissions = {"list": IsClinicianOrManager, "retrieve": IsClinicianOrManager}
+
+    @extend_schema(
+        summary="List couples",
+        description="Clinicians: their cases, with partners' names (CoupleListOutput). Practice managers: "
+                    "every case of the practice, without names or clinical text (CoupleSummaryOutput).",
+        responses={200: COUPLE_ROW, **error_responses(401, 403)},
+    )
+    def list(self, request):
+        page = self.paginate_queryset(couple_rows_for(request.user))
+        output = CoupleSummaryOutput if request.user.is_practice_manager else CoupleListOutput
+        return self.get_paginated_response(output(page, many=True).data)
+
+    @extend_schema(
+        summary="Open a couple",
+        description="Clinicians get the clinical record (CoupleDetailOutput); practice managers the summary. "
+                    "Every opening is written to the audit trail.",
+        responses={200: COUPLE_VIEW, **error_responses(401, 403, 404)},
+    )
+    def retrieve(self, request, pk=None):
+        couple = couple_for(request.user, pk)
+        if request.user.is_practice_manager:
+            record_event("couple.view", actor=request.user, obj=couple, detail={"view": "summary"})
+            return Response(CoupleSummaryOutput(couple).data)
+        record_event("couple.view", actor=request.user, obj=couple)
+        return Response(CoupleDetailOutput(couple).data)
+
+    @extend_schema(
+        summary="Open a case for two clients",
+        description="You become the primary therapist.",
+        request=CoupleCreateInput,
+        responses={201: CoupleDetailOutput, **error_responses(400, 401, 403)},
+    )
+    def create(self, request):
+        data = _valid(CoupleCreateInput, request.data)
+        clients = Client.objects.visible_to(request.user).in_bulk([data["partner_a"], data["partner_b"]])
+        missing = {name: ["Choose a client you can see."] for name in ("partner_a", "partner_b")
+                   if data[name] not in clients}
+        if missing:
+            raise exceptions.ValidationError(missing)
+        created = services.couple_create(
+            by=request.user,
+            partner_a=clients[data.pop("partner_a")],
+            partner_b=clients[data.pop("partner_b")],
+            **data,
+        )
+        couple = get_couple_for_user(request.user, created.couple.pk)
+        return Response(CoupleDetailOutput(couple).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a couple's details",
+        description="Send the `version` you last read. If someone saved in between, nothing changes and the "
+                    "answer is 409 with the current version.",
+        request=CoupleUpdateInput,
+        responses={200: CoupleDetailOutput, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def partial_update(self, request, pk=None):
+        couple = get_couple_for_user(request.user, pk, write=True)
+        data = _valid(CoupleUpdateInput, request.data)
+        services.couple_update(couple=couple, by=request.user, base_version=data.pop("version"), **data)
+        return Response(CoupleDetailOutput(couple).data)
+
+
+@extend_schema(tags=["couples"], parameters=[COUPLE_PK])
+class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """A couple's care team: who may see and change the case, and in which role."""
+
+    queryset = CareTeamMember.objects.none()
+    lookup_value_regex = UUID_PATTERN
+    action_permissions = {"list": IsClinicianOrManager, "create": IsClinicianOrManager, "end": IsClinicianOrManager}
+
+    @extend_schema(summary="List a couple's care team, past members included",
+                   responses={200: CareTeamMemberOutput(many=True), **error_responses(401, 403, 404)})
+    def list(self, request, couple_pk=None):
+        couple = couple_for(request.user, couple_pk)
+        members = CareTeamMember.objects.filter(couple=couple).select_related("user").order_by("start_date", "id")
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(CareTeamMemberOutput(page, many=True).data)
+
+    @extend_schema(summary="Add a clinician to the care team", request=CareTeamAddInput,
+                   responses={201: CareTeamMemberOutput, **error_responses(400, 401, 403, 404)})
+    def create(self, request, couple_pk=None):
+        couple = get_couple_for_team_management(request.user, couple_pk)
+        data = _valid(CareTeamAddInput, request.data)
+        colleague = User.objects.filter(pk=data.pop("user"), practice_id=couple.practice_id).first()
+        if colleague is None:
+            raise exceptions.ValidationError({"user": ["Choose an active therapist or supervisor of this practice."]})
+        member = services.care_team_add(couple=couple, user=colleague, by=request.user, **data)
+        return Response(CareTeamMemberOutput(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="End someone's place on the care team (the history stays)", request=CareTeamEndInput,
+                   responses={200: CareTeamMemberOutput, **error_responses(400, 401, 403, 404)})
+    @action(detail=True, methods=["post"])
+    def end(self, request, couple_pk=None, pk=None):
+        couple = get_couple_for_team_management(request.user, couple_pk)
+        member = CareTeamMember.objects.filter(couple=couple, pk=pk).select_related("user").first()
+        if member is None:
+            raise Http404("No such care team member.")
+        data = _valid(CareTeamEndInput, request.data)
+        member = services.care_team_end(member=member, by=request.user, **data)
+        return Response(CareTeamMemberOutput(member).data)
+
+
+@extend_schema(tags=["couples"], parameters=[COUPLE_PK])
+class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """One partner's agreement to the confidentiality terms and intimate-partner-violence screen."""
+
+    queryset = Partner.objects.none()
+    lookup_field = "position"
+    lookup_value_regex = "[ab]"
+
+    @extend_schema(
+        summary="Record a partner's agreement date or IPV screen",
+        description="Fields left out keep their value.",
+        parameters=[OpenApiParameter("position", str, OpenApiParameter.PATH, enum=["a", "b"])],
+        request=PartnerUpdateInput,
+        responses={200: PartnerOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def partial_update(self, request, couple_pk=None, position=None):
+        couple = get_couple_for_user(request.user, couple_pk, write=True)
+        partner = couple.partner(position)
+        if partner is None:
+            raise Http404("No such partner.")
+        data = _valid(PartnerUpdateInput, request.data)
+        partner = services.partner_update(
+            partner=partner,
+            by=request.user,
+            agreed_confidentiality_on=data.get("agreed_confidentiality_on", partner.agreed_confidentiality_on),
+            ipv_result=data.get("ipv_result"),
+            ipv_screened_on=data.get("ipv_screened_on", partner.ipv_screened_on),
+            ipv_notes=data.get("ipv_notes"),
+        )
+        return Response(PartnerOutput(partner).data)
+
+
+# --- Clients --------------------------------------------------------------------------------------
+@extend_schema(tags=["clients"])
+class ClientViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """Clients (people in therapy). Clinicians only: identity is clinical data."""
+
+    queryset = Client.objects.none()
+    lookup_value_regex = UUID_PATTERN
+
+    @extend_schema(
+        summary="List clients you can see",
+        parameters=[OpenApiParameter("name", str, description=ClientSearchInput().fields["name"].help_text)],
+        responses={200: ClientBriefOutput(many=True), **error_responses(400, 401, 403)},
+    )
+    def list(self, request):
+        clients = Client.objects.visible_to(request.user).order_by("created_at", "id")
+        if "name" in request.query_params:
+            name = _valid(ClientSearchInput, request.query_params)["name"]
+            matches = services.find_clients_by_name(practice_id=request.user.practice_id, name=name)
+            clients = clients.filter(pk__in=[match.pk for match in matches])
+            record_event("client.search", actor=request.user, detail={"candidates": len(matches)})
+        page = self.paginate_queryset(clients)
+        return self.get_paginated_response(ClientBriefOutput(page, many=True).data)
+
+    @extend_schema(summary="Open a client's identity and contact details",
+                   responses={200: ClientOutput, **error_responses(401, 403, 404)})
+    def retrieve(self, request, pk=None):
+        client = get_client_for_user(request.user, pk)
+        record_event("client.view", actor=request.user, obj=client)
+        return Response(ClientOutput(client).data)
+
+    @extend_schema(summary="Register a client", request=ClientInput,
+                   responses={201: ClientOutput, **error_responses(400, 401, 403)})
+    def create(self, request):
+        data = _valid(ClientInput, request.data)
+        client = services.client_create(practice_id=request.user.practice_id, by=request.user, **data)
+        return Response(ClientOutput(client).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Change a client's identity or contact details", request=ClientInput(partial=True),
+                   responses={200: ClientOutput, **error_responses(400, 401, 403, 404)})
+    def partial_update(self, request, pk=None):
+        client = get_client_for_user(request.user, pk, write=True)
+        data = _valid(ClientInput, request.data, partial=True)
+        client = services.client_update(client=client, by=request.user, **data)
+        return Response(ClientOutput(client).data)
+
+
+def _valid(input_class, data, **kwargs) -> dict:
+    serializer = input_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+BAD_CREDENTIALS = "The username, password or code is not right, or two-factor sign-in is not set up."
+
+
+def _verify_totp(user: User, code: str) -> bool:
+    """True if `code` is the current code of one of the user's confirmed TOTP devices (throttled, no replay)."""
+    for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
+        allowed, _ = device.verify_is_allowed()
+        if allowed and device.verify_token(code):
+            return True
+    return False
+
+
+@extend_schema(tags=["auth"])
+class TokenView(APIView):
+    """Issue (POST) or revoke (DELETE) the caller's API token."""
+
+    def perform_authentication(self, request):
+        # Asking for a token needs no prior credentials: a stale token in the header must not block it.
+        if request.method != "POST":
+            super().perform_authentication(request)
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(
+        summary="Get an API token",
+        description="Username, password and the current code from your authenticator app. Any earlier token of "
+                    "yours stops working. Repeated failures lock the account for a while.",
+        request=TokenRequestInput,
+        responses={200: TokenOutput, **error_responses(400, 401, 429)},
+        auth=[],
+    )
+    def post(self, request):
+        data = _valid(TokenRequestInput, request.data)
+        username = data["username"]
+        # Axes (first in AUTHENTICATION_BACKENDS) counts failures and refuses locked-out users here.
+        user = authenticate(request=request, username=username, password=data["password"])
+        if user is not None and not _verify_totp(user, data["otp_token"]):
+            user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+            user = None
+        if user is None:
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut()
+            raise exceptions.AuthenticationFailed(BAD_CREDENTIALS, code="invalid_credentials")
+        with transaction.atomic():
+            Token.objects.filter(user=user).delete()
+            token = Token.objects.create(user=user)
+            expires_at = token_expires_at(token.created)
+            record_event("api.token_issued", actor=user, obj=user, detail={"expires_at": expires_at.isoformat()})
+        ip_address = getattr(request, "axes_ip_address", None)
+        if settings.AXES_RESET_ON_SUCCESS and ip_address:
+            AxesProxyHandler.reset_attempts(ip_address=ip_address, username=user.get_username())
+        return Response(TokenOutput({"token": token.key, "expires_at": expires_at}).data)
+
+    @extend_schema(summary="Revoke your API token", request=None,
+                   responses={204: OpenApiResponse(description="Revoked (or there was none)."),
+                              **error_responses(401)})
+    def delete(self, request):
+        with transaction.atomic():
+            deleted, _ = Token.objects.filter(user=request.user).delete()
+            record_event("api.token_revoked", actor=request.user, obj=request.user, detail={"had_token": deleted > 0})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+extra_urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+]
+
+
+def register(router) -> None:
+    router.register("couples", CoupleViewSet, basename="couple")
+    router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/care-team", CareTeamViewSet, basename="couple-care-team")
+    router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/partners", PartnerViewSet, basename="couple-partner")
+    router.register("clients", ClientViewSet, basename="client")

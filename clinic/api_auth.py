@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
+
+from . import request_context
 
 
 class VerifiedSessionAuthentication(authentication.SessionAuthentication):
@@ -18,16 +22,67 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
             return None
         user, auth = result
         if not user.is_verified():
-            raise exceptions.PermissionDenied("Complete two-factor sign-in in the browser first.")
+            raise exceptions.PermissionDenied(
+                "Complete two-factor sign-in in the browser first.", code="second_factor_required"
+            )
         return user, auth
+
+    def authenticate_header(self, request) -> str:
+        # DRF asks the first authentication class for this header; with one, an anonymous caller gets
+        # 401 (and learns how to authenticate) instead of 403.
+        return ExpiringTokenAuthentication.keyword
+
+
+def token_expires_at(created: datetime) -> datetime:
+    return created + timedelta(days=settings.RAPPORT_API_TOKEN_DAYS)
 
 
 class ExpiringTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`; tokens expire RAPPORT_API_TOKEN_DAYS after issue."""
+    """`Authorization: Token <key>`; tokens expire RAPPORT_API_TOKEN_DAYS after issue.
+
+    Tokens are issued only after a TOTP check (clinic.api.TokenView), so a token user counts as verified.
+    Deactivated users are refused by TokenAuthentication itself (is_active).
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            user = result[0]
+            current = request_context.current()
+            request_context.set_current(
+                request_context.RequestContext(
+                    request_id=current.request_id, ip=current.ip, user_id=user.pk,
+                    username=user.get_username(), practice_id=user.practice_id,
+                )
+            )
+        return result
 
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
-        if token.created < timezone.now() - timedelta(days=settings.RAPPORT_API_TOKEN_DAYS):
+        if token_expires_at(token.created) <= timezone.now():
             token.delete()
-            raise exceptions.AuthenticationFailed("This token has expired. Request a new one.")
+            raise exceptions.AuthenticationFailed("This token has expired. Request a new one.", code="token_expired")
+        user.is_verified = lambda: True
         return user, token
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "clinic.api_auth.VerifiedSessionAuthentication"
+    name = "sessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME,
+                "description": "A browser session that has passed two-factor sign-in."}
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "clinic.api_auth.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        scheme = build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+        scheme["description"] = (
+            "`Authorization: Token <key>`, from POST /api/v1/auth/token/. "
+            f"Tokens expire {settings.RAPPORT_API_TOKEN_DAYS} days after issue."
+        )
+        return scheme

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.messages.storage import default_storage as default_message_storage
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -60,8 +61,36 @@ def bind_user_to_context(request: HttpRequest) -> None:
         )
 
 
+def next_query(path: str) -> str:
+    """`next=<path>`, encoded the way Django's redirect_to_login does it."""
+    query = QueryDict(mutable=True)
+    query["next"] = path
+    return query.urlencode(safe="/")
+
+
+def _duration(seconds: int) -> str:
+    """`seconds` in words, at the coarsest whole unit: "15 minutes", "12 hours"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
+
+
+def _login_redirect(request: HttpRequest, message: str) -> HttpResponse:
+    """Redirect to sign-in with a message. MessageMiddleware runs after this one, so store the message here."""
+    storage = default_message_storage(request)
+    storage.add(messages.INFO, message)
+    response = redirect(f"{reverse(settings.LOGIN_URL)}?{next_query(request.path)}")
+    storage.update(response)
+    return response
+
+
 class SessionLifetimeMiddleware:
-    """Sign out after RAPPORT_IDLE_TIMEOUT_SECONDS without a request, or RAPPORT_SESSION_MAX_SECONDS in all."""
+    """Sign out after RAPPORT_IDLE_TIMEOUT_SECONDS without a request, or RAPPORT_SESSION_MAX_SECONDS in all.
+
+    Both clocks start at sign-in (clinic.signals.on_logged_in).
+    """
 
     IDLE_KEY = "rapport_last_seen"
     START_KEY = "rapport_signed_in_at"
@@ -83,13 +112,19 @@ class SessionLifetimeMiddleware:
                 bind_user_to_context(request)
                 record_event("auth.session_expired", actor=user, detail={"reason": "idle" if idle else "lifetime"})
                 logout(request)
-                if request.path.startswith("/api/") or request.htmx:
+                # django-htmx's request.htmx is not set yet here (its middleware runs later): read the header.
+                if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":
                     return JsonResponse(
                         {"error": {"code": "session_expired", "message": "Your session ended. Sign in again."}},
                         status=401,
                     )
-                messages.info(request, "You were signed out after a period of inactivity. Please sign in again.")
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                if idle:
+                    message = (f"You were signed out after {_duration(settings.RAPPORT_IDLE_TIMEOUT_SECONDS)} "
+                               "without activity. Please sign in again.")
+                else:
+                    message = (f"Your session reached its maximum length of "
+                               f"{_duration(settings.RAPPORT_SESSION_MAX_SECONDS)}. Please sign in again.")
+                return _login_redirect(request, message)
             request.session[self.IDLE_KEY] = now
             bind_user_to_context(request)
         return self.get_response(request)
@@ -118,7 +153,7 @@ class TwoFactorRequiredMiddleware:
                                "message": "Complete two-factor sign-in in the browser first."}},
                     status=403,
                 )
-            return redirect(f"{reverse('clinic:two-factor')}?next={request.path}")
+            return redirect(f"{reverse('clinic:two-factor')}?{next_query(request.path)}")
         return self.get_response(request)
 
 

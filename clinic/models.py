@@ -101,7 +101,7 @@ class Client(EncryptedModel):
     emergency_contact_phone = EncryptedCharField(max_length=40, blank=True, default="")
     name_index = models.CharField(max_length=16, db_index=True, editable=False)
     last_name_index = models.CharField(max_length=16, db_index=True, editable=False)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,7 +186,7 @@ class Couple(EncryptedModel):
         help_text="What may be shared between partners from individual sessions.",
     )
     shredded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

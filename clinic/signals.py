@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
@@ -13,6 +15,14 @@ from .models import AuditEvent, SignedInSession, User
 
 @receiver(user_logged_in)
 def on_logged_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        # Idle and absolute session lifetimes (SessionLifetimeMiddleware) count from this sign-in, not from
+        # anything left in the session from before it.
+        from .middleware import SessionLifetimeMiddleware
+
+        now = time.time()
+        request.session[SessionLifetimeMiddleware.START_KEY] = now
+        request.session[SessionLifetimeMiddleware.IDLE_KEY] = now
     if request is not None and hasattr(request, "session") and request.session.session_key:
         SignedInSession.objects.get_or_create(user=user, session_key=request.session.session_key)
     record_event("auth.sign_in", actor=user, obj=user)

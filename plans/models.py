@@ -1,1 +1,455 @@
-"""Models arrive with their issue (see README, Roadmap)."""
+"""Treatment plans (problem -> goal -> objective -> intervention), the trust-issue library,
+CBT work between sessions, objective progress, and outcome measures."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clinic.crypto.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
+from clinic.models import NOTE_TEXT_MAX, Couple, Practice
+
+SHORT_TEXT_MAX = 2_000
+
+
+class CoupleOwned(EncryptedModel):
+    """Rows sealed under their couple's data key."""
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    class Meta:
+        abstract = True
+
+
+class PartnerChoice(models.TextChoices):
+    A = "a", "Partner A"
+    B = "b", "Partner B"
+    BOTH = "both", "Both partners"
+
+
+# --- Treatment plans -------------------------------------------------------------------------------
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class AcknowledgementMethod(models.TextChoices):
+    NOT_YET = "", "Not yet"
+    IN_SESSION_VERBAL = "verbal", "Verbally, in session"
+    SIGNED_PAPER = "paper", "Signed on paper"
+    ELECTRONIC = "electronic", "Signed electronically"
+
+
+class TreatmentPlan(CoupleOwned):
+    """One version of a couple's plan. Active versions are locked; a revision is a new draft version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="plans")
+    number = models.PositiveIntegerField(help_text="Version number, 1 for the first plan.")
+    status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    formulation = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="",
+                                     help_text="Case formulation: how the problems arose and keep going.")
+    review_due = models.DateField(null=True, blank=True)
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    partner_a_ack_on = models.DateField(null=True, blank=True)
+    partner_a_ack_method = models.CharField(max_length=12, choices=AcknowledgementMethod.choices, blank=True)
+    partner_b_ack_on = models.DateField(null=True, blank=True)
+    partner_b_ack_method = models.CharField(max_length=12, choices=AcknowledgementMethod.choices, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Edit counter for conflict detection.")
+
+    class Meta:
+        ordering = ["couple", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["couple", "number"], name="plan_number_unique"),
+            models.UniqueConstraint(fields=["couple"], condition=Q(status="active"), name="one_active_plan"),
+            models.UniqueConstraint(fields=["couple"], condition=Q(status="draft"), name="one_draft_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan v{self.number} of {self.couple_id}"
+
+
+class Problem(CoupleOwned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="problems")
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    applies_to = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
+    title = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    behavioural_definition = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    library_item = models.ForeignKey("LibraryItem", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Problem {self.pk}"
+
+
+class Goal(CoupleOwned):
+    """A long-term goal for one problem."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="goals")
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    text = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Goal {self.pk}"
+
+
+class Direction(models.TextChoices):
+    DECREASE = "decrease", "Lower is better"
+    INCREASE = "increase", "Higher is better"
+
+
+class ObjectiveStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    MET = "met", "Met"
+    REVISED = "revised", "Revised"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+class Objective(CoupleOwned):
+    """A measurable objective. `lineage` stays the same across plan versions, so progress carries over."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    lineage = models.UUIDField(default=uuid.uuid4, db_index=True)
+    position = models.PositiveIntegerField(default=0)
+    text = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    who = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
+    metric = EncryptedTextField(max_length=300, help_text="What is counted or rated, e.g. checking episodes")
+    unit = models.CharField(max_length=40, help_text="e.g. per week, 0-10 rating")
+    baseline = models.DecimalField(max_digits=8, decimal_places=2)
+    target = models.DecimalField(max_digits=8, decimal_places=2)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.DECREASE)
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED)
+    library_item = models.ForeignKey("LibraryItem", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Objective {self.pk}"
+
+
+class Approach(models.TextChoices):
+    CBT = "cbt", "Cognitive behavioural therapy"
+    COMMUNICATION = "communication", "Couples communication training"
+    EFT = "eft", "Emotionally focused work"
+    GOTTMAN = "gottman", "Gottman method"
+    PSYCHOEDUCATION = "psychoeducation", "Psychoeducation"
+    OTHER = "other", "Other"
+
+
+class Intervention(CoupleOwned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="interventions")
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    approach = models.CharField(max_length=20, choices=Approach.choices, default=Approach.CBT)
+    description = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    frequency = models.CharField(max_length=80, blank=True, help_text="e.g. every session, weekly homework")
+    delivered_by = models.CharField(max_length=120, blank=True, help_text="e.g. primary therapist, both partners")
+    library_item = models.ForeignKey("LibraryItem", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Intervention {self.pk}"
+
+
+# --- The trust-issue library (generic text, not about any client: stored in clear) -----------------
+
+
+class LibraryKind(models.TextChoices):
+    CAUSE = "cause", "Cause (problem)"
+    SIGN = "sign", "Sign (with objective)"
+    INTERVENTION = "intervention", "Intervention"
+
+
+class LibraryItem(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="library_items")
+    kind = models.CharField(max_length=12, choices=LibraryKind.choices)
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    behavioural_definition = models.TextField(blank=True)
+    goal_text = models.TextField(blank=True)
+    objective_text = models.TextField(blank=True)
+    metric = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
+    approach = models.CharField(max_length=20, choices=Approach.choices, blank=True)
+    frequency = models.CharField(max_length=80, blank=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+        constraints = [models.UniqueConstraint(fields=["practice", "slug"], name="library_slug_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- CBT work between sessions (per partner, encrypted under the couple's key) ---------------------
+
+
+class PartnerPosition(models.TextChoices):
+    A = "a", "Partner A"
+    B = "b", "Partner B"
+
+
+class Distortion(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", "All-or-nothing thinking"
+    OVERGENERALISATION = "overgeneralisation", "Overgeneralisation"
+    MENTAL_FILTER = "mental_filter", "Mental filter"
+    DISCOUNTING_POSITIVE = "discounting_positive", "Discounting the positive"
+    MIND_READING = "mind_reading", "Mind reading"
+    FORTUNE_TELLING = "fortune_telling", "Fortune telling"
+    MAGNIFICATION = "magnification", "Magnification (catastrophising)"
+    EMOTIONAL_REASONING = "emotional_reasoning", "Emotional reasoning"
+    SHOULD_STATEMENTS = "should_statements", "Should statements"
+    LABELLING = "labelling", "Labelling"
+    PERSONALISATION = "personalisation", "Personalisation"
+
+
+class CBTRecord(CoupleOwned):
+    """Common columns of every piece of between-session work."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ThoughtRecord(CBTRecord):
+    occurred_on = models.DateField()
+    situation = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    moods = EncryptedJSONField(default=list, help_text='[{"mood": "anxious", "before": 80, "after": 40}]')
+    automatic_thought = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    evidence_for = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    evidence_against = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    balanced_thought = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    balanced_belief = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
+    distortions = EncryptedJSONField(default=list)
+
+    class Meta:
+        ordering = ["-occurred_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Thought record {self.pk}"
+
+
+class BehaviouralExperiment(CBTRecord):
+    planned_on = models.DateField()
+    prediction = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    belief_before = models.PositiveSmallIntegerField(help_text="0-100")
+    experiment = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    outcome = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    belief_after = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
+    learned = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+
+    class Meta:
+        ordering = ["-planned_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Behavioural experiment {self.pk}"
+
+
+class CheckingKind(models.TextChoices):
+    CHECKING = "checking", "Checking (phone, location, messages...)"
+    REASSURANCE = "reassurance", "Reassurance seeking"
+
+
+class CheckingLogEntry(CBTRecord):
+    """One urge to check or seek reassurance. Entries feed their objective as a weekly count."""
+
+    occurred_on = models.DateField()
+    kind = models.CharField(max_length=12, choices=CheckingKind.choices, default=CheckingKind.CHECKING)
+    trigger = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    resisted = models.BooleanField(help_text="Was the urge resisted?")
+    objective_lineage = models.UUIDField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-created_at"]
+        verbose_name_plural = "checking log entries"
+
+    def __str__(self) -> str:
+        return f"Checking log entry {self.pk}"
+
+
+class HomeworkStatus(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    COMPLETED = "completed", "Completed"
+    PARTLY = "partly", "Partly done"
+    NOT_DONE = "not_done", "Not done"
+
+
+class Homework(CoupleOwned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    partner = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
+    assigned_on = models.DateField()
+    due_on = models.DateField(null=True, blank=True)
+    description = EncryptedTextField(max_length=SHORT_TEXT_MAX)
+    status = models.CharField(max_length=10, choices=HomeworkStatus.choices, default=HomeworkStatus.ASSIGNED)
+    reviewed_on = models.DateField(null=True, blank=True)
+    review_note = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assigned_on", "-created_at"]
+        verbose_name_plural = "homework"
+
+    def __str__(self) -> str:
+        return f"Homework {self.pk}"
+
+
+# --- Objective progress ----------------------------------------------------------------------------
+
+
+class ProgressSource(models.TextChoices):
+    SESSION = "session", "Session"
+    LOG = "log", "Log"
+    MEASURE = "measure", "Measure"
+    MANUAL = "manual", "Entered by therapist"
+
+
+class ProgressPoint(CoupleOwned):
+    """One value of one objective (by lineage, so it survives plan revisions) on one date."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    objective_lineage = models.UUIDField(db_index=True)
+    recorded_on = models.DateField()
+    value = models.DecimalField(max_digits=8, decimal_places=2)
+    source = models.CharField(max_length=8, choices=ProgressSource.choices)
+    source_id = models.UUIDField(null=True, blank=True, help_text="The session, log week or measure it came from.")
+    note = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_on", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["objective_lineage", "source", "source_id"],
+                                    condition=Q(source_id__isnull=False), name="progress_point_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress point {self.pk}"
+
+
+# --- Outcome measures ------------------------------------------------------------------------------
+
+
+class CustomInstrument(models.Model):
+    """An instrument a practice adds as data (for instance one it holds a licence for).
+
+    `definition` follows the same shape as the built-in registry (plans/instruments.py): items,
+    options, score range, bands, cut-off, reliable-change threshold. Item wording is the licensee's, not ours.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="custom_instruments")
+    code = models.SlugField(max_length=40)
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "code"], name="custom_instrument_code_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MeasureAdministration(CoupleOwned):
+    """One questionnaire given to one partner on one date.
+
+    Item answers are encrypted. The total, its band and the risk flag are stored in clear (numbers and
+    labels tied to a case UUID, no identity) so that charts and practice outcome reports aggregate in SQL.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="measures")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
+    instrument = models.CharField(max_length=40)
+    administered_on = models.DateField()
+    answers = EncryptedJSONField()
+    total = models.IntegerField()
+    band = models.CharField(max_length=40, blank=True)
+    risk_flag = models.BooleanField(default=False)
+    risk_acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="+")
+    risk_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["administered_on", "partner"]
+        constraints = [
+            models.UniqueConstraint(fields=["couple", "partner", "instrument", "administered_on"],
+                                    name="one_administration_per_day"),
+        ]
+        indexes = [models.Index(fields=["couple", "instrument", "administered_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.pk}"
+
+
+class ScheduleEvery(models.TextChoices):
+    SESSION = "session", "Every session"
+    WEEK = "week", "Weekly"
+    FORTNIGHT = "fortnight", "Every two weeks"
+    MONTH = "month", "Monthly"
+
+
+class MeasureSchedule(models.Model):
+    """Which instruments a plan asks for, and how often (both partners)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="schedules")
+    instrument = models.CharField(max_length=40)
+    every = models.CharField(max_length=10, choices=ScheduleEvery.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "instrument"], name="schedule_instrument_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.every}"

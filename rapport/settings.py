@@ -224,6 +224,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -261,6 +262,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)
 
@@ -279,8 +281,11 @@ LOGGING = {
     "loggers": {
         # Django's request logger would print the failing SQL's parameters; keep it to the message.
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 
 # --- Practice rules -------------------------------------------------------------------------------
 RAPPORT_DEMO_BANNER = DEMO_MODE
+# Years a discharged case is kept after its end date before `shred_couple` may destroy its keys.
+RAPPORT_RETENTION_YEARS = envint("RAPPORT_RETENTION_YEARS", 7)

@@ -19,7 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from . import envelope, keyring
-from .errors import DecryptionError, EncryptionContextError, KeyShreddedError
+from .errors import CryptoError, EncryptionContextError, KeyShreddedError
 
 SHREDDED_TEXT = "[destroyed at the end of retention]"
 ENCODED_PREFIX = "enc:"
@@ -55,12 +55,28 @@ class EncryptedModel(models.Model):
     def key_owner(self) -> keyring.KeyOwner:
         return keyring.KeyOwner(self.key_owner_kind, getattr(self, self.key_owner_field))
 
+    def crypto_context(self) -> tuple[keyring.KeyOwner, bytes]:
+        """The key owner and the row part of the associated data, remembered while pk and owner stay."""
+        pk = self.pk
+        owner_id = getattr(self, self.key_owner_field)
+        cached = self.__dict__.get("_crypto_context")
+        if cached is not None and cached[0] is pk and cached[1] is owner_id:
+            return cached[2], cached[3]
+        owner = self.key_owner()
+        pk_text = str(pk)
+        owner_text = pk_text if owner.id is pk else str(owner.id)
+        row_part = f"|{pk_text}|{owner.kind}:{owner_text}".encode()
+        self.__dict__["_crypto_context"] = (pk, owner_id, owner, row_part)
+        return owner, row_part
+
     @classmethod
     def rows_owned_by(cls, owner: keyring.KeyOwner) -> models.QuerySet:
         """Every row whose encrypted fields are sealed under `owner`'s keys."""
+        # The base manager: a default manager that hides rows (archived, deleted) must not hide them
+        # from key rotation, or their values would be left under a key that rotation deletes.
         if owner.kind != cls.key_owner_kind:
-            return cls._default_manager.none()
-        return cls._default_manager.filter(**{cls.key_owner_field: owner.id})
+            return cls._base_manager.none()
+        return cls._base_manager.filter(**{cls.key_owner_field: owner.id})
 
 
 class EncryptedAttribute:
@@ -81,6 +97,14 @@ class EncryptedAttribute:
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
+        current = instance.__dict__.get(self.field.attname)
+        if (
+            isinstance(current, Sealed)
+            and current.aad is not None
+            and type(current.plain) is type(value)
+            and current.plain == value
+        ):
+            return  # the same plaintext set again (full_clean does this): keep the ciphertext
         instance.__dict__[self.field.attname] = value
 
 
@@ -93,6 +117,7 @@ class EncryptedField(models.Field):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("editable", True)
         super().__init__(*args, **kwargs)
+        self._aad_prefixes: dict[str, bytes] = {}
         if self.max_length is not None:
             self.validators.append(validators.MaxLengthValidator(self.max_length))
 
@@ -112,22 +137,31 @@ class EncryptedField(models.Field):
 
     # --- sealing and opening --------------------------------------------------------------------
     def aad_for(self, instance: Any) -> bytes:
-        owner = instance.key_owner()
-        return envelope.value_aad(instance._meta.db_table, self.column, instance.pk, str(owner))
+        return self._aad(instance, instance.crypto_context()[1])
+
+    def _aad(self, instance: Any, row_part: bytes) -> bytes:
+        # The bytes of envelope.value_aad(table, column, pk, str(owner)), assembled from a per-field
+        # prefix and a per-row part: this runs for every value read or written.
+        table = instance._meta.db_table
+        prefix = self._aad_prefixes.get(table)
+        if prefix is None:
+            prefix = self._aad_prefixes[table] = f"rapport:v{envelope.FORMAT_VERSION}|{table}|{self.column}".encode()
+        return prefix + row_part
 
     def seal(self, instance: Any, value: Any) -> bytes:
-        aad = self.aad_for(instance)
-        return keyring.seal(self.to_bytes(value), instance.key_owner(), aad)
+        owner, row_part = instance.crypto_context()
+        return keyring.seal(self.to_bytes(value), owner, self._aad(instance, row_part))
 
     def reveal(self, instance: Any, sealed: Sealed) -> Any:
-        aad = self.aad_for(instance)
+        owner, row_part = instance.crypto_context()
+        aad = self._aad(instance, row_part)
         if sealed.aad == aad:
             return sealed.plain
         try:
-            sealed.plain = self.from_bytes(keyring.open_sealed(sealed.blob, instance.key_owner(), aad))
+            sealed.plain = self.from_bytes(keyring.open_sealed(sealed.blob, owner, aad))
         except KeyShreddedError:
             sealed.plain = SHREDDED_TEXT if isinstance(self, EncryptedTextField) else None
-        except DecryptionError:
+        except CryptoError:  # altered or moved value (DecryptionError), or a wrong KEK (KeyringError)
             from clinic.audit import record_decryption_failure
 
             record_decryption_failure(table=instance._meta.db_table, column=self.column, row_id=instance.pk)
@@ -139,12 +173,14 @@ class EncryptedField(models.Field):
         value = model_instance.__dict__.get(self.attname)
         if value is None:
             return None
+        owner, row_part = model_instance.crypto_context()
+        aad = self._aad(model_instance, row_part)
         if isinstance(value, Sealed):
-            if value.aad is None or value.aad == self.aad_for(model_instance):
+            if value.aad is None or value.aad == aad:
                 return value  # unchanged since it was loaded for this row: keep the ciphertext
             value = value.plain
-        sealed = Sealed(self.seal(model_instance, value))
-        sealed.plain, sealed.aad = value, self.aad_for(model_instance)
+        sealed = Sealed(keyring.seal(self.to_bytes(value), owner, aad))
+        sealed.plain, sealed.aad = value, aad
         model_instance.__dict__[self.attname] = sealed
         return sealed
 
@@ -255,7 +291,9 @@ class EncryptedJSONField(EncryptedField):
 def reseal(instance: Any, field_names: list[str] | None = None) -> list[str]:
     """Seal the named encrypted fields again under the owner's active key (for rotate_dek).
 
-    Leaves the instance ready for `bulk_update`. Returns the names of the fields it resealed.
+    Returns the names of the fields it resealed. Write them with
+    `clinic.crypto.rotation.write_sealed`, not `bulk_update()`: bulk_update reads the attribute, which
+    is plaintext, and encrypted fields refuse plaintext outside save().
     """
     done = []
     for field in instance._meta.concrete_fields:
@@ -264,8 +302,10 @@ def reseal(instance: Any, field_names: list[str] | None = None) -> list[str]:
         value = getattr(instance, field.attname)
         if value is None:
             continue
-        sealed = Sealed(field.seal(instance, value))
-        sealed.plain, sealed.aad = value, field.aad_for(instance)
+        owner, row_part = instance.crypto_context()
+        aad = field._aad(instance, row_part)
+        sealed = Sealed(keyring.seal(field.to_bytes(value), owner, aad))
+        sealed.plain, sealed.aad = value, aad
         instance.__dict__[field.attname] = sealed
         done.append(field.attname)
     return done

@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,9 +39,28 @@ class KeyOwner:
 
 CHECK_OWNER = KeyOwner("check", CHECK_OWNER_ID)
 
+class _CachedKey:
+    """An unwrapped DEK with its ready AES-GCM object and the header bytes of values it seals."""
+
+    __slots__ = ("key_id", "owner", "owner_key", "aead", "header", "expires", "dek")
+
+    def __init__(self, key_id: uuid.UUID, dek: bytes, owner: KeyOwner, expires: float) -> None:
+        self.key_id = key_id
+        self.dek = dek
+        self.owner = owner
+        self.owner_key = _owner_key(owner)
+        self.aead = AESGCM(dek)
+        self.header = envelope.value_header(key_id)
+        self.expires = expires
+
+    def __repr__(self) -> str:
+        return f"<_CachedKey {self.key_id} {self.owner}>"
+
+
 _lock = threading.Lock()
-_keys_by_id: dict[uuid.UUID, tuple[bytes, KeyOwner, float]] = {}
-_active_by_owner: dict[KeyOwner, tuple[uuid.UUID, float]] = {}
+_keys_by_id: dict[bytes, _CachedKey] = {}  # by the 16 id bytes found in a value's header
+_active_by_owner: dict[tuple[str, int], _CachedKey] = {}  # by _owner_key(owner)
+_uncommitted: set[uuid.UUID] = set()  # created in a transaction not yet committed: never cached
 
 
 def clear_cache() -> None:
@@ -49,19 +69,32 @@ def clear_cache() -> None:
         _active_by_owner.clear()
 
 
+def _owner_key(owner: KeyOwner) -> tuple[str, int]:
+    # Plain tuple keys hash and compare in C; KeyOwner's dataclass and UUID methods run in Python.
+    owner_id = owner.id
+    return (owner.kind, owner_id.int if type(owner_id) is uuid.UUID else uuid.UUID(str(owner_id)).int)
+
+
 def forget_owner(owner: KeyOwner) -> None:
     with _lock:
-        _active_by_owner.pop(owner, None)
-        for key_id in [k for k, (_, o, _) in _keys_by_id.items() if o == owner]:
-            del _keys_by_id[key_id]
+        _active_by_owner.pop(_owner_key(owner), None)
+        for key_bytes in [k for k, entry in _keys_by_id.items() if entry.owner == owner]:
+            del _keys_by_id[key_bytes]
+
+
+def _entry(key_id: uuid.UUID, dek: bytes, owner: KeyOwner, active: bool) -> _CachedKey:
+    """Wrap an unwrapped key for use, and cache it unless it was created in an uncommitted transaction."""
+    entry = _CachedKey(key_id, dek, owner, time.monotonic() + settings.RAPPORT_DEK_CACHE_SECONDS)
+    with _lock:
+        if key_id not in _uncommitted:
+            _keys_by_id[key_id.bytes] = entry
+            if active:
+                _active_by_owner[entry.owner_key] = entry
+    return entry
 
 
 def _remember(key_id: uuid.UUID, dek: bytes, owner: KeyOwner, active: bool) -> None:
-    expires = time.monotonic() + settings.RAPPORT_DEK_CACHE_SECONDS
-    with _lock:
-        _keys_by_id[key_id] = (dek, owner, expires)
-        if active:
-            _active_by_owner[owner] = (key_id, expires)
+    _entry(key_id, dek, owner, active)
 
 
 def owner_of(row) -> KeyOwner:
@@ -99,19 +132,37 @@ def create_key(owner: KeyOwner, *, state: str = "active"):
     row = DataKey.objects.create(
         id=dek_id, owner_kind=owner.kind, owner_id=owner.id, kek_id=kek_id, wrapped_key=wrapped, state=state
     )
-    _remember(dek_id, dek, owner, active=state == "active")
+    _remember_after_commit(dek_id, dek, owner, active=state == "active")
     return row
 
 
-def active_key(owner: KeyOwner) -> tuple[uuid.UUID, bytes]:
-    """The owner's current DEK, created on first use."""
+def _remember_after_commit(key_id: uuid.UUID, dek: bytes, owner: KeyOwner, active: bool) -> None:
+    # A key created inside a transaction that later rolls back must not stay cached: values sealed
+    # with it would name a key that does not exist once the cache expires.
+    if not transaction.get_connection().in_atomic_block:
+        _remember(key_id, dek, owner, active)
+        return
+
+    def committed() -> None:
+        with _lock:
+            _uncommitted.discard(key_id)
+        _remember(key_id, dek, owner, active)
+
+    with _lock:
+        _uncommitted.add(key_id)
+    transaction.on_commit(committed)
+
+
+def _active_entry(owner: KeyOwner) -> _CachedKey:
+    hit = _active_by_owner.get(_owner_key(owner))
+    if hit is not None and hit.expires > time.monotonic():
+        return hit
+    return _load_active_entry(owner)
+
+
+def _load_active_entry(owner: KeyOwner) -> _CachedKey:
     from clinic.models import DataKey
 
-    now = time.monotonic()
-    with _lock:
-        hit = _active_by_owner.get(owner)
-        if hit and hit[1] > now and hit[0] in _keys_by_id:
-            return hit[0], _keys_by_id[hit[0]][0]
     row = DataKey.objects.filter(owner_kind=owner.kind, owner_id=owner.id, state=DataKey.State.ACTIVE).first()
     if row is None:
         if DataKey.objects.filter(owner_kind=owner.kind, owner_id=owner.id, state=DataKey.State.SHREDDED).exists():
@@ -121,21 +172,28 @@ def active_key(owner: KeyOwner) -> tuple[uuid.UUID, bytes]:
                 row = create_key(owner)
         except IntegrityError:  # another process created it first
             row = DataKey.objects.get(owner_kind=owner.kind, owner_id=owner.id, state=DataKey.State.ACTIVE)
-    dek = unwrap(row)
-    _remember(row.id, dek, owner, active=True)
-    return row.id, dek
+    return _entry(row.id, unwrap(row), owner, active=True)
 
 
-def key_by_id(key_id: uuid.UUID, owner: KeyOwner) -> bytes:
-    """The DEK a value names in its header, refused if it belongs to another owner."""
+def active_key(owner: KeyOwner) -> tuple[uuid.UUID, bytes]:
+    """The owner's current DEK, created on first use."""
+    entry = _active_entry(owner)
+    return entry.key_id, entry.dek
+
+
+def _entry_by_id(key_bytes: bytes, owner: KeyOwner) -> _CachedKey:
+    hit = _keys_by_id.get(key_bytes)
+    if hit is not None and hit.expires > time.monotonic():
+        if hit.owner_key != _owner_key(owner):
+            raise DecryptionError(f"The value was sealed with a key of another owner, not {owner.kind} {owner.id}.")
+        return hit
+    return _load_entry_by_id(key_bytes, owner)
+
+
+def _load_entry_by_id(key_bytes: bytes, owner: KeyOwner) -> _CachedKey:
     from clinic.models import DataKey
 
-    with _lock:
-        hit = _keys_by_id.get(key_id)
-    if hit and hit[2] > time.monotonic():
-        if hit[1] != owner:
-            raise DecryptionError(f"The value was sealed with a key of another owner, not {owner.kind} {owner.id}.")
-        return hit[0]
+    key_id = uuid.UUID(bytes=bytes(key_bytes))
     row = DataKey.objects.filter(pk=key_id).first()
     if row is None:
         raise DecryptionError(f"The value names data key {key_id}, which does not exist.")
@@ -143,19 +201,22 @@ def key_by_id(key_id: uuid.UUID, owner: KeyOwner) -> bytes:
         raise DecryptionError(f"The value was sealed with a key of another owner, not {owner.kind} {owner.id}.")
     if row.state == DataKey.State.SHREDDED:
         raise KeyShreddedError(f"The data key of {owner} was destroyed on {row.shredded_at:%Y-%m-%d}.")
-    dek = unwrap(row)
-    _remember(row.id, dek, owner, active=False)
-    return dek
+    return _entry(row.id, unwrap(row), owner, active=False)
+
+
+def key_by_id(key_id: uuid.UUID, owner: KeyOwner) -> bytes:
+    """The DEK a value names in its header, refused if it belongs to another owner."""
+    return _entry_by_id(key_id.bytes, owner).dek
 
 
 def seal(plaintext: bytes, owner: KeyOwner, aad: bytes) -> bytes:
-    key_id, dek = active_key(owner)
-    return envelope.seal_value(dek, key_id, plaintext, aad)
+    entry = _active_entry(owner)
+    return envelope.seal_with(entry.aead, entry.header, plaintext, aad)
 
 
 def open_sealed(blob: bytes, owner: KeyOwner, aad: bytes) -> bytes:
-    dek = key_by_id(envelope.key_id_of(blob), owner)
-    return envelope.open_value(dek, blob, aad)
+    entry = _entry_by_id(envelope.key_id_bytes(blob), owner)
+    return envelope.open_with(entry.aead, blob, aad)
 
 
 def ensure_check_key() -> None:

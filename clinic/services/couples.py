@@ -133,6 +133,28 @@ def couple_create(
     return NewCouple(couple, a, b)
 
 
+def couple_register(
+    *,
+    by: User,
+    partner_a: dict[str, Any],
+    partner_b: dict[str, Any],
+    start_date: datetime.date | None = None,
+    presenting_concerns: str = "",
+    confidentiality: str = "not_recorded",
+) -> NewCouple:
+    """Register two new clients and open their case, all or nothing (one transaction).
+
+    `partner_a` / `partner_b` hold client fields (CLIENT_FIELDS). Same callers as couple_create.
+    """
+    with transaction.atomic():
+        client_a = client_create(practice_id=by.practice_id, by=by, **partner_a)
+        client_b = client_create(practice_id=by.practice_id, by=by, **partner_b)
+        return couple_create(
+            by=by, partner_a=client_a, partner_b=client_b, start_date=start_date,
+            presenting_concerns=presenting_concerns, confidentiality=confidentiality,
+        )
+
+
 COUPLE_FIELDS = ("status", "start_date", "end_date", "presenting_concerns", "confidentiality")
 
 

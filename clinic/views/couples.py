@@ -1,39 +1,379 @@
-# TEMPORARY scaffolding, replaced by the helper that owns this module
-from django.http import Http404
+"""Clinical pages of the practice core: couples (cases), partners, clients and care teams.
+
+Therapists and supervisors only, except the care-team pages, which a practice manager also uses (an
+operational task that shows staff names, the reference and the status, never client data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from clinic import selectors
+from clinic.access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
+from clinic.audit import record_event
+from clinic.forms.couples import (
+    CareTeamAddForm,
+    CareTeamEndForm,
+    ClientEditForm,
+    ClientSearchForm,
+    CoupleEditForm,
+    CoupleRegistration,
+    PartnerForm,
+    StatusFilterForm,
+    add_service_errors,
+    error_summary,
+)
+from clinic.models import AuditEvent, CareRole, Couple, CoupleStatus, IPVResult, Partner, Role
+from clinic.services import couples as services
+
+NAV = "couples"
 
 
-def home(request, *args, **kwargs):
-    raise Http404
+def roles_allowed(*roles: str) -> Callable:
+    """Refuse (403, audited) signed-in users whose role is not one of `roles`. Anonymous users never get
+    here: LoginRequiredMiddleware sends them to the sign-in page."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if getattr(request.user, "role", None) not in roles:
+                record_event(
+                    "access.denied", actor=request.user, outcome=AuditEvent.Outcome.DENIED,
+                    detail={"reason": "role", "view": view.__name__},
+                )
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def couple_list(request, *args, **kwargs):
-    raise Http404
+clinician_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR)
+team_manager_roles = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.PRACTICE_MANAGER)
 
 
-def couple_create(request, *args, **kwargs):
-    raise Http404
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own start page."""
+    user = request.user
+    if user.is_clinician:
+        return redirect("clinic:couple-list")
+    if user.is_practice_manager:
+        return redirect("clinic:practice-home")
+    if user.is_practice_admin:
+        return redirect("clinic:user-list")
+    raise PermissionDenied
 
 
-def couple_detail(request, *args, **kwargs):
-    raise Http404
+# --- Couples --------------------------------------------------------------------------------------
 
 
-def couple_edit(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def couple_list(request: HttpRequest) -> HttpResponse:
+    """"My couples", filtered by status (GET). The name search is a POST, so names stay out of URLs."""
+    status_form = StatusFilterForm(request.GET or None)
+    status = status_form.cleaned_data["status"] if status_form.is_valid() else ""
+    search_form = ClientSearchForm(request.POST or None)
+    searched = False
+    if request.method == "POST":
+        if search_form.is_valid():
+            couples, matches = selectors.couples_with_client_named(request.user, name=search_form.cleaned_data["name"])
+            couples = list(couples)
+            searched = True
+            record_event("client.search", actor=request.user, detail={"matches": matches, "shown": len(couples)})
+        else:
+            couples = list(selectors.couples_for_list(request.user, status=status))
+    else:
+        couples = list(selectors.couples_for_list(request.user, status=status))
+    return render(request, "clinic/couples/list.html", {
+        "nav": NAV,
+        "couples": couples,
+        "status_form": status_form,
+        "status": status,
+        "status_label": CoupleStatus(status).label if status else "",
+        "search_form": search_form,
+        "searched": searched,
+        "errors": error_summary(search_form) if request.method == "POST" else [],
+    })
 
 
-def partner_edit(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def couple_create(request: HttpRequest) -> HttpResponse:
+    """Register both partners and open their case in one transaction."""
+    registration = CoupleRegistration(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and registration.is_valid():
+        case = registration.case.cleaned_data
+        try:
+            created = services.couple_register(
+                by=request.user,
+                partner_a=registration.partner_a.cleaned_data,
+                partner_b=registration.partner_b.cleaned_data,
+                start_date=case["start_date"],
+                presenting_concerns=case["presenting_concerns"],
+                confidentiality=case["confidentiality"],
+            )
+        except ValidationError as error:
+            add_service_errors(registration.case, error)
+        else:
+            messages.success(request, f"Couple {created.couple.reference} registered. You are its primary therapist.")
+            return redirect("clinic:couple-detail", pk=created.couple.pk)
+    return render(request, "clinic/couples/create.html", {
+        "nav": NAV,
+        "registration": registration,
+        "errors": error_summary(*registration.forms),
+    })
 
 
-def care_team_add(request, *args, **kwargs):
-    raise Http404
+@require_GET
+@clinician_required
+def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The case page: details, partners, IPV screens and care team. Every view is audited."""
+    couple = get_couple_for_user(request.user, pk)
+    record_event("couple.view", actor=request.user, obj=couple)
+    partners = list(couple.partners.all())
+    prefetch_related_objects(partners, "ipv_screened_by")
+    can_manage_team = selectors.is_current_primary(couple, request.user)
+    return render(request, "clinic/couples/detail.html", {
+        "nav": NAV,
+        "couple": couple,
+        "partners": partners,
+        "missing_screens": [p for p in partners if p.ipv_result == IPVResult.NOT_DONE],
+        "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
+        **_care_team_context(couple, can_manage=can_manage_team),
+    })
 
 
-def care_team_end(request, *args, **kwargs):
-    raise Http404
+def _couple_edit_context(couple: Couple, form: CoupleEditForm, **extra: Any) -> dict[str, Any]:
+    return {"nav": NAV, "couple": couple, "form": form, "errors": error_summary(form), **extra}
 
 
-def client_edit(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def couple_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Change case details; a save based on an old version is refused (409) with both versions shown."""
+    couple = get_couple_for_user(request.user, pk, write=True)
+    if request.method == "GET":
+        form = CoupleEditForm(initial={
+            "status": couple.status, "start_date": couple.start_date, "end_date": couple.end_date,
+            "presenting_concerns": couple.presenting_concerns, "confidentiality": couple.confidentiality,
+            "version": couple.version,
+        })
+        return render(request, "clinic/couples/edit.html", _couple_edit_context(couple, form))
+    form = CoupleEditForm(request.POST)
+    if form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        try:
+            services.couple_update(
+                couple=couple, by=request.user, base_version=form.cleaned_data["version"], **fields
+            )
+        except services.StaleVersion:
+            return _edit_conflict(request, pk, form)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Couple {couple.reference} saved.")
+            return redirect("clinic:couple-detail", pk=couple.pk)
+    return render(request, "clinic/couples/edit.html", _couple_edit_context(couple, form))
+
+
+def _edit_conflict(request: HttpRequest, pk: Any, stale_form: CoupleEditForm) -> HttpResponse:
+    """Someone saved first: show what they saved next to what this user typed, nothing overwritten.
+
+    The form keeps the user's text and now carries the saved version, so saving again is a deliberate
+    choice made after seeing both.
+    """
+    current = get_couple_for_user(request.user, pk, write=True)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = CoupleEditForm(data)
+    form.is_valid()
+    yours = stale_form.cleaned_data
+    differences = []
+    for name in ("status", "start_date", "end_date", "confidentiality", "presenting_concerns"):
+        saved_value, your_value = getattr(current, name), yours.get(name)
+        if saved_value != your_value:
+            display = getattr(current, f"get_{name}_display", None)
+            field = form.fields[name]
+            differences.append({
+                "label": field.label,
+                "name": name,
+                "saved": display() if display else saved_value,
+                "yours": dict(field.choices).get(your_value, your_value) if hasattr(field, "choices") else your_value,
+                "long": name == "presenting_concerns",
+            })
+    return render(request, "clinic/couples/edit.html", _couple_edit_context(
+        current, form, conflict=True, differences=differences,
+    ), status=409)
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
+    """One partner's confidentiality agreement date and IPV screen."""
+    couple = get_couple_for_user(request.user, pk, write=True)
+    if position not in Partner.Position.values:
+        raise Http404("No such partner.")
+    partner = couple.partner(position)
+    if partner is None:
+        raise Http404("No such partner.")
+    if request.method == "POST":
+        form = PartnerForm(request.POST)
+        if form.is_valid():
+            try:
+                services.partner_update(partner=partner, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{partner.get_position_display()} saved.")
+                return redirect("clinic:couple-detail", pk=couple.pk)
+    else:
+        form = PartnerForm(initial={
+            "agreed_confidentiality_on": partner.agreed_confidentiality_on,
+            "ipv_result": partner.ipv_result,
+            "ipv_screened_on": partner.ipv_screened_on,
+            "ipv_notes": partner.ipv_notes,
+        })
+    return render(request, "clinic/couples/partner_edit.html", {
+        "nav": NAV, "couple": couple, "partner": partner, "form": form, "errors": error_summary(form),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def client_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A client's identity, contact details and emergency contact."""
+    client = get_client_for_user(request.user, pk, write=True)
+    couples = list(selectors.couples_of_client(request.user, client))
+    if request.method == "POST":
+        form = ClientEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.client_update(client=client, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Contact details saved.")
+                if couples:
+                    return redirect("clinic:couple-detail", pk=couples[0].pk)
+                return redirect("clinic:couple-list")
+    else:
+        record_event("client.view", actor=request.user, obj=client)
+        form = ClientEditForm(initial={name: getattr(client, name) for name in services.CLIENT_FIELDS})
+    return render(request, "clinic/couples/client_edit.html", {
+        "nav": NAV, "client": client, "couples": couples, "form": form, "errors": error_summary(form),
+    })
+
+
+# --- Care team ------------------------------------------------------------------------------------
+
+
+def _care_team_context(
+    couple: Couple,
+    *,
+    can_manage: bool,
+    add_form: CareTeamAddForm | None = None,
+    end_form: CareTeamEndForm | None = None,
+    end_member_pk: Any = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    if can_manage and add_form is None:
+        add_form = CareTeamAddForm(candidates=selectors.care_team_candidates(couple), auto_id="id_team_%s")
+    return {
+        "couple": couple,
+        "team": selectors.care_team_for(couple),
+        "can_manage_team": can_manage,
+        "add_form": add_form,
+        "end_form": end_form,
+        "end_member_pk": end_member_pk,
+        "team_notice": notice,
+        "team_errors": error_summary(*(f for f in (add_form, end_form) if f is not None)),
+    }
+
+
+def _render_care_team(request: HttpRequest, couple: Couple, **kwargs: Any) -> HttpResponse:
+    context = _care_team_context(couple, can_manage=True, **kwargs)
+    context["nav"] = "practice" if request.user.is_practice_manager else NAV
+    template = "clinic/couples/care_team.html"
+    if request.htmx:
+        template += "#care-team"
+    return render(request, template, context)
+
+
+def _after_team_change(request: HttpRequest, couple: Couple, message: str) -> HttpResponse:
+    """After a change, htmx requests get the refreshed care-team section in place. Otherwise the manager
+    returns to the care-team page and a therapist to the couple, or to their list if they just ended
+    their own place on the team."""
+    user = request.user
+    if user.is_practice_manager:
+        if request.htmx:
+            return _render_care_team(request, selectors.couple_listed_for(user, couple.pk), notice=message)
+        messages.success(request, message)
+        return redirect("clinic:care-team-add", pk=couple.pk)
+    refreshed = Couple.objects.visible_to(user).filter(pk=couple.pk).exists() and get_couple_for_user(user, couple.pk)
+    if request.htmx and refreshed and selectors.is_current_primary(refreshed, user):
+        return _render_care_team(request, refreshed, notice=message)
+    messages.success(request, message)
+    if refreshed:
+        target = reverse("clinic:couple-detail", args=[couple.pk]) + "#care-team"
+    else:
+        target = reverse("clinic:couple-list")
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@require_http_methods(["GET", "POST"])
+@team_manager_roles
+def care_team_add(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The care-team page (GET) and adding a clinician to the team (POST)."""
+    couple = get_couple_for_team_management(request.user, pk)
+    if request.method == "GET":
+        return _render_care_team(request, couple)
+    form = CareTeamAddForm(request.POST, candidates=selectors.care_team_candidates(couple), auto_id="id_team_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.care_team_add(
+                couple=couple, user=data["user"], role=data["role"], by=request.user, start_date=data["start_date"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            message = f"{member.user.display_name} added to the care team as {member.get_role_display().lower()}."
+            return _after_team_change(request, couple, message)
+    return _render_care_team(request, couple, add_form=form)
+
+
+@require_POST
+@team_manager_roles
+def care_team_end(request: HttpRequest, pk: Any, member_pk: Any) -> HttpResponse:
+    """End one member's place on the care team (the history stays)."""
+    couple = get_couple_for_team_management(request.user, pk)
+    member = next((m for m in couple.care_team.all() if m.pk == member_pk), None)
+    if member is None:
+        raise Http404("No such care-team member.")
+    form = CareTeamEndForm(request.POST, member=member)
+    if form.is_valid():
+        try:
+            services.care_team_end(member=member, by=request.user, end_date=form.cleaned_data["end_date"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            role = CareRole(member.role).label.lower()
+            ends = date_format(member.end_date, "j F Y")
+            return _after_team_change(request, couple, f"{member.user.display_name}'s role as {role} ends on {ends}.")
+    return _render_care_team(request, couple, end_form=form, end_member_pk=member.pk)
 

@@ -1,23 +1,163 @@
-# TEMPORARY scaffolding, replaced by the helper that owns this module
-from django.http import Http404
+"""Administration: the practice's staff accounts and settings. Administrators only; no clinical data here."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clinic.audit import record_event
+from clinic.forms.staff import PracticeSettingsForm, UserEditForm, UserInviteForm
+from clinic.models import AuditEvent, User
+from clinic.services import users
 
 
-def user_list(request, *args, **kwargs):
-    raise Http404
+def admin_required(view):
+    """Only the practice's administrators; anyone else signed in gets 403 (and an audit event)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (user.is_active and user.is_practice_admin and user.practice_id):
+            record_event("access.denied", actor=user, outcome=AuditEvent.Outcome.DENIED,
+                         detail={"area": "administration"})
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
-def user_invite(request, *args, **kwargs):
-    raise Http404
+def _colleague(request: HttpRequest, pk) -> User:
+    """A member of the admin's own practice; anyone else's staff is 404."""
+    return get_object_or_404(User, pk=pk, practice_id=request.user.practice_id)
 
 
-def user_edit(request, *args, **kwargs):
-    raise Http404
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
-def user_deactivate(request, *args, **kwargs):
-    raise Http404
+def _invite_url(request: HttpRequest, user: User) -> str:
+    path = reverse("clinic:invite-accept", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    })
+    return request.build_absolute_uri(path)
 
 
-def practice_settings(request, *args, **kwargs):
-    raise Http404
+def _show_invite(request: HttpRequest, member: User) -> HttpResponse:
+    return render(request, "clinic/staff/invite_link.html",
+                  {"member": member, "invite_url": _invite_url(request, member), "nav": "users"})
 
+
+@require_GET
+@admin_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    staff = users.staff_list(practice_id=request.user.practice_id)
+    return render(request, "clinic/staff/user_list.html", {"staff": staff, "nav": "users"})
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def user_invite(request: HttpRequest) -> HttpResponse:
+    form = UserInviteForm(request.POST if request.method == "POST" else None,
+                          practice_id=request.user.practice_id)
+    if form.is_valid():
+        try:
+            member = users.user_invite(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _show_invite(request, member)
+    return render(request, "clinic/staff/user_invite.html", {"form": form, "nav": "users"})
+
+
+def _edit_initial(member: User) -> dict:
+    return {"first_name": member.first_name, "last_name": member.last_name, "email": member.email,
+            "role": member.role, "credentials": member.credentials, "licence_number": member.licence_number,
+            "supervisor": member.supervisor_id}
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def user_edit(request: HttpRequest, pk) -> HttpResponse:
+    member = _colleague(request, pk)
+    action = request.POST.get("action", "save") if request.method == "POST" else None
+    if action == "reset_two_factor":
+        users.user_reset_two_factor(user=member, by=request.user)
+        messages.success(request, f"Two-factor sign-in was reset for {member.display_name}. "
+                                  "They will set up an authenticator app again when they next sign in.")
+        return redirect("clinic:user-edit", pk=member.pk)
+    if action == "new_invite":
+        try:
+            users.user_invite_reissue(user=member, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("clinic:user-edit", pk=member.pk)
+        return _show_invite(request, member)
+    form = UserEditForm(request.POST if action == "save" else None, initial=_edit_initial(member),
+                        practice_id=request.user.practice_id, user=member)
+    if form.is_valid():
+        try:
+            users.user_update(user=member, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            member.refresh_from_db()
+        else:
+            messages.success(request, f"Changes to {member.display_name} were saved.")
+            return redirect("clinic:user-list")
+    return render(request, "clinic/staff/user_edit.html", {
+        "member": member, "form": form, "nav": "users", "is_self": member.pk == request.user.pk,
+        "two_factor_enrolled": users.two_factor_enrolled(member),
+        "awaiting_password": member.is_active and not member.has_usable_password(),
+    })
+
+
+@require_POST
+@admin_required
+def user_deactivate(request: HttpRequest, pk) -> HttpResponse:
+    member = _colleague(request, pk)
+    try:
+        result = users.user_deactivate(user=member, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("clinic:user-edit", pk=member.pk)
+    messages.success(request, f"{member.display_name} was deactivated. "
+                              f"{result.sessions_ended} signed-in session(s) ended and "
+                              f"{result.tokens_revoked} API token(s) revoked.")
+    if result.supervisees:
+        messages.warning(request, f"{result.supervisees} therapist(s) had {member.display_name} as their supervisor. "
+                                  "Give them another supervisor from their pages below.")
+    return redirect("clinic:user-list")
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def practice_settings(request: HttpRequest) -> HttpResponse:
+    practice = request.user.practice
+    form = PracticeSettingsForm.for_practice(practice, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            users.practice_update(practice=practice, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Practice settings saved.")
+            return redirect("clinic:practice-settings")
+    return render(request, "clinic/staff/practice_settings.html", {"form": form, "practice": practice,
+                                                                   "nav": "users"})

@@ -1,0 +1,603 @@
+"""Key rotation, crypto-shredding and the keyring check: the logic behind the management commands.
+
+rotate_kek   re-wraps data keys under the active KEK. Touches the DataKey table only: cost grows with
+             the number of cases, not of notes.
+rotate_dek   gives an owner (a couple, or a practice's identity) a new data key and seals its rows again.
+             The old key is "retiring" until no value uses it, then deleted.
+shred_couple destroys a discharged couple's data keys at the end of retention.
+check_keys   proves the configured KEK opens every data key.
+
+Every step commits in small batches, so an interruption leaves every value openable and a re-run
+finishes the rest. Audit events carry ids and counts, never key material or clinical text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Case, Count, F, Value, When
+from django.utils import timezone
+
+from . import envelope, keyring
+from .errors import CryptoError, KeyShreddedError
+from .fields import EncryptedField, EncryptedModel, Sealed, reseal
+from .keys import FileKeyProvider, KeyProvider, get_key_provider, reset_key_provider, write_key_file
+
+BATCH_SIZE = 500
+ROTATABLE_KINDS = ("couple", "practice")  # never "index" (blind index) or "check" (start-up check)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+class RotationError(CryptoError):
+    """A rotation cannot go on safely; the message says what to fix. Nothing already done is undone."""
+
+
+class ShredRefused(CryptoError):
+    """shred_couple refused: not discharged, retention not over, already shredded, or not confirmed."""
+
+
+# --- KEK rotation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class KekRotation:
+    active_kek_id: str
+    rewrapped: int = 0
+    already_current: int = 0
+    shredded: int = 0
+    batches: int = 0
+
+
+def _data_keys():
+    from clinic.models import DataKey
+
+    return DataKey
+
+
+def rotate_kek(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_progress) -> KekRotation:
+    """Re-wrap every data key not yet wrapped by the provider's active KEK, in committed batches.
+
+    Reads and writes the DataKey table only. Each batch is one transaction, so an interruption leaves
+    every key wrapped by either the old or the new KEK (both are still in the provider) and a re-run
+    picks up the rest. Audited as `keys.rotate_kek`.
+    """
+    from clinic.audit import record_event
+
+    DataKey = _data_keys()
+    provider = get_key_provider()
+    result = KekRotation(active_kek_id=provider.active_kek_id)
+    live = DataKey.objects.exclude(state=DataKey.State.SHREDDED)
+    todo = live.exclude(kek_id=result.active_kek_id)
+    total = todo.count()
+    result.already_current = live.filter(kek_id=result.active_kek_id).count()
+    result.shredded = DataKey.objects.filter(state=DataKey.State.SHREDDED).count()
+    on_progress(0, total)
+    while True:
+        with transaction.atomic():
+            batch = list(todo.select_for_update().order_by("pk")[:batch_size])
+            if not batch:
+                break
+            now = timezone.now()
+            for row in batch:
+                dek = keyring.unwrap(row)
+                row.kek_id, row.wrapped_key = keyring.wrap_new(dek, row.id, keyring.owner_of(row))
+                row.rewrapped_at = now
+            _write_rewrapped(batch)
+        result.rewrapped += len(batch)
+        result.batches += 1
+        on_progress(min(result.rewrapped, total), total)
+    keyring.clear_cache()
+    record_event(
+        "keys.rotate_kek",
+        object_type="clinic.datakey",
+        detail={
+            "active_kek_id": result.active_kek_id,
+            "rewrapped": result.rewrapped,
+            "already_current": result.already_current,
+            "shredded_skipped": result.shredded,
+        },
+    )
+    return result
+
+
+def _write_rewrapped(rows: list) -> None:
+    """Save the new wrapping of a batch of DataKey rows: one parameterised UPDATE run for every row.
+
+    Equivalent to bulk_update(rows, ["kek_id", "wrapped_key", "rewrapped_at"]), about twenty times
+    faster: bulk_update builds a CASE expression per row and field, which dominates a KEK rotation.
+    """
+    DataKey = _data_keys()
+    meta = DataKey._meta
+    qn = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in ("kek_id", "wrapped_key", "rewrapped_at")]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model, values as parameters)
+        qn(meta.db_table), ", ".join(f"{qn(f.column)} = %s" for f in columns), qn(meta.pk.column)
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+        + [meta.pk.get_db_prep_value(row.pk, connection)]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def kek_ids_in_use() -> dict[str, int]:
+    """How many live (not shredded) data keys each KEK id wraps."""
+    DataKey = _data_keys()
+    rows = (
+        DataKey.objects.exclude(state=DataKey.State.SHREDDED)
+        .values("kek_id")
+        .annotate(n=Count("id"))
+        .order_by("kek_id")
+    )
+    return {row["kek_id"]: row["n"] for row in rows}
+
+
+def _key_file_path(provider: KeyProvider) -> Path:
+    if not isinstance(provider, FileKeyProvider):
+        raise RotationError(
+            f"The key-encryption key comes from {provider.describe()}, not a key file. Set the new key in "
+            "RAPPORT_KEK and the old one in RAPPORT_OLD_KEKS, restart, then run rotate_kek without --new-key."
+        )
+    return provider.path
+
+
+def add_new_kek() -> str:
+    """Add a fresh active KEK to the key file (old keys stay). Returns its id. File provider only."""
+    from clinic.audit import record_event
+
+    path = _key_file_path(get_key_provider())
+    kek_id, _ = write_key_file(path, add_new_active=True)
+    reset_key_provider()
+    keyring.clear_cache()
+    record_event("keys.add_kek", object_type="clinic.datakey", detail={"kek_id": kek_id})
+    return kek_id
+
+
+def retire_old_keks() -> list[str]:
+    """Remove from the key file every KEK that is not active and wraps no live data key.
+
+    Refuses while any data key still uses an old KEK (run rotate_kek first). Returns the removed ids.
+    """
+    from clinic.audit import record_event
+
+    provider = get_key_provider()
+    path = _key_file_path(provider)
+    in_use = kek_ids_in_use()
+    still_used = {kek_id: n for kek_id, n in in_use.items() if kek_id != provider.active_kek_id}
+    if still_used:
+        first = sorted(still_used)[0]
+        raise RotationError(
+            f"{sum(still_used.values())} data key(s) are still wrapped by old key(s), e.g. {first!r}. "
+            "Run rotate_kek first; nothing was removed."
+        )
+    data = json.loads(path.read_text())
+    removed = sorted(kek_id for kek_id in data["keys"] if kek_id != data["active"])
+    if not removed:
+        return []
+    data["keys"] = {data["active"]: data["keys"][data["active"]]}
+    _write_key_data(path, data)
+    reset_key_provider()
+    keyring.clear_cache()
+    record_event("keys.retire_kek", object_type="clinic.datakey", detail={"removed_kek_ids": removed})
+    return removed
+
+
+def _write_key_data(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)
+
+
+# --- DEK rotation ---------------------------------------------------------------------------------
+
+
+def encrypted_models() -> list[type[EncryptedModel]]:
+    """Every installed concrete model with encrypted columns of its own (found through the app registry)."""
+    found = []
+    for model in apps.get_models():
+        if issubclass(model, EncryptedModel) and not model._meta.proxy and _own_encrypted_fields(model):
+            found.append(model)
+    return found
+
+
+def _own_encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
+    return [f for f in model._meta.local_concrete_fields if isinstance(f, EncryptedField)]
+
+
+def rotatable_owners() -> list[keyring.KeyOwner]:
+    """Every couple and practice holding a data key that can be rotated (shredded couples excluded)."""
+    DataKey = _data_keys()
+    shredded = set(
+        DataKey.objects.filter(state=DataKey.State.SHREDDED).values_list("owner_kind", "owner_id").distinct()
+    )
+    pairs = (
+        DataKey.objects.filter(owner_kind__in=ROTATABLE_KINDS)
+        .exclude(state=DataKey.State.SHREDDED)
+        .values_list("owner_kind", "owner_id")
+        .distinct()
+        .order_by("owner_kind", "owner_id")
+    )
+    return [keyring.KeyOwner(kind, owner_id) for kind, owner_id in pairs if (kind, owner_id) not in shredded]
+
+
+def count_rows(owners: Iterable[keyring.KeyOwner]) -> int:
+    """How many rows of encrypted models the owners hold (one grouped query per model)."""
+    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for owner in owners:
+        wanted[owner.kind].add(owner.id)
+    total = 0
+    for model in encrypted_models():
+        ids = wanted.get(model.key_owner_kind)
+        if not ids:
+            continue
+        counts = model._base_manager.values(model.key_owner_field).annotate(n=Count("pk")).order_by()
+        total += sum(row["n"] for row in counts if row[model.key_owner_field] in ids)
+    return total
+
+
+@dataclass
+class DekRotation:
+    owner: keyring.KeyOwner
+    retiring_key_ids: set[uuid.UUID] = field(default_factory=set)
+    new_key_id: uuid.UUID | None = None
+    switched_at: datetime.datetime | None = None
+    resumed: bool = False
+    rows_seen: int = 0
+    values_resealed: int = 0
+    keys_deleted: int = 0
+
+
+def begin_dek_rotation(owner: keyring.KeyOwner) -> DekRotation | None:
+    """Make the owner's active key "retiring" and create a new active one (or resume a started rotation).
+
+    Returns None when the owner has no data key (nothing of theirs is encrypted). Raises
+    KeyShreddedError for a shredded owner.
+    """
+    DataKey = _data_keys()
+    with transaction.atomic():
+        keys = list(DataKey.objects.select_for_update().filter(owner_kind=owner.kind, owner_id=owner.id))
+        if any(k.state == DataKey.State.SHREDDED for k in keys):
+            raise KeyShreddedError(f"The data key of {owner} was destroyed; there is nothing to rotate.")
+        retiring = {k.id for k in keys if k.state == DataKey.State.RETIRING}
+        active = next((k for k in keys if k.state == DataKey.State.ACTIVE), None)
+        resumed = bool(retiring)
+        if not retiring:
+            if active is None:
+                return None
+            active.state = DataKey.State.RETIRING
+            active.save(update_fields=["state"])
+            retiring = {active.id}
+            active = keyring.create_key(owner)
+        elif active is None:
+            active = keyring.create_key(owner)
+    keyring.forget_owner(owner)
+    return DekRotation(
+        owner=owner, retiring_key_ids=retiring, new_key_id=active.id, switched_at=active.created_at, resumed=resumed
+    )
+
+
+def _sealed_with(row: models.Model, enc_field: EncryptedField, key_ids: set[uuid.UUID]) -> bool:
+    value = row.__dict__.get(enc_field.attname)
+    if not isinstance(value, Sealed):
+        return False
+    try:
+        return envelope.key_id_of(value.blob) in key_ids
+    except CryptoError:
+        return True  # unreadable header: let reseal() raise and audit it rather than skip it silently
+
+
+def write_sealed(model: type[models.Model], changed: dict[models.Model, list[str]]) -> None:
+    """Write freshly sealed values of several rows in as few UPDATEs as the database allows.
+
+    `bulk_update()` cannot do this: it reads the (plaintext) attribute, which encrypted fields refuse.
+    """
+    if not changed:
+        return
+    fields_per_row = max(len(names) for names in changed.values())
+    limit = connection.features.max_query_params or 60_000
+    chunk = max(1, (limit - 10) // (1 + 2 * fields_per_row))
+    items = list(changed.items())
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        whens: dict[str, list[When]] = defaultdict(list)
+        for row, names in part:
+            for name in names:
+                blob = row.__dict__[name].blob
+                whens[name].append(When(pk=row.pk, then=Value(blob, output_field=models.BinaryField())))
+        updates = {
+            name: Case(*cases, default=F(name), output_field=models.BinaryField()) for name, cases in whens.items()
+        }
+        model._base_manager.filter(pk__in=[row.pk for row, _ in part]).update(**updates)
+
+
+def reseal_owner_rows(
+    rotation: DekRotation, *, batch_size: int = BATCH_SIZE, on_batch: Callable[[int], None] | None = None
+) -> None:
+    """Seal again, under the owner's active key, every value still sealed with a retiring key.
+
+    Walks each encrypted model by primary key, `batch_size` rows per transaction. Rows are locked
+    while resealed (SELECT ... FOR UPDATE; SQLite serialises writers anyway), so a concurrent edit is
+    never overwritten with older text. Values already under the new key are skipped, which is what
+    makes a re-run after an interruption cheap.
+    """
+    from clinic.audit import record_decryption_failure
+
+    for model in encrypted_models():
+        own_fields = _own_encrypted_fields(model)
+        rows_query = model.rows_owned_by(rotation.owner).order_by("pk")
+        last_pk = None
+        while True:
+            try:
+                with transaction.atomic():
+                    query = rows_query.select_for_update(of=("self",))
+                    if last_pk is not None:
+                        query = query.filter(pk__gt=last_pk)
+                    rows = list(query[:batch_size])
+                    if not rows:
+                        break
+                    changed = _reseal_rows(rows, own_fields, rotation.retiring_key_ids)
+                    write_sealed(model, changed)
+            except _UnopenableValue as bad:
+                # The failure was audited inside the batch, which rolled back: record it again for good.
+                record_decryption_failure(table=model._meta.db_table, column=bad.column, row_id=bad.row_id)
+                raise RotationError(
+                    f"A value of {model._meta.db_table} row {bad.row_id} ({bad.column}) cannot be opened "
+                    f"({bad.reason}). The old key is kept; restore that value from a backup and run rotate_dek "
+                    "again."
+                ) from None
+            last_pk = rows[-1].pk
+            rotation.rows_seen += len(rows)
+            rotation.values_resealed += sum(len(names) for names in changed.values())
+            if on_batch is not None:
+                on_batch(len(rows))
+
+
+class _UnopenableValue(Exception):
+    def __init__(self, column: str, row_id: object, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.row_id, self.reason = column, row_id, reason
+
+
+def _reseal_rows(
+    rows: list[models.Model], own_fields: list[EncryptedField], old_key_ids: set[uuid.UUID]
+) -> dict[models.Model, list[str]]:
+    changed: dict[models.Model, list[str]] = {}
+    for row in rows:
+        for enc_field in own_fields:
+            if not _sealed_with(row, enc_field, old_key_ids):
+                continue
+            try:
+                reseal(row, [enc_field.attname])
+            except KeyShreddedError:
+                raise
+            except CryptoError as exc:
+                raise _UnopenableValue(enc_field.column, row.pk, str(exc)) from None
+            changed.setdefault(row, []).append(enc_field.attname)
+    return changed
+
+
+def finish_dek_rotation(rotation: DekRotation) -> None:
+    """Sweep once more for values under the retiring key (written meanwhile by other processes), then
+    delete the retiring key and record `keys.rotate_dek`."""
+    from clinic.audit import record_event
+
+    DataKey = _data_keys()
+    before = rotation.values_resealed
+    reseal_owner_rows(rotation)
+    with transaction.atomic():
+        deleted, _ = DataKey.objects.filter(
+            id__in=rotation.retiring_key_ids, state=DataKey.State.RETIRING
+        ).delete()
+    rotation.keys_deleted = deleted
+    keyring.forget_owner(rotation.owner)
+    owner = rotation.owner
+    record_event(
+        "keys.rotate_dek",
+        object_type="clinic.couple" if owner.kind == "couple" else "clinic.practice",
+        object_id=owner.id,
+        couple_id=owner.id if owner.kind == "couple" else None,
+        detail={
+            "new_key_id": str(rotation.new_key_id),
+            "retired_key_ids": sorted(str(k) for k in rotation.retiring_key_ids),
+            "rows": rotation.rows_seen,
+            "values_resealed": rotation.values_resealed,
+            "values_resealed_in_final_sweep": rotation.values_resealed - before,
+            "resumed": rotation.resumed,
+        },
+    )
+
+
+def grace_deadline(rotations: Iterable[DekRotation], grace_seconds: float) -> datetime.datetime | None:
+    """When every other process has dropped the old active keys from its cache (RAPPORT_DEK_CACHE_SECONDS
+    after the switch): until then a web worker may still seal new values with a retiring key."""
+    switched = [r.switched_at for r in rotations if r.switched_at is not None]
+    if not switched or grace_seconds <= 0:
+        return None
+    return max(switched) + datetime.timedelta(seconds=grace_seconds)
+
+
+def rotate_dek(
+    owners: list[keyring.KeyOwner],
+    *,
+    batch_size: int = BATCH_SIZE,
+    grace_seconds: float | None = None,
+    on_progress: Progress = _no_progress,
+    on_wait: Callable[[float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[DekRotation]:
+    """Give each owner a new data key and reseal its rows; delete the old key once nothing uses it.
+
+    Three phases, each safe to interrupt: (1) per owner, switch keys and reseal every row in batches;
+    (2) wait until other processes' key caches have expired (`grace_seconds`, default
+    RAPPORT_DEK_CACHE_SECONDS after the switch; a resumed run waits only what is left); (3) per owner,
+    reseal anything written meanwhile with the old key, then delete it. Shredded owners are refused.
+    """
+    if grace_seconds is None:
+        grace_seconds = settings.RAPPORT_DEK_CACHE_SECONDS
+    total = count_rows(owners)
+    done = 0
+    on_progress(done, total)
+
+    def advance(rows: int) -> None:
+        nonlocal done
+        done += rows
+        on_progress(min(done, total), total)
+
+    rotations = []
+    for owner in owners:
+        rotation = begin_dek_rotation(owner)
+        if rotation is None:
+            continue
+        reseal_owner_rows(rotation, batch_size=batch_size, on_batch=advance)
+        rotations.append(rotation)
+    deadline = grace_deadline(rotations, grace_seconds)
+    if deadline is not None:
+        wait = (deadline - timezone.now()).total_seconds()
+        if wait > 0:
+            if on_wait is not None:
+                on_wait(wait)
+            sleep(wait)
+    for rotation in rotations:
+        finish_dek_rotation(rotation)
+    return rotations
+
+
+# --- Crypto-shredding -----------------------------------------------------------------------------
+
+
+def retention_ends(couple) -> datetime.date | None:
+    """The first day a discharged couple may be shredded (end date + RAPPORT_RETENTION_YEARS), or None."""
+    from clinic.models import CoupleStatus
+
+    if couple.status != CoupleStatus.DISCHARGED or couple.end_date is None:
+        return None
+    years = settings.RAPPORT_RETENTION_YEARS
+    end = couple.end_date
+    try:
+        return end.replace(year=end.year + years)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year + years, day=28)
+
+
+def check_can_shred(couple, *, today: datetime.date | None = None) -> None:
+    """Raise ShredRefused (with what would make it possible) unless the couple may be shredded today."""
+    from clinic.models import CoupleStatus
+
+    today = today or timezone.localdate()
+    if couple.shredded_at is not None:
+        raise ShredRefused(f"Couple {couple.pk} was already shredded on {couple.shredded_at:%Y-%m-%d}.")
+    if couple.status != CoupleStatus.DISCHARGED or couple.end_date is None:
+        raise ShredRefused(
+            f"Couple {couple.pk} is not discharged with an end date (status: {couple.status}). "
+            "Only a discharged case past its retention period can be shredded."
+        )
+    ends = retention_ends(couple)
+    if today < ends:
+        raise ShredRefused(
+            f"Couple {couple.pk} must be kept until {ends:%Y-%m-%d} ({settings.RAPPORT_RETENTION_YEARS} years "
+            f"after its end date {couple.end_date:%Y-%m-%d}, RAPPORT_RETENTION_YEARS)."
+        )
+
+
+def shred_couple(*, couple, confirmation: str, today: datetime.date | None = None) -> int:
+    """Destroy every data key of a discharged couple past retention. Returns how many keys were destroyed.
+
+    `confirmation` must equal the couple's reference. The couple row, its reference, dates and audit
+    history remain; its encrypted values read as SHREDDED_TEXT (text) or None from now on, everywhere,
+    and nothing new can be written under it. Audited as `couple.shred`.
+    """
+    from clinic.audit import record_event
+    from clinic.models import Couple
+
+    DataKey = _data_keys()
+    owner = keyring.KeyOwner("couple", couple.pk)
+    with transaction.atomic():
+        couple = Couple.objects.select_for_update().get(pk=couple.pk)
+        check_can_shred(couple, today=today)
+        if confirmation != couple.reference:
+            raise ShredRefused("The confirmation does not match the couple's reference; nothing was destroyed.")
+        keys = list(DataKey.objects.select_for_update().filter(owner_kind=owner.kind, owner_id=owner.id))
+        if not keys:  # nothing was ever encrypted: leave a destroyed key so nothing new can be written
+            keys = [keyring.create_key(owner)]
+        for key in keys:
+            if key.state != DataKey.State.SHREDDED:
+                keyring.mark_shredded(key)
+        couple.shredded_at = timezone.now()
+        couple.save(update_fields=["shredded_at"])
+        record_event("couple.shred", obj=couple, detail={"keys_destroyed": len(keys)})
+    keyring.forget_owner(owner)
+    return len(keys)
+
+
+# --- Keyring check --------------------------------------------------------------------------------
+
+
+@dataclass
+class KeyCheck:
+    source: str
+    opened_by_kind: Counter = field(default_factory=Counter)
+    by_kek: Counter = field(default_factory=Counter)
+    shredded: int = 0
+    failures: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)  # (key id, kind, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def check_keys(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_progress) -> KeyCheck:
+    """Unwrap every live data key with the configured KEK(s). Audited as `keys.check`."""
+    from clinic.audit import record_event
+    from clinic.models import AuditEvent
+
+    DataKey = _data_keys()
+    provider = get_key_provider()
+    result = KeyCheck(source=provider.describe())
+    result.shredded = DataKey.objects.filter(state=DataKey.State.SHREDDED).count()
+    live = DataKey.objects.exclude(state=DataKey.State.SHREDDED).order_by("pk")
+    total = live.count()
+    on_progress(0, total)
+    for done, row in enumerate(live.iterator(chunk_size=batch_size), start=1):
+        try:
+            keyring.unwrap(row)
+        except CryptoError as exc:
+            result.failures.append((row.id, row.owner_kind, str(exc)))
+        else:
+            result.opened_by_kind[row.owner_kind] += 1
+            result.by_kek[row.kek_id] += 1
+        if done % batch_size == 0 or done == total:
+            on_progress(done, total)
+    record_event(
+        "keys.check",
+        object_type="clinic.datakey",
+        object_id=result.failures[0][0] if result.failures else "",
+        outcome=AuditEvent.Outcome.OK if result.ok else AuditEvent.Outcome.FAILED,
+        detail={
+            "opened": dict(result.opened_by_kind),
+            "failed": len(result.failures),
+            "shredded": result.shredded,
+            "by_kek": dict(result.by_kek),
+        },
+    )
+    return result

@@ -1,0 +1,331 @@
+"""Forms of the couple, partner, client and care-team pages.
+
+Plain forms: the services in clinic.services.couples do the writing. Error messages say what to fix and
+never repeat what was typed (it may be a client's name or clinical text).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from clinic.crypto.blind_index import normalise_name
+from clinic.models import (
+    NAME_MAX,
+    NOTE_TEXT_MAX,
+    CareRole,
+    CareTeamMember,
+    Confidentiality,
+    CoupleStatus,
+    IPVResult,
+    User,
+)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _not_in_future(value: datetime.date | None, message: str) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(message)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+class PrivateTextInput(forms.TextInput):
+    """A text box the browser must not fill in from the therapist's own saved details."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+
+
+class ClientIdentityForm(forms.Form):
+    """One partner's identity and contact details, as typed on the "New couple" page.
+
+    `partner_label` ("Partner A") is announced before each field's label, so a screen reader says
+    "Partner A: Last name" and the error summary says which partner a message is about.
+    """
+
+    first_name = forms.CharField(
+        label="First name", max_length=NAME_MAX, widget=PrivateTextInput(),
+        error_messages={"required": "Enter the first name."},
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=NAME_MAX, widget=PrivateTextInput(),
+        error_messages={"required": "Enter the last name."},
+    )
+    preferred_name = forms.CharField(
+        label="Preferred name", max_length=NAME_MAX, required=False, widget=PrivateTextInput(),
+        help_text="What they like to be called, if different from the first name.",
+    )
+    pronouns = forms.CharField(
+        label="Pronouns", max_length=40, required=False, widget=PrivateTextInput(),
+        help_text="For example: she/her, he/him, they/them.",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, widget=_date_input(),
+        error_messages={"invalid": "Enter the date of birth as a real date, for example 1988-04-12."},
+    )
+    email = forms.EmailField(
+        label="Email", max_length=254, required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        error_messages={"invalid": "Enter an email address like name@example.org."},
+    )
+    phone = forms.CharField(
+        label="Phone", max_length=40, required=False, widget=PrivateTextInput({"type": "tel"}),
+    )
+
+    def __init__(self, *args: Any, partner_label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partner_label = partner_label
+
+    def clean_date_of_birth(self) -> datetime.date | None:
+        value = self.cleaned_data.get("date_of_birth")
+        _not_in_future(value, "The date of birth cannot be in the future.")
+        return value
+
+
+class ClientEditForm(ClientIdentityForm):
+    """Identity, contact details and emergency contact of one client."""
+
+    address = forms.CharField(
+        label="Address", max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+    )
+    emergency_contact_name = forms.CharField(
+        label="Emergency contact: name", max_length=NAME_MAX, required=False, widget=PrivateTextInput(),
+    )
+    emergency_contact_phone = forms.CharField(
+        label="Emergency contact: phone", max_length=40, required=False, widget=PrivateTextInput({"type": "tel"}),
+    )
+
+
+class CoupleCreateForm(forms.Form):
+    """The case itself, on the "New couple" page."""
+
+    start_date = forms.DateField(
+        label="Start date", initial=_today, widget=_date_input(),
+        help_text="The date of the first contact or intake session.",
+        error_messages={"required": "Enter the start date.", "invalid": "Enter the start date as a real date."},
+    )
+    presenting_concerns = forms.CharField(
+        label="Presenting concerns", max_length=NOTE_TEXT_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What brought them to therapy, in their words where you can: for example trust issues after "
+                  "an affair, frequent arguments about money, feeling disconnected.",
+    )
+    confidentiality = forms.ChoiceField(
+        label="Confidentiality agreement", choices=Confidentiality.choices, initial=Confidentiality.NOT_RECORDED,
+        help_text="What may be shared between partners from individual sessions. Record each partner's "
+                  "agreement date on the couple's page.",
+    )
+
+
+def same_person(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two partners' cleaned identities name one person (same folded name and date of birth)."""
+    def name(data: dict[str, Any]) -> str:
+        return normalise_name(f"{data.get('first_name', '')} {data.get('last_name', '')}")
+
+    return name(a) == name(b) and a.get("date_of_birth") == b.get("date_of_birth")
+
+
+class CoupleRegistration:
+    """The "New couple" page: Partner A, Partner B and the case, validated together."""
+
+    def __init__(self, data: Any = None) -> None:
+        self.partner_a = ClientIdentityForm(data, prefix="a", partner_label="Partner A")
+        self.partner_b = ClientIdentityForm(data, prefix="b", partner_label="Partner B")
+        self.case = CoupleCreateForm(data)
+
+    @property
+    def partner_forms(self) -> list[ClientIdentityForm]:
+        return [self.partner_a, self.partner_b]
+
+    @property
+    def forms(self) -> list[forms.Form]:
+        return [self.partner_a, self.partner_b, self.case]
+
+    def is_valid(self) -> bool:
+        results = [form.is_valid() for form in self.forms]  # validate every form, not just up to the first error
+        valid = all(results)
+        if valid and same_person(self.partner_a.cleaned_data, self.partner_b.cleaned_data):
+            self.partner_b.add_error(
+                None,
+                "Partner B has the same name and date of birth as Partner A. A couple is two different "
+                "people: check both partners' names.",
+            )
+            return False
+        return valid
+
+
+class CoupleEditForm(forms.Form):
+    """Case details. `version` is the version the user started from (see couple_update)."""
+
+    status = forms.ChoiceField(label="Status", choices=CoupleStatus.choices)
+    start_date = forms.DateField(
+        label="Start date", widget=_date_input(),
+        error_messages={"required": "Enter the start date.", "invalid": "Enter the start date as a real date."},
+    )
+    end_date = forms.DateField(
+        label="End date", required=False, widget=_date_input(),
+        help_text="Leave empty while therapy continues. Discharging without an end date uses today.",
+        error_messages={"invalid": "Enter the end date as a real date."},
+    )
+    presenting_concerns = CoupleCreateForm.base_fields["presenting_concerns"]
+    confidentiality = CoupleCreateForm.base_fields["confidentiality"]
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1,
+        error_messages={"required": "The form was incomplete: open the edit page again and redo your change.",
+                        "invalid": "The form was incomplete: open the edit page again and redo your change.",
+                        "min_value": "The form was incomplete: open the edit page again and redo your change."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        return data
+
+
+class PartnerForm(forms.Form):
+    """One partner's agreement to the confidentiality terms and IPV screen."""
+
+    agreed_confidentiality_on = forms.DateField(
+        label="Agreed to the confidentiality terms on", required=False, widget=_date_input(),
+        help_text="Leave empty until this partner has agreed.",
+        error_messages={"invalid": "Enter the agreement date as a real date."},
+    )
+    ipv_result = forms.ChoiceField(
+        label="IPV screen result", choices=IPVResult.choices,
+        help_text="Intimate partner violence screen, done with this partner alone.",
+    )
+    ipv_screened_on = forms.DateField(
+        label="Date of the IPV screen", required=False, widget=_date_input(),
+        error_messages={"invalid": "Enter the screen date as a real date."},
+    )
+    ipv_notes = forms.CharField(
+        label="IPV screen notes", max_length=NOTE_TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Only what the team needs to know for safety planning.",
+    )
+
+    def clean_agreed_confidentiality_on(self) -> datetime.date | None:
+        value = self.cleaned_data.get("agreed_confidentiality_on")
+        _not_in_future(value, "The agreement date cannot be in the future.")
+        return value
+
+    def clean_ipv_screened_on(self) -> datetime.date | None:
+        value = self.cleaned_data.get("ipv_screened_on")
+        _not_in_future(value, "The screen date cannot be in the future.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        result = data.get("ipv_result")
+        if result and result != IPVResult.NOT_DONE and not data.get("ipv_screened_on") and \
+                "ipv_screened_on" not in self.errors:
+            self.add_error("ipv_screened_on", "Give the date the screen was done.")
+        return data
+
+
+class ClinicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} ({obj.get_role_display()})"
+
+
+class CareTeamAddForm(forms.Form):
+    user = ClinicianChoiceField(
+        label="Clinician", queryset=User.objects.none(), empty_label="Choose a clinician",
+        help_text="Active therapists and supervisors of the practice who are not on this care team.",
+        error_messages={"required": "Choose a clinician.",
+                        "invalid_choice": "Choose a clinician from the list."},
+    )
+    role = forms.ChoiceField(label="Role on the care team", choices=CareRole.choices, initial=CareRole.CO_THERAPIST)
+    start_date = forms.DateField(
+        label="From", initial=_today, widget=_date_input(),
+        error_messages={"required": "Enter the date they join.", "invalid": "Enter the start date as a real date."},
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+
+
+class CareTeamEndForm(forms.Form):
+    end_date = forms.DateField(
+        label="Last day", initial=_today, widget=_date_input(),
+        error_messages={"required": "Enter the last day on the care team.",
+                        "invalid": "Enter the last day as a real date."},
+    )
+
+    def __init__(self, *args: Any, member: CareTeamMember, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_end_{member.pk.hex}_%s")
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_end_date(self) -> datetime.date:
+        value = self.cleaned_data["end_date"]
+        if value < self.member.start_date:
+            started = date_format(self.member.start_date, "j F Y")
+            raise ValidationError(f"The last day cannot be before they joined the care team ({started}).")
+        return value
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All statuses"), *CoupleStatus.choices],
+    )
+
+
+class ClientSearchForm(forms.Form):
+    name = forms.CharField(
+        label="Find a client by full name or last name", max_length=2 * NAME_MAX + 1,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Type the full name (first and last) or the last name exactly as it was registered. "
+                  "Capital letters, accents and extra spaces do not matter; part of a name does not match.",
+        error_messages={"required": "Type a full name or a last name to search for."},
+    )
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    anchor: str
+    text: str
+
+
+def error_summary(*forms_: forms.Form) -> list[SummaryItem]:
+    """Every error of the given forms, each linking to its field, for the summary at the top of a page."""
+    items = []
+    for form in forms_:
+        if not form.is_bound:
+            continue
+        prefix = getattr(form, "partner_label", "")
+        lead = f"{prefix}: " if prefix else ""
+        for error in form.non_field_errors():
+            items.append(SummaryItem("", f"{lead}{error}"))
+        for field in form:
+            if field.is_hidden:
+                for error in field.errors:
+                    items.append(SummaryItem("", f"{lead}{error}"))
+                continue
+            for error in field.errors:
+                items.append(SummaryItem(field.id_for_label, f"{lead}{field.label}: {error}"))
+    return items
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one, else at the top."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

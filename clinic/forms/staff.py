@@ -1,0 +1,84 @@
+"""Administration forms: inviting and editing staff, and the practice's settings."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
+
+from clinic.models import Practice, Role, User
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+def _supervisor_field(practice_id, exclude=None) -> forms.ModelChoiceField:
+    queryset = User.objects.filter(practice_id=practice_id, role=Role.SUPERVISOR, is_active=True)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return StaffChoiceField(
+        queryset=queryset.order_by("last_name", "first_name"),
+        required=False,
+        empty_label="No supervisor",
+        label="Supervisor",
+        help_text="Only for pre-licensed therapists: their notes need this supervisor's co-signature.",
+    )
+
+
+class StaffDetailsForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    email = forms.EmailField(label="Email", max_length=254,
+                             help_text="Where you will send the invite link. Never shown to clients.")
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    credentials = forms.CharField(label="Credentials", max_length=100, required=False,
+                                  help_text="For example: LMFT, PsyD, AMFT")
+    licence_number = forms.CharField(label="Licence number", max_length=50, required=False)
+
+    def __init__(self, *args, practice_id, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"] = _supervisor_field(practice_id, exclude=user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("supervisor") is not None and cleaned.get("role") != Role.THERAPIST:
+            self.add_error("supervisor",
+                           "Only therapists have a supervisor. Choose “No supervisor” or change the role.")
+        return cleaned
+
+
+class UserInviteForm(StaffDetailsForm):
+    username = forms.CharField(
+        label="Username", max_length=150, validators=[UnicodeUsernameValidator()],
+        help_text="What they type to sign in. Letters, digits and @ . + - _ only.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    field_order = ["first_name", "last_name", "username", "email", "role", "credentials", "licence_number",
+                   "supervisor"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is already taken. Choose another.")
+        return username
+
+
+class UserEditForm(StaffDetailsForm):
+    pass
+
+
+class PracticeSettingsForm(forms.Form):
+    name = forms.CharField(label="Practice name", max_length=200)
+    note_deadline_hours = forms.IntegerField(
+        label="Note deadline (hours)", min_value=1, max_value=720,
+        help_text="Notes signed later than this after the session are marked as late entries.",
+    )
+    plan_review_days = forms.IntegerField(
+        label="Treatment plan review interval (days)", min_value=7, max_value=730,
+        help_text="How often each treatment plan is due for review.",
+    )
+
+    @classmethod
+    def for_practice(cls, practice: Practice, data=None) -> PracticeSettingsForm:
+        return cls(data, initial={name: getattr(practice, name) for name in cls.base_fields})

@@ -1,0 +1,209 @@
+"""API serializers for the practice core: explicit Input and Output classes, fields listed by name.
+
+Output classes read from model instances the views fetched through scoped querysets; Input classes
+only parse and validate the request body, and the view hands the result to a service. Nothing here
+uses `fields = "__all__"`, so a new encrypted column is never exposed by accident. Field error messages
+never quote the submitted value.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import NAME_MAX, NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, IPVResult
+
+CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
+UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}
+
+
+def _choice(choices, **kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
+
+
+def _uuid(**kwargs) -> serializers.UUIDField:
+    return serializers.UUIDField(error_messages=UUID_ERROR, **kwargs)
+
+
+# --- Staff and care teams -------------------------------------------------------------------------
+class StaffBriefOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="display_name")
+
+
+class CareTeamMemberOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    user = StaffBriefOutput()
+    role = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    is_current = serializers.BooleanField()
+
+
+class CareTeamAddInput(serializers.Serializer):
+    user = _uuid(help_text="A therapist or supervisor of the couple's practice.")
+    role = _choice(CareRole.choices)
+    start_date = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+class CareTeamEndInput(serializers.Serializer):
+    end_date = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+# --- Clients --------------------------------------------------------------------------------------
+class ClientBriefOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    preferred_name = serializers.CharField()
+    pronouns = serializers.CharField()
+
+
+class ClientOutput(ClientBriefOutput):
+    date_of_birth = serializers.DateField(allow_null=True)
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    emergency_contact_name = serializers.CharField()
+    emergency_contact_phone = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ClientInput(serializers.Serializer):
+    """Create (first and last name required) or partially update a client."""
+
+    first_name = serializers.CharField(max_length=NAME_MAX)
+    last_name = serializers.CharField(max_length=NAME_MAX)
+    preferred_name = serializers.CharField(max_length=NAME_MAX, required=False, allow_blank=True)
+    pronouns = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True,
+                                   error_messages={"invalid": "Give a valid email address."})
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    emergency_contact_name = serializers.CharField(max_length=NAME_MAX, required=False, allow_blank=True)
+    emergency_contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+    def validate_date_of_birth(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError("The date of birth cannot be in the future.")
+        return value
+
+
+class ClientSearchInput(serializers.Serializer):
+    name = serializers.CharField(max_length=2 * NAME_MAX + 1,
+                                 help_text="Exact full name or last name; case, accents and spacing are ignored.")
+
+
+# --- Partners -------------------------------------------------------------------------------------
+class PartnerBriefOutput(serializers.Serializer):
+    position = serializers.CharField()
+    client = ClientBriefOutput()
+
+
+class PartnerOutput(PartnerBriefOutput):
+    agreed_confidentiality_on = serializers.DateField(allow_null=True)
+    ipv_result = serializers.CharField()
+    ipv_screened_on = serializers.DateField(allow_null=True)
+    ipv_screened_by = serializers.UUIDField(source="ipv_screened_by_id", allow_null=True)
+    ipv_notes = serializers.CharField()
+
+
+class PartnerUpdateInput(serializers.Serializer):
+    """Fields left out keep their current value."""
+
+    agreed_confidentiality_on = serializers.DateField(required=False, allow_null=True)
+    ipv_result = _choice(IPVResult.choices, required=False)
+    ipv_screened_on = serializers.DateField(required=False, allow_null=True)
+    ipv_notes = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
+
+
+# --- Couples --------------------------------------------------------------------------------------
+class CoupleSummaryOutput(serializers.Serializer):
+    """What a practice manager may see of a case: no names, no clinical text."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    primary_therapist = serializers.SerializerMethodField()
+
+    @extend_schema_field(StaffBriefOutput(allow_null=True))
+    def get_primary_therapist(self, couple) -> dict | None:
+        """Needs the `current_primary` prefetch (see clinic.api.couples_with_summary)."""
+        members = couple.current_primary
+        return StaffBriefOutput(members[0].user).data if members else None
+
+
+class CoupleListOutput(CoupleSummaryOutput):
+    """A clinician's list row: the summary plus the partners' names (no case text, no IPV notes)."""
+
+    version = serializers.IntegerField()
+    partners = PartnerBriefOutput(many=True)
+
+
+class CoupleDetailOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    confidentiality = serializers.CharField()
+    presenting_concerns = serializers.CharField()
+    version = serializers.IntegerField()
+    partners = PartnerOutput(many=True)
+    care_team = CareTeamMemberOutput(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class CoupleCreateInput(serializers.Serializer):
+    partner_a = _uuid(help_text="Id of a client you can see.")
+    partner_b = _uuid(help_text="Id of another client you can see.")
+    start_date = serializers.DateField(required=False, help_text="Defaults to today.")
+    status = _choice(CoupleStatus.choices, required=False)
+    confidentiality = _choice(Confidentiality.choices, required=False)
+    presenting_concerns = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs["partner_a"] == attrs["partner_b"]:
+            raise serializers.ValidationError({"partner_b": "Choose two different clients."})
+        return attrs
+
+
+class CoupleUpdateInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you last read; if the case changed since, the answer is 409."
+    )
+    status = _choice(CoupleStatus.choices, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    confidentiality = _choice(Confidentiality.choices, required=False)
+    presenting_concerns = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
+
+
+class CoupleUpdateInputScheme(OpenApiSerializerExtension):
+    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
+
+    target_class = CoupleUpdateInput
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["required"] = ["version"]
+        return schema
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+class TokenRequestInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp_token = serializers.CharField(max_length=16, help_text="The current code from your authenticator app.")
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from .views import editor, home, psychotherapy, sessions, supervision
+
+app_name = "notes"
+
+urlpatterns = [
+    path("today/", home.therapist_home, name="therapist-home"),
+    # Sessions
+    path("couples/<uuid:couple_pk>/sessions/", sessions.session_list, name="session-list"),
+    path("couples/<uuid:couple_pk>/sessions/new/", sessions.session_create, name="session-create"),
+    path("sessions/<uuid:pk>/edit/", sessions.session_edit, name="session-edit"),
+    # Progress notes: editor with autosave, sign, addenda
+    path("sessions/<uuid:session_pk>/note/", editor.note_edit, name="note-edit"),
+    path("notes/<uuid:pk>/", editor.note_detail, name="note-detail"),
+    path("notes/<uuid:pk>/autosave/", editor.note_autosave, name="note-autosave"),
+    path("notes/<uuid:pk>/sign/", editor.note_sign, name="note-sign"),
+    path("notes/<uuid:pk>/addenda/new/", editor.addendum_create, name="addendum-create"),
+    path("couples/<uuid:couple_pk>/notes/search/", editor.note_search, name="note-search"),
+    # Supervision
+    path("supervision/", supervision.review_queue, name="review-queue"),
+    path("notes/<uuid:pk>/cosign/", supervision.note_cosign, name="note-cosign"),
+    path("notes/<uuid:pk>/return/", supervision.note_return, name="note-return"),
+    # Psychotherapy notes: their author alone
+    path("couples/<uuid:couple_pk>/private-notes/", psychotherapy.private_note_list, name="private-note-list"),
+    path("couples/<uuid:couple_pk>/private-notes/new/", psychotherapy.private_note_create, name="private-note-create"),
+    path("private-notes/<uuid:pk>/", psychotherapy.private_note_detail, name="private-note-detail"),
+]
