@@ -28,12 +28,13 @@ ENCODED_PREFIX = "enc:"
 class Sealed:
     """Ciphertext as loaded from the database, with its plaintext once opened."""
 
-    __slots__ = ("blob", "plain", "aad")
+    __slots__ = ("blob", "plain", "aad", "raw")
 
     def __init__(self, blob: bytes) -> None:
         self.blob = blob
         self.plain: Any = None
         self.aad: bytes | None = None
+        self.raw: bytes | None = None  # plaintext bytes, kept for mutable values (JSON) only
 
     def __repr__(self) -> str:
         return f"<Sealed {len(self.blob)} bytes>"
@@ -113,6 +114,7 @@ class EncryptedField(models.Field):
 
     descriptor_class = EncryptedAttribute
     empty_strings_allowed = True
+    mutable_values = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("editable", True)
@@ -158,7 +160,10 @@ class EncryptedField(models.Field):
         if sealed.aad == aad:
             return sealed.plain
         try:
-            sealed.plain = self.from_bytes(keyring.open_sealed(sealed.blob, owner, aad))
+            data = keyring.open_sealed(sealed.blob, owner, aad)
+            sealed.plain = self.from_bytes(data)
+            if self.mutable_values:
+                sealed.raw = data
         except KeyShreddedError:
             sealed.plain = SHREDDED_TEXT if isinstance(self, EncryptedTextField) else None
         except CryptoError:  # altered or moved value (DecryptionError), or a wrong KEK (KeyringError)
@@ -176,13 +181,20 @@ class EncryptedField(models.Field):
         owner, row_part = model_instance.crypto_context()
         aad = self._aad(model_instance, row_part)
         if isinstance(value, Sealed):
-            if value.aad is None or value.aad == aad:
+            if value.aad is None or (value.aad == aad and not self._changed_in_place(value)):
                 return value  # unchanged since it was loaded for this row: keep the ciphertext
             value = value.plain
-        sealed = Sealed(keyring.seal(self.to_bytes(value), owner, aad))
+        data = self.to_bytes(value)
+        sealed = Sealed(keyring.seal(data, owner, aad))
         sealed.plain, sealed.aad = value, aad
+        if self.mutable_values:
+            sealed.raw = data
         model_instance.__dict__[self.attname] = sealed
         return sealed
+
+    def _changed_in_place(self, sealed: Sealed) -> bool:
+        # A list or dict read from the field may have been edited in place (`record.moods.append(...)`).
+        return self.mutable_values and sealed.raw is not None and self.to_bytes(sealed.plain) != sealed.raw
 
     # --- database conversion --------------------------------------------------------------------
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
@@ -274,6 +286,8 @@ class EncryptedDateField(EncryptedField):
 class EncryptedJSONField(EncryptedField):
     """Structured clinical data (lists, dicts). No pickle: JSON only."""
 
+    mutable_values = True
+
     def to_bytes(self, value: Any) -> bytes:
         return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")).encode()
 
@@ -304,8 +318,11 @@ def reseal(instance: Any, field_names: list[str] | None = None) -> list[str]:
             continue
         owner, row_part = instance.crypto_context()
         aad = field._aad(instance, row_part)
-        sealed = Sealed(keyring.seal(field.to_bytes(value), owner, aad))
+        data = field.to_bytes(value)
+        sealed = Sealed(keyring.seal(data, owner, aad))
         sealed.plain, sealed.aad = value, aad
+        if field.mutable_values:
+            sealed.raw = data
         instance.__dict__[field.attname] = sealed
         done.append(field.attname)
     return done

@@ -307,6 +307,17 @@ def _sealed_with(row: models.Model, enc_field: EncryptedField, key_ids: set[uuid
         return True  # unreadable header: let reseal() raise and audit it rather than skip it silently
 
 
+def _allow_key_rotation_writes() -> None:
+    """Tell PostgreSQL immutability triggers (signed notes) that this transaction only re-encrypts.
+
+    The setting is transaction-local (SET LOCAL); the content hash of a signed note is over its plaintext,
+    which re-encryption does not change.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL rapport.rotating_keys = 'on'")
+
+
 def write_sealed(model: type[models.Model], changed: dict[models.Model, list[str]]) -> None:
     """Write freshly sealed values of several rows in as few UPDATEs as the database allows.
 
@@ -314,6 +325,7 @@ def write_sealed(model: type[models.Model], changed: dict[models.Model, list[str
     """
     if not changed:
         return
+    _allow_key_rotation_writes()
     fields_per_row = max(len(names) for names in changed.values())
     limit = connection.features.max_query_params or 60_000
     chunk = max(1, (limit - 10) // (1 + 2 * fields_per_row))
@@ -403,8 +415,9 @@ def finish_dek_rotation(rotation: DekRotation) -> None:
     from clinic.audit import record_event
 
     DataKey = _data_keys()
-    before = rotation.values_resealed
+    before, rows_seen = rotation.values_resealed, rotation.rows_seen
     reseal_owner_rows(rotation)
+    rotation.rows_seen = rows_seen  # the sweep reads the same rows again
     with transaction.atomic():
         deleted, _ = DataKey.objects.filter(
             id__in=rotation.retiring_key_ids, state=DataKey.State.RETIRING

@@ -308,3 +308,17 @@ def test_a_key_created_in_a_rolled_back_transaction_is_not_used_afterwards():
     assert not DataKey.objects.filter(owner_id=practice.pk).exists()
     key_id, _ = keyring.active_key(owner)
     assert DataKey.objects.filter(pk=key_id, owner_id=practice.pk).exists()
+
+
+def test_json_edited_in_place_is_saved(probe):
+    row = probe.objects.create(couple_id=PracticeFactory().pk, data={"moods": [{"mood": "anxious", "before": 80}]})
+    loaded = probe.objects.get(pk=row.pk)
+    loaded.data["moods"].append({"mood": "calm", "before": 20})
+    loaded.save()
+    keyring.clear_cache()
+    assert probe.objects.get(pk=row.pk).data["moods"][-1] == {"mood": "calm", "before": 20}
+    again = probe.objects.get(pk=row.pk)
+    before = raw("test_crypto_probe", "data", row.pk)
+    assert again.data["moods"]  # read, not changed
+    again.save()
+    assert raw("test_crypto_probe", "data", row.pk) == before

@@ -460,3 +460,44 @@ def test_check_keys_fails_naming_the_first_bad_key_and_the_setting():
         call_command("check_keys")
     assert str(key.pk) in str(caught.value) and "RAPPORT_KEY_FILE" in str(caught.value)
     assert AuditEvent.objects.get(action="keys.check").outcome == "failed"
+
+
+# --- progress bar ---------------------------------------------------------------------------------
+
+
+def test_progress_bar_redraws_on_a_terminal_and_prints_one_line_otherwise():
+    import io
+
+    from clinic.management.commands._progress import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        bar = ProgressBar(stream, "Re-wrapping", width=10)
+        bar.update(0, 4)
+        bar.update(4, 4)
+        bar.finish()
+    assert "\rRe-wrapping [##########] 4/4 (100%)" in terminal.getvalue()
+    assert log.getvalue().startswith("Re-wrapping [##########] 4/4 (100%) in ")
+    assert log.getvalue().count("\n") == 1
+
+
+def test_check_keys_still_runs_when_the_start_up_check_fails(settings, tmp_path, capsys):
+    from django.core.management import execute_from_command_line
+
+    from tests.clinic.crypto_support import write_wrong_key_file
+
+    make_couples(1)
+    write_wrong_key_file(settings, tmp_path, same_id=True)
+    try:
+        with pytest.raises(SystemExit) as caught:  # as from the shell: system checks included
+            execute_from_command_line(["manage.py", "check_keys"])
+    finally:
+        reset_key_provider()
+        keyring.clear_cache()
+    assert caught.value.code == 1
+    err = capsys.readouterr().err
+    assert "cannot be opened. First:" in err and "RAPPORT_KEY_FILE" in err and "rapport.E001" not in err
