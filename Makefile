@@ -19,6 +19,9 @@ run: install
 	$(DEV_ENV) $(PY) manage.py create_key_file
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
+	@# One background worker for report batches, stopped when the server stops.
+	$(DEV_ENV) $(PY) manage.py db_worker --queue-name default,reports --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install

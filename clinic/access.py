@@ -45,6 +45,18 @@ def get_couple_for_user(user: Any, pk: Any, *, write: bool = False) -> Couple:
     return couple
 
 
+def get_couple_record_for_user(user: Any, model: type, pk: Any, *, write: bool = False, queryset: Any = None) -> Any:
+    """One row of a couple-owned model (it has a `couple` foreign key), if `user` may read its couple
+    (write=True: change it); else 404 and an audit event. `queryset` narrows or prefetches (defaults to
+    the model's manager). Plans, measures, sessions and notes all come through here."""
+    couples = Couple.objects.editable_by(user) if write else Couple.objects.visible_to(user)
+    base = queryset if queryset is not None else model._default_manager.all()
+    row = base.filter(pk=pk, couple__in=couples).first()
+    if row is None:
+        _refuse(user, model, pk, write=write)
+    return row
+
+
 def get_client_for_user(user: Any, pk: Any, *, write: bool = False) -> Client:
     """The client `pk` if `user` may read (or, write=True, change) their identity; else 404."""
     client = Client.objects.visible_to(user).filter(pk=pk).first()

@@ -23,6 +23,10 @@ class Practice(models.Model):
         default=72, help_text="Notes signed later than this after the session are marked late entries."
     )
     plan_review_days = models.PositiveIntegerField(default=90, help_text="Days between treatment plan reviews.")
+    note_templates = models.CharField(
+        max_length=40, default="soap,dap,birp",
+        help_text="Progress-note templates therapists may choose, comma-separated (soap, dap, birp).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("supervision/", supervision.review_queue, name="review-queue"),
     path("notes/<uuid:pk>/cosign/", supervision.note_cosign, name="note-cosign"),
     path("notes/<uuid:pk>/return/", supervision.note_return, name="note-return"),
+    path("notes/<uuid:pk>/resubmit/", supervision.note_resubmit, name="note-resubmit"),
     # Psychotherapy notes: their author alone
     path("couples/<uuid:couple_pk>/private-notes/", psychotherapy.private_note_list, name="private-note-list"),
     path("couples/<uuid:couple_pk>/private-notes/new/", psychotherapy.private_note_create, name="private-note-create"),

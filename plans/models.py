@@ -71,6 +71,9 @@ class TreatmentPlan(CoupleOwned):
     partner_b_ack_on = models.DateField(null=True, blank=True)
     partner_b_ack_method = models.CharField(max_length=12, choices=AcknowledgementMethod.choices, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Edit counter for conflict detection.")
+    schedule_version = models.PositiveIntegerField(
+        default=1, help_text="Edit counter of the measure schedule (logistics, separate from the plan's content)."
+    )
 
     class Meta:
         ordering = ["couple", "-number"]
@@ -143,8 +146,9 @@ class Objective(CoupleOwned):
     who = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
     metric = EncryptedTextField(max_length=300, help_text="What is counted or rated, e.g. checking episodes")
     unit = models.CharField(max_length=40, help_text="e.g. per week, 0-10 rating")
-    baseline = models.DecimalField(max_digits=8, decimal_places=2)
-    target = models.DecimalField(max_digits=8, decimal_places=2)
+    # Empty only on a draft's objective copied from the library: the numbers are the therapist's to set.
+    baseline = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.DECREASE)
     target_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED)
@@ -252,6 +256,7 @@ class CBTRecord(CoupleOwned):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="Edit counter for conflict detection.")
 
     class Meta:
         abstract = True
@@ -332,6 +337,7 @@ class Homework(CoupleOwned):
     review_note = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, help_text="Edit counter for conflict detection.")
 
     class Meta:
         ordering = ["-assigned_on", "-created_at"]
@@ -398,6 +404,22 @@ class CustomInstrument(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def clean(self) -> None:
+        """Refuse a definition that does not describe a valid instrument (see plans.instruments.custom)."""
+        from django.core.exceptions import ValidationError
+
+        from plans.instruments import BUILTIN, InvalidDefinition, validate_definition
+
+        errors = {}
+        if self.code in BUILTIN:
+            errors["code"] = ["This is the code of a built-in instrument: choose another."]
+        try:
+            validate_definition(self.code, self.definition)
+        except InvalidDefinition as error:
+            errors["definition"] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
 
 class MeasureAdministration(CoupleOwned):
     """One questionnaire given to one partner on one date.
@@ -418,6 +440,9 @@ class MeasureAdministration(CoupleOwned):
     risk_acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                              blank=True, related_name="+")
     risk_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Nullable, without a default: adding an encrypted column must not back-fill existing rows in SQL.
+    risk_acknowledgement_note = EncryptedTextField(max_length=SHORT_TEXT_MAX, null=True, blank=True,
+                                                   help_text="What was done about the risk flag.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

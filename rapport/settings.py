@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "clinic",
     "plans",
     "notes",
@@ -238,6 +240,14 @@ if env("RAPPORT_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": env("RAPPORT_REDIS_URL")}
 
+# --- Background tasks (report batches) -------------------------------------------------------------
+# Django's Tasks API (django-tasks backport) with the database backend: a worker is a plain
+# `python manage.py db_worker` process; any number can run against one PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports"]}}
+RAPPORT_REPORT_EXPIRY_HOURS = envint("RAPPORT_REPORT_EXPIRY_HOURS", 24)
+# A report left "running" this long by a worker that died is claimed again by the next worker pass.
+RAPPORT_REPORT_STALE_SECONDS = envint("RAPPORT_REPORT_STALE_SECONDS", 120)
+
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -254,7 +264,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rapport API",
-    "DESCRIPTION": "Couples-therapy records. Every endpoint is scoped to the signed-in user's care teams.",
+    "DESCRIPTION": "Couples-therapy records. Every endpoint is scoped to the signed-in user's care teams. "
+                   "Psychotherapy notes (a therapist's private process notes, 45 CFR 164.501) have no endpoint: "
+                   "only their author can read them, in the web app.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -263,6 +275,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets that share a field name ("status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "CoupleStatusEnum": "clinic.models.CoupleStatus",
+        "NoteStatusEnum": "notes.models.NoteStatus",
+        "SessionKindEnum": "notes.models.SessionKind",
+        "PartnerPositionEnum": "plans.models.PartnerPosition",
+        "PartnerChoiceEnum": "plans.models.PartnerChoice",
+        "HomeworkStatusEnum": "plans.models.HomeworkStatus",
+        "ObjectiveStatusEnum": "plans.models.ObjectiveStatus",
+        "LibraryKindEnum": "plans.models.LibraryKind",
+        "CheckingKindEnum": "plans.models.CheckingKind",
+        "AddendumKindEnum": "notes.models.AddendumKind",
+        "RiskAnswerEnum": "notes.serializers.RISK_CHOICES",
+    },
 }
 RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)
 

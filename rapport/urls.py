@@ -12,6 +12,9 @@ def healthz(request):
 
 urlpatterns = [
     path("", include("clinic.urls")),
+    path("", include("plans.urls")),
+    path("", include("notes.urls")),
+    path("", include("reports.urls")),
     path("api/v1/", include("rapport.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -283,6 +283,20 @@ class EncryptedDateField(EncryptedField):
         return models.Field.formfield(self, **defaults)
 
 
+class EncryptedBinaryField(EncryptedField):
+    """Encrypted bytes, such as a generated PDF or ZIP that holds clinical content. Not editable in forms."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def to_bytes(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def from_bytes(self, data: bytes) -> bytes:
+        return data
+
+
 class EncryptedJSONField(EncryptedField):
     """Structured clinical data (lists, dicts). No pickle: JSON only."""
 

@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to its own start page."""
     user = request.user
     if user.is_clinician:
-        return redirect("clinic:couple-list")
+        return redirect("notes:therapist-home")
     if user.is_practice_manager:
         return redirect("clinic:practice-home")
     if user.is_practice_admin:

@@ -41,8 +41,8 @@ def today():
 
 
 @pytest.mark.parametrize(("role", "target"), [
-    ("therapist", "clinic:couple-list"),
-    ("supervisor", "clinic:couple-list"),
+    ("therapist", "notes:therapist-home"),
+    ("supervisor", "notes:therapist-home"),
     ("manager", "clinic:practice-home"),
     ("admin", "clinic:user-list"),
 ])

@@ -1,4 +1,4 @@
-"""A therapist signs in with password and a real TOTP code, lands on My couples and opens a couple."""
+"""A therapist signs in with password and a real TOTP code, lands on Today, goes to My couples, opens a couple."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def test_therapist_can_sign_in_with_totp_and_open_a_couple(page, live_server, th
     page.get_by_label(re.compile("code", re.I)).first.fill(current_code(device))
     page.get_by_role("button", name=re.compile(r"verify|continue|sign in|confirm", re.I)).first.click()
 
+    expect(page.get_by_role("heading", name=re.compile("today", re.I)).first).to_be_visible()
+    page.get_by_role("link", name=re.compile("my couples", re.I)).first.click()
     expect(page.get_by_role("heading", name=re.compile("my couples", re.I)).first).to_be_visible()
     page.get_by_role("link", name=re.compile(re.escape(couple.reference))).first.click()
 

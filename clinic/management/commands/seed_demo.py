@@ -1,11 +1,18 @@
 """Load the demo practice (idempotent) and print its logins. Refuses to run in production unless --force."""
 
+import importlib
 import logging
+from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from clinic import demo
+from clinic.models import Practice
+
+# The clinical part of the demo, added by the apps that own it, in this order (clinic imports neither
+# app: each module exposes `seed(practice, *, stdout) -> dict[str, int]`, what it created by kind).
+CLINICAL_STEPS = ("plans.demo", "notes.demo")
 
 
 class Command(BaseCommand):
@@ -32,10 +39,11 @@ class Command(BaseCommand):
         audit_logger.setLevel(logging.WARNING)
         try:
             report = demo.seed()
+            clinical = self.seed_clinical_records()
         finally:
             audit_logger.setLevel(level)
-        if report.created:
-            summary = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(report.created.items()))
+        if report.created or clinical:
+            summary = ", ".join(f"{count} {kind}(s)" for kind, count in sorted((report.created + clinical).items()))
             self.stdout.write(self.style.SUCCESS(f"Demo practice loaded: created {summary}."))
         else:
             self.stdout.write("Demo practice already loaded; nothing changed.")
@@ -45,3 +53,14 @@ class Command(BaseCommand):
         for username, description in report.logins:
             self.stdout.write(f"  {username:<12} {description}")
         self.stdout.write("  Each user sets up two-factor sign-in (an authenticator app) on first sign-in.")
+
+    def seed_clinical_records(self) -> Counter:
+        """Plans, measures, sessions and notes of the demo couples, through each app's own demo module."""
+        practice = Practice.objects.filter(name=demo.PRACTICE_NAME).order_by("created_at").first()
+        created: Counter = Counter()
+        if practice is None:
+            return created
+        for module_name in CLINICAL_STEPS:
+            module = importlib.import_module(module_name)
+            created.update(module.seed(practice, stdout=None))
+        return created

@@ -1,0 +1,286 @@
+"""/api/v1/ for sessions, progress notes (draft, save with version, sign) and addenda.
+
+Same rules and helpers as the HTML pages: clinic.access through notes.selectors.notes (404 for strangers,
+audited), the services in notes.services for every write. Clinicians only (managers and administrators 403).
+A draft changes only by its author (403 for others on the case); a save based on an old version is a 409
+with the current version; a signed note never changes (409 `note_signed`: add an addendum instead).
+Psychotherapy notes have no endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clinic.access import get_couple_for_user
+from clinic.api import UUID_PATTERN, RolePermissionsMixin
+from clinic.api_common import ErrorOutput, error_responses
+from clinic.audit import record_event
+from clinic.models import User
+from notes import templates
+from notes.models import ProgressNote, Session
+from notes.selectors import notes as selectors
+from notes.serializers import (
+    AddendumInput,
+    AddendumOutput,
+    NoteCreateInput,
+    NoteFilterInput,
+    NoteOutput,
+    NoteRowOutput,
+    NoteSignInput,
+    NoteUpdateInput,
+    SessionCreateInput,
+    SessionFilterInput,
+    SessionOutput,
+    SessionUpdateInput,
+)
+from notes.services import notes as note_services
+from notes.services import sessions as session_services
+from notes.services.notes import NoteLocked, RatingInput
+
+COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
+LOCKED_409 = OpenApiResponse(
+    ErrorOutput,
+    description="The record changed since you read it (`conflict`, with `error.current_version`), or the note "
+                "is signed and can no longer change (`note_signed`).",
+)
+
+
+class NoteSigned(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = note_services.LOCKED_MESSAGE
+    default_code = "note_signed"
+
+
+def _valid(input_class, data, **kwargs) -> dict:
+    serializer = input_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _therapist(couple, pk: Any) -> User:
+    user = User.objects.filter(pk=pk, practice_id=couple.practice_id).first()
+    if user is None:
+        raise exceptions.ValidationError({"therapist": ["Choose a therapist on this couple's care team."]})
+    return user
+
+
+def _session_out(pk: Any) -> dict:
+    session = Session.objects.select_related("therapist", "note").get(pk=pk)
+    return SessionOutput(session).data
+
+
+# --- Sessions -------------------------------------------------------------------------------------
+@extend_schema(tags=["sessions"], parameters=[COUPLE_PK])
+class CoupleSessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """A couple's sessions (appointments): dates, kind, attendance and billing code; no clinical text."""
+
+    queryset = Session.objects.none()  # for the schema; every view reads through notes.selectors.notes
+
+    @extend_schema(
+        summary="List a couple's sessions",
+        description="Most recent first, each with its note's id and status (or null).",
+        parameters=[SessionFilterInput],
+        responses={200: SessionOutput(many=True), **error_responses(400, 401, 403, 404)},
+    )
+    def list(self, request, couple_pk=None):
+        couple = get_couple_for_user(request.user, couple_pk)
+        filters = _valid(SessionFilterInput, request.query_params)
+        page = self.paginate_queryset(selectors.sessions_for_couple(couple, **filters))
+        record_event("session.list", actor=request.user, obj=couple, detail={"shown": len(page), "api": True})
+        return self.get_paginated_response(SessionOutput(page, many=True).data)
+
+    @extend_schema(
+        summary="Record a session",
+        description="A joint session needs both partners' IPV screens recorded first; a session in the future "
+                    "cannot be attended. The service code defaults to the suggested one.",
+        request=SessionCreateInput,
+        responses={201: SessionOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def create(self, request, couple_pk=None):
+        couple = get_couple_for_user(request.user, couple_pk, write=True)
+        data = _valid(SessionCreateInput, request.data)
+        if "therapist" in data:
+            data["therapist"] = _therapist(couple, data["therapist"])
+        session = session_services.session_create(couple=couple, by=request.user, **data)
+        return Response(_session_out(session.pk), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["sessions"])
+class SessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """One session."""
+
+    queryset = Session.objects.none()
+    lookup_value_regex = UUID_PATTERN
+
+    @extend_schema(summary="Open a session", responses={200: SessionOutput, **error_responses(401, 403, 404)})
+    def retrieve(self, request, pk=None):
+        session = selectors.get_session_for_user(request.user, pk)
+        return Response(_session_out(session.pk))
+
+    @extend_schema(
+        summary="Change a session",
+        description="Send the `version` you last read (409 if it changed since). A session with a progress note "
+                    "stays attended; once the note is signed, its date, length and kind stay too.",
+        request=SessionUpdateInput,
+        responses={200: SessionOutput, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def partial_update(self, request, pk=None):
+        session = selectors.get_session_for_user(request.user, pk, write=True)
+        data = _valid(SessionUpdateInput, request.data)
+        if "therapist" in data:
+            data["therapist"] = _therapist(session.couple, data["therapist"])
+        saved = session_services.session_update(session=session, by=request.user, base_version=data.pop("version"),
+                                                **data)
+        return Response(_session_out(saved.pk))
+
+
+# --- Notes ----------------------------------------------------------------------------------------
+def _note_out(request, pk: Any) -> dict:
+    return NoteOutput(selectors.get_note_for_user(request.user, pk)).data
+
+
+def _ratings(items: list[dict]) -> list[RatingInput]:
+    return [RatingInput(item["objective_lineage"], item["value"], item.get("comment", "")) for item in items]
+
+
+def _risk(note: ProgressNote, given: dict) -> dict:
+    """The note's risk check with the answers given laid over it (answers left out keep their value)."""
+    risk = {partner: dict(values) for partner, values in (note.risk or {}).items()}
+    for partner, values in given.items():
+        risk.setdefault(partner, {}).update(values)
+    return risk
+
+
+def _sections(note: ProgressNote, data: dict) -> dict | None:
+    sections = data.get("sections")
+    if sections is None:
+        return None
+    allowed = templates.section_keys(data.get("template") or note.template)
+    unknown = sorted(set(sections) - set(allowed))
+    if unknown:
+        raise exceptions.ValidationError({"sections": [
+            f"This template's sections are {', '.join(allowed)}; {', '.join(unknown)} is not one of them."
+        ]})
+    return sections
+
+
+@extend_schema(tags=["notes"])
+class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """Progress notes: one per attended session, a draft until its author signs it, then locked."""
+
+    queryset = ProgressNote.objects.none()
+    lookup_value_regex = UUID_PATTERN
+
+    @extend_schema(
+        summary="List progress notes",
+        description="Notes of the couples you can see, most recent session first, without their text.",
+        parameters=[NoteFilterInput],
+        responses={200: NoteRowOutput(many=True), **error_responses(400, 401, 403)},
+    )
+    def list(self, request):
+        filters = _valid(NoteFilterInput, request.query_params)
+        couple_id = filters.pop("couple", None)
+        page = self.paginate_queryset(selectors.note_rows_for(request.user, couple_id=couple_id, **filters))
+        record_event("note.list", actor=request.user, couple_id=couple_id, detail={"shown": len(page)})
+        return self.get_paginated_response(NoteRowOutput(page, many=True).data)
+
+    @extend_schema(summary="Read a progress note", responses={200: NoteOutput, **error_responses(401, 403, 404)})
+    def retrieve(self, request, pk=None):
+        note = selectors.get_note_for_user(request.user, pk)
+        record_event("note.view", actor=request.user, obj=note, detail={"view": "api"})
+        return Response(NoteOutput(note).data)
+
+    @extend_schema(
+        summary="Start the draft note of a session",
+        description="Only for an attended session; if the session has a note already, that note is returned "
+                    "(200) instead of a new one (201).",
+        request=NoteCreateInput,
+        responses={201: NoteOutput, 200: NoteOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def create(self, request):
+        data = _valid(NoteCreateInput, request.data)
+        session = selectors.get_session_for_user(request.user, data["session"], write=True)
+        note, created = note_services.note_start(session=session, by=request.user, template=data.get("template"))
+        return Response(_note_out(request, note.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Save the draft",
+        description="The author only. Send the `version` you last read: if the draft was saved since (another "
+                    "tab or device), nothing changes and the answer is 409 with the current version. A signed "
+                    "note cannot change (409 `note_signed`).",
+        request=NoteUpdateInput,
+        responses={200: NoteOutput, 409: LOCKED_409, **error_responses(400, 401, 403, 404)},
+    )
+    def partial_update(self, request, pk=None):
+        note = selectors.get_own_draft_for_user(request.user, pk)
+        if note.is_signed:
+            raise NoteSigned()
+        data = _valid(NoteUpdateInput, request.data)
+        try:
+            note_services.note_save_draft(
+                note=note, by=request.user, base_version=data["version"], template=data.get("template"),
+                content=_sections(note, data),
+                risk=_risk(note, data["risk"]) if "risk" in data else None,
+                interventions_used=data.get("interventions_used"),
+                objective_ratings=_ratings(data["objective_ratings"]) if "objective_ratings" in data else None,
+            )
+        except NoteLocked:
+            raise NoteSigned() from None
+        return Response(_note_out(request, note.pk))
+
+    @extend_schema(
+        summary="Sign and lock the draft",
+        description="The author only, with their password or a current authenticator code (a wrong one is a 400 "
+                    "on `secret`, audited). Every section must be written and the risk check answered, with a "
+                    "safety plan for any concern. With a supervisor, the note then awaits co-signature.",
+        request=NoteSignInput,
+        responses={200: NoteOutput, 409: LOCKED_409, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        note = selectors.get_own_draft_for_user(request.user, pk)
+        if note.is_signed:
+            raise NoteSigned("This note is already signed.")
+        data = _valid(NoteSignInput, request.data)
+        try:
+            note_services.note_sign(note=note, by=request.user, secret=data["secret"], base_version=data["version"])
+        except NoteLocked:
+            raise NoteSigned("This note is already signed.") from None
+        return Response(_note_out(request, note.pk))
+
+    @extend_schema(
+        methods=["GET"], summary="List a note's addenda",
+        responses={200: AddendumOutput(many=True), **error_responses(401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Add a signed addendum to a signed note",
+        description="Anyone who may change the couple's record, with their password or a current authenticator "
+                    "code. The note itself never changes.",
+        request=AddendumInput,
+        responses={201: AddendumOutput, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def addenda(self, request, pk=None):
+        if request.method == "GET":
+            note = selectors.get_note_for_user(request.user, pk)
+            record_event("note.view", actor=request.user, obj=note, detail={"view": "api_addenda"})
+            return Response(AddendumOutput(note.addenda.all(), many=True).data)
+        note = selectors.get_note_for_user(request.user, pk, write=True)
+        data = _valid(AddendumInput, request.data)
+        addendum = note_services.addendum_create(note=note, by=request.user, **data)
+        addendum = note.addenda.model.objects.select_related("author").get(pk=addendum.pk)
+        return Response(AddendumOutput(addendum).data, status=status.HTTP_201_CREATED)
+
+
+def register(router) -> None:
+    router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/sessions", CoupleSessionViewSet,
+                    basename="couple-session")
+    router.register("sessions", SessionViewSet, basename="session")
+    router.register("notes", NoteViewSet, basename="note")
+

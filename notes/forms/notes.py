@@ -1,0 +1,208 @@
+"""Forms of the progress-note editor and of addenda.
+
+The editor form is built from the note's template (notes/templates.py), the couple's active plan and the
+CBT list. It only parses: notes.services.notes validates again and writes. Textareas carry no `maxlength`:
+a browser would cut a long paste short without a word, and we would rather keep every word and say the
+text is too long. Error messages never repeat what was typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from clinic.models import NOTE_TEXT_MAX
+from notes import templates
+from notes.models import AddendumKind, ObjectiveRating, ProgressNote
+from notes.selectors.notes import PlanContext
+from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
+
+VERSION_ERROR = "The editor lost track of the note's version: reload the page (your saved draft is kept)."
+SECRET_HELP = "Signing locks the note. Confirm it is you: your password, or the code from your authenticator app."
+
+
+def _too_long(limit: int) -> str:
+    return f"Shorten it to {limit:,} characters or fewer."
+
+
+def _textarea(label: str, limit: int, *, help_text: str = "", rows: int = 6) -> forms.CharField:
+    field = forms.CharField(
+        label=label, max_length=limit, required=False, strip=False, help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"max_length": _too_long(limit)},
+    )
+    return field
+
+
+class SecretField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Your password or authenticator code")
+        kwargs.setdefault("help_text", SECRET_HELP)
+        super().__init__(
+            max_length=200, strip=True,
+            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            error_messages={"required": "Enter your password or the code shown in your authenticator app."},
+            **kwargs,
+        )
+
+
+class NoteEditorForm(forms.Form):
+    """Sections, risk check, interventions and objective ratings of one draft, plus its version."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1,
+        error_messages={"required": VERSION_ERROR, "invalid": VERSION_ERROR, "min_value": VERSION_ERROR},
+    )
+
+    def __init__(self, *args: Any, note: ProgressNote, template: str, plan: PlanContext, intervention_choices: list,
+                 template_choices: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.note = note
+        self.template = template
+        self.plan = plan
+        # The template this page shows: a save from a page on another template is read with its own sections.
+        self.fields["page_template"] = forms.CharField(widget=forms.HiddenInput, required=False)
+        self.fields["template"] = forms.ChoiceField(
+            label="Template", choices=template_choices, required=False,
+            help_text="Changing the template moves your text into the new sections: nothing is lost.",
+            error_messages={"invalid_choice": "Choose one of the templates your practice allows."},
+        )
+        self.section_names = []
+        for section in templates.sections_for(template):
+            self.fields[section.key] = _textarea(
+                section.label, NOTE_TEXT_MAX, rows=7,
+                help_text=f"{section.help} Up to {NOTE_TEXT_MAX:,} characters.",
+            )
+            self.section_names.append(section.key)
+        self.risk_groups = []
+        for partner, partner_label in templates.PARTNERS:
+            names = []
+            for key, label in templates.RISK_ITEMS:
+                name = f"risk_{partner}_{key}"
+                self.fields[name] = forms.ChoiceField(
+                    label=label, choices=templates.RISK_ANSWERS, required=False, widget=forms.RadioSelect,
+                    error_messages={"invalid_choice": "Choose none or concern."},
+                )
+                self.fields[name].partner_label = partner_label
+                names.append(name)
+            plan_name = f"risk_{partner}_safety_plan"
+            self.fields[plan_name] = _textarea(
+                f"Safety plan for {partner_label}", SAFETY_PLAN_MAX, rows=4,
+                help_text="Required before signing if any concern is marked for this partner.",
+            )
+            self.risk_groups.append((partner, partner_label, names, plan_name))
+        self.fields["interventions_used"] = forms.MultipleChoiceField(
+            label="Interventions used", choices=intervention_choices, required=False,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": "Choose interventions from the list."},
+        )
+        self.objective_rows = []
+        for objective in plan.objectives:
+            value_name, comment_name = f"objective_{objective.lineage}_value", f"objective_{objective.lineage}_comment"
+            self.fields[value_name] = forms.DecimalField(
+                label=f"Observed value ({objective.unit})" if objective.unit else "Observed value",
+                required=False, max_digits=8, decimal_places=2,
+                help_text=f"Baseline {objective.baseline.normalize():f}, target {objective.target.normalize():f}. "
+                          "Leave empty if this objective was not addressed.",
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                error_messages={"invalid": "Give the value as a number, for example 4 or 6.5.",
+                                "max_digits": "Give a number with at most 6 digits before the decimal point.",
+                                "max_decimal_places": "Give at most 2 decimal places.",
+                                "max_whole_digits": "Give a number with at most 6 digits before the decimal point."},
+            )
+            self.fields[comment_name] = forms.CharField(
+                label="Comment (optional)", max_length=RATING_COMMENT_MAX, required=False, strip=False,
+                error_messages={"max_length": _too_long(RATING_COMMENT_MAX)},
+            )
+            self.objective_rows.append((objective, value_name, comment_name))
+        # Only the Sign button needs it (note_sign checks it is there); autosave never sends it.
+        self.fields["secret"] = SecretField(required=False)
+        drop_maxlength(self)
+
+    # --- values for the services -------------------------------------------------------------------
+    @classmethod
+    def initial_for(cls, note: ProgressNote, ratings: dict[Any, ObjectiveRating]) -> dict[str, Any]:
+        initial: dict[str, Any] = {"version": note.version, "template": note.template, "page_template": note.template}
+        content = note.content or {}
+        for key in templates.section_keys(note.template):
+            initial[key] = content.get(key, "")
+        risk = note.risk or {}
+        for partner, _ in templates.PARTNERS:
+            entry = risk.get(partner) or {}
+            for key, _ in templates.RISK_ITEMS:
+                initial[f"risk_{partner}_{key}"] = entry.get(key, "")
+            initial[f"risk_{partner}_safety_plan"] = entry.get("safety_plan", "")
+        initial["interventions_used"] = [item["key"] for item in note.interventions_used or []]
+        for lineage, rating in ratings.items():
+            initial[f"objective_{lineage}_value"] = rating.value
+            initial[f"objective_{lineage}_comment"] = rating.comment
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for _objective, value_name, comment_name in self.objective_rows:
+            if data.get(comment_name, "").strip() and data.get(value_name) is None and value_name not in self.errors:
+                self.add_error(value_name, "Give the observed value, or clear the comment.")
+        return data
+
+    def content(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name, "") for name in self.section_names}
+
+    def risk(self) -> dict[str, dict[str, str]]:
+        risk = {}
+        for partner, _, names, plan_name in self.risk_groups:
+            entry = {name.removeprefix(f"risk_{partner}_"): self.cleaned_data.get(name, "") for name in names}
+            entry["safety_plan"] = self.cleaned_data.get(plan_name, "")
+            risk[partner] = entry
+        return risk
+
+    def interventions(self) -> list[str]:
+        return list(self.cleaned_data.get("interventions_used", []))
+
+    def ratings(self) -> list[RatingInput]:
+        ratings = []
+        for objective, value_name, comment_name in self.objective_rows:
+            value: Decimal | None = self.cleaned_data.get(value_name)
+            if value is not None:
+                ratings.append(RatingInput(uuid.UUID(str(objective.lineage)), value,
+                                           self.cleaned_data.get(comment_name, "")))
+        return ratings
+
+    def draft_fields(self) -> dict[str, Any]:
+        """Keyword arguments of note_save_draft. The template is the one this page shows (the select changes
+        it only with its own button)."""
+        return {
+            "template": self.template,
+            "content": self.content(),
+            "risk": self.risk(),
+            "interventions_used": self.interventions(),
+            "objective_ratings": self.ratings(),
+        }
+
+
+class AddendumForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of addendum", choices=AddendumKind.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of addendum this is.",
+                        "invalid_choice": "Choose correction, clarification or late information."},
+    )
+    text = forms.CharField(
+        label="Addendum", max_length=NOTE_TEXT_MAX, strip=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Appended below the signed note, which stays as it was. Up to {NOTE_TEXT_MAX:,} characters.",
+        error_messages={"required": "Write the addendum.", "max_length": _too_long(NOTE_TEXT_MAX)},
+    )
+    secret = SecretField(help_text="The addendum is signed when you add it. Confirm it is you.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs.pop("maxlength", None)
+
+
+def drop_maxlength(form: forms.Form) -> None:
+    """Remove `maxlength` from textareas (see the module docstring)."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.Textarea):
+            field.widget.attrs.pop("maxlength", None)

@@ -1,0 +1,140 @@
+"""Forms of the sessions tab: record or change a session, filter the list, search the couple's notes.
+
+Plain forms: notes.services.sessions does the writing and checks the rules again. Error messages say what
+to fix and never repeat what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from clinic.models import CareRole, CareTeamMember, Couple, User
+from notes.models import Attendance, Modality, SessionKind
+from notes.services.sessions import INDIVIDUAL_LONG_FROM_MINUTES, MAX_DURATION_MINUTES
+
+VERSION_ERROR = "The form was incomplete: open the page again and redo your change."
+SERVICE_CODE_HELP = (
+    "Leave empty to use the suggested code: 90791 for the couple's first session (intake), 90847 joint, "
+    f"90834 individual up to {INDIVIDUAL_LONG_FROM_MINUTES - 1} minutes, 90837 individual "
+    f"{INDIVIDUAL_LONG_FROM_MINUTES} minutes or more."
+)
+
+
+class TherapistChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+def default_start() -> datetime.datetime:
+    """The start of the current hour, local time: a session just held, ready to document."""
+    return timezone.localtime().replace(minute=0, second=0, microsecond=0)
+
+
+class SessionForm(forms.Form):
+    """Date, time, length, modality, kind, attendance, therapist and service code of one session."""
+
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the date of the session.", "invalid": "Enter the date as a real date."},
+    )
+    time = forms.TimeField(
+        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Enter the start time.", "invalid": "Enter the start time like 14:30."},
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes", min_value=1, max_value=MAX_DURATION_MINUTES, initial=50,
+        error_messages={
+            "required": "Enter the length of the session in minutes.",
+            "invalid": "Enter the length as a whole number of minutes.",
+            "min_value": f"Enter a length from 1 to {MAX_DURATION_MINUTES} minutes.",
+            "max_value": f"Enter a length from 1 to {MAX_DURATION_MINUTES} minutes.",
+        },
+    )
+    modality = forms.ChoiceField(label="Modality", choices=Modality.choices, initial=Modality.IN_PERSON)
+    kind = forms.ChoiceField(
+        label="Kind of session", choices=SessionKind.choices, initial=SessionKind.JOINT,
+        help_text="A joint session needs both partners' IPV screens recorded first.",
+    )
+    attendance = forms.ChoiceField(
+        label="Attendance", choices=Attendance.choices, initial=Attendance.ATTENDED,
+        help_text="A progress note can be written once the session is marked attended.",
+    )
+    therapist = TherapistChoiceField(
+        label="Therapist", queryset=User.objects.none(), empty_label=None, required=False,
+        help_text="Left empty: you.",
+        error_messages={"invalid_choice": "Choose a therapist on this couple's care team."},
+    )
+    service_code = forms.CharField(
+        label="Service code", max_length=10, required=False, help_text=SERVICE_CODE_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        error_messages={"max_length": "Enter a service code of at most 10 characters, for example 90847."},
+    )
+
+    def __init__(self, *args: Any, couple: Couple, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team = CareTeamMember.objects.current().filter(
+            couple=couple, role__in=[CareRole.PRIMARY, CareRole.CO_THERAPIST]
+        ).values("user_id")
+        self.fields["therapist"].queryset = User.objects.filter(pk__in=team).order_by("last_name", "first_name")
+
+    def clean_service_code(self) -> str:
+        code = self.cleaned_data.get("service_code", "").strip().upper()
+        if code and not code.isalnum():
+            raise forms.ValidationError("Enter the service code with letters and digits only, for example 90847.")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, time = data.get("date"), data.get("time")
+        if day and time:
+            data["starts_at"] = timezone.make_aware(datetime.datetime.combine(day, time))
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in (
+            "starts_at", "duration_minutes", "modality", "kind", "attendance", "service_code", "therapist")}
+
+
+class SessionEditForm(SessionForm):
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1,
+        error_messages={"required": VERSION_ERROR, "invalid": VERSION_ERROR, "min_value": VERSION_ERROR},
+    )
+
+
+class SessionFilterForm(forms.Form):
+    """Filters of the sessions list (GET): no clinical text, so they may sit in the URL."""
+
+    date_from = forms.DateField(label="From", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                error_messages={"invalid": "Enter the first date as a real date."})
+    date_to = forms.DateField(label="To", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                              error_messages={"invalid": "Enter the last date as a real date."})
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "All kinds"), *SessionKind.choices])
+    attendance = forms.ChoiceField(label="Attendance", required=False,
+                                   choices=[("", "Any attendance"), *Attendance.choices])
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class NoteSearchForm(forms.Form):
+    """Search within one couple's progress notes. Sent by POST: the term never reaches a URL or a log."""
+
+    term = forms.CharField(
+        label="Search this couple's progress notes", min_length=2, max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="Finds notes and addenda containing these words (capital letters do not matter). "
+                  "Private psychotherapy notes are never searched.",
+        error_messages={"required": "Type a word or phrase to search for.",
+                        "min_length": "Type at least 2 characters to search for.",
+                        "max_length": "Type at most 200 characters to search for."},
+    )

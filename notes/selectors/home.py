@@ -1,0 +1,110 @@
+"""The therapist's home page ("Today"): what needs their attention, one query per section.
+
+No section loads clinical text: references, dates, kinds and statuses only. Every query starts from the
+couples the user may see, so a case they left drops out of their lists.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from clinic.models import Couple, Role
+from notes.models import Attendance, NoteStatus, ProgressNote, Session
+from notes.selectors.supervision import NOTE_TEXT_COLUMNS, review_queue_for, with_answer_since_return
+from plans.models import TreatmentPlan
+from plans.selectors.measures import DueRow, measures_due_for
+from plans.selectors.plans import overdue_reviews_for
+
+LATE_ENTRY_DAYS = 90
+
+
+def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, start + datetime.timedelta(days=1)
+
+
+def todays_sessions(user: Any, *, day: datetime.date | None = None) -> QuerySet[Session]:
+    """The user's own sessions of `day` (today, in the practice's time zone), in time order, each with its
+    progress note (or none) for the note status."""
+    start, end = _day_bounds(day or timezone.localdate())
+    return (
+        Session.objects.filter(
+            therapist=user, starts_at__gte=start, starts_at__lt=end, couple__in=Couple.objects.visible_to(user)
+        )
+        .select_related("couple", "note")
+        .defer("couple__presenting_concerns", *(f"note__{column}" for column in NOTE_TEXT_COLUMNS))
+        .order_by("starts_at", "id")
+    )
+
+
+def _my_notes(user: Any) -> QuerySet[ProgressNote]:
+    return (
+        ProgressNote.objects.filter(author=user, couple__in=Couple.objects.visible_to(user))
+        .select_related("couple", "session")
+        .defer("couple__presenting_concerns", *NOTE_TEXT_COLUMNS)
+    )
+
+
+def unsigned_notes(user: Any) -> QuerySet[ProgressNote]:
+    """The user's drafts and the notes their supervisor returned, oldest session first. Returned notes carry
+    `answered`: an addendum has been written since the return, so the note can be resubmitted."""
+    notes = _my_notes(user).filter(status__in=[NoteStatus.DRAFT, NoteStatus.RETURNED])
+    return with_answer_since_return(notes).order_by("session__starts_at", "id")
+
+
+def late_entries(user: Any, *, days: int = LATE_ENTRY_DAYS) -> QuerySet[ProgressNote]:
+    """The user's notes signed after the practice's deadline, signed in the last `days` days, newest first."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    return _my_notes(user).filter(late_entry=True, signed_at__gte=since).order_by("-signed_at", "id")
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: Session
+    note: ProgressNote | None
+
+    @property
+    def may_have_note(self) -> bool:
+        """Scheduled or attended: a note can be written (cancellations and no-shows have none)."""
+        return self.note is not None or self.session.attendance in (Attendance.SCHEDULED, Attendance.ATTENDED)
+
+
+def _row(session: Session) -> SessionRow:
+    try:
+        note = session.note
+    except ProgressNote.DoesNotExist:
+        note = None
+    return SessionRow(session, note)
+
+
+@dataclass
+class TherapistHome:
+    today: datetime.date
+    sessions: list[SessionRow]
+    unsigned: list[ProgressNote]
+    late: list[ProgressNote]
+    is_supervisor: bool
+    to_cosign: list[ProgressNote] = field(default_factory=list)
+    overdue_reviews: list[TreatmentPlan] = field(default_factory=list)
+    measures_due: list[DueRow] = field(default_factory=list)
+
+
+def home_for(user: Any) -> TherapistHome:
+    """Every section of the home page for `user`, each evaluated once (the plan reviews and measures due come
+    from plans.selectors)."""
+    is_supervisor = user.role == Role.SUPERVISOR
+    return TherapistHome(
+        today=timezone.localdate(),
+        sessions=[_row(session) for session in todays_sessions(user)],
+        unsigned=list(unsigned_notes(user)),
+        late=list(late_entries(user)),
+        is_supervisor=is_supervisor,
+        to_cosign=list(review_queue_for(user)) if is_supervisor else [],
+        overdue_reviews=list(overdue_reviews_for(user)),
+        measures_due=measures_due_for(user),
+    )

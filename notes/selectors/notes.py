@@ -1,0 +1,252 @@
+"""Reads of sessions and progress notes, and the access checks the HTML views and the API share.
+
+Every query starts from a scoped queryset (Couple.objects.visible_to / editable_by, through clinic.access):
+a user who cannot see a couple gets 404 (audited) for its sessions and notes. The selectors own their
+select_related / prefetch_related, so list pages and API lists do not grow in queries with their rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+
+from clinic.access import get_couple_record_for_user
+from clinic.audit import record_event
+from clinic.models import AuditEvent, Couple
+from notes import templates
+from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
+from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
+
+# Encrypted columns a list never shows: not even loaded.
+NOTE_TEXT_COLUMNS = ("content", "risk", "interventions_used", "return_comment")
+
+
+# --- Note status as the sessions tab shows it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteState:
+    key: str  # none | draft | awaiting_cosign | returned | signed
+    label: str
+    late_entry: bool = False
+
+    @property
+    def badge(self) -> str:
+        return {"none": "muted", "draft": "warn", "awaiting_cosign": "warn", "returned": "danger",
+                "signed": "ok"}[self.key]
+
+
+def note_state(note: ProgressNote | None) -> NoteState:
+    if note is None:
+        return NoteState("none", "No note")
+    late = note.late_entry
+    if note.status == NoteStatus.DRAFT:
+        return NoteState("draft", "Draft")
+    if note.status == NoteStatus.AWAITING_COSIGN:
+        return NoteState("awaiting_cosign", "Signed, awaiting co-signature", late)
+    if note.status == NoteStatus.RETURNED:
+        return NoteState("returned", "Returned by supervisor", late)
+    return NoteState("signed", "Signed", late)
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+def sessions_for_couple(
+    couple: Couple,
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    kind: str = "",
+    attendance: str = "",
+) -> QuerySet[Session]:
+    """The couple's sessions, most recent first, with their therapist and note (text columns not loaded).
+
+    `couple` comes from clinic.access. Each session has `note` (or raises RelatedObjectDoesNotExist: use
+    session_note()).
+    """
+    sessions = (
+        Session.objects.filter(couple=couple)
+        .select_related("therapist", "note")
+        .defer(*(f"note__{column}" for column in NOTE_TEXT_COLUMNS))
+        .order_by("-starts_at", "id")
+    )
+    if date_from:
+        sessions = sessions.filter(starts_at__date__gte=date_from)
+    if date_to:
+        sessions = sessions.filter(starts_at__date__lte=date_to)
+    if kind:
+        sessions = sessions.filter(kind=kind)
+    if attendance:
+        sessions = sessions.filter(attendance=attendance)
+    return sessions
+
+
+def session_note(session: Session) -> ProgressNote | None:
+    """The session's note if it has one (from select_related: no query)."""
+    try:
+        return session.note
+    except ProgressNote.DoesNotExist:
+        return None
+
+
+def get_session_for_user(user: Any, pk: Any, *, write: bool = False) -> Session:
+    """The session `pk` if `user` may read (write=True: change) its couple; else 404, audited."""
+    queryset = Session.objects.select_related("couple__practice", "therapist")
+    return get_couple_record_for_user(user, Session, pk, write=write, queryset=queryset)
+
+
+# --- Notes --------------------------------------------------------------------------------------
+
+
+def _note_queryset() -> QuerySet[ProgressNote]:
+    return ProgressNote.objects.select_related(
+        "session", "author", "signed_by", "cosigned_by", "couple__practice"
+    ).prefetch_related("objective_ratings", Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+
+
+def get_note_for_user(user: Any, pk: Any, *, write: bool = False) -> ProgressNote:
+    """The progress note `pk` if `user` may read (write=True: change) its couple; else 404, audited."""
+    return get_couple_record_for_user(user, ProgressNote, pk, write=write, queryset=_note_queryset())
+
+
+def get_own_draft_for_user(user: Any, pk: Any) -> ProgressNote:
+    """The note `pk` for its author to change: 404 (audited) for those who cannot change the couple's
+    record, 403 (audited) for a clinician on the case who is not the author. Signed notes come back too:
+    the services refuse to change them, with a message that says so."""
+    note = get_note_for_user(user, pk, write=True)
+    if note.author_id != user.pk:
+        record_event("access.denied", actor=user, obj=note, outcome=AuditEvent.Outcome.DENIED,
+                     detail={"reason": "not_author", "view": "note_edit"})
+        raise PermissionDenied
+    return note
+
+
+def note_rows_for(
+    user: Any,
+    *,
+    couple_id: Any = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    status: str = "",
+) -> QuerySet[ProgressNote]:
+    """Progress notes of couples `user` can see, most recent session first (API list)."""
+    notes = (
+        ProgressNote.objects.filter(couple__in=Couple.objects.visible_to(user))
+        .select_related("session", "author", "signed_by")
+        .defer(*NOTE_TEXT_COLUMNS)
+        .order_by("-session__starts_at", "id")
+    )
+    if couple_id:
+        notes = notes.filter(couple_id=couple_id)
+    if date_from:
+        notes = notes.filter(session__starts_at__date__gte=date_from)
+    if date_to:
+        notes = notes.filter(session__starts_at__date__lte=date_to)
+    if status:
+        notes = notes.filter(status=status)
+    return notes
+
+
+def can_write_couple(user: Any, couple: Couple) -> bool:
+    return Couple.objects.editable_by(user).filter(pk=couple.pk).exists()
+
+
+# --- What the editor offers beside the text ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    plan: TreatmentPlan | None
+    objectives: list[Objective]
+    interventions: list[Intervention]
+
+
+def active_plan_context(couple: Couple) -> PlanContext:
+    """The couple's active treatment plan with its objectives and interventions, in plan order."""
+    plan = TreatmentPlan.objects.filter(couple=couple, status=PlanStatus.ACTIVE).defer("formulation").first()
+    if plan is None:
+        return PlanContext(None, [], [])
+    objectives = list(
+        Objective.objects.filter(goal__problem__plan=plan)
+        .order_by("goal__problem__position", "goal__position", "position")
+    )
+    interventions = list(
+        Intervention.objects.filter(goal__problem__plan=plan)
+        .order_by("goal__problem__position", "goal__position", "position")
+    )
+    return PlanContext(plan, objectives, interventions)
+
+
+def intervention_options(plan: PlanContext, chosen: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """(key, label) checkboxes: the active plan's interventions, the CBT list, then anything already
+    chosen that is in neither any more (a plan revised since), so a saved choice never disappears."""
+    options = [(templates.plan_intervention_key(i.pk), i.description) for i in plan.interventions]
+    options += [(templates.cbt_key(slug), label) for slug, label in templates.CBT_INTERVENTIONS]
+    offered = {key for key, _ in options}
+    options += [(item["key"], item["label"]) for item in chosen if item.get("key") not in offered]
+    return options
+
+
+def ratings_by_lineage(note: ProgressNote) -> dict[Any, ObjectiveRating]:
+    return {rating.objective_lineage: rating for rating in note.objective_ratings.all()}
+
+
+def rated_objectives(note: ProgressNote) -> list[tuple[Objective | None, ObjectiveRating]]:
+    """The note's ratings with the objective each one is about (the newest version of its lineage)."""
+    ratings = list(note.objective_ratings.all())
+    if not ratings:
+        return []
+    objectives: dict[Any, Objective] = {}
+    for objective in (
+        Objective.objects.filter(couple_id=note.couple_id, lineage__in=[r.objective_lineage for r in ratings])
+        .select_related("goal__problem__plan")
+        .order_by("goal__problem__plan__number")
+    ):
+        objectives[objective.lineage] = objective
+    return [(objectives.get(r.objective_lineage), r) for r in ratings]
+
+
+# --- Search within one couple's notes -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    note: ProgressNote
+    where: list[str]  # labels of the parts that matched, e.g. ["Assessment", "Addendum (correction)"]
+
+
+def search_couple_notes(couple: Couple, term: str) -> list[SearchHit]:
+    """Progress notes of `couple` whose text contains `term`, case-insensitively, most recent first.
+
+    The notes are decrypted and matched in memory: encrypted text never meets SQL. Psychotherapy notes are
+    a separate record and are never searched.
+    """
+    needle = term.casefold()
+    hits = []
+    notes = (
+        ProgressNote.objects.filter(couple=couple)
+        .select_related("session", "author")
+        .prefetch_related("addenda")
+        .order_by("-session__starts_at")
+    )
+    for note in notes:
+        where = []
+        content = note.content or {}
+        for section in templates.sections_for(note.template):
+            if needle in content.get(section.key, "").casefold():
+                where.append(section.label)
+        risk = note.risk or {}
+        for partner, label in templates.PARTNERS:
+            if needle in (risk.get(partner) or {}).get("safety_plan", "").casefold():
+                where.append(f"Safety plan, {label}")
+        for addendum in note.addenda.all():
+            if needle in addendum.text.casefold():
+                where.append(f"Addendum ({addendum.get_kind_display().lower()})")
+        if where:
+            hits.append(SearchHit(note, list(dict.fromkeys(where))))
+    return hits

@@ -1,0 +1,89 @@
+"""Reads and access checks of supervision: the review queue and the notes a supervisor or author acts on.
+
+HTML views and the API call the same helpers: a user who cannot see the note's couple gets 404 (audited
+by clinic.access); a clinician who can see it but is not the one allowed to act gets 403 (audited).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+
+from clinic.access import get_couple_record_for_user
+from clinic.audit import record_event
+from clinic.models import AuditEvent, Couple, Role
+from notes.models import Addendum, NoteStatus, ProgressNote
+
+# Encrypted columns a list never shows: not even loaded.
+NOTE_TEXT_COLUMNS = ("content", "risk", "interventions_used", "return_comment")
+
+
+def _note_rows() -> QuerySet[ProgressNote]:
+    return (
+        ProgressNote.objects.select_related("couple", "session", "author")
+        .defer(*NOTE_TEXT_COLUMNS, "couple__presenting_concerns")
+    )
+
+
+def review_queue_for(user: Any) -> QuerySet[ProgressNote]:
+    """Notes awaiting `user`'s co-signature: signed by their supervisees on couples `user` can see, oldest
+    signature first. Empty for anyone who is not a supervisor."""
+    if not (user.is_authenticated and user.role == Role.SUPERVISOR):
+        return ProgressNote.objects.none()
+    return (
+        _note_rows()
+        .filter(status=NoteStatus.AWAITING_COSIGN, author__supervisor=user, couple__in=Couple.objects.visible_to(user))
+        .order_by("signed_at", "session__starts_at", "id")
+    )
+
+
+def returned_by(user: Any) -> QuerySet[ProgressNote]:
+    """Notes of `user`'s supervisees that are back with their author, oldest return first."""
+    if not (user.is_authenticated and user.role == Role.SUPERVISOR):
+        return ProgressNote.objects.none()
+    return (
+        _note_rows()
+        .filter(status=NoteStatus.RETURNED, author__supervisor=user, couple__in=Couple.objects.visible_to(user))
+        .order_by("returned_at", "id")
+    )
+
+
+def with_answer_since_return(queryset: QuerySet[ProgressNote]) -> QuerySet[ProgressNote]:
+    """Annotate `answered`: the author has written an addendum since the note was last returned."""
+    answers = Addendum.objects.filter(
+        note=OuterRef("pk"), author=OuterRef("author"), signed_at__gte=OuterRef("returned_at")
+    )
+    return queryset.annotate(answered=Exists(answers))
+
+
+def _refuse(user: Any, note: ProgressNote, reason: str) -> None:
+    record_event(
+        "access.denied", actor=user, obj=note, outcome=AuditEvent.Outcome.DENIED,
+        detail={"reason": reason, "view": "supervision"},
+    )
+    raise PermissionDenied
+
+
+def get_note_to_review(user: Any, pk: Any) -> ProgressNote:
+    """The note `pk` for its author's supervisor to co-sign or return.
+
+    404 (audited) if `user` cannot see the note's couple; 403 (audited) if they can but are not the
+    author's supervisor. The note's state is checked by the service, not here.
+    """
+    note = get_couple_record_for_user(user, ProgressNote, pk, queryset=_note_rows())
+    if user.role != Role.SUPERVISOR or note.author.supervisor_id != user.pk or note.author_id == user.pk:
+        _refuse(user, note, "not_supervisor")
+    return note
+
+
+def get_note_to_resubmit(user: Any, pk: Any) -> ProgressNote:
+    """The note `pk` for its author to send back to their supervisor.
+
+    404 (audited) if `user` cannot see the note's couple; 403 (audited) if they can but did not write it.
+    """
+    note = get_couple_record_for_user(user, ProgressNote, pk, queryset=_note_rows())
+    if note.author_id != user.pk:
+        _refuse(user, note, "not_author")
+    return note

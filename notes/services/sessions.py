@@ -1,0 +1,165 @@
+"""Writes to sessions (appointments): record one, change it. Sessions hold no clinical text.
+
+Rules: a joint session needs both partners' IPV screens recorded first; a session in the future cannot be
+attended; a session with a progress note stays attended, and once its note is signed its date, length and
+kind stay as the note documents them. Keyword-only functions; each validates, runs in one transaction and
+writes its audit event there. Callers have checked that `by` may change the couple (clinic.access).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.audit import record_event
+from clinic.models import CareTeamMember, Couple, User
+from clinic.services.couples import StaleVersion
+from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
+
+__all__ = ["StaleVersion", "suggest_service_code", "session_create", "session_update", "IPV_SCREENS_MISSING"]
+
+INTAKE_CODE, JOINT_CODE, INDIVIDUAL_SHORT_CODE, INDIVIDUAL_LONG_CODE = "90791", "90847", "90834", "90837"
+INDIVIDUAL_LONG_FROM_MINUTES = 53
+MAX_DURATION_MINUTES = 480
+SESSION_FIELDS = ("starts_at", "duration_minutes", "modality", "kind", "attendance", "service_code", "therapist")
+# Sessions that count when looking for the couple's first session (the intake).
+COUNTING_ATTENDANCE = (Attendance.SCHEDULED, Attendance.ATTENDED)
+
+IPV_SCREENS_MISSING = (
+    "A session with both partners together needs both partners' IPV screens recorded first. Screen each "
+    "partner on their own, then record the result on the couple's page (Agreement and IPV screen)."
+)
+# Error messages avoid the words of the choices (joint, attended...): the API hides any message that repeats
+# a submitted value (clinic.api_common), and these must stay readable.
+FUTURE_ATTENDED = (
+    "A session that has not happened yet cannot be marked as having taken place. Record it as scheduled, "
+    "or correct the date."
+)
+HAS_NOTE = (
+    "A progress note has been started for this session, so it must stay attended. If the session did not "
+    "take place, keep it attended and say so in the note, or ask your practice administrator."
+)
+NOTE_SIGNED = (
+    "This session's progress note is signed, so its date, length and kind cannot change any more. "
+    "Add an addendum to the note to correct them."
+)
+
+
+def suggest_service_code(
+    *, couple: Couple, kind: str, duration_minutes: int, starts_at: datetime.datetime | None = None,
+    exclude_pk: Any = None,
+) -> str:
+    """The billing code to suggest: 90791 for the couple's first session (intake), else 90847 for a joint
+    session, 90834 for an individual session up to 52 minutes, 90837 from 53 minutes."""
+    earlier = Session.objects.filter(couple=couple, attendance__in=COUNTING_ATTENDANCE)
+    if starts_at is not None:
+        earlier = earlier.filter(starts_at__lt=starts_at)
+    if exclude_pk is not None:
+        earlier = earlier.exclude(pk=exclude_pk)
+    if not earlier.exists():
+        return INTAKE_CODE
+    if kind == SessionKind.JOINT:
+        return JOINT_CODE
+    return INDIVIDUAL_LONG_CODE if (duration_minutes or 0) >= INDIVIDUAL_LONG_FROM_MINUTES else INDIVIDUAL_SHORT_CODE
+
+
+def _check_therapist(couple: Couple, therapist: User) -> None:
+    on_team = CareTeamMember.objects.current().filter(couple=couple, user=therapist).exists()
+    if not (on_team and therapist.is_clinician and therapist.practice_id == couple.practice_id):
+        raise ValidationError({"therapist": ["Choose a therapist on this couple's care team."]})
+
+
+def _check_rules(session: Session, *, kind_changed: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    if session.kind not in SessionKind.values:
+        errors["kind"] = ["Choose joint, or individual with partner A or B."]
+    if session.modality not in Modality.values:
+        errors["modality"] = ["Choose in person, video or phone."]
+    if session.attendance not in Attendance.values:
+        errors["attendance"] = ["Choose scheduled, attended, cancelled, late-cancelled or no-show."]
+    if not 1 <= (session.duration_minutes or 0) <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = [f"Give the length in minutes, from 1 to {MAX_DURATION_MINUTES}."]
+    if session.attendance == Attendance.ATTENDED and session.starts_at > timezone.now():
+        errors["attendance"] = [FUTURE_ATTENDED]
+    if kind_changed and session.kind == SessionKind.JOINT and not session.couple.ipv_screens_complete:
+        errors["kind"] = [IPV_SCREENS_MISSING]
+    if errors:
+        raise ValidationError(errors)
+
+
+def session_create(
+    *,
+    couple: Couple,
+    by: User,
+    starts_at: datetime.datetime,
+    duration_minutes: int = 50,
+    modality: str = Modality.IN_PERSON,
+    kind: str = SessionKind.JOINT,
+    attendance: str = Attendance.SCHEDULED,
+    service_code: str = "",
+    therapist: User | None = None,
+) -> Session:
+    """Record a session of `couple`. The therapist defaults to `by`; an empty service code takes the
+    suggested one (suggest_service_code). Writes `session.create`."""
+    therapist = therapist or by
+    _check_therapist(couple, therapist)
+    session = Session(
+        couple=couple, therapist=therapist, starts_at=starts_at, duration_minutes=duration_minutes,
+        modality=modality, kind=kind, attendance=attendance, created_by=by,
+    )
+    _check_rules(session, kind_changed=True)
+    session.service_code = (service_code or "").strip().upper() or suggest_service_code(
+        couple=couple, kind=kind, duration_minutes=duration_minutes, starts_at=starts_at
+    )
+    session.full_clean()
+    with transaction.atomic():
+        session.save(force_insert=True)
+        record_event("session.create", actor=by, obj=session,
+                     detail={"kind": kind, "attendance": attendance, "service_code": session.service_code})
+    return session
+
+
+def session_update(*, session: Session, by: User, base_version: int | None = None, **fields: Any) -> Session:
+    """Change a session (fields named in SESSION_FIELDS). With base_version, refuse (StaleVersion) if
+    someone saved in between. An empty service code takes the suggested one. A session with a progress
+    note stays attended; once the note is signed, its date, length and kind stay too. Changing the kind
+    of a session whose note is a draft moves the note's partner restriction with it. Writes `session.update`.
+    """
+    with transaction.atomic():
+        current = Session.objects.select_for_update().select_related("couple").get(pk=session.pk)
+        if base_version is not None and current.version != base_version:
+            raise StaleVersion(current.version)
+        note = ProgressNote.objects.filter(session=current).only("id", "signed_at", "restricted_to_partner").first()
+        if "service_code" in fields:
+            fields["service_code"] = (fields["service_code"] or "").strip().upper()
+        changed = [n for n in SESSION_FIELDS if n in fields and getattr(current, n) != fields[n]]
+        if not changed:
+            return current
+        for name in changed:
+            setattr(current, name, fields[name])
+        if "therapist" in changed:
+            _check_therapist(current.couple, current.therapist)
+        if note is not None:
+            if "attendance" in changed and current.attendance != Attendance.ATTENDED:
+                raise ValidationError({"attendance": [HAS_NOTE]})
+            if note.signed_at is not None and {"starts_at", "duration_minutes", "kind"} & set(changed):
+                field = next(n for n in ("starts_at", "duration_minutes", "kind") if n in changed)
+                raise ValidationError({field: [NOTE_SIGNED]})
+        _check_rules(current, kind_changed="kind" in changed)
+        if not current.service_code:
+            current.service_code = suggest_service_code(
+                couple=current.couple, kind=current.kind, duration_minutes=current.duration_minutes,
+                starts_at=current.starts_at, exclude_pk=current.pk,
+            )
+        current.version += 1
+        current.full_clean()
+        current.save()
+        if note is not None and "kind" in changed and note.restricted_to_partner != current.individual_partner:
+            note.restricted_to_partner = current.individual_partner
+            note.save(update_fields=["restricted_to_partner", "updated_at"])
+        record_event("session.update", actor=by, obj=current, detail={"fields": sorted(changed)})
+    return current

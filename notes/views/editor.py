@@ -1,0 +1,418 @@
+"""The progress-note editor (autosave, conflicts, sign), the signed note with its addenda, and note search.
+
+Drafts are never lost: the editor saves to the server a few seconds after typing stops (htmx) and when the
+page is left (navigator.sendBeacon, rapport/static/rapport/autosave.js); every save carries the note's
+version, and a save based on an older one gets 409 with both texts shown. Without JavaScript the "Save
+draft" button does the same through a normal POST.
+
+Clinicians only. Reading needs the couple visible; writing needs it editable and, for a draft, to be its
+author (403 otherwise). Every read is audited as `note.view`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clinic.access import get_couple_for_user
+from clinic.audit import record_event
+from clinic.forms.couples import add_service_errors, error_summary
+from clinic.models import AuditEvent
+from clinic.views.couples import clinician_required
+from notes import templates
+from notes.forms.notes import AddendumForm, NoteEditorForm
+from notes.forms.sessions import NoteSearchForm
+from notes.models import Attendance, NoteStatus, ProgressNote
+from notes.selectors import notes as selectors
+from notes.services import notes as services
+from notes.views.sessions import session_list_context
+from notes.views.supervision import review_panel_context
+
+NAV = "couples"
+CONFLICT_HEADERS = {"HX-Retarget": "#note-conflict", "HX-Reswap": "innerHTML"}
+STATUS_PARTIAL = "notes/editor/edit.html#autosave-status"
+CONFLICT_PARTIAL = "notes/editor/edit.html#conflict"
+
+
+# --- building the editor --------------------------------------------------------------------------
+
+
+def _editor_form(note: ProgressNote, data: Any = None) -> NoteEditorForm:
+    """The editor's form for `note`; bound to `data`, its sections are those of the template the page
+    showed (hidden `page_template`), which is not the saved one if another window changed it."""
+    plan = selectors.active_plan_context(note.couple)
+    template_choices = templates.allowed_templates(note.couple.practice)
+    if note.template not in dict(template_choices):  # the practice stopped offering it since the draft began
+        template_choices.append((note.template, f"{note.get_template_display()} (no longer offered)"))
+    template = note.template
+    if data is not None and data.get("page_template") in templates.TEMPLATES:
+        template = data["page_template"]
+    return NoteEditorForm(
+        data,
+        note=note,
+        template=template,
+        plan=plan,
+        intervention_choices=selectors.intervention_options(plan, note.interventions_used or []),
+        template_choices=template_choices,
+        initial=None if data is not None else NoteEditorForm.initial_for(note, selectors.ratings_by_lineage(note)),
+    )
+
+
+def _confidentiality(note: ProgressNote) -> dict[str, Any] | None:
+    """For an individual session: the couple's agreement and each partner's agreement date."""
+    if not note.restricted_to_partner:
+        return None
+    couple = note.couple
+    return {
+        "agreement": couple.get_confidentiality_display(),
+        "agreement_value": couple.confidentiality,
+        "partner": dict(templates.PARTNERS)[note.restricted_to_partner],
+        "partners": list(couple.partners.all()),
+    }
+
+
+def _editor_context(note: ProgressNote, form: NoteEditorForm, **extra: Any) -> dict[str, Any]:
+    previous = services.previous_signed_note(note)
+    return {
+        "nav": NAV,
+        "note": note,
+        "session": note.session,
+        "couple": note.couple,
+        "form": form,
+        "errors": error_summary(form),
+        "sections": [form[name] for name in form.section_names],
+        "risk_groups": [
+            (label, [form[name] for name in names], form[plan_name])
+            for _, label, names, plan_name in form.risk_groups
+        ],
+        "objective_rows": [(objective, form[value], form[comment])
+                           for objective, value, comment in form.objective_rows],
+        "plan": form.plan,
+        "previous": previous,
+        "confidentiality": _confidentiality(note),
+        "deadline": services.note_deadline(note),
+        **extra,
+    }
+
+
+def _render_editor(request: HttpRequest, note: ProgressNote, form: NoteEditorForm, status: int = 200,
+                   **extra: Any) -> HttpResponse:
+    return render(request, "notes/editor/edit.html", _editor_context(note, form, **extra), status=status)
+
+
+def _saved_at(note: ProgressNote) -> str:
+    return date_format(timezone.localtime(note.updated_at), "H:i")
+
+
+def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
+    """What the saved draft holds next to what this editor sent, part by part."""
+    saved_content = current.content or {}
+    sections = []
+    your_content = form.content() if form.is_valid() else {n: form.data.get(n, "") for n in form.section_names}
+    saved_labels = {s.key: s.label for s in templates.sections_for(current.template)}
+    your_labels = {s.key: s.label for s in templates.sections_for(form.template)}
+    for key, label in {**saved_labels, **your_labels}.items():
+        saved = saved_content.get(key, "") if key in saved_labels else None
+        yours = your_content.get(key, "") if key in your_labels else None
+        if saved != yours:
+            sections.append({"label": label, "saved": saved, "yours": yours})
+    others = []
+    if form.is_valid():
+        saved_risk = current.risk or {}
+        for partner, label in templates.PARTNERS:
+            saved_plan = (saved_risk.get(partner) or {}).get("safety_plan", "")
+            your_plan = form.risk()[partner]["safety_plan"]
+            if saved_plan != your_plan:
+                sections.append({"label": f"Safety plan for {label}", "saved": saved_plan, "yours": your_plan})
+        if {k: {i: v for i, v in e.items() if i != "safety_plan"} for k, e in form.risk().items()} != {
+            k: {i: v for i, v in (saved_risk.get(k) or {}).items() if i != "safety_plan"}
+            for k in dict(templates.PARTNERS)
+        }:
+            others.append("the risk check answers")
+        if sorted(form.interventions()) != sorted(i["key"] for i in current.interventions_used or []):
+            others.append("the interventions used")
+        saved_ratings = {r.objective_lineage: (r.value, r.comment) for r in current.objective_ratings.all()}
+        your_ratings = {r.objective_lineage: (r.value, r.comment) for r in form.ratings()}
+        if saved_ratings != your_ratings:
+            others.append("the objective values")
+    return {"differences": sections, "other_differences": others, "current": current,
+            "template_changed": current.template != form.template}
+
+
+def _conflict_response(request: HttpRequest, note: ProgressNote, form: NoteEditorForm) -> HttpResponse:
+    current = selectors.get_note_for_user(request.user, note.pk, write=True)
+    context = _differences(current, form)
+    if request.htmx:
+        response = render(request, CONFLICT_PARTIAL, {"note": note, **context}, status=409)
+        for header, value in CONFLICT_HEADERS.items():
+            response[header] = value
+        return response
+    return _render_editor(request, note, form, status=409, conflict=True, **context)
+
+
+def _unsaved_texts(note: ProgressNote, data: Any) -> list[tuple[str, str]]:
+    """The texts a refused POST carried, labelled, so that the page can give them back."""
+    texts = [(s.label, data.get(s.key, "")) for s in templates.sections_for(note.template)]
+    texts += [(f"Safety plan for {label}", data.get(f"risk_{p}_safety_plan", "")) for p, label in templates.PARTNERS]
+    return [(label, text) for label, text in texts if str(text).strip()]
+
+
+def _locked_response(request: HttpRequest, note: ProgressNote) -> HttpResponse:
+    """The note was signed (in another window) before this save: nothing saved, and the typed text is shown
+    so that it can go into an addendum."""
+    if request.htmx:
+        return render(request, STATUS_PARTIAL, {"note": note, "locked": True}, status=409)
+    return render(request, "notes/editor/locked.html", {
+        "nav": NAV, "note": note, "couple": note.couple, "session": note.session,
+        "unsaved": _unsaved_texts(note, request.POST),
+    }, status=409)
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def note_edit(request: HttpRequest, session_pk: Any) -> HttpResponse:
+    """The session's note editor. The first opening creates the draft (for an attended session).
+
+    POST is the editor without JavaScript, and its buttons: save the draft, change the template, start
+    from the previous note's plan, and keep my version after a conflict.
+    """
+    session = selectors.get_session_for_user(request.user, session_pk, write=True)
+    existing = ProgressNote.objects.filter(session=session).only("id", "author_id", "signed_at").first()
+    if existing is not None and existing.signed_at is not None and request.method == "POST" \
+            and existing.author_id == request.user.pk:
+        return _locked_response(request, selectors.get_note_for_user(request.user, existing.pk, write=True))
+    if existing is not None and (existing.signed_at is not None or existing.author_id != request.user.pk):
+        if existing.signed_at is None:
+            messages.info(request, "This draft is being written by another therapist: only its author can "
+                                   "change it. You can read it here.")
+        return redirect("notes:note-detail", pk=existing.pk)
+    if existing is None:
+        if session.attendance != Attendance.ATTENDED or session.starts_at > timezone.now():
+            return render(request, "notes/editor/not_attended.html", {
+                "nav": NAV, "session": session, "couple": session.couple,
+            }, status=400)
+        if request.method == "POST":
+            return redirect("notes:note-edit", session_pk=session.pk)
+        existing, _ = services.note_start(session=session, by=request.user)
+    note = selectors.get_note_for_user(request.user, existing.pk, write=True)
+    if request.method == "GET":
+        record_event("note.view", actor=request.user, obj=note, detail={"view": "editor", "version": note.version})
+        return _render_editor(request, note, _editor_form(note))
+    return _editor_post(request, note)
+
+
+def _editor_post(request: HttpRequest, note: ProgressNote) -> HttpResponse:
+    form = _editor_form(note, request.POST)
+    action = request.POST.get("action", "save")
+    if not form.is_valid():
+        return _render_editor(request, note, form, status=400)
+    base_version = form.cleaned_data["version"]
+    if action == "keep_mine":
+        try:
+            base_version = int(request.POST.get("replace_version", ""))
+        except ValueError:
+            form.add_error(None, "Choose again which version to keep: reload the page if this persists.")
+            return _render_editor(request, note, form, status=400)
+    try:
+        saved = services.note_save_draft(note=note, by=request.user, base_version=base_version,
+                                         **form.draft_fields())
+        chosen = form.cleaned_data.get("template")
+        if action == "change_template" and chosen and chosen != saved.template:
+            saved = services.note_save_draft(note=saved, by=request.user, base_version=saved.version, template=chosen)
+        if action == "copy_previous":
+            saved, copied = services.note_copy_previous_plan(note=saved, by=request.user, base_version=saved.version)
+            if not copied:
+                messages.info(request, "There is no earlier signed note with a plan to copy. Your draft is saved.")
+            else:
+                messages.success(request, "The previous note's plan was copied into the Plan section.")
+    except services.StaleVersion:
+        return _conflict_response(request, note, form)
+    except services.NoteLocked:
+        return _locked_response(request, note)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_editor(request, note, form, status=400)
+    if action == "change_template":
+        messages.success(request, f"Template changed to {saved.get_template_display()}. Your text is kept.")
+    elif action in ("save", "keep_mine"):
+        messages.success(request, f"Draft saved at {_saved_at(saved)}.")
+    return redirect("notes:note-edit", session_pk=saved.session_id)
+
+
+@require_POST
+@clinician_required
+def note_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Save the draft in the background (htmx after typing stops; sendBeacon when leaving the page).
+
+    htmx gets the status line ("Saved at 10:42", with the new version swapped into the form), the conflict
+    panel (409) or what to fix (400). A beacon gets 204 / 409 / 400 without a body worth reading.
+    """
+    note = selectors.get_own_draft_for_user(request.user, pk)
+    if note.is_signed:
+        return _locked_response(request, note) if request.htmx else HttpResponse(status=409)
+    form = _editor_form(note, request.POST)
+    if not form.is_valid():
+        return render(request, STATUS_PARTIAL, {"note": note, "problems": error_summary(form)}, status=400)
+    try:
+        saved = services.note_save_draft(note=note, by=request.user, base_version=form.cleaned_data["version"],
+                                         **form.draft_fields())
+    except services.StaleVersion:
+        return _conflict_response(request, note, form) if request.htmx else HttpResponse(status=409)
+    except services.NoteLocked:
+        return _locked_response(request, note) if request.htmx else HttpResponse(status=409)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return render(request, STATUS_PARTIAL, {"note": note, "problems": error_summary(form)}, status=400)
+    if not request.htmx:
+        return HttpResponse(status=204)
+    return render(request, STATUS_PARTIAL, {"note": saved, "saved": True, "saved_at": _saved_at(saved),
+                                            "swap_version": True})
+
+
+@require_POST
+@clinician_required
+def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Save what is on screen, then sign and lock it (after asking for the password or a code again)."""
+    note = selectors.get_own_draft_for_user(request.user, pk)
+    if note.is_signed:
+        messages.info(request, "This note is already signed.")
+        return redirect("notes:note-detail", pk=note.pk)
+    form = _editor_form(note, request.POST)
+    if form.is_valid() and not form.cleaned_data.get("secret"):
+        form.add_error("secret", "Enter your password or the code shown in your authenticator app to sign.")
+    if not form.is_valid():
+        return _render_editor(request, note, form, status=400, signing=True)
+    try:
+        saved = services.note_save_draft(note=note, by=request.user, base_version=form.cleaned_data["version"],
+                                         **form.draft_fields())
+    except services.StaleVersion:
+        return _conflict_response(request, note, form)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_editor(request, note, form, status=400, signing=True)
+    try:
+        signed = services.note_sign(note=saved, by=request.user, secret=form.cleaned_data["secret"],
+                                    base_version=saved.version)
+    except services.StaleVersion:
+        return _conflict_response(request, saved, form)
+    except ValidationError as error:
+        # The draft is saved: the form goes on from the saved version, without the secret.
+        data = request.POST.copy()
+        data["version"] = str(saved.version)
+        data.pop("secret", None)
+        saved = selectors.get_note_for_user(request.user, saved.pk, write=True)
+        retry = _editor_form(saved, data)
+        retry.is_valid()
+        add_service_errors(retry, error)
+        return _render_editor(request, saved, retry, status=400, signing=True)
+    when = date_format(timezone.localtime(signed.signed_at), "j F Y, H:i")
+    if signed.status == NoteStatus.AWAITING_COSIGN:
+        messages.success(request, f"Note signed on {when} and sent to your supervisor for co-signature.")
+    else:
+        messages.success(request, f"Note signed on {when}. It is now locked; add an addendum to change it.")
+    if signed.late_entry:
+        messages.warning(request, "It was signed after the practice's deadline, so it is marked as a late entry.")
+    return redirect("notes:note-detail", pk=signed.pk)
+
+
+@require_GET
+@clinician_required
+def note_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A note as written (read-only), with its signature, co-signature and addenda below."""
+    note = selectors.get_note_for_user(request.user, pk)
+    record_event("note.view", actor=request.user, obj=note, detail={"view": "detail"})
+    can_write = selectors.can_write_couple(request.user, note.couple)
+    return render(request, "notes/editor/detail.html", {
+        **_detail_context(note),
+        "can_write": can_write,
+        "can_edit_draft": not note.is_signed and note.author_id == request.user.pk and can_write,
+        "addendum_form": AddendumForm() if note.is_signed and can_write else None,
+        **review_panel_context(note, request.user),
+    })
+
+
+def _detail_context(note: ProgressNote) -> dict[str, Any]:
+    content = note.content or {}
+    risk = note.risk or {}
+    return {
+        "nav": NAV,
+        "note": note,
+        "session": note.session,
+        "couple": note.couple,
+        "sections": [(s, content.get(s.key, "")) for s in templates.sections_for(note.template)],
+        "risk_rows": [
+            (label, [(item_label, (risk.get(p) or {}).get(key, "")) for key, item_label in templates.RISK_ITEMS],
+             (risk.get(p) or {}).get("safety_plan", ""))
+            for p, label in templates.PARTNERS
+        ],
+        "rated": selectors.rated_objectives(note),
+        "addenda": list(note.addenda.all()),
+        "confidentiality": _confidentiality(note),
+        "hash_ok": services.note_hash_matches(note) if note.is_signed else None,
+        "state": selectors.note_state(note),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def addendum_create(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Append a signed addendum below a signed note (the note itself never changes)."""
+    note = selectors.get_note_for_user(request.user, pk, write=True)
+    if not note.is_signed:
+        messages.info(request, "This note is still a draft: change it in the editor. Addenda are for signed notes.")
+        if note.author_id == request.user.pk:
+            return redirect("notes:note-edit", session_pk=note.session_id)
+        return redirect("notes:note-detail", pk=note.pk)
+    form = AddendumForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                addendum = services.addendum_create(note=note, by=request.user, kind=form.cleaned_data["kind"],
+                                                    text=form.cleaned_data["text"], secret=form.cleaned_data["secret"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{addendum.get_kind_display()} added and signed.")
+                return redirect(reverse("notes:note-detail", args=[note.pk]) + f"#addendum-{addendum.pk}")
+    else:
+        record_event("note.view", actor=request.user, obj=note, detail={"view": "addendum"})
+    return render(request, "notes/editor/addendum_form.html", {
+        **_detail_context(note), "form": form, "errors": error_summary(form),
+    }, status=status)
+
+
+@require_POST
+@clinician_required
+def note_search(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """Search the couple's progress notes and addenda: decrypted and matched in memory, never in SQL.
+
+    A POST, so the term never reaches a URL, a server log or the browser history; the audit event records
+    how many notes matched, never the term.
+    """
+    couple = get_couple_for_user(request.user, couple_pk)
+    form = NoteSearchForm(request.POST)
+    hits = None
+    status = 200
+    if form.is_valid():
+        hits = selectors.search_couple_notes(couple, form.cleaned_data["term"])
+        record_event("note.search", actor=request.user, obj=couple, detail={"matches": len(hits)})
+    else:
+        status = 400
+        record_event("note.search", actor=request.user, obj=couple, outcome=AuditEvent.Outcome.FAILED,
+                     detail={"reason": "invalid"})
+    context = session_list_context(request, couple, search_form=form, hits=hits, searched=hits is not None,
+                                   errors=error_summary(form))
+    return render(request, "notes/sessions/list.html", context, status=status)

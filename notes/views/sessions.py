@@ -1,0 +1,183 @@
+"""The sessions tab of a couple's record: the list with each session's note status, record and change a session.
+
+Therapists and supervisors only (clinician_required); reading needs the couple visible, writing needs it
+editable (clinic.access, 404 for strangers). Sessions hold no clinical text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clinic.access import get_couple_for_user
+from clinic.audit import record_event
+from clinic.forms.couples import add_service_errors, error_summary
+from clinic.models import Couple, IPVResult
+from clinic.views.couples import clinician_required
+from notes.forms.sessions import NoteSearchForm, SessionEditForm, SessionFilterForm, SessionForm, default_start
+from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
+from notes.selectors import notes as selectors
+from notes.services import sessions as services
+
+NAV = "couples"
+
+
+def session_list_context(request: HttpRequest, couple: Couple, **extra: Any) -> dict[str, Any]:
+    """What the sessions tab shows; note_search renders the same page with its results."""
+    filter_form = SessionFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    rows = []
+    for session in selectors.sessions_for_couple(couple, **filters):
+        note = selectors.session_note(session)
+        rows.append((session, note, selectors.note_state(note)))
+    return {
+        "nav": NAV,
+        "couple": couple,
+        "rows": rows,
+        "filter_form": filter_form,
+        "filtered": bool(filters),
+        "search_form": extra.pop("search_form", None) or NoteSearchForm(),
+        "can_edit": selectors.can_write_couple(request.user, couple),
+        "missing_screens": _missing_screens(couple),
+        **extra,
+    }
+
+
+def _missing_screens(couple: Couple) -> list:
+    return [p for p in couple.partners.all() if p.ipv_result == IPVResult.NOT_DONE]
+
+
+@require_GET
+@clinician_required
+def session_list(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """The couple's sessions, most recent first, each with its attendance and note status."""
+    couple = get_couple_for_user(request.user, couple_pk)
+    context = session_list_context(request, couple)
+    record_event("session.list", actor=request.user, obj=couple, detail={"shown": len(context["rows"])})
+    return render(request, "notes/sessions/list.html", context)
+
+
+def _form_context(couple: Couple, form: SessionForm, **extra: Any) -> dict[str, Any]:
+    return {
+        "nav": NAV,
+        "couple": couple,
+        "form": form,
+        "errors": error_summary(form),
+        "missing_screens": _missing_screens(couple),
+        **extra,
+    }
+
+
+def _after_save(request: HttpRequest, session: Session, verb: str) -> HttpResponse:
+    when = date_format(timezone.localtime(session.starts_at), "j F Y, H:i")
+    if session.attendance == Attendance.ATTENDED and not _has_note(session):
+        messages.success(request, f"Session of {when} {verb}. Write its progress note now, or later from the "
+                                  "sessions tab.")
+        return redirect("notes:note-edit", session_pk=session.pk)
+    messages.success(request, f"Session of {when} {verb}.")
+    return redirect("notes:session-list", couple_pk=session.couple_id)
+
+
+def _has_note(session: Session) -> bool:
+    return ProgressNote.objects.filter(session=session).exists()
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def session_create(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """Record a session: defaults to a joint, in-person, attended session starting this hour, with you as
+    therapist. An attended session goes straight on to its progress note."""
+    couple = get_couple_for_user(request.user, couple_pk, write=True)
+    if request.method == "POST":
+        form = SessionForm(request.POST, couple=couple)
+        if form.is_valid():
+            try:
+                session = services.session_create(couple=couple, by=request.user, **form.service_fields())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _after_save(request, session, "recorded")
+        status = 400
+    else:
+        start = default_start()
+        form = SessionForm(couple=couple, initial={
+            "date": start.date(), "time": start.time(), "duration_minutes": 50, "modality": Modality.IN_PERSON,
+            "kind": SessionKind.JOINT if couple.ipv_screens_complete else SessionKind.INDIVIDUAL_A,
+            "attendance": Attendance.ATTENDED, "therapist": request.user.pk,
+        })
+        status = 200
+    return render(request, "notes/sessions/form.html", _form_context(couple, form, creating=True), status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Change a session. A save based on an old version is refused (409) with both versions shown."""
+    session = selectors.get_session_for_user(request.user, pk, write=True)
+    couple = get_couple_for_user(request.user, session.couple_id, write=True)
+    suggestion = services.suggest_service_code(
+        couple=couple, kind=session.kind, duration_minutes=session.duration_minutes,
+        starts_at=session.starts_at, exclude_pk=session.pk,
+    )
+    if request.method == "GET":
+        local = timezone.localtime(session.starts_at)
+        form = SessionEditForm(couple=couple, initial={
+            "date": local.date(), "time": local.time().replace(second=0, microsecond=0),
+            "duration_minutes": session.duration_minutes, "modality": session.modality, "kind": session.kind,
+            "attendance": session.attendance, "therapist": session.therapist_id,
+            "service_code": session.service_code, "version": session.version,
+        })
+        return render(request, "notes/sessions/form.html",
+                      _form_context(couple, form, session=session, suggestion=suggestion))
+    form = SessionEditForm(request.POST, couple=couple)
+    if form.is_valid():
+        try:
+            saved = services.session_update(session=session, by=request.user,
+                                            base_version=form.cleaned_data["version"], **form.service_fields())
+        except services.StaleVersion:
+            return _edit_conflict(request, couple, session, form)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _after_save(request, saved, "saved")
+    return render(request, "notes/sessions/form.html",
+                  _form_context(couple, form, session=session, suggestion=suggestion), status=400)
+
+
+def _edit_conflict(request: HttpRequest, couple: Couple, stale: Session, stale_form: SessionEditForm) -> HttpResponse:
+    """Someone saved this session first: show theirs next to yours; saving again is a deliberate choice."""
+    current = Session.objects.select_related("therapist").get(pk=stale.pk)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = SessionEditForm(data, couple=couple)
+    form.is_valid()
+    yours = stale_form.service_fields()
+    differences = []
+    labels = {"starts_at": "Date and time", "duration_minutes": "Length in minutes", "modality": "Modality",
+              "kind": "Kind of session", "attendance": "Attendance", "service_code": "Service code",
+              "therapist": "Therapist"}
+    for name, label in labels.items():
+        saved_value, your_value = getattr(current, name), yours.get(name)
+        if saved_value == your_value:
+            continue
+        if name == "starts_at":
+            saved_text = date_format(timezone.localtime(saved_value), "j F Y, H:i")
+            your_text = date_format(timezone.localtime(your_value), "j F Y, H:i")
+        elif name == "therapist":
+            saved_text, your_text = saved_value.display_name, your_value.display_name
+        elif hasattr(current, f"get_{name}_display"):
+            choices = dict(form.fields[name].choices)
+            saved_text, your_text = getattr(current, f"get_{name}_display")(), choices.get(your_value, your_value)
+        else:
+            saved_text, your_text = saved_value, your_value
+        differences.append({"label": label, "saved": saved_text, "yours": your_text})
+    return render(request, "notes/sessions/form.html", _form_context(
+        couple, form, session=current, conflict=True, differences=differences,
+    ), status=409)

@@ -1,0 +1,254 @@
+"""Forms of the treatment-plan and library pages.
+
+Plain forms: they parse and check types and lengths; plans.services.plans and plans.services.library
+apply the rules (direction of improvement, dates, locked plans) and their ValidationErrors are shown on
+the fields (clinic.forms.couples.add_service_errors). Messages never repeat what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from clinic.models import NOTE_TEXT_MAX
+from plans.models import (
+    SHORT_TEXT_MAX,
+    AcknowledgementMethod,
+    Approach,
+    Direction,
+    LibraryItem,
+    LibraryKind,
+    ObjectiveStatus,
+    PartnerChoice,
+    PartnerPosition,
+)
+
+INCOMPLETE_FORM = "The form was incomplete: open the page again and redo your change."
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def text_field(label: str, max_length: int, *, required: bool = True, rows: int = 0, what: str = "",
+               help_text: str = "") -> forms.CharField:
+    """A text box (or a text area with `rows`) whose messages name the limit and never quote the text."""
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=widget, help_text=help_text,
+        error_messages={
+            "required": f"Enter {what or label.lower()}.",
+            "max_length": f"Keep this to {max_length:,} characters or fewer (it has %(show_value)d).",
+        },
+    )
+
+
+def number_field(label: str, what: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, max_digits=8, decimal_places=2, required=required, help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        error_messages={
+            "required": f"Enter {what} as a number.",
+            "invalid": f"Enter {what} as a number, for example 12 or 4.5.",
+            "max_digits": f"Enter {what} with at most 6 digits before the decimal point.",
+            "max_decimal_places": f"Enter {what} with at most 2 decimal places.",
+            "max_whole_digits": f"Enter {what} with at most 6 digits before the decimal point.",
+        },
+    )
+
+
+def date_field(label: str, what: str, *, required: bool = False, help_text: str = "",
+               initial: Any = None) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=required, widget=_date_input(), help_text=help_text, initial=initial,
+        error_messages={"required": f"Enter {what}.", "invalid": f"Enter {what} as a real date, for example "
+                                                                   f"2026-03-14."},
+    )
+
+
+def choice_field(label: str, choices: Any, what: str, **kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=choices,
+        error_messages={"required": f"Choose {what}.", "invalid_choice": f"Choose {what} from the list."},
+        **kwargs,
+    )
+
+
+def version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
+        "required": INCOMPLETE_FORM, "invalid": INCOMPLETE_FORM, "min_value": INCOMPLETE_FORM,
+    })
+
+
+# --- The plan itself --------------------------------------------------------------------------------
+
+
+class PlanEditForm(forms.Form):
+    """A draft's formulation and review date. `version` is the version the user started from."""
+
+    formulation = text_field(
+        "Case formulation", NOTE_TEXT_MAX, required=False, rows=8,
+        help_text="How the problems arose and what keeps them going, for this couple.",
+    )
+    review_due = date_field(
+        "Review due", "the review date",
+        help_text="Leave empty to use the practice's review interval from the day the plan is signed.",
+    )
+    version = version_field()
+
+
+# --- Items of a draft -----------------------------------------------------------------------------
+
+
+class ProblemForm(forms.Form):
+    applies_to = choice_field("For", PartnerChoice.choices, "who the problem concerns",
+                              initial=PartnerChoice.BOTH)
+    title = text_field("Problem", SHORT_TEXT_MAX, what="the problem",
+                       help_text="A short name, for example: trust broken after an affair.")
+    behavioural_definition = text_field(
+        "Behavioural definition", NOTE_TEXT_MAX, required=False, rows=5,
+        help_text="How the problem shows in behaviour: what happens, how often, with what effect.",
+    )
+
+
+class GoalForm(forms.Form):
+    text = text_field("Long-term goal", SHORT_TEXT_MAX, rows=3, what="the long-term goal")
+
+
+class ObjectiveForm(forms.Form):
+    text = text_field("Objective", SHORT_TEXT_MAX, rows=3, what="the objective",
+                      help_text="What will change, in terms you can count or rate.")
+    who = choice_field("Whose objective", PartnerChoice.choices, "whose objective it is", initial=PartnerChoice.BOTH)
+    metric = text_field("What is measured", 300, what="what is measured",
+                        help_text="For example: checking episodes, confidence in commitments.")
+    unit = text_field("Unit", 40, what="the unit", help_text="For example: per week, 0-10 rating.")
+    direction = choice_field("Direction of improvement", Direction.choices, "the direction of improvement")
+    baseline = number_field("Baseline", "the baseline", help_text="The value now, before this work starts.")
+    target = number_field("Target", "the target", help_text="The value that would mean the objective is met.")
+    target_date = date_field("Target date", "the target date", help_text="Optional. Not before today.")
+    status = choice_field("Status", ObjectiveStatus.choices, "a status", initial=ObjectiveStatus.NOT_STARTED)
+
+
+class InterventionForm(forms.Form):
+    approach = choice_field("Approach", Approach.choices, "an approach", initial=Approach.CBT)
+    description = text_field("What is done", SHORT_TEXT_MAX, rows=4, what="what the intervention involves")
+    frequency = text_field("Frequency", 80, required=False,
+                           help_text="For example: every session, weekly homework.")
+    delivered_by = text_field("Delivered by", 120, required=False,
+                              help_text="For example: primary therapist, both partners at home.")
+
+
+ITEM_FORMS: dict[str, type[forms.Form]] = {
+    "problem": ProblemForm,
+    "goal": GoalForm,
+    "objective": ObjectiveForm,
+    "intervention": InterventionForm,
+}
+
+
+# --- Signing and acknowledgement ------------------------------------------------------------------
+
+
+class SignForm(forms.Form):
+    secret = forms.CharField(
+        label="Your password, or a current code from your authenticator app", max_length=4096, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Signing makes this version the couple's active plan and locks it.",
+        error_messages={"required": "Enter your password or a current code to sign."},
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    partner = choice_field("Partner", PartnerPosition.choices, "the partner")
+    acknowledged_on = date_field("Acknowledged on", "the date of the acknowledgement", required=True,
+                                 initial=_today)
+    method = choice_field(
+        "How", [c for c in AcknowledgementMethod.choices if c[0] != AcknowledgementMethod.NOT_YET],
+        "how the partner acknowledged the plan",
+    )
+
+
+# --- From the library -----------------------------------------------------------------------------
+
+NEW_GOAL = ""
+
+
+class AddFromLibraryForm(forms.Form):
+    """Several library items at once, for one partner or both, with where objectives and interventions go."""
+
+    causes = forms.MultipleChoiceField(label="Causes", required=False, widget=forms.CheckboxSelectMultiple)
+    signs = forms.MultipleChoiceField(label="Signs", required=False, widget=forms.CheckboxSelectMultiple)
+    interventions = forms.MultipleChoiceField(label="Interventions", required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    partner = choice_field("For", PartnerChoice.choices, "who these items are for", initial=PartnerChoice.BOTH,
+                           help_text="Problems made from causes, and objectives made from signs, are for this "
+                                     "partner or both. You can change each one afterwards.")
+    goal = forms.ChoiceField(
+        label="Put objectives and interventions under", required=False,
+        help_text="Choose a goal already in the draft, or let the first cause you tick (or, with no cause, the "
+                  "first sign) start a new problem and goal.",
+        error_messages={"invalid_choice": "Choose a goal from the list."},
+    )
+
+    def __init__(self, *args: Any, items: list[LibraryItem], goal_choices: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items_by_id = {str(item.pk): item for item in items}
+        for name, kind in (("causes", LibraryKind.CAUSE), ("signs", LibraryKind.SIGN),
+                           ("interventions", LibraryKind.INTERVENTION)):
+            self.fields[name].choices = [(str(i.pk), i.title) for i in items if i.kind == kind]
+            self.fields[name].error_messages["invalid_choice"] = "Choose items of your practice's library."
+        self.fields["goal"].choices = [(NEW_GOAL, "A new problem and goal (from the first cause or sign ticked)"),
+                                       *goal_choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = [*data.get("causes", []), *data.get("signs", []), *data.get("interventions", [])]
+        if not chosen and not any(name in self.errors for name in ("causes", "signs", "interventions")):
+            self.add_error(None, "Tick at least one cause, sign or intervention to add.")
+        data["items"] = [self.items_by_id[pk] for pk in chosen if pk in self.items_by_id]
+        return data
+
+
+# --- The practice library -----------------------------------------------------------------------
+
+
+class LibraryItemForm(forms.Form):
+    """A library item. Which fields matter depends on its kind (see plans.services.library)."""
+
+    kind = choice_field("Kind", LibraryKind.choices, "the kind of item",
+                        help_text="A cause adds a problem and goal; a sign adds an objective; an intervention "
+                                  "adds an intervention.")
+    title = text_field("Title", 200, what="a title")
+    description = text_field("Description", 4000, required=False, rows=3,
+                             help_text="What this is about. For an intervention: what is done.")
+    behavioural_definition = text_field("Behavioural definition", 4000, required=False, rows=3,
+                                        help_text="Causes and signs: how it shows in behaviour.")
+    goal_text = text_field("Long-term goal", 2000, required=False, rows=2,
+                           help_text="Causes (and signs used on their own): the goal added with the problem.")
+    objective_text = text_field("Objective", 2000, required=False, rows=2,
+                                help_text="Signs: the objective added to the plan. Baseline and target are "
+                                          "set by the therapist for each couple.")
+    metric = text_field("What is measured", 200, required=False, help_text="Signs: what is counted or rated.")
+    unit = text_field("Unit", 40, required=False, help_text="Signs: for example per week, 0-10 rating.")
+    direction = forms.ChoiceField(label="Direction of improvement", required=False,
+                                  choices=[("", "Not applicable"), *Direction.choices],
+                                  error_messages={"invalid_choice": "Choose a direction from the list."})
+    approach = forms.ChoiceField(label="Approach", required=False, choices=[("", "Not applicable"),
+                                                                             *Approach.choices],
+                                 error_messages={"invalid_choice": "Choose an approach from the list."})
+    frequency = text_field("Suggested frequency", 80, required=False,
+                           help_text="Interventions: for example every session, weekly homework.")
+    active = forms.BooleanField(label="Offer this item when building plans", required=False, initial=True)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["kind"]

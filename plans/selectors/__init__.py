@@ -1,0 +1,1 @@
+"""Reads of the plans app, one module per area. Every query starts from a scoped queryset."""

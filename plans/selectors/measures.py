@@ -1,0 +1,344 @@
+"""Reads for outcome measures: a couple's administrations, the Measures tab, and "measures due".
+
+Every function starts from a couple the caller fetched through clinic.access, or from
+Couple.objects.visible_to(user). Lists never load the encrypted answers or acknowledgement notes, and each
+function issues a fixed number of queries however many administrations, couples or sessions there are.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from clinic.models import Couple, CoupleStatus
+from plans import charts
+from plans.instruments import Change, Instrument, classify_change, instruments_for
+from plans.models import (
+    MeasureAdministration,
+    MeasureSchedule,
+    PartnerPosition,
+    PlanStatus,
+    ScheduleEvery,
+    TreatmentPlan,
+)
+
+# Columns a list of administrations needs: never the encrypted answers or acknowledgement note.
+LIST_FIELDS = (
+    "id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "risk_flag",
+    "risk_acknowledged_at", "recorded_at",
+)
+PARTNERS = (PartnerPosition.A, PartnerPosition.B)
+# Days after the last administration when an instrument is due again; "every session" falls back to a
+# week for couples with no sessions recorded in Rapport.
+INTERVAL_DAYS = {
+    ScheduleEvery.SESSION: 7,
+    ScheduleEvery.WEEK: 7,
+    ScheduleEvery.FORTNIGHT: 14,
+    ScheduleEvery.MONTH: 30,
+}
+
+
+def administrations_of(couple: Couple) -> QuerySet[MeasureAdministration]:
+    """The couple's administrations, oldest first, without their encrypted columns."""
+    return (
+        MeasureAdministration.objects.filter(couple=couple).only(*LIST_FIELDS)
+        .order_by("administered_on", "partner", "instrument")
+    )
+
+
+def filter_administrations(
+    queryset: QuerySet[MeasureAdministration],
+    *,
+    instrument: str = "",
+    partner: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[MeasureAdministration]:
+    if instrument:
+        queryset = queryset.filter(instrument=instrument)
+    if partner:
+        queryset = queryset.filter(partner=partner)
+    if date_from:
+        queryset = queryset.filter(administered_on__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(administered_on__lte=date_to)
+    return queryset
+
+
+def administration_queryset() -> QuerySet[MeasureAdministration]:
+    """Base queryset for one administration fetched through clinic.access.get_couple_record_for_user."""
+    return MeasureAdministration.objects.select_related("recorded_by", "risk_acknowledged_by")
+
+
+# --- The Measures tab ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableRow:
+    day: datetime.date
+    a: MeasureAdministration | None
+    b: MeasureAdministration | None
+
+
+@dataclass(frozen=True)
+class PartnerChange:
+    partner: str
+    label: str
+    change: Change | None  # None: never given to this partner
+    baseline_on: datetime.date | None = None
+    latest_on: datetime.date | None = None
+
+
+@dataclass
+class InstrumentSection:
+    instrument: Instrument
+    chart: str
+    rows: list[TableRow]
+    changes: list[PartnerChange]
+
+    @property
+    def anchor(self) -> str:
+        return f"measure-{self.instrument.code}"
+
+
+@dataclass
+class MeasuresTab:
+    couple: Couple
+    sections: list[InstrumentSection] = field(default_factory=list)
+    risks: list[MeasureAdministration] = field(default_factory=list)
+    schedule_plan: TreatmentPlan | None = None
+    schedules: list[tuple[Instrument | None, MeasureSchedule]] = field(default_factory=list)
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.sections
+
+
+def _partner_change(instrument: Instrument, partner: str, given: list[MeasureAdministration]) -> PartnerChange:
+    label = PartnerPosition(partner).label
+    if not given:
+        return PartnerChange(partner, label, None)
+    first, last = given[0], given[-1]
+    change = classify_change(instrument, first.total, last.total, count=len(given))
+    return PartnerChange(partner, label, change, first.administered_on, last.administered_on)
+
+
+def instrument_section(instrument: Instrument, administrations: list[MeasureAdministration]) -> InstrumentSection:
+    """One instrument on the tab: a chart of both partners with the cut-off and the gap between them, the
+    table of the same numbers, and each partner's change from baseline."""
+    by_partner = {p: [m for m in administrations if m.partner == p] for p in PARTNERS}
+    series = [
+        charts.Series(PartnerPosition(p).label, [(m.administered_on, m.total) for m in by_partner[p]], style=p)
+        for p in PARTNERS
+    ]
+    lines = []
+    if instrument.cutoff is not None:
+        lines.append(charts.ReferenceLine("Cut-off", instrument.cutoff, kind="cutoff"))
+    direction = "higher is better" if instrument.higher_is_better else "lower is better"
+    chart = charts.render(charts.Chart(
+        title=f"{instrument.short_name} scores of both partners",
+        description=(
+            f"{instrument.short_name} totals from {instrument.min_score} to {instrument.max_score} ({direction}) "
+            f"by date, partner A and partner B; {len(administrations)} scores, listed in the table that follows."
+        ),
+        y_label=f"{instrument.short_name} total",
+        y_min=instrument.min_score,
+        y_max=instrument.max_score,
+        series=series,
+        reference_lines=lines,
+        show_gap=True,
+    ))
+    days: dict[datetime.date, dict[str, MeasureAdministration]] = defaultdict(dict)
+    for m in administrations:
+        days[m.administered_on][m.partner] = m
+    rows = [TableRow(day, days[day].get("a"), days[day].get("b")) for day in sorted(days, reverse=True)]
+    changes = [_partner_change(instrument, p, by_partner[p]) for p in PARTNERS]
+    return InstrumentSection(instrument, chart, rows, changes)
+
+
+def measures_tab(couple: Couple) -> MeasuresTab:
+    """Everything the Measures tab shows, in a fixed number of queries: the administrations (1), the
+    practice's instruments (1), and the schedule of the active or draft plan (2)."""
+    administrations = list(administrations_of(couple))
+    instruments = instruments_for(couple.practice_id)
+    tab = MeasuresTab(couple=couple, instruments=instruments)
+    grouped: dict[str, list[MeasureAdministration]] = defaultdict(list)
+    for m in administrations:
+        grouped[m.instrument].append(m)
+        if m.risk_flag and m.risk_acknowledged_at is None:
+            tab.risks.append(m)
+    for code, given in grouped.items():
+        instrument = instruments.get(code)
+        if instrument is not None:
+            tab.sections.append(instrument_section(instrument, given))
+    order = list(instruments)
+    tab.sections.sort(key=lambda s: order.index(s.instrument.code))
+    plans = {
+        p.status: p for p in TreatmentPlan.objects.filter(
+            couple=couple, status__in=[PlanStatus.ACTIVE, PlanStatus.DRAFT]
+        ).only("id", "couple_id", "status", "number", "schedule_version")
+    }
+    tab.schedule_plan = plans.get(PlanStatus.ACTIVE) or plans.get(PlanStatus.DRAFT)
+    if tab.schedule_plan is not None:
+        tab.schedules = [
+            (instruments.get(s.instrument), s)
+            for s in MeasureSchedule.objects.filter(plan=tab.schedule_plan).order_by("instrument")
+        ]
+    for m in tab.risks:
+        m.instrument_data = instruments.get(m.instrument)
+    return tab
+
+
+# --- Measures due ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One instrument due for one partner of one couple: plain data for the therapist home."""
+
+    couple_id: uuid.UUID
+    couple_reference: str
+    instrument: str
+    instrument_name: str
+    partner: str
+    partner_label: str
+    every: str
+    every_label: str
+    last_given: datetime.date | None
+    due_since: datetime.date
+    can_record: bool = False
+
+    @property
+    def due_since_display(self) -> str:
+        return date_format(self.due_since, "j M Y")
+
+
+def _local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+
+
+def _session_days(couple_ids: Iterable[Any], since: datetime.date) -> tuple[set[Any], dict[Any, list[datetime.date]]]:
+    """Couples with any session recorded, and each couple's attended session days from `since` (2 queries).
+
+    Sessions belong to the notes app, which depends on this one: the model is looked up by name.
+    """
+    couple_ids = list(couple_ids)
+    if not couple_ids:
+        return set(), {}
+    session_model = apps.get_model("notes", "Session")
+    with_sessions = set(
+        session_model.objects.filter(couple_id__in=couple_ids).order_by().values_list("couple_id", flat=True)
+        .distinct()
+    )
+    attended: dict[Any, list[datetime.date]] = defaultdict(list)
+    if with_sessions:
+        start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+        rows = session_model.objects.filter(
+            couple_id__in=with_sessions, attendance="attended", starts_at__gte=start
+        ).values_list("couple_id", "starts_at").order_by("starts_at")
+        for couple_id, starts_at in rows:
+            attended[couple_id].append(_local_day(starts_at))
+    return with_sessions, attended
+
+
+def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[DueRow]:
+    """Scheduled instruments due for a partner of a couple `user` can see that has an active plan.
+
+    Due when the partner's latest administration is older than the schedule's interval (never given: due
+    since the plan was signed). "Every session": for couples with sessions recorded, due when an attended
+    session took place after the last administration; otherwise weekly. Discharged couples are left out.
+    Oldest first. Seven queries at most, however many couples, schedules, administrations and sessions.
+    """
+    today = today or timezone.localdate()
+    plans = list(
+        TreatmentPlan.objects.filter(couple__in=Couple.objects.visible_to(user), status=PlanStatus.ACTIVE)
+        .exclude(couple__status=CoupleStatus.DISCHARGED)
+        .only("id", "couple_id", "signed_at", "created_at", "couple__reference", "couple__practice_id")
+        .select_related("couple").prefetch_related("schedules")
+    )
+    plans = [plan for plan in plans if plan.schedules.all()]
+    if not plans:
+        return []
+    couple_ids = [plan.couple_id for plan in plans]
+    last_given = {
+        (row["couple_id"], row["instrument"], row["partner"]): row["last"]
+        for row in MeasureAdministration.objects.filter(couple_id__in=couple_ids)
+        .values("couple_id", "instrument", "partner").annotate(last=Max("administered_on")).order_by()
+    }
+    instruments: dict[Any, dict[str, Instrument]] = {}
+    practice_ids = {plan.couple.practice_id for plan in plans}
+    for practice_id in practice_ids:  # one practice per user: a single query
+        instruments[practice_id] = instruments_for(practice_id)
+
+    def plan_start(plan: TreatmentPlan) -> datetime.date:
+        return _local_day(plan.signed_at or plan.created_at)
+
+    session_couples = {
+        plan.couple_id for plan in plans if any(s.every == ScheduleEvery.SESSION for s in plan.schedules.all())
+    }
+    floors = [
+        min([last_given.get((plan.couple_id, s.instrument, p)) or plan_start(plan) for s in plan.schedules.all()
+             for p in PARTNERS])
+        for plan in plans if plan.couple_id in session_couples
+    ]
+    with_sessions, attended = _session_days(session_couples, min(floors) if floors else today)
+    editable = set(Couple.objects.editable_by(user).filter(pk__in=couple_ids).values_list("pk", flat=True))
+
+    rows = []
+    for plan in plans:
+        known = instruments[plan.couple.practice_id]
+        for schedule in plan.schedules.all():
+            instrument = known.get(schedule.instrument)
+            for partner in PARTNERS:
+                last = last_given.get((plan.couple_id, schedule.instrument, partner))
+                due_since = _due_since(schedule.every, last, plan_start(plan), plan.couple_id in with_sessions,
+                                       attended.get(plan.couple_id, []))
+                if due_since is None or due_since > today:
+                    continue
+                rows.append(DueRow(
+                    couple_id=plan.couple_id,
+                    couple_reference=plan.couple.reference,
+                    instrument=schedule.instrument,
+                    instrument_name=instrument.short_name if instrument else schedule.instrument,
+                    partner=partner,
+                    partner_label=PartnerPosition(partner).label,
+                    every=schedule.every,
+                    every_label=ScheduleEvery(schedule.every).label,
+                    last_given=last,
+                    due_since=due_since,
+                    can_record=plan.couple_id in editable,
+                ))
+    rows.sort(key=lambda r: (r.due_since, r.couple_reference, r.instrument, r.partner))
+    return rows
+
+
+def _due_since(
+    every: str,
+    last: datetime.date | None,
+    start: datetime.date,
+    has_sessions: bool,
+    attended_days: list[datetime.date],
+) -> datetime.date | None:
+    """When the instrument became due again (None: not due)."""
+    if every == ScheduleEvery.SESSION and has_sessions:
+        after = last or start
+        later = [day for day in attended_days if (day > after if last else day >= after)]
+        return later[0] if later else None
+    if last is None:
+        return start
+    return last + datetime.timedelta(days=INTERVAL_DAYS[every])
+
+
+def unacknowledged_risks(couple: Couple) -> QuerySet[MeasureAdministration]:
+    """The couple's risk flags no clinician has acknowledged yet, oldest first."""
+    return administrations_of(couple).filter(Q(risk_flag=True) & Q(risk_acknowledged_at__isnull=True))

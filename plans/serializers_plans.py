@@ -1,0 +1,249 @@
+"""API serializers of treatment plans and the library: explicit Input and Output classes.
+
+Output classes read plans fetched through clinic.access with plans.selectors.plans prefetching; Input
+classes only parse the body, and plans.services.plans does the writing and applies the rules. Every field
+is listed by name, so a new encrypted column is never exposed by accident.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from rest_framework import serializers
+
+from clinic.models import NOTE_TEXT_MAX
+from clinic.serializers import StaffBriefOutput
+from plans.models import (
+    SHORT_TEXT_MAX,
+    AcknowledgementMethod,
+    Approach,
+    Direction,
+    LibraryKind,
+    ObjectiveStatus,
+    PartnerChoice,
+    PartnerPosition,
+)
+
+CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
+UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}
+NUMBER_ERRORS = {
+    "invalid": "Give a number, for example 12 or 4.5.",
+    "max_digits": "Give at most 6 digits before the decimal point.",
+    "max_decimal_places": "Give at most 2 decimal places.",
+    "max_whole_digits": "Give at most 6 digits before the decimal point.",
+}
+
+
+def _choice(choices, **kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
+
+
+def _text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, error_messages={
+        "max_length": f"Keep this to {max_length:,} characters or fewer.",
+    }, **kwargs)
+
+
+def _number(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False,
+                                    error_messages=NUMBER_ERRORS, **kwargs)
+
+
+# --- Output ------------------------------------------------------------------------------------------
+class InterventionOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    goal = serializers.UUIDField(source="goal_id")
+    position = serializers.IntegerField()
+    approach = serializers.CharField()
+    description = serializers.CharField()
+    frequency = serializers.CharField()
+    delivered_by = serializers.CharField()
+    library_item = serializers.UUIDField(source="library_item_id", allow_null=True)
+
+
+class ObjectiveOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    goal = serializers.UUIDField(source="goal_id")
+    lineage = serializers.UUIDField(help_text="Stays the same across plan versions; progress is kept by lineage.")
+    position = serializers.IntegerField()
+    text = serializers.CharField()
+    who = serializers.CharField()
+    metric = serializers.CharField()
+    unit = serializers.CharField()
+    baseline = _number(allow_null=True, help_text="Empty only on a draft's objective taken from the library.")
+    target = _number(allow_null=True)
+    direction = serializers.CharField()
+    target_date = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+    library_item = serializers.UUIDField(source="library_item_id", allow_null=True)
+
+
+class ObjectiveWithProgressOutput(ObjectiveOutput):
+    latest_value = _number(allow_null=True, read_only=True,
+                           help_text="The newest progress value of this objective's lineage, if any.")
+    latest_on = serializers.DateField(allow_null=True, read_only=True)
+
+
+class GoalOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    problem = serializers.UUIDField(source="problem_id")
+    position = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class GoalWithItemsOutput(GoalOutput):
+    objectives = ObjectiveWithProgressOutput(many=True)
+    interventions = InterventionOutput(many=True)
+
+
+class ProblemOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    position = serializers.IntegerField()
+    applies_to = serializers.CharField()
+    title = serializers.CharField()
+    behavioural_definition = serializers.CharField()
+    library_item = serializers.UUIDField(source="library_item_id", allow_null=True)
+
+
+class ProblemWithGoalsOutput(ProblemOutput):
+    goals = GoalWithItemsOutput(many=True)
+
+
+class PlanScheduleOutput(serializers.Serializer):
+    instrument = serializers.CharField()
+    every = serializers.CharField()
+
+
+class PlanSummaryOutput(serializers.Serializer):
+    """One version of a plan without its text or structure."""
+
+    id = serializers.UUIDField()
+    couple = serializers.UUIDField(source="couple_id")
+    number = serializers.IntegerField()
+    status = serializers.CharField(help_text="draft, active or superseded")
+    version = serializers.IntegerField(help_text="Edit counter of the draft's formulation and review date.")
+    review_due = serializers.DateField(allow_null=True)
+    supersedes = serializers.UUIDField(source="supersedes_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    signed_by = StaffBriefOutput(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    superseded_at = serializers.DateTimeField(allow_null=True)
+    partner_a_ack_on = serializers.DateField(allow_null=True)
+    partner_a_ack_method = serializers.CharField()
+    partner_b_ack_on = serializers.DateField(allow_null=True)
+    partner_b_ack_method = serializers.CharField()
+
+
+class PlanDetailOutput(PlanSummaryOutput):
+    """A plan version with its formulation and whole structure."""
+
+    formulation = serializers.CharField()
+    problems = ProblemWithGoalsOutput(many=True)
+    schedules = PlanScheduleOutput(many=True)
+
+
+class LibraryItemOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    behavioural_definition = serializers.CharField()
+    goal_text = serializers.CharField()
+    objective_text = serializers.CharField()
+    metric = serializers.CharField()
+    unit = serializers.CharField()
+    direction = serializers.CharField()
+    approach = serializers.CharField()
+    frequency = serializers.CharField()
+    active = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+
+
+# --- Input -------------------------------------------------------------------------------------------
+class PlanUpdateInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you last read; if the draft changed since, the answer is 409."
+    )
+    formulation = _text(NOTE_TEXT_MAX, required=False, allow_blank=True)
+    review_due = serializers.DateField(required=False, allow_null=True,
+                                       help_text="Empty: set on signing from the practice's review interval.")
+
+
+class PlanUpdateInputScheme(OpenApiSerializerExtension):
+    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
+
+    target_class = PlanUpdateInput
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["required"] = ["version"]
+        return schema
+
+
+class PlanSignInput(serializers.Serializer):
+    secret = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"},
+                                   help_text="Your password, or a current authenticator or backup code.")
+
+
+class PlanAcknowledgeInput(serializers.Serializer):
+    partner = _choice(PartnerPosition.choices)
+    acknowledged_on = serializers.DateField()
+    method = _choice([c for c in AcknowledgementMethod.choices if c[0]])
+
+
+class ProblemInput(serializers.Serializer):
+    applies_to = _choice(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
+    title = _text(SHORT_TEXT_MAX)
+    behavioural_definition = _text(NOTE_TEXT_MAX, required=False, allow_blank=True)
+
+
+class GoalInput(serializers.Serializer):
+    text = _text(SHORT_TEXT_MAX)
+
+
+class GoalCreateInput(GoalInput):
+    problem = serializers.UUIDField(error_messages=UUID_ERROR, help_text="A problem of this draft.")
+
+
+class ObjectiveInput(serializers.Serializer):
+    text = _text(SHORT_TEXT_MAX)
+    who = _choice(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
+    metric = _text(300)
+    unit = _text(40)
+    baseline = _number()
+    target = _number(help_text="Must lie in the direction of improvement from the baseline.")
+    direction = _choice(Direction.choices)
+    target_date = serializers.DateField(required=False, allow_null=True, help_text="Not before today.")
+    status = _choice(ObjectiveStatus.choices, required=False)
+
+
+class ObjectiveCreateInput(ObjectiveInput):
+    goal = serializers.UUIDField(error_messages=UUID_ERROR, help_text="A goal of this draft.")
+
+
+class InterventionInput(serializers.Serializer):
+    approach = _choice(Approach.choices)
+    description = _text(SHORT_TEXT_MAX)
+    frequency = _text(80, required=False, allow_blank=True)
+    delivered_by = _text(120, required=False, allow_blank=True)
+
+
+class InterventionCreateInput(InterventionInput):
+    goal = serializers.UUIDField(error_messages=UUID_ERROR, help_text="A goal of this draft.")
+
+
+class LibraryItemInput(serializers.Serializer):
+    title = _text(200)
+    description = _text(4000, required=False, allow_blank=True)
+    behavioural_definition = _text(4000, required=False, allow_blank=True)
+    goal_text = _text(2000, required=False, allow_blank=True)
+    objective_text = _text(2000, required=False, allow_blank=True)
+    metric = _text(200, required=False, allow_blank=True)
+    unit = _text(40, required=False, allow_blank=True)
+    direction = _choice(Direction.choices, required=False, allow_blank=True)
+    approach = _choice(Approach.choices, required=False, allow_blank=True)
+    frequency = _text(80, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+
+
+class LibraryItemCreateInput(LibraryItemInput):
+    kind = _choice(LibraryKind.choices)

@@ -1,0 +1,199 @@
+"""Writes for outcome measures: recording an administration, acknowledging a risk flag, a plan's
+measure schedule, and a practice's own instruments.
+
+Each function is keyword-only, validates (answers through the instrument's own rules, full_clean), runs
+in one transaction and writes its audit event in it. Audit details hold instrument codes, partners,
+totals' absence and counts, never answers or note text.
+
+Callers have already checked access: recording, acknowledging and scheduling need a couple the user may
+change (clinic.access, write=True); custom instruments are for the practice administrator.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from clinic.audit import record_event
+from clinic.models import Couple, Practice, User
+from clinic.services.couples import StaleVersion
+from plans.instruments import BUILTIN, Instrument, InvalidAnswers
+from plans.models import (
+    SHORT_TEXT_MAX,
+    CustomInstrument,
+    MeasureAdministration,
+    MeasureSchedule,
+    PartnerPosition,
+    PlanStatus,
+    ScheduleEvery,
+    TreatmentPlan,
+)
+
+DUPLICATE_MESSAGE = (
+    "{partner} already has a {instrument} recorded on {day}. Open that one from the Measures tab, or choose "
+    "another date."
+)
+
+
+def _duplicate_error(instrument: Instrument, partner: str, day: datetime.date) -> ValidationError:
+    return ValidationError({"administered_on": DUPLICATE_MESSAGE.format(
+        partner=PartnerPosition(partner).label, instrument=instrument.short_name, day=date_format(day, "j F Y"),
+    )}, code="duplicate")
+
+
+def measure_record(
+    *,
+    couple: Couple,
+    by: User,
+    instrument: Instrument,
+    partner: str,
+    administered_on: datetime.date,
+    answers: list,
+) -> MeasureAdministration:
+    """Score and store one partner's answers to one instrument on one date (answers encrypted).
+
+    Refuses answers that do not fit the instrument (ValidationError on "answers", one message per item),
+    a date in the future, and a second administration of the instrument to the partner on that date.
+    """
+    if partner not in PartnerPosition.values:
+        raise ValidationError({"partner": "Choose partner A or partner B."})
+    if administered_on > timezone.localdate():
+        raise ValidationError({"administered_on": "The date cannot be in the future."})
+    try:
+        score = instrument.score(answers)
+    except InvalidAnswers as error:
+        raise ValidationError({"answers": error.messages}, code="invalid_answers") from None
+    administration = MeasureAdministration(
+        couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on,
+        answers=score.values, total=score.total, band=score.band, risk_flag=score.risk_flag, recorded_by=by,
+    )
+    exists = MeasureAdministration.objects.filter(
+        couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on
+    ).exists()
+    if exists:
+        raise _duplicate_error(instrument, partner, administered_on)
+    administration.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            administration.save(force_insert=True)
+            record_event("measure.record", actor=by, obj=administration, detail={
+                "instrument": instrument.code, "partner": partner, "risk_flag": score.risk_flag,
+            })
+    except IntegrityError:  # the same administration saved by someone else a moment ago
+        raise _duplicate_error(instrument, partner, administered_on) from None
+    return administration
+
+
+def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User, note: str) -> MeasureAdministration:
+    """Record that a clinician reviewed a risk flag, and what was done (the note is encrypted)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Write what was done about the risk (for example, the risk assessment "
+                                       "and safety plan)."})
+    if len(note) > SHORT_TEXT_MAX:
+        raise ValidationError({"note": f"Keep the note to {SHORT_TEXT_MAX:,} characters or fewer."})
+    with transaction.atomic():
+        current = MeasureAdministration.objects.select_for_update().only(
+            "id", "couple_id", "risk_flag", "risk_acknowledged_at"
+        ).get(pk=administration.pk)
+        if not current.risk_flag:
+            raise ValidationError("This administration raised no risk flag; there is nothing to acknowledge.",
+                                  code="no_risk")
+        if current.risk_acknowledged_at is not None:
+            raise ValidationError("This risk flag has already been acknowledged; reload the page to see by whom.",
+                                  code="already_acknowledged")
+        administration.risk_acknowledged_by = by
+        administration.risk_acknowledged_at = timezone.now()
+        administration.risk_acknowledgement_note = note
+        administration.full_clean(validate_constraints=False)
+        administration.save(update_fields=[
+            "risk_acknowledged_by", "risk_acknowledged_at", "risk_acknowledgement_note",
+        ])
+        record_event("measure.risk_acknowledged", actor=by, obj=administration,
+                     detail={"instrument": administration.instrument})
+    return administration
+
+
+# --- Schedules ------------------------------------------------------------------------------------
+
+
+SCHEDULABLE_STATUSES = (PlanStatus.DRAFT, PlanStatus.ACTIVE)
+
+
+def schedule_set(
+    *,
+    plan: TreatmentPlan,
+    by: User,
+    entries: Mapping[str, str],
+    instruments: Mapping[str, Instrument],
+    base_version: int | None = None,
+) -> TreatmentPlan:
+    """Replace a plan's measure schedule with `entries` ({instrument code: every}).
+
+    Allowed on draft and active plans (a schedule is logistics, not plan content), refused on superseded
+    ones. `instruments` are those the practice may use. With base_version, refuse (StaleVersion) if
+    someone changed the schedule in between.
+    """
+    unknown = [code for code in entries if code not in instruments]
+    if unknown:
+        raise ValidationError({"schedules": "Choose instruments from the list."})
+    if any(every not in ScheduleEvery.values for every in entries.values()):
+        raise ValidationError({"schedules": "Choose how often: every session, weekly, every two weeks or monthly."})
+    with transaction.atomic():
+        current = TreatmentPlan.objects.select_for_update().only(
+            "id", "couple_id", "status", "schedule_version"
+        ).get(pk=plan.pk)
+        if current.status not in SCHEDULABLE_STATUSES:
+            raise ValidationError("This plan version has been superseded: change the schedule on the current plan.",
+                                  code="superseded")
+        if base_version is not None and current.schedule_version != base_version:
+            raise StaleVersion(current.schedule_version)
+        existing = {s.instrument: s for s in MeasureSchedule.objects.filter(plan=plan)}
+        removed = [code for code in existing if code not in entries]
+        added = [code for code in entries if code not in existing]
+        changed = [code for code in entries if code in existing and existing[code].every != entries[code]]
+        if not (removed or added or changed):
+            plan.schedule_version = current.schedule_version
+            return plan
+        MeasureSchedule.objects.filter(plan=plan, instrument__in=removed).delete()
+        for code in changed:
+            MeasureSchedule.objects.filter(pk=existing[code].pk).update(every=entries[code])
+        new_rows = [MeasureSchedule(plan=plan, instrument=code, every=entries[code]) for code in added]
+        for row in new_rows:
+            row.full_clean(validate_constraints=False)
+        MeasureSchedule.objects.bulk_create(new_rows)
+        plan.schedule_version = current.schedule_version + 1
+        TreatmentPlan.objects.filter(pk=plan.pk).update(schedule_version=plan.schedule_version)
+        record_event("measure.schedule_set", actor=by, obj=plan, couple_id=plan.couple_id, detail={
+            "added": sorted(added), "removed": sorted(removed), "changed": sorted(changed),
+        })
+    return plan
+
+
+# --- Practice instruments -------------------------------------------------------------------------
+
+
+def custom_instrument_create(*, practice: Practice, by: User, code: str, definition: object) -> CustomInstrument:
+    """Add an instrument to the practice's registry (practice administrators only: checked here too).
+
+    The definition is validated strictly (CustomInstrument.clean, plans.instruments.custom).
+    """
+    if not by.is_practice_admin or by.practice_id != practice.pk:
+        raise ValidationError("Only the practice's administrator can add instruments.", code="role")
+    code = (code or "").strip().lower()
+    row = CustomInstrument(practice=practice, code=code, definition=definition)
+    row.full_clean(validate_constraints=False)
+    if code in BUILTIN or CustomInstrument.objects.filter(practice=practice, code=code).exists():
+        raise ValidationError({"code": "An instrument with this code already exists: choose another code."})
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+            record_event("instrument.create", actor=by, obj=row, detail={"code": code})
+    except IntegrityError:
+        raise ValidationError({"code": "An instrument with this code already exists: choose another code."}) from None
+    return row

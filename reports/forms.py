@@ -1,0 +1,70 @@
+"""Forms of the reports pages."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class _Radios(forms.RadioSelect):
+    """Radio buttons whose error-summary link goes to the first button (Django links nowhere by default)."""
+
+    def id_for_label(self, id_: str, index: str | None = "0") -> str:
+        return super().id_for_label(id_, index)
+
+
+class ProgressReportForm(forms.Form):
+    """Period and options of a couple progress report. Submitted by GET: dates and switches only, never a name."""
+
+    start = forms.DateField(
+        label="From", widget=_date_input(),
+        error_messages={"required": "Enter the first day of the period.",
+                        "invalid": "Enter the first day as a date, for example 2026-01-31."},
+    )
+    end = forms.DateField(
+        label="To", widget=_date_input(),
+        error_messages={"required": "Enter the last day of the period.",
+                        "invalid": "Enter the last day as a date, for example 2026-01-31."},
+    )
+    include_notes = forms.BooleanField(
+        label="Include the assessment and plan sections of signed notes", required=False, initial=True,
+        help_text="SOAP and DAP: assessment and plan; BIRP: response and plan. Drafts and psychotherapy notes are "
+                  "never included.",
+    )
+    exclude_partner = forms.ChoiceField(
+        label="Individual sessions", required=False, widget=_Radios, initial="",
+        help_text="Leaving a partner's individual sessions out removes them entirely: notes and attendance.",
+        error_messages={"invalid_choice": "Choose one of the three options."},
+    )
+
+    def __init__(self, *args: Any, partner_names: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = partner_names or {}
+
+        def label(position: str) -> str:
+            name = names.get(position)
+            return f"Leave out the individual sessions of partner {position.upper()}" + (f" ({name})" if name else "")
+
+        self.fields["exclude_partner"].choices = [
+            ("", "Include both partners' individual sessions (as the confidentiality agreement allows)"),
+            ("a", label("a")), ("b", label("b")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start: datetime.date | None = data.get("start")
+        end: datetime.date | None = data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The last day must be on or after the first day.")
+            elif (end - start).days > MAX_PERIOD_DAYS:
+                self.add_error("end", "Choose a period of three years or less.")
+        return data

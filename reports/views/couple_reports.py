@@ -1,0 +1,99 @@
+"""One couple's reports: the options page and the PDF downloads (progress report, treatment summary).
+
+Two clicks from the couple page: "Reports" -> "Download progress report (PDF)" (the last full month).
+Read: clinicians who can read the couple (care team and the therapist's supervisor); strangers 404 (audited);
+practice managers and administrators 403 (a report is clinical text). Every download writes `report.download`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from clinic.access import get_couple_for_user
+from clinic.audit import record_event
+from clinic.forms.couples import error_summary
+from clinic.models import Couple, CoupleStatus
+from clinic.views.couples import clinician_required
+from reports.builders.progress import default_period
+from reports.couple_reports import discharge_summary_pdf, progress_report_pdf, report_file_name
+from reports.forms import ProgressReportForm
+from reports.models import ReportKind
+
+NAV = "couples"
+
+
+def _partner_names(couple: Couple) -> dict[str, str]:
+    return {partner.position: partner.client.full_name for partner in couple.partners.all()}
+
+
+def _options_page(request: HttpRequest, couple: Couple, form: ProgressReportForm, *, status: int = 200
+                  ) -> HttpResponse:
+    start, end = default_period()
+    return render(request, "reports/couple/options.html", {
+        "nav": NAV,
+        "couple": couple,
+        "form": form,
+        "errors": error_summary(form),
+        "default_start": start,
+        "default_end": end,
+        "discharged": couple.status == CoupleStatus.DISCHARGED,
+    }, status=status)
+
+
+def _pdf_response(data: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_GET
+@clinician_required
+def report_options(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """The couple's reports: a one-click progress report for the last full month, a form for another period
+    and options, and the treatment / discharge summary."""
+    couple = get_couple_for_user(request.user, couple_pk)
+    start, end = default_period()
+    form = ProgressReportForm(initial={"start": start, "end": end, "include_notes": True, "exclude_partner": ""},
+                              partner_names=_partner_names(couple))
+    return _options_page(request, couple, form)
+
+
+@require_GET
+@clinician_required
+def progress_pdf(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """Download the progress report. Without parameters: the last full month, notes included. With the
+    options form's parameters: those, or the options page again with what to fix (400)."""
+    couple = get_couple_for_user(request.user, couple_pk)
+    if request.GET:
+        form = ProgressReportForm(request.GET, partner_names=_partner_names(couple))
+        if not form.is_valid():
+            return _options_page(request, couple, form, status=400)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        include_notes, exclude_partner = form.cleaned_data["include_notes"], form.cleaned_data["exclude_partner"]
+    else:
+        (start, end), include_notes, exclude_partner = default_period(), True, ""
+    data = progress_report_pdf(couple=couple, user=request.user, period_start=start, period_end=end,
+                               include_notes=include_notes, exclude_partner=exclude_partner)
+    record_event("report.download", actor=request.user, obj=couple, detail={
+        "kind": ReportKind.PROGRESS, "period_start": start.isoformat(), "period_end": end.isoformat(),
+        "include_notes": include_notes, "exclude_partner": exclude_partner, "bytes": len(data),
+    })
+    return _pdf_response(data, report_file_name(couple, ReportKind.PROGRESS, start, end))
+
+
+@require_GET
+@clinician_required
+def discharge_pdf(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """Download the treatment summary (titled discharge summary once the couple is discharged)."""
+    couple = get_couple_for_user(request.user, couple_pk)
+    data = discharge_summary_pdf(couple=couple, user=request.user)
+    end: datetime.date | None = couple.end_date if couple.status == CoupleStatus.DISCHARGED else None
+    record_event("report.download", actor=request.user, obj=couple,
+                 detail={"kind": ReportKind.DISCHARGE, "bytes": len(data)})
+    return _pdf_response(data, report_file_name(couple, ReportKind.DISCHARGE, None, end))

@@ -1,0 +1,67 @@
+"""In the demo practice, in a browser: from the couple page, two clicks download the couple's progress report
+(the last full month), a real PDF that names the couple by reference only and holds the month's measures and
+notes. On the way, the couple's measures and progress tabs are looked at with months of data.
+
+Screenshots: /tmp/e2e-report-*.png (pages) and the PDF at /tmp/e2e-progress-report.pdf.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from clinic.models import AuditEvent
+from notes.models import PsychotherapyNote
+from plans.demo import demo_cases
+from reports.builders.progress import default_period
+from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures of tests/e2e)
+from tests.e2e.test_plan_and_measures import demo, screenshots, sign_in_to_the_demo  # noqa: F401
+
+PDF_PATH = "/tmp/e2e-progress-report.pdf"
+
+
+@pytest.mark.e2e
+def test_therapist_downloads_a_progress_report_in_two_clicks(page, demo):  # noqa: F811
+    from playwright.sync_api import expect
+
+    case = next(case for case in demo_cases(demo.therapist.practice) if case.key == "Amara Okafor")
+    couple = case.couple
+    sign_in_to_the_demo(page, demo.therapist, demo.device)
+
+    # A look at the record with months of data first (charts, tables, at both widths).
+    for tab, name in (("Measures", "report-measures"), ("Progress", "report-progress"),
+                      ("Sessions & notes", "report-sessions")):
+        page.goto(reverse("clinic:couple-detail", args=[couple.pk]))
+        page.get_by_role("navigation", name=re.compile("Sections of the record")).get_by_role(
+            "link", name=tab, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(couple.reference)
+        screenshots(page, name)
+
+    page.goto(reverse("clinic:couple-detail", args=[couple.pk]))
+    screenshots(page, "report-couple")
+    page.get_by_role("link", name="Reports", exact=True).click()  # click 1
+    screenshots(page, "report-options")
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("link", name="Download progress report (PDF)").click()  # click 2
+    download = download_info.value
+    download.save_as(PDF_PATH)
+
+    start, end = default_period()
+    assert download.suggested_filename == f"{couple.reference}_progress_{start.isoformat()}_{end.isoformat()}.pdf"
+    with open(PDF_PATH, "rb") as pdf:
+        data = pdf.read()
+    assert data.startswith(b"%PDF")
+    text = "\n".join(page_.extract_text() for page_ in PdfReader(io.BytesIO(data)).pages)
+    assert couple.reference in text and "Confidential" in text
+    assert "CSI-16" in text and "PHQ-9" in text
+    for name in (case.data.partner_a.full_name, case.data.partner_b.full_name):
+        assert name in text  # the report is for the care team and referrers: the partners are named inside
+        assert name not in download.suggested_filename
+    private = PsychotherapyNote.objects.get(couple=couple)
+    assert private.text[:40] not in text  # psychotherapy notes never appear in a report
+    assert AuditEvent.objects.filter(action="report.download", couple_id=couple.pk,
+                                     actor_id=demo.therapist.pk).count() == 1

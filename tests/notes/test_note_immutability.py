@@ -1,0 +1,146 @@
+"""A signed note cannot change through any path: services (test_note_services), pages and API (test_note_editor,
+test_note_api), and, on PostgreSQL, the database itself (a trigger: notes/migrations/0002_signed_notes_locked.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote
+from notes.services.notes import note_hash_matches
+from tests.notes.note_factories import NoteFactory, SessionFactory, active_plan, make_addendum, signed_note
+
+pytestmark = pytest.mark.django_db
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+
+
+@pytest.fixture
+def session(cast):
+    return SessionFactory(couple=cast.couple, therapist=cast.therapist)
+
+
+def run(sql: str, params: list) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def refused(sql: str, params: list) -> bool:
+    try:
+        run(sql, params)
+    except DatabaseError as error:
+        return "cannot" in str(error) or "keeps its status" in str(error)
+    return False
+
+
+def test_signed_note_row_saved_again_without_changes_is_not_refused(cast, session):
+    """Supervision writes status columns with a plain save(): unchanged ciphertext must not trip anything."""
+    note = signed_note(session=session)
+    note = ProgressNote.objects.get(pk=note.pk)
+    assert note.content["plan"]  # decrypted, not changed
+    note.status = NoteStatus.RETURNED
+    note.save()
+    note.refresh_from_db()
+    assert note.status == NoteStatus.RETURNED and note_hash_matches(note)
+
+
+@postgresql_only
+@pytest.mark.parametrize(("column", "value"), [
+    ("content", b"tampered"), ("risk", b"tampered"), ("interventions_used", b"tampered"), ("template", "dap"),
+    ("content_hash", "0" * 64), ("signed_at", None), ("late_entry", True), ("restricted_to_partner", "a"),
+])
+def test_database_refuses_to_change_a_signed_note(cast, session, column, value):
+    note = signed_note(session=session)
+    assert refused(f"UPDATE notes_progressnote SET {column} = %s WHERE id = %s", [value, note.pk])
+    assert ProgressNote.objects.get(pk=note.pk).content_hash == note.content_hash
+
+
+@postgresql_only
+def test_database_refuses_to_move_a_signed_note_or_its_signer(cast, session):
+    note = signed_note(session=session)
+    other = SessionFactory(couple=cast.couple, therapist=cast.therapist)
+    assert refused("UPDATE notes_progressnote SET session_id = %s WHERE id = %s", [other.pk, note.pk])
+    assert refused("UPDATE notes_progressnote SET signed_by_id = %s WHERE id = %s", [cast.co_therapist.pk, note.pk])
+    assert refused("UPDATE notes_progressnote SET couple_id = %s, author_id = %s WHERE id = %s",
+                   [cast.couple.pk, cast.co_therapist.pk, note.pk])
+
+
+@postgresql_only
+def test_database_refuses_to_delete_a_signed_note_and_reopen_a_final_one(cast, session):
+    note = signed_note(session=session, status=NoteStatus.FINAL)
+    assert refused("DELETE FROM notes_progressnote WHERE id = %s", [note.pk])
+    assert refused("UPDATE notes_progressnote SET status = 'draft' WHERE id = %s", [note.pk])
+    assert ProgressNote.objects.filter(pk=note.pk, status=NoteStatus.FINAL).exists()
+
+
+@postgresql_only
+def test_database_lets_supervision_change_status_and_cosignature(cast, session):
+    note = signed_note(session=session, status=NoteStatus.AWAITING_COSIGN)
+    assert run("UPDATE notes_progressnote SET status = 'final', cosigned_by_id = %s, cosigned_at = now(), "
+               "version = version + 1 WHERE id = %s", [cast.supervisor.pk, note.pk]) == 1
+
+
+@postgresql_only
+def test_database_lets_drafts_change_and_go(cast, session):
+    note = NoteFactory(session=session)
+    assert run("UPDATE notes_progressnote SET template = 'dap' WHERE id = %s", [note.pk]) == 1
+    assert run("DELETE FROM notes_progressnote WHERE id = %s", [note.pk]) == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # the setting lasts for a transaction: the test needs real ones
+def test_key_rotation_may_rewrite_a_signed_notes_ciphertext(cast, session):
+    note = signed_note(session=session)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL rapport.rotating_keys = 'on'")
+        cursor.execute("UPDATE notes_progressnote SET content = content WHERE id = %s", [note.pk])
+        assert cursor.rowcount == 1
+    # The setting lasted only for that transaction.
+    assert refused("UPDATE notes_progressnote SET content = %s WHERE id = %s", [b"x", note.pk])
+
+
+@postgresql_only
+def test_database_keeps_the_ratings_of_a_signed_note(cast, session):
+    _, objective, _ = active_plan(cast.couple, cast.therapist)
+    note = signed_note(session=session, ratings=[(objective.lineage, 3)])
+    rating = ObjectiveRating.objects.get(note=note)
+    assert refused("UPDATE notes_objectiverating SET value = 9 WHERE id = %s", [rating.pk])
+    assert refused("DELETE FROM notes_objectiverating WHERE id = %s", [rating.pk])
+    assert refused(
+        "INSERT INTO notes_objectiverating (id, note_id, couple_id, objective_lineage, value, comment) "
+        "VALUES (%s, %s, %s, %s, 1, %s)", [uuid.uuid4(), note.pk, cast.couple.pk, uuid.uuid4(), b""],
+    )
+
+
+@postgresql_only
+def test_database_keeps_addenda_as_signed(cast, session):
+    addendum = make_addendum(signed_note(session=session))
+    assert refused("UPDATE notes_addendum SET kind = 'correction' WHERE id = %s", [addendum.pk])
+    assert refused("DELETE FROM notes_addendum WHERE id = %s", [addendum.pk])
+    assert Addendum.objects.filter(pk=addendum.pk, kind="clarification").exists()
+
+
+def test_key_rotation_reseals_signed_notes_ratings_and_addenda(cast, session):
+    """rotate_dek rewrites their ciphertext (the triggers let it, for that transaction only); the plaintext and
+    so the signature's hash stay the same."""
+    from django.core.management import call_command
+
+    from clinic.crypto import envelope, keyring
+    from clinic.models import DataKey
+
+    _, objective, _ = active_plan(cast.couple, cast.therapist)
+    note = signed_note(session=session, ratings=[(objective.lineage, 3)])
+    addendum = make_addendum(note)
+    old_key = DataKey.objects.get(owner_kind="couple", owner_id=cast.couple.pk, state="active").pk
+    call_command("rotate_dek", "--couple", str(cast.couple.pk), "--grace-seconds", "0")
+    keyring.clear_cache()
+    new_key = DataKey.objects.get(owner_kind="couple", owner_id=cast.couple.pk, state="active").pk
+    assert new_key != old_key
+    reloaded = ProgressNote.objects.get(pk=note.pk)
+    assert envelope.key_id_of(reloaded.__dict__["content"].blob) == new_key
+    assert note_hash_matches(reloaded) and reloaded.content == note.content
+    assert Addendum.objects.get(pk=addendum.pk).text == addendum.text

@@ -1,0 +1,65 @@
+"""Helpers for report-batch tests and the permission matrix: a month to report on, the immediate task backend,
+a stand-in renderer, and ready-made batches (built without running any task)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from reports import services
+from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
+
+IMMEDIATE_TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "reports"]}
+}
+
+
+def last_month() -> datetime.date:
+    return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def month_key(month: datetime.date | None = None) -> str:
+    return f"{(month or last_month()):%Y-%m}"
+
+
+def fake_pdf(report) -> bytes:
+    """Stands in for the PDF builders: bytes that say which report they belong to."""
+    return b"%PDF-1.7 fake report " + str(report.pk).encode()
+
+
+def ready_batch(user, couples=()) -> ReportBatch:
+    """A finished batch asked for by `user`: a progress report per couple (clinicians) or the practice pack
+    (managers), with encrypted content and its ZIP."""
+    start, end = services.month_bounds(last_month())
+    now = timezone.now()
+    kind = ReportKind.PRACTICE if user.is_practice_manager else ReportKind.PROGRESS
+    batch = ReportBatch.objects.create(
+        practice_id=user.practice_id, requested_by=user, kind=kind, period_start=start, period_end=end,
+        status=ReportStatus.RUNNING, expires_at=services.expiry_from(now),
+        archive_name=services.archive_file_name(kind, start, end), options={"include_notes": True},
+    )
+    if kind == ReportKind.PRACTICE:
+        files = [(None, f"practice-report-{month_key()}.pdf", services.PDF),
+                 (None, f"practice-report-{month_key()}.csv", services.CSV)]
+    else:
+        files = [(couple, services.progress_file_name(couple, start, end), services.PDF) for couple in couples]
+    for couple, file_name, content_type in files:
+        report = GeneratedReport(
+            practice_id=user.practice_id, couple=couple, batch=batch, kind=kind, requested_by=user,
+            period_start=start, period_end=end, status=ReportStatus.READY, content_type=content_type,
+            file_name=file_name, ready_at=now, expires_at=batch.expires_at, attempts=1,
+        )
+        report.save()
+        report.content = fake_pdf(report)
+        report.size_bytes = len(report.content)
+        report.save()
+    batch.total = len(files)
+    batch.save(update_fields=["total"])
+    services.batch_assemble(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+def first_report(batch: ReportBatch) -> GeneratedReport:
+    return GeneratedReport.objects.filter(batch=batch).order_by("file_name").first()

@@ -1,0 +1,90 @@
+"""Permission matrix entries for the practice core (clinic app) and the API root, schema and docs."""
+
+from django.urls import reverse
+
+from tests.security.matrix_common import (
+    ALL_CLINICIANS,
+    CLINICIANS_ON_CASE,
+    LOGIN,
+    READERS,
+    Probe,
+    api_record,
+    co_membership,
+    couple,
+    html_record,
+    html_role_page,
+    partner_a,
+    roles,
+)
+
+ENTRIES: dict[str, list[Probe]] = {
+    # --- sign-in and second factor -------------------------------------------------------------
+    "clinic:home": [Probe(lambda c: reverse("clinic:home"), roles(302, anonymous=LOGIN))],
+    "clinic:login": [Probe(lambda c: reverse("clinic:login"), roles({200, 302}, anonymous=200))],
+    "clinic:logout": [Probe(lambda c: reverse("clinic:logout"), roles(302), method="post")],
+    "clinic:two-factor": [Probe(lambda c: reverse("clinic:two-factor"), roles({200, 302}, anonymous=LOGIN))],
+    "clinic:two-factor-setup": [Probe(lambda c: reverse("clinic:two-factor-setup"),
+                                      roles({200, 302}, anonymous=LOGIN))],
+    "clinic:two-factor-backup-codes": [Probe(lambda c: reverse("clinic:two-factor-backup-codes"),
+                                             roles(200, anonymous=LOGIN))],
+    # Demo-only: outside demo mode it does not exist for anyone.
+    "clinic:two-factor-skip": [Probe(lambda c: reverse("clinic:two-factor-skip"),
+                                     roles(404, anonymous=LOGIN), method="post")],
+    "clinic:invite-accept": [Probe(lambda c: reverse("clinic:invite-accept", args=["bm9ib2R5", "bad-token"]),
+                                   roles(400))],
+    # --- couples and clients -------------------------------------------------------------------
+    "clinic:couple-list": [Probe(lambda c: reverse("clinic:couple-list"), html_role_page(ALL_CLINICIANS))],
+    "clinic:couple-create": [Probe(lambda c: reverse("clinic:couple-create"), html_role_page(ALL_CLINICIANS))],
+    "clinic:couple-detail": [Probe(lambda c: reverse("clinic:couple-detail", args=[couple(c)]), html_record(READERS))],
+    "clinic:couple-edit": [Probe(lambda c: reverse("clinic:couple-edit", args=[couple(c)]),
+                                 html_record(CLINICIANS_ON_CASE))],
+    "clinic:partner-edit": [Probe(lambda c: reverse("clinic:partner-edit", args=[couple(c), "a"]),
+                                  html_record(CLINICIANS_ON_CASE))],
+    # Managing the care team: the primary therapist and the practice manager; others who can see the case: 403.
+    "clinic:care-team-add": [Probe(lambda c: reverse("clinic:care-team-add", args=[couple(c)]),
+                                   html_record(("therapist",), co_therapist=403, supervisor=403, manager=200))],
+    "clinic:care-team-end": [Probe(lambda c: reverse("clinic:care-team-end", args=[couple(c), co_membership(c)]),
+                                   html_record(("therapist",), status={200, 302}, co_therapist=403, supervisor=403,
+                                               manager={200, 302}), method="post")],
+    "clinic:client-edit": [Probe(lambda c: reverse("clinic:client-edit", args=[partner_a(c).client_id]),
+                                 html_record(CLINICIANS_ON_CASE))],
+    # --- practice manager and administrator ----------------------------------------------------
+    "clinic:practice-home": [Probe(lambda c: reverse("clinic:practice-home"), html_role_page(("manager",)))],
+    "clinic:user-list": [Probe(lambda c: reverse("clinic:user-list"), html_role_page(("admin",)))],
+    "clinic:user-invite": [Probe(lambda c: reverse("clinic:user-invite"), html_role_page(("admin",)))],
+    "clinic:user-edit": [Probe(lambda c: reverse("clinic:user-edit", args=[c.therapist.pk]),
+                               html_role_page(("admin",)))],
+    "clinic:user-deactivate": [Probe(lambda c: reverse("clinic:user-deactivate", args=[c.stranger.pk]),
+                                     html_role_page(("admin",), status=302), method="post")],
+    "clinic:practice-settings": [Probe(lambda c: reverse("clinic:practice-settings"), html_role_page(("admin",)))],
+    "clinic:audit-log": [Probe(lambda c: reverse("clinic:audit-log"), html_role_page(("admin",)))],
+    "clinic:audit-export": [Probe(lambda c: reverse("clinic:audit-export"), html_role_page(("admin",)))],
+    # --- API -----------------------------------------------------------------------------------
+    "api-root": [Probe(lambda c: reverse("api-root"), roles(200, anonymous=401))],
+    "api-schema": [Probe(lambda c: reverse("api-schema"), roles(200, anonymous=401))],
+    "api-docs": [Probe(lambda c: reverse("api-docs"), roles(200, anonymous=401))],
+    # Public by design: it is how a token is obtained. Empty credentials are a 400 for everyone.
+    "api-token": [Probe(lambda c: reverse("api-token"), roles(400), method="post")],
+    "couple-list": [Probe(lambda c: reverse("couple-list"), roles(200, admin=403, anonymous=401))],
+    "couple-detail": [
+        Probe(lambda c: reverse("couple-detail", args=[couple(c)]), api_record(READERS, manager=200)),
+        # No version given: a 400 for those who may write, and nothing else may even try.
+        Probe(lambda c: reverse("couple-detail", args=[couple(c)]), api_record(CLINICIANS_ON_CASE, status=400),
+              method="patch"),
+    ],
+    "couple-care-team-list": [Probe(lambda c: reverse("couple-care-team-list", args=[couple(c)]),
+                                    api_record(READERS, manager=200))],
+    "couple-care-team-end": [Probe(lambda c: reverse("couple-care-team-end", args=[couple(c), co_membership(c)]),
+                                   api_record(("therapist",), co_therapist=403, supervisor=403, manager=200),
+                                   method="post")],
+    "couple-partner-detail": [Probe(lambda c: reverse("couple-partner-detail", args=[couple(c), "a"]),
+                                    api_record(CLINICIANS_ON_CASE), method="patch")],
+    "client-list": [Probe(lambda c: reverse("client-list"),
+                          roles(200, manager=403, admin=403, anonymous=401))],
+    "client-detail": [Probe(lambda c: reverse("client-detail", args=[partner_a(c).client_id]),
+                            api_record(READERS))],
+    # --- operations ----------------------------------------------------------------------------
+    "healthz": [Probe(lambda c: reverse("healthz"), roles(200))],
+}
+
+

@@ -1,0 +1,71 @@
+"""Building blocks of the permission matrix (see test_permission_matrix.py).
+
+Roles are the `cast` (tests/conftest.py): the therapist on the case (pre-licensed, supervised), a co-therapist,
+a therapist of the same practice not on the case ("stranger"), the therapist's supervisor, the practice manager,
+the practice administrator, a therapist of another practice ("outsider") and an anonymous visitor.
+
+Conventions checked here: strangers to a record get 404 (not 403), a wrong role gets 403, anonymous visitors are
+sent to sign in (HTML) or get 401 (API). Each probe is one request; the expected statuses are the only acceptable
+answers, so a view that starts letting someone in (or starts failing with a 500) breaks this test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+ROLES = ("therapist", "co_therapist", "stranger", "supervisor", "manager", "admin", "outsider", "anonymous")
+CLINICIANS_ON_CASE = ("therapist", "co_therapist")
+SIGNED_IN = ROLES[:-1]
+
+LOGIN = "login"  # a 302 to the sign-in page
+
+
+@dataclass(frozen=True)
+class Probe:
+    url: Callable[[SimpleNamespace], str]
+    expect: dict[str, object]
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+
+
+def roles(default: object, **overrides: object) -> dict[str, object]:
+    expected = dict.fromkeys(ROLES, default)
+    expected.update(overrides)
+    return expected
+
+
+def html_role_page(allowed: tuple[str, ...], status: object = 200) -> dict[str, object]:
+    """A page for some roles only: the rest get 403, anonymous visitors the sign-in page."""
+    return roles(403, anonymous=LOGIN, **dict.fromkeys(allowed, status))
+
+
+def html_record(read: tuple[str, ...], status: object = 200, **others: object) -> dict[str, object]:
+    """A page about one couple: strangers and outsiders 404, non-clinical roles 403."""
+    expected = roles(404, manager=403, admin=403, anonymous=LOGIN, **dict.fromkeys(read, status))
+    expected.update(others)
+    return expected
+
+
+def api_record(read: tuple[str, ...], status: object = 200, **others: object) -> dict[str, object]:
+    expected = roles(404, manager=403, admin=403, anonymous=401, **dict.fromkeys(read, status))
+    expected.update(others)
+    return expected
+
+
+def couple(c):
+    return c.couple.pk
+
+
+def partner_a(c):
+    return c.couple.partners.get(position="a")
+
+
+def co_membership(c):
+    return c.couple.care_team.get(user=c.co_therapist).pk
+
+
+READERS = ("therapist", "co_therapist", "supervisor")
+ALL_CLINICIANS = ("therapist", "co_therapist", "stranger", "supervisor", "outsider")
+
