@@ -80,15 +80,17 @@ def start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
     return [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(count)]
 
 
-def stop_workers(workers: list[subprocess.Popen]) -> list[int]:
-    """SIGTERM each worker, reap it, and return its peak resident memory in KiB (Linux ru_maxrss)."""
-    peaks = []
+def stop_workers(workers: list[subprocess.Popen]) -> tuple[list[int], float]:
+    """SIGTERM each worker and reap it: each one's peak resident memory in KiB (Linux ru_maxrss), and the CPU
+    seconds (user + system) they used together."""
+    peaks, cpu = [], 0.0
     for worker in workers:
         worker.send_signal(signal.SIGTERM)
         _, _, usage = os.wait4(worker.pid, 0)
         worker.returncode = 0
         peaks.append(usage.ru_maxrss)
-    return peaks
+        cpu += usage.ru_utime + usage.ru_stime
+    return peaks, cpu
 
 
 def wait_until_polling(workers: list[subprocess.Popen], seconds: float = 4.0) -> None:
@@ -116,7 +118,7 @@ def run_batch(therapist, month: datetime.date, worker_count: int, env: dict[str,
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
     finally:
-        peaks = stop_workers(workers)
+        peaks, cpu = stop_workers(workers)
     batch = ReportBatch.objects.get(pk=batch.pk)
     sizes = list(GeneratedReport.objects.filter(batch=batch).values_list("size_bytes", flat=True))
     spans = sorted((ready - started).total_seconds() for started, ready in
@@ -125,7 +127,7 @@ def run_batch(therapist, month: datetime.date, worker_count: int, env: dict[str,
     return {
         "workers": worker_count, "status": status, "reports": batch.total, "ready": batch.completed,
         "failed": batch.failed, "seconds": elapsed, "per_second": batch.completed / elapsed,
-        "median_report": spans[len(spans) // 2] if spans else 0.0, "peak_kib": peaks,
+        "median_report": spans[len(spans) // 2] if spans else 0.0, "peak_kib": peaks, "cpu": cpu,
         "zip_bytes": len(batch.archive or b""), "mean_pdf": sum(sizes) / max(len(sizes), 1),
     }
 
@@ -143,12 +145,13 @@ def table(rows: list[dict], *, database: str, reports: int, setup_seconds: float
         f"idle) before the request; each imports WeasyPrint and loads its fonts at its first report, which is "
         f"included. Test data: {setup_seconds:.0f} s to build. Load average (1/5/15 min) at the start: "
         f"{start_load}; at the end: {load}. On a shared machine the second worker competes with whatever else "
-        f"runs, and the speed-up cannot pass the number of CPUs ({os.cpu_count()}). A report taking longer in "
-        f"each worker when two run means they compete for CPU (rendering is CPU-bound), not for locks.",
+        f"runs, and the speed-up cannot pass the number of CPUs ({os.cpu_count()}). The workers' CPU time per "
+        f"report (user + system, start-up included) shows what coordinating several workers costs: if it stays "
+        f"flat while one report takes longer in each worker, the workers wait for a CPU, not for each other.",
         "",
         "| workers | reports ready | time (s) | throughput (reports/s) | speed-up | one report in a worker, "
-        "median (s) | worker peak RSS (MiB) | mean PDF (KiB) | ZIP (MiB) |",
-        "|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        "median (s) | workers' CPU per report (s) | worker peak RSS (MiB) | mean PDF (KiB) | ZIP (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     base = (rows[0]["per_second"] if rows else 0) or 1
     for row in rows:
@@ -156,7 +159,8 @@ def table(rows: list[dict], *, database: str, reports: int, setup_seconds: float
         lines.append(
             f"| {row['workers']} | {row['ready']} of {row['reports']}"
             f"{' (' + str(row['failed']) + ' failed)' if row['failed'] else ''} | {row['seconds']:.1f} "
-            f"| {row['per_second']:.2f} | {row['per_second'] / base:.2f}x | {row['median_report']:.2f} | {peaks} "
+            f"| {row['per_second']:.2f} | {row['per_second'] / base:.2f}x | {row['median_report']:.2f} "
+            f"| {row['cpu'] / max(row['ready'], 1):.2f} | {peaks} "
             f"| {row['mean_pdf'] / 1024:.0f} "
             f"| {row['zip_bytes'] / 1024 / 1024:.1f} |"
         )

@@ -119,7 +119,7 @@ PLAN_LINES = (
 NEXT = {7: "in one week", 14: "in two weeks"}
 
 BIRP_INTERVENTIONS = (
-    "Used {method} to work on {topic}. Reviewed homework and the week's log with both partners.",
+    "Worked on {topic} through {method}. Reviewed homework and the week's log with both partners.",
     "Structured the session around {method}; slowed down the exchange about {topic} and reflected each "
     "partner's underlying feeling.",
     "Reviewed the homework, then used {method}. Summarised the cycle on the whiteboard with both partners.",
@@ -444,7 +444,7 @@ VOICES_BY_KEY: dict[str, Voice] = {voice.key: voice for voice in VOICES}
 # --- Single pieces of the story ----------------------------------------------------------------------------
 
 ADDENDUM_TEXT = (
-    "Late information: {B} telephoned the morning after this session to say that the colleague had contacted "
+    "{B} telephoned the morning after this session to say that the colleague had contacted "
     "him again by text, and that he had told {A} about it the same evening, as agreed. {A} confirmed this at the "
     "next session. Recorded here because it bears on the assessment above."
 )
@@ -455,8 +455,8 @@ PRIVATE_NOTE_TEXT = (
     "before his words."
 )
 RETURN_COMMENT = (
-    "Please add which objective the communication exercise served and both partners' CSI-4 scores from this "
-    "session; the assessment does not yet say whether the plan is working. Answer in an addendum and resubmit."
+    "The note describes the session well but not progress against the plan: please add which of the plan's "
+    "objectives today's work served and whether it is moving. Answer in an addendum and resubmit."
 )
 WORSE_SAFETY_PLAN = (
     "{B} described passive thoughts of not wanting to wake up on the worst days; no plan or intent. To complete: "

@@ -98,7 +98,8 @@ class _FixedClock:
 def clock_at(moment: datetime.datetime, *modules: ModuleType) -> Iterator[None]:
     """Let `modules` (service modules that read the time through `django.utils.timezone`) see `moment` as
     now, for the demo's past steps. Refuses a moment in the future and a module that reads the time some
-    other way (the demo would silently get today's dates)."""
+    other way (the demo would silently get today's dates). Swaps a module attribute for the whole process:
+    for the seed command only, never while the same process serves requests."""
     if moment > django_timezone.now():
         raise ValueError("The demo's clock cannot be set in the future.")
     swapped: list[ModuleType] = []

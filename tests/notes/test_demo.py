@@ -207,3 +207,45 @@ def test_no_generated_clinical_sentence_is_stored_in_clear(seeded):  # noqa: F81
     assert connection.vendor in ("sqlite", "postgresql")
     leaks = sorted(secret for secret in secrets if secret in haystack)
     assert leaks == []
+
+
+# --- Every page a demo user opens renders with the demo's data --------------------------------------------
+
+COUPLE_PAGES = ("clinic:couple-detail", "plans:plan-detail", "plans:progress", "plans:cbt", "plans:measure-list",
+                "notes:session-list", "notes:private-note-list", "reports:couple-reports")
+
+
+def test_every_page_of_each_demo_couple_renders_for_its_primary_therapist(seeded, login):  # noqa: F811
+    checked = 0
+    for username in ("therapist", "therapist2", "associate", "supervisor"):
+        user = User.objects.get(username=username)
+        client = login(user)
+        for page in ("notes:therapist-home", "clinic:couple-list", "plans:plan-overdue-reviews",
+                     "plans:measures-due", "plans:library-list"):
+            assert client.get(reverse(page)).status_code == 200, (username, page)
+        for couple in Couple.objects.filter(care_team__user=user, care_team__role="primary"):
+            for page in COUPLE_PAGES:
+                response = client.get(reverse(page, args=[couple.pk]))
+                assert response.status_code == 200, (username, page, couple.reference)
+                checked += 1
+        for note in ProgressNote.objects.filter(author=user).exclude(status=NoteStatus.DRAFT)[:3]:
+            assert client.get(reverse("notes:note-detail", args=[note.pk])).status_code == 200
+        for plan in TreatmentPlan.objects.filter(couple__care_team__user=user, status="superseded")[:2]:
+            assert client.get(reverse("plans:plan-version", args=[plan.pk])).status_code == 200
+    assert checked == len(COUPLE_PAGES) * Couple.objects.filter(practice=seeded.practice).count()
+    supervisor = login(User.objects.get(username="supervisor"))
+    body = supervisor.get(reverse("notes:review-queue")).content.decode()
+    assert "C-2026" in body
+    flagged = MeasureAdministration.objects.get(couple__practice=seeded.practice, risk_flag=True,
+                                                risk_acknowledged_at__isnull=True)
+    associate = login(User.objects.get(username="associate"))
+    measures = associate.get(reverse("plans:measure-list", args=[flagged.couple_id])).content.decode()
+    assert "Risk flag not yet acknowledged" in measures
+
+
+def test_the_practice_report_renders_for_the_manager(seeded, login):  # noqa: F811
+    manager = login(User.objects.get(username="manager"))
+    response = manager.get(reverse("reports:practice-report"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert not any(name in body for name in ("Amara", "Okafor", "Benedict"))
