@@ -501,3 +501,11 @@ def test_check_keys_still_runs_when_the_start_up_check_fails(settings, tmp_path,
     assert caught.value.code == 1
     err = capsys.readouterr().err
     assert "cannot be opened. First:" in err and "RAPPORT_KEY_FILE" in err and "rapport.E001" not in err
+
+
+@pytest.fixture(autouse=True)
+def _keyring_check_value(db):
+    """The check value exists after a real migrate; a flush between transactional tests removes it."""
+    from clinic.crypto.keyring import ensure_check_key
+
+    ensure_check_key()

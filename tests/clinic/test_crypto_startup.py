@@ -70,3 +70,11 @@ def test_wsgi_refuses_to_start_with_a_wrong_environment_kek(settings, monkeypatc
     with pytest.raises(SystemExit) as caught:
         import_wsgi()
     assert "RAPPORT_KEK" in str(caught.value)
+
+
+@pytest.fixture(autouse=True)
+def _keyring_check_value(db):
+    """The check value exists after a real migrate; a flush between transactional tests removes it."""
+    from clinic.crypto.keyring import ensure_check_key
+
+    ensure_check_key()
