@@ -27,7 +27,7 @@ from tests.clinic.crypto_support import (
 )
 from tests.factories import ClientFactory, CoupleFactory, PracticeFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keyring_check_value")]
 
 
 class Interrupted(Exception):
@@ -501,11 +501,3 @@ def test_check_keys_still_runs_when_the_start_up_check_fails(settings, tmp_path,
     assert caught.value.code == 1
     err = capsys.readouterr().err
     assert "cannot be opened. First:" in err and "RAPPORT_KEY_FILE" in err and "rapport.E001" not in err
-
-
-@pytest.fixture(autouse=True)
-def _keyring_check_value(db):
-    """The check value exists after a real migrate; a flush between transactional tests removes it."""
-    from clinic.crypto.keyring import ensure_check_key
-
-    ensure_check_key()

@@ -12,7 +12,11 @@ from clinic.crypto.keys import reset_key_provider
 from clinic.models import DataKey
 from tests.clinic.crypto_support import use_key_file, write_wrong_key_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:No directory at")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore:No directory at"),
+    pytest.mark.usefixtures("keyring_check_value"),
+]
 
 
 @pytest.fixture
@@ -70,11 +74,3 @@ def test_wsgi_refuses_to_start_with_a_wrong_environment_kek(settings, monkeypatc
     with pytest.raises(SystemExit) as caught:
         import_wsgi()
     assert "RAPPORT_KEK" in str(caught.value)
-
-
-@pytest.fixture(autouse=True)
-def _keyring_check_value(db):
-    """The check value exists after a real migrate; a flush between transactional tests removes it."""
-    from clinic.crypto.keyring import ensure_check_key
-
-    ensure_check_key()
