@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.access import get_couple_for_user, get_couple_record_for_user
@@ -165,8 +166,8 @@ def _edit_conflict(request: HttpRequest, plan_pk: Any, stale_form: PlanEditForm)
         differences.append({"label": "Case formulation", "saved": current.formulation,
                             "yours": yours.get("formulation"), "long": True})
     if current.review_due != yours.get("review_due"):
-        differences.append({"label": "Review due", "saved": current.review_due, "yours": yours.get("review_due"),
-                            "long": False})
+        differences.append({"label": "Review due", "saved": _long_date(current.review_due),
+                            "yours": _long_date(yours.get("review_due")), "long": False})
     return render(request, "plans/plan/edit.html", {
         "nav": NAV, "plan": current, "couple": current.couple, "form": form, "errors": [],
         "conflict": True, "differences": differences,
@@ -378,3 +379,7 @@ def plan_acknowledge(request: HttpRequest, plan_pk: Any) -> HttpResponse:
     return render(request, "plans/plan/acknowledge.html", {
         "nav": NAV, "plan": plan, "couple": plan.couple, "form": form, "errors": error_summary(form),
     }, status=_status(form))
+
+
+def _long_date(value):
+    return date_format(value, "j F Y") if value else None

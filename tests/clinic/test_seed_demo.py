@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from clinic import demo
 from clinic.models import (
@@ -38,6 +38,14 @@ def seed_demo(**options) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo practice, loaded once for this module (it takes seconds) and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed_demo(force=True)
+        transaction.set_rollback(True)
+
+
 def snapshot() -> dict[str, object]:
     state: dict[str, object] = {model.__name__: model.objects.count() for model in MODELS}
     state["passwords"] = sorted(User.objects.values_list("password", flat=True))
@@ -46,8 +54,8 @@ def snapshot() -> dict[str, object]:
     return state
 
 
-def test_seed_demo_runs_twice_without_changing_anything():
-    first_output = seed_demo(force=True)
+def test_seed_demo_runs_twice_without_changing_anything(seeded):
+    first_output = seeded
     first = snapshot()
     second_output = seed_demo(force=True)
     assert snapshot() == first
@@ -59,8 +67,7 @@ def test_seed_demo_runs_twice_without_changing_anything():
             assert re.search(rf"^  {username} ", output, re.MULTILINE)
 
 
-def test_seed_demo_creates_the_staff_of_one_practice():
-    seed_demo(force=True)
+def test_seed_demo_creates_the_staff_of_one_practice(seeded):
     practice = Practice.objects.get(name=demo.PRACTICE_NAME)
     staff = User.objects.filter(practice=practice)
     roles = sorted(staff.values_list("role", flat=True))
@@ -71,8 +78,7 @@ def test_seed_demo_creates_the_staff_of_one_practice():
     assert all(user.check_password(demo.DEMO_PASSWORD) for user in staff)
 
 
-def test_seed_demo_creates_couples_through_the_services():
-    seed_demo(force=True)
+def test_seed_demo_creates_couples_through_the_services(seeded):
     practice = Practice.objects.get(name=demo.PRACTICE_NAME)
     couples = list(Couple.objects.filter(practice=practice).prefetch_related("partners", "care_team__user"))
     assert len(couples) >= 12
@@ -104,12 +110,13 @@ def test_seed_demo_creates_couples_through_the_services():
 
 def test_seed_demo_refuses_to_run_without_debug_unless_forced(settings):
     settings.DEBUG = False
+    before = AuditEvent.objects.count()
     with pytest.raises(CommandError, match="RAPPORT_DEBUG"):
         seed_demo()
-    assert not User.objects.exists()
+    assert AuditEvent.objects.count() == before
     settings.DEBUG = True
     seed_demo()
-    assert User.objects.filter(username="therapist").exists()
+    assert User.objects.filter(practice__name=demo.PRACTICE_NAME, username="therapist").exists()
 
 
 # --- Nothing identifying or clinical is stored in clear ------------------------------------------
@@ -144,8 +151,7 @@ def every_stored_text() -> list[tuple[str, str, str]]:
     return found
 
 
-def test_seed_demo_stores_no_client_identity_or_clinical_text_in_clear():
-    seed_demo(force=True)
+def test_seed_demo_stores_no_client_identity_or_clinical_text_in_clear(seeded):
     stored = every_stored_text()
     # The scan reads real rows: staff names and the practice name are not secret and must be seen.
     assert any(value == demo.PRACTICE_NAME for _, _, value in stored)

@@ -434,3 +434,15 @@ def test_overdue_reviews_query_count_does_not_grow(cast, login, django_assert_ma
     with django_assert_max_num_queries(len(queries)):
         html = client.get(reverse("plans:plan-overdue-reviews")).content.decode()
     assert html.count("days</span>") == 22
+
+
+def test_stale_review_date_save_shows_both_dates_in_words(cast, login):
+    plan = make_plan(cast.couple, by=cast.therapist)
+    url = reverse("plans:plan-edit", args=[plan.pk])
+    login(cast.co_therapist).post(url, {"formulation": plan.formulation, "review_due": "2027-03-01", "version": 1})
+    response = login(cast.therapist).post(url, {"formulation": plan.formulation, "review_due": "2027-04-15",
+                                                "version": 1})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "1 March 2027" in html and "15 April 2027" in html
+    assert f'href="{reverse("plans:plan-detail", args=[cast.couple.pk])}#draft"' in html
