@@ -69,9 +69,15 @@ class SessionRow:
     note: ProgressNote | None
 
     @property
-    def may_have_note(self) -> bool:
-        """Scheduled or attended: a note can be written (cancellations and no-shows have none)."""
-        return self.note is not None or self.session.attendance in (Attendance.SCHEDULED, Attendance.ATTENDED)
+    def next_step(self) -> str:
+        """What the therapist does next for a session without a note: "write" it (attended), "record
+        attendance" (scheduled, already started), wait ("upcoming"), or nothing (cancelled, no-show)."""
+        attendance = self.session.attendance
+        if attendance == Attendance.ATTENDED:
+            return "write"
+        if attendance == Attendance.SCHEDULED:
+            return "record_attendance" if self.session.starts_at <= timezone.now() else "upcoming"
+        return "none"
 
 
 def _row(session: Session) -> SessionRow:

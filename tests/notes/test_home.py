@@ -82,8 +82,9 @@ def test_empty_home_shows_every_section_with_zero_and_an_empty_state(cast, login
 
 
 def test_todays_sessions_show_time_couple_kind_note_status_and_the_next_step(cast, login):
-    unwritten = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=today_at(0, 10),
-                               attendance="scheduled")
+    unrecorded = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=today_at(0, 10),
+                                attendance="scheduled")
+    unwritten = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=today_at(0, 15))
     drafted = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=today_at(0, 20),
                              kind="individual_a", service_code="90834")
     draft = NoteFactory(session=drafted)
@@ -94,9 +95,11 @@ def test_todays_sessions_show_time_couple_kind_note_status_and_the_next_step(cas
     SessionFactory(couple=cast.couple, therapist=cast.co_therapist, starts_at=today_at(0, 50))  # not mine
     SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=today_at(0, 5) - datetime.timedelta(days=1))
     body = section(home_of(login, cast.therapist), "sessions-heading")
-    assert '<span class="count">(4)</span>' in body
+    assert '<span class="count">(5)</span>' in body
     assert body.index("00:10") < body.index("00:20") < body.index("00:30") < body.index("00:40")
     assert cast.couple.reference in body and "Individual session, partner A" in body
+    assert "Attendance not recorded" in body and reverse("notes:session-edit", args=[unrecorded.pk]) in body
+    assert reverse("notes:note-edit", args=[unrecorded.pk]) not in body
     assert "No note yet" in body and reverse("notes:note-edit", args=[unwritten.pk]) in body
     assert "Continue the note" in body and reverse("notes:note-edit", args=[draft.session_id]) in body
     assert "Signed, awaiting co-signature" in body and reverse("notes:note-detail", args=[note.pk]) in body
@@ -228,3 +231,18 @@ def test_home_query_count_does_not_grow_with_data(cast, login, django_assert_max
     # overdue reviews (1); measures due: plans, schedules, last administrations, custom instruments, couples with
     # sessions, attended days, editable couples (7); the session's idle-time save (BEGIN, UPDATE, COMMIT on SQLite).
     assert len(small) <= 18, len(small)
+
+
+@pytest.mark.parametrize(("attendance", "starts_in_minutes", "step"), [
+    ("attended", -60, "write"),
+    ("scheduled", -5, "record_attendance"),
+    ("scheduled", 90, "upcoming"),
+    ("cancelled", -60, "none"),
+    ("no_show", -60, "none"),
+])
+def test_the_next_step_for_a_session_without_a_note(cast, attendance, starts_in_minutes, step):
+    from notes.selectors.home import SessionRow
+
+    session = SessionFactory.build(couple=cast.couple, therapist=cast.therapist, attendance=attendance,
+                                   starts_at=timezone.now() + datetime.timedelta(minutes=starts_in_minutes))
+    assert SessionRow(session, None).next_step == step
