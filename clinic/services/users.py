@@ -156,13 +156,31 @@ def user_deactivate(*, user: User, by: User) -> Deactivation:
                         supervisees=supervisees)
 
 
+def user_reactivate(*, user: User, by: User) -> User:
+    """Let a deactivated colleague sign in again. Their second factor is reset, so whoever holds the account
+    now proves it afresh: a phone kept by a former employee is no longer enough."""
+    if user.is_active:
+        raise ValidationError(f"{user.display_name} is already active.")
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        devices_removed = _delete_second_factors(user)
+        record_event("user.reactivate", actor=by, obj=user, detail={"second_factors_reset": devices_removed})
+    return user
+
+
 def user_reset_two_factor(*, user: User, by: User) -> int:
     """Delete all of a colleague's second-factor devices: their next request sends them to enrol again."""
     with transaction.atomic():
-        devices = list(devices_for_user(user, confirmed=None))
-        for device in devices:
-            device.delete()
-        record_event("user.reset_two_factor", actor=by, obj=user, detail={"devices_removed": len(devices)})
+        removed = _delete_second_factors(user)
+        record_event("user.reset_two_factor", actor=by, obj=user, detail={"devices_removed": removed})
+    return removed
+
+
+def _delete_second_factors(user: User) -> int:
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
     return len(devices)
 
 

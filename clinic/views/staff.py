@@ -103,6 +103,15 @@ def user_edit(request: HttpRequest, pk) -> HttpResponse:
         messages.success(request, f"Two-factor sign-in was reset for {member.display_name}. "
                                   "They will set up an authenticator app again when they next sign in.")
         return redirect("clinic:user-edit", pk=member.pk)
+    if action == "reactivate":
+        try:
+            users.user_reactivate(user=member, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{member.display_name} can sign in again. They will set up two-factor "
+                                      "sign-in again the first time.")
+        return redirect("clinic:user-edit", pk=member.pk)
     if action == "new_invite":
         try:
             users.user_invite_reissue(user=member, by=request.user)

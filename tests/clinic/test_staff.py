@@ -318,6 +318,37 @@ def test_admin_can_deactivate_a_colleague(admin, cast):
     assert events("user.deactivate").get().object_id == str(cast.stranger.pk)
 
 
+def test_admin_can_reactivate_a_deactivated_colleague_who_then_enrols_two_factor_again(admin, cast):
+    users.user_deactivate(user=cast.stranger, by=cast.admin)
+    TOTPDevice.objects.create(user=cast.stranger, name="Old phone", confirmed=True)
+    url = reverse("clinic:user-edit", args=[cast.stranger.pk])
+    page = admin.get(url).content.decode()
+    assert "Reactivate account" in page and "Deactivate account" not in page
+    response = admin.post(url, {"action": "reactivate"}, follow=True)
+    cast.stranger.refresh_from_db()
+    assert cast.stranger.is_active
+    assert "can sign in again" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=cast.stranger).exists()
+    event = events("user.reactivate").get()
+    assert event.object_id == str(cast.stranger.pk) and event.detail == {"second_factors_reset": 1}
+    assert "Reactivate account" not in admin.get(url).content.decode()
+
+
+def test_reactivating_an_active_colleague_changes_nothing(admin, cast):
+    response = admin.post(reverse("clinic:user-edit", args=[cast.therapist.pk]), {"action": "reactivate"},
+                          follow=True)
+    assert "is already active" in response.content.decode()
+    assert not events("user.reactivate").exists()
+
+
+def test_only_an_admin_of_the_practice_can_reactivate(cast, login):
+    users.user_deactivate(user=cast.stranger, by=cast.admin)
+    url = reverse("clinic:user-edit", args=[cast.stranger.pk])
+    assert login(cast.manager).post(url, {"action": "reactivate"}).status_code == 403
+    cast.stranger.refresh_from_db()
+    assert not cast.stranger.is_active
+
+
 def test_admin_cannot_deactivate_with_get(admin, cast):
     assert admin.get(reverse("clinic:user-deactivate", args=[cast.stranger.pk])).status_code == 405
     cast.stranger.refresh_from_db()
