@@ -32,7 +32,6 @@ import calendar
 import datetime
 import io
 import logging
-import re
 import time
 import traceback
 import zipfile
@@ -49,6 +48,7 @@ from django.utils import timezone
 from clinic import request_context
 from clinic.audit import record_event
 from clinic.models import Couple, CoupleStatus, Role, User
+from reports.couple_reports import report_file_name
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -87,14 +87,9 @@ def month_bounds(month_start: datetime.date) -> tuple[datetime.date, datetime.da
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def _safe(text: str) -> str:
-    """A reference made safe for a file name (references are case numbers, never names)."""
-    return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-") or "report"
-
-
 def progress_file_name(couple: Couple, period_start: datetime.date, period_end: datetime.date) -> str:
-    """`progress-C-2026-0001-2026-10.pdf`: the couple's reference and the month, never a name."""
-    return f"progress-{_safe(couple.reference)}-{_month_label(period_start, period_end)}.pdf"
+    """The same name as the couple page's download: `C-2026-0001_progress_2026-10-01_2026-10-31.pdf`."""
+    return report_file_name(couple, ReportKind.PROGRESS, period_start, period_end)
 
 
 def _month_label(period_start: datetime.date, period_end: datetime.date) -> str:

@@ -23,6 +23,12 @@ def month_key(month: datetime.date | None = None) -> str:
     return f"{(month or last_month()):%Y-%m}"
 
 
+def pdf_name(couple, month: datetime.date | None = None) -> str:
+    """The name a couple's monthly progress report has, in a batch and on the couple page alike."""
+    start, end = services.month_bounds(month or last_month())
+    return f"{couple.reference}_progress_{start.isoformat()}_{end.isoformat()}.pdf"
+
+
 def fake_pdf(report) -> bytes:
     """Stands in for the PDF builders: bytes that say which report they belong to."""
     return b"%PDF-1.7 fake report " + str(report.pk).encode()

@@ -19,7 +19,7 @@ from clinic.models import AuditEvent, CareTeamMember
 from reports import services
 from reports.models import GeneratedReport, ReportBatch
 from tests.factories import CoupleFactory
-from tests.reports.batch_helpers import fake_pdf, first_report, month_key, ready_batch
+from tests.reports.batch_helpers import fake_pdf, first_report, month_key, pdf_name, ready_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +203,7 @@ def test_requester_can_download_the_zip_and_it_is_audited(cast, caseload, login)
     assert response["Content-Disposition"] == f'attachment; filename="progress-reports-{month_key()}.zip"'
     assert "no-store" in response["Cache-Control"]
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert sorted(archive.namelist()) == sorted(f"progress-{c.reference}-{month_key()}.pdf" for c in caseload)
+        assert sorted(archive.namelist()) == sorted(pdf_name(c) for c in caseload)
     event = AuditEvent.objects.get(action="report.download")
     assert (event.object_id, event.object_type, event.actor_id) == (str(batch.pk), "reports.reportbatch",
                                                                      cast.therapist.pk)
@@ -216,7 +216,7 @@ def test_requester_can_download_one_report_and_it_is_audited(cast, caseload, log
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="progress-{cast.couple.reference}-{month_key()}.pdf"')
+        f'attachment; filename="{pdf_name(cast.couple)}"')
     assert response.content == fake_pdf(report)
     event = AuditEvent.objects.get(action="report.download")
     assert (event.object_id, event.couple_id) == (str(report.pk), cast.couple.pk)

@@ -19,7 +19,7 @@ from clinic.models import AuditEvent, CareTeamMember
 from reports import services
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
 from tests.factories import CoupleFactory
-from tests.reports.batch_helpers import IMMEDIATE_TASKS, fake_pdf, last_month, month_key, ready_batch
+from tests.reports.batch_helpers import IMMEDIATE_TASKS, fake_pdf, last_month, month_key, pdf_name, ready_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_therapist_can_get_a_progress_report_for_each_active_couple_in_one_zip(
     reports = list(GeneratedReport.objects.filter(batch=batch).order_by("file_name"))
     assert sorted(r.couple_id for r in reports) == sorted(c.pk for c in caseload)
     entries = zip_entries(batch)
-    assert sorted(entries) == [f"progress-{c.reference}-{month_key()}.pdf" for c in sorted(caseload, key=str)]
+    assert sorted(entries) == sorted(pdf_name(c) for c in caseload)
     for report in reports:
         assert report.status == ReportStatus.READY and report.attempts == 1
         assert entries[report.file_name] == report.content == fake_pdf(report)
