@@ -7,5 +7,7 @@ from . import request_context
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_context.current().request_id or "-"
+        # django.request logs a failed response after the middleware has left: the request still has its id.
+        record.request_id = (request_context.current().request_id
+                             or getattr(getattr(record, "request", None), "request_id", None) or "-")
         return True

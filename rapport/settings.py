@@ -195,6 +195,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("RAPPORT_HSTS_SECONDS", 0 if (DEBUG or TESTING) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = envbool("RAPPORT_HSTS_PRELOAD", False)
+# Load balancers probe the app servers over plain HTTP: answer the health checks there, redirect the rest.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/ready)?$"]
 if envbool("RAPPORT_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -215,7 +217,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("RAPPORT_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "rapport" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -299,9 +301,11 @@ LOGGING = {
     "filters": {"request_id": {"()": "clinic.log_filters.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "clinic.log_formatters.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                    "formatter": "json" if env("RAPPORT_LOG_FORMAT", "plain") == "json" else "plain"},
     },
     "root": {"handlers": ["console"], "level": env("RAPPORT_LOG_LEVEL", "INFO")},
     "loggers": {

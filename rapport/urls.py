@@ -1,14 +1,7 @@
-from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-
-@login_not_required
-def healthz(request):
-    """Liveness for load balancers: no data, no database."""
-    return JsonResponse({"status": "ok"})
-
+from rapport import health
 
 urlpatterns = [
     path("", include("clinic.urls")),
@@ -18,7 +11,8 @@ urlpatterns = [
     path("api/v1/", include("rapport.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.liveness, name="healthz"),
+    path("healthz/ready", health.readiness, name="healthz-ready"),
 ]
 
 handler400 = "clinic.views.errors.bad_request"

@@ -106,14 +106,26 @@ class FileKeyProvider(StaticKeyProvider):
         super().__init__(_decode_keys(data.get("keys", {}), source), data.get("active", ""), source)
 
 
+def _environment_secret(name: str) -> str:
+    """NAME, or the content of the file named by NAME_FILE (a mounted secret), like every other setting.
+    Read here, not through settings, so that key material never sits in django.conf.settings."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        try:
+            return Path(file_path).read_text().strip()
+        except OSError as exc:
+            raise KeyProviderError(f"{name}_FILE names {file_path}, which cannot be read ({exc.strerror}).") from None
+    return os.environ.get(name, "")
+
+
 class EnvironmentKeyProvider(StaticKeyProvider):
-    """Reads RAPPORT_KEK="id:base64" and optional RAPPORT_OLD_KEKS="id:base64,id:base64"."""
+    """Reads RAPPORT_KEK="id:base64" and optional RAPPORT_OLD_KEKS="id:base64,id:base64" (or *_FILE)."""
 
     def __init__(self) -> None:
-        active = os.environ.get("RAPPORT_KEK", "")
+        active = _environment_secret("RAPPORT_KEK")
         if ":" not in active:
-            raise KeyProviderError('RAPPORT_KEK must be set to "<key id>:<base64 32-byte key>".')
-        pairs = [active] + [p for p in os.environ.get("RAPPORT_OLD_KEKS", "").split(",") if p.strip()]
+            raise KeyProviderError('RAPPORT_KEK (or RAPPORT_KEK_FILE) must give "<key id>:<base64 32-byte key>".')
+        pairs = [active] + [p for p in _environment_secret("RAPPORT_OLD_KEKS").split(",") if p.strip()]
         raw = dict(pair.strip().split(":", 1) for pair in pairs)
         super().__init__(_decode_keys(raw, "RAPPORT_KEK"), active.split(":", 1)[0], "RAPPORT_KEK")
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.crypto import envelope, keyring, rotation
-from clinic.crypto.errors import KeyShreddedError
+from clinic.crypto.errors import KeyProviderError, KeyShreddedError
 from clinic.crypto.fields import SHREDDED_TEXT, encrypted_fields
 from clinic.crypto.keys import EnvironmentKeyProvider, get_key_provider, reset_key_provider
 from clinic.models import AuditEvent, Client, Couple, DataKey, Partner
@@ -501,3 +501,19 @@ def test_check_keys_still_runs_when_the_start_up_check_fails(settings, tmp_path,
     assert caught.value.code == 1
     err = capsys.readouterr().err
     assert "cannot be opened. First:" in err and "RAPPORT_KEY_FILE" in err and "rapport.E001" not in err
+
+
+def test_the_environment_provider_reads_mounted_secret_files(monkeypatch, tmp_path):
+    active, old = (base64.b64encode(secrets.token_bytes(32)).decode() for _ in range(2))
+    (tmp_path / "kek").write_text(f"env-file:{active}\n")
+    (tmp_path / "old").write_text(f"env-older:{old}\n")
+    monkeypatch.delenv("RAPPORT_KEK", raising=False)
+    monkeypatch.setenv("RAPPORT_KEK_FILE", str(tmp_path / "kek"))
+    monkeypatch.setenv("RAPPORT_OLD_KEKS_FILE", str(tmp_path / "old"))
+    provider = EnvironmentKeyProvider()
+    assert provider.active_kek_id == "env-file"
+    assert sorted(provider.kek_ids()) == ["env-file", "env-older"]
+    assert provider.get_kek("env-older") == base64.b64decode(old)
+    monkeypatch.setenv("RAPPORT_KEK_FILE", str(tmp_path / "missing"))
+    with pytest.raises(KeyProviderError, match="RAPPORT_KEK_FILE names .*missing, which cannot be read"):
+        EnvironmentKeyProvider()

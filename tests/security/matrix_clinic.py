@@ -85,6 +85,7 @@ ENTRIES: dict[str, list[Probe]] = {
                             api_record(READERS))],
     # --- operations ----------------------------------------------------------------------------
     "healthz": [Probe(lambda c: reverse("healthz"), roles(200))],
+    "healthz-ready": [Probe(lambda c: reverse("healthz-ready"), roles(200))],
 }
 
 

@@ -1,0 +1,42 @@
+"""JSON log lines (RAPPORT_LOG_FORMAT=json): one object per line, for log collectors.
+
+Only the record's own facts go out: time, level, logger, message, request id, process id, and the traceback of
+a logged exception. Extra attributes passed with `extra=` are ignored on purpose, so nothing attached to a record
+(a request, a form, a model instance) can carry client data into the logs. Importable without Django, so
+gunicorn's master process can use it too (rapport/gunicorn.conf.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or "-",
+            "pid": record.process,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class AccessLogRequestIdFilter(logging.Filter):
+    """gunicorn access lines: the request id Rapport answered with (X-Request-ID) becomes the record's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args if isinstance(record.args, Mapping) else {}
+        request_id = atoms.get("{x-request-id}o")
+        if request_id:
+            record.request_id = request_id
+        return True
