@@ -158,7 +158,8 @@ def addendum_content_hash(addendum: Addendum) -> str:
         "kind": addendum.kind,
         "text": addendum.text,
         "author": str(addendum.author_id),
-        "signed_at": addendum.signed_at.isoformat(timespec="microseconds"),
+        # In UTC, as the database gives it back: the hash must not depend on the zone the moment was made in.
+        "signed_at": addendum.signed_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 

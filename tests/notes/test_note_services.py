@@ -276,6 +276,18 @@ def test_hash_detects_a_change_after_signing(cast, session):
 # --- addenda --------------------------------------------------------------------------------------
 
 
+def test_an_addendum_signed_at_a_local_time_verifies_after_the_database_round_trip(cast, session, monkeypatch):
+    """A moment made in the practice's zone (British summer time here) hashes as the UTC value read back."""
+    import zoneinfo
+
+    note = signed_note(session=session)
+    summer = datetime.datetime(2026, 7, 1, 10, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    monkeypatch.setattr(services.timezone, "now", lambda: summer)
+    addendum = services.addendum_create(note=note, by=cast.therapist, kind="clarification",
+                                        text="Seen in the summer.", secret=TEST_PASSWORD)
+    assert addendum.content_hash == services.addendum_content_hash(Addendum.objects.get(pk=addendum.pk))
+
+
 def test_co_therapist_can_add_a_signed_addendum_and_the_note_stays_as_it_was(cast, session):
     note = signed_note(session=session)
     before = (note.content_hash, note.version, note.content)
