@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +102,27 @@ def record_event(
         event.save(force_insert=True)
     logger.info("audit %s %s %s/%s", action, outcome, event.object_type, event.object_id)
     return event
+
+
+def append_events(events: list[AuditEvent], *, insert: Callable[[type, list], None] | None = None) -> None:
+    """Append already-built events in list order, chained after the last one, in one bulk insert.
+
+    For bulk loaders (seed_scale) that write records without the services: same chain, same lock as
+    record_event. Call inside the transaction of the records the events describe. `insert(model, rows)`
+    may replace bulk_create; it must insert the rows in list order (ids follow it).
+    """
+    if not events:
+        return
+    with transaction.atomic():
+        _lock_chain()
+        prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        for event in events:
+            event.prev_hash = prev
+            event.hash = prev = compute_hash(prev, event)
+        if insert is None:
+            AuditEvent.objects.bulk_create(events)
+        else:
+            insert(AuditEvent, events)
 
 
 def record_decryption_failure(*, table: str, column: str, row_id: Any) -> None:

@@ -124,16 +124,27 @@ def wrap_new(dek: bytes, dek_id: uuid.UUID, owner: KeyOwner) -> tuple[str, bytes
 
 def create_key(owner: KeyOwner, *, state: str = "active"):
     """Create and store a new wrapped DEK for owner. Returns the DataKey row."""
+    return create_keys([owner], state=state)[0]
+
+
+def create_keys(owners: list[KeyOwner], *, state: str = "active") -> list:
+    """Create and store a new wrapped DEK for each owner, in one INSERT (bulk seeding uses it for many).
+
+    The keys are cached once the transaction commits."""
     from clinic.models import DataKey
 
-    dek = secrets.token_bytes(DEK_BYTES)
-    dek_id = uuid.uuid4()
-    kek_id, wrapped = wrap_new(dek, dek_id, owner)
-    row = DataKey.objects.create(
-        id=dek_id, owner_kind=owner.kind, owner_id=owner.id, kek_id=kek_id, wrapped_key=wrapped, state=state
-    )
-    _remember_after_commit(dek_id, dek, owner, active=state == "active")
-    return row
+    rows, deks = [], []
+    for owner in owners:
+        dek = secrets.token_bytes(DEK_BYTES)
+        dek_id = uuid.uuid4()
+        kek_id, wrapped = wrap_new(dek, dek_id, owner)
+        rows.append(DataKey(id=dek_id, owner_kind=owner.kind, owner_id=owner.id, kek_id=kek_id, wrapped_key=wrapped,
+                            state=state))
+        deks.append(dek)
+    DataKey.objects.bulk_create(rows)
+    for row, dek, owner in zip(rows, deks, owners, strict=True):
+        _remember_after_commit(row.id, dek, owner, active=state == "active")
+    return rows
 
 
 def _remember_after_commit(key_id: uuid.UUID, dek: bytes, owner: KeyOwner, active: bool) -> None:
