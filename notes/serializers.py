@@ -7,6 +7,10 @@ new encrypted column is never exposed by accident. Field error messages never qu
 
 from __future__ import annotations
 
+import datetime
+
+from django.core.validators import RegexValidator
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -35,6 +39,28 @@ def _text(limit: int, **kwargs) -> serializers.CharField:
 
 
 # --- Sessions -------------------------------------------------------------------------------------
+EARLIEST_SESSION = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST_SESSION_YEARS_AHEAD = 2
+SERVICE_CODE_VALIDATOR = RegexValidator(r"^\s*[0-9A-Za-z-]*\s*$", "Use letters, digits and hyphens only.")
+
+
+def _session_start_in_range(value: datetime.datetime) -> None:
+    """Outside these years a date is a typing slip, and a historical UTC offset would not serialise as RFC 3339."""
+    latest = timezone.now() + datetime.timedelta(days=365 * LATEST_SESSION_YEARS_AHEAD)
+    if not EARLIEST_SESSION <= value <= latest:
+        raise serializers.ValidationError(
+            f"Give a date from 2000 to at most {LATEST_SESSION_YEARS_AHEAD} years ahead.", code="out_of_range")
+
+
+def _session_start(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(validators=[_session_start_in_range], **kwargs)
+
+
+def _service_code(**kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=10, required=False, allow_blank=True,
+                                 validators=[SERVICE_CODE_VALIDATOR], **kwargs)
+
+
 class NoteBriefOutput(serializers.Serializer):
     id = serializers.UUIDField()
     status = _choice(NoteStatus.choices)
@@ -66,16 +92,15 @@ class SessionOutput(serializers.Serializer):
 
 
 class SessionCreateInput(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
+    starts_at = _session_start()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES, default=50)
     modality = _choice(Modality.choices, default=Modality.IN_PERSON)
     kind = _choice(SessionKind.choices, default=SessionKind.JOINT,
                    help_text="A joint session needs both partners' IPV screens recorded first.")
     attendance = _choice(Attendance.choices, default=Attendance.SCHEDULED,
                          help_text="A session in the future cannot be attended.")
-    service_code = serializers.CharField(max_length=10, required=False, allow_blank=True,
-                                         help_text="Leave out to use the suggested code (90791 intake, 90847 joint, "
-                                                   "90834 individual up to 52 minutes, 90837 from 53).")
+    service_code = _service_code(help_text="Leave out to use the suggested code (90791 intake, 90847 joint, "
+                                           "90834 individual up to 52 minutes, 90837 from 53).")
     therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR,
                                       help_text="A therapist on the couple's care team; defaults to you.")
 
@@ -83,13 +108,12 @@ class SessionCreateInput(serializers.Serializer):
 class SessionUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1,
                                        help_text="The version you last read; if it changed since, the answer is 409.")
-    starts_at = serializers.DateTimeField(required=False)
+    starts_at = _session_start(required=False)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES, required=False)
     modality = _choice(Modality.choices, required=False)
     kind = _choice(SessionKind.choices, required=False)
     attendance = _choice(Attendance.choices, required=False)
-    service_code = serializers.CharField(max_length=10, required=False, allow_blank=True,
-                                         help_text="Empty: the suggested code.")
+    service_code = _service_code(help_text="Empty: the suggested code.")
     therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR)
 
 

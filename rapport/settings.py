@@ -277,6 +277,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.api_schema.document_common_errors",
+    ],
     # Choice sets that share a field name ("status") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "CoupleStatusEnum": "clinic.models.CoupleStatus",
