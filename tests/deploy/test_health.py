@@ -49,7 +49,7 @@ def test_not_ready_when_the_database_does_not_answer(client, monkeypatch, caplog
     assert client.get(reverse("healthz")).status_code == 200  # alive, just not ready
 
 
-def test_not_ready_when_the_key_cannot_open_the_keyring(client, settings, monkeypatch):
+def test_not_ready_when_the_key_cannot_open_the_keyring(client, settings, monkeypatch, keyring_check_value):
     right = kek_from_test_key_file()
     wrong = right.split(":")[0] + ":" + base64.b64encode(b"\x01" * 32).decode()  # same id, other key
     settings.RAPPORT_KEY_PROVIDER = "clinic.crypto.keys.EnvironmentKeyProvider"
