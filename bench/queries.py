@@ -1,0 +1,56 @@
+"""SQL queries per request of the benchmarked pages, counted in-process with Django's test Client.
+
+Run by bench/scale_bench.py as `python -m bench.queries --targets JSON --out FILE` with one data set's
+environment (bench/scale_env.py). Each page is requested once to warm the process (data-key cache, content
+types), then counted on the next requests; the count must be the same on every repeat and at every data-set
+size. Writes {name: {"queries": n, "repeats": [...], "status": code, "rows": rows on an API page}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.dataset import bench_therapist, verified_session  # noqa: E402
+
+REPEATS = 3
+
+
+def count_queries(client: Client, path: str) -> dict:
+    client.get(path)
+    counts, status, body = [], 0, b""
+    for _ in range(REPEATS):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        counts.append(len(captured.captured_queries))
+        status, body = response.status_code, response.content
+    result = {"queries": max(counts), "repeats": counts, "status": status}
+    if response.get("Content-Type", "").startswith("application/json"):
+        result["rows"] = len(json.loads(body).get("results", []))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--targets", required=True, help="JSON {name: path}")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = verified_session(bench_therapist())
+    results = {name: count_queries(client, path) for name, path in json.loads(args.targets).items()
+               if name != "healthz"}
+    Path(args.out).write_text(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
