@@ -88,6 +88,9 @@ def _row(session: Session) -> SessionRow:
     return SessionRow(session, note)
 
 
+HOME_SECTION_ROWS = 10
+
+
 @dataclass
 class TherapistHome:
     today: datetime.date
@@ -98,6 +101,15 @@ class TherapistHome:
     to_cosign: list[ProgressNote] = field(default_factory=list)
     overdue_reviews: list[TreatmentPlan] = field(default_factory=list)
     measures_due: list[DueRow] = field(default_factory=list)
+
+    # The two lists with pages of their own show their oldest rows here; the heading gives the total.
+    @property
+    def overdue_reviews_shown(self) -> list[TreatmentPlan]:
+        return self.overdue_reviews[:HOME_SECTION_ROWS]
+
+    @property
+    def measures_due_shown(self) -> list[DueRow]:
+        return self.measures_due[:HOME_SECTION_ROWS]
 
 
 def home_for(user: Any) -> TherapistHome:

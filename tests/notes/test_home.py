@@ -172,6 +172,27 @@ def test_overdue_plan_reviews_and_measures_due_are_listed(cast, login):
     assert reverse("plans:measure-record", args=[cast.couple.pk]) + "?instrument=csi4" in measures
 
 
+def test_long_review_and_measure_lists_show_the_oldest_rows_and_the_total(cast, login):
+    from notes.selectors.home import HOME_SECTION_ROWS
+
+    couples = [CoupleFactory(practice=cast.practice, primary=cast.therapist) for _ in range(HOME_SECTION_ROWS)]
+    for days, couple in enumerate([cast.couple, *couples], start=1):
+        plan = make_plan(couple, by=cast.therapist, status="active", problems=0,
+                         review_due=timezone.localdate() - datetime.timedelta(days=days))
+        add_schedule(plan, "csi4", "week")
+    body = home_of(login, cast.therapist)
+    reviews = section(body, "reviews-heading")
+    total = HOME_SECTION_ROWS + 1
+    assert f'<span class="count">({total})</span>' in reviews
+    assert f"The {HOME_SECTION_ROWS} most overdue of {total}." in reviews
+    assert reviews.count("<tr>") == HOME_SECTION_ROWS + 1  # the header row and the shown rows
+    assert couples[-1].reference in reviews and cast.couple.reference not in reviews  # most overdue first
+    measures = section(body, "measures-heading")
+    assert f'<span class="count">({2 * total})</span>' in measures
+    assert f"The {HOME_SECTION_ROWS} due the longest of {2 * total}." in measures
+    assert measures.count("<tr>") == HOME_SECTION_ROWS + 1 and reverse("plans:measures-due") in measures
+
+
 def test_notes_of_a_case_the_user_left_drop_out(cast, login):
     draft = NoteFactory(session=SessionFactory(couple=cast.couple, therapist=cast.co_therapist))
     member = cast.couple.care_team.get(user=cast.co_therapist)
