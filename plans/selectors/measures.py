@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db.models import Max, Q, QuerySet
@@ -251,6 +251,15 @@ def _session_days(couple_ids: Iterable[Any], since: datetime.date) -> tuple[set[
     return with_sessions, attended
 
 
+class _PlanRow(NamedTuple):
+    id: Any
+    couple_id: Any
+    couple_reference: str
+    practice_id: Any
+    signed_at: datetime.datetime | None
+    created_at: datetime.datetime
+
+
 def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[DueRow]:
     """Scheduled instruments due for a partner of a couple `user` can see that has an active plan.
 
@@ -260,13 +269,18 @@ def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[D
     Oldest first. Seven queries at most, however many couples, schedules, administrations and sessions.
     """
     today = today or timezone.localdate()
-    plans = list(
+    # Plain rows, not model instances: a therapist's home page runs this for every couple of the caseload.
+    plans = [
+        _PlanRow(*row) for row in
         TreatmentPlan.objects.filter(couple__in=Couple.objects.visible_to(user), status=PlanStatus.ACTIVE)
         .exclude(couple__status=CoupleStatus.DISCHARGED)
-        .only("id", "couple_id", "signed_at", "created_at", "couple__reference", "couple__practice_id")
-        .select_related("couple").prefetch_related("schedules")
-    )
-    plans = [plan for plan in plans if plan.schedules.all()]
+        .values_list("id", "couple_id", "couple__reference", "couple__practice_id", "signed_at", "created_at")
+    ]
+    schedules: dict[Any, list[tuple[str, str]]] = defaultdict(list)
+    for plan_id, instrument, every in MeasureSchedule.objects.filter(
+            plan_id__in=[plan.id for plan in plans]).values_list("plan_id", "instrument", "every").order_by("id"):
+        schedules[plan_id].append((instrument, every))
+    plans = [plan for plan in plans if schedules[plan.id]]
     if not plans:
         return []
     couple_ids = [plan.couple_id for plan in plans]
@@ -275,19 +289,17 @@ def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[D
         for row in MeasureAdministration.objects.filter(couple_id__in=couple_ids)
         .values("couple_id", "instrument", "partner").annotate(last=Max("administered_on")).order_by()
     }
-    instruments: dict[Any, dict[str, Instrument]] = {}
-    practice_ids = {plan.couple.practice_id for plan in plans}
-    for practice_id in practice_ids:  # one practice per user: a single query
-        instruments[practice_id] = instruments_for(practice_id)
+    instruments = {practice_id: instruments_for(practice_id)  # one practice per user: a single query
+                   for practice_id in {plan.practice_id for plan in plans}}
 
-    def plan_start(plan: TreatmentPlan) -> datetime.date:
+    def plan_start(plan: _PlanRow) -> datetime.date:
         return _local_day(plan.signed_at or plan.created_at)
 
     session_couples = {
-        plan.couple_id for plan in plans if any(s.every == ScheduleEvery.SESSION for s in plan.schedules.all())
+        plan.couple_id for plan in plans if any(every == ScheduleEvery.SESSION for _, every in schedules[plan.id])
     }
     floors = [
-        min([last_given.get((plan.couple_id, s.instrument, p)) or plan_start(plan) for s in plan.schedules.all()
+        min([last_given.get((plan.couple_id, instrument, p)) or plan_start(plan) for instrument, _ in schedules[plan.id]
              for p in PARTNERS])
         for plan in plans if plan.couple_id in session_couples
     ]
@@ -296,24 +308,24 @@ def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[D
 
     rows = []
     for plan in plans:
-        known = instruments[plan.couple.practice_id]
-        for schedule in plan.schedules.all():
-            instrument = known.get(schedule.instrument)
+        known = instruments[plan.practice_id]
+        for code, every in schedules[plan.id]:
+            instrument = known.get(code)
             for partner in PARTNERS:
-                last = last_given.get((plan.couple_id, schedule.instrument, partner))
-                due_since = _due_since(schedule.every, last, plan_start(plan), plan.couple_id in with_sessions,
+                last = last_given.get((plan.couple_id, code, partner))
+                due_since = _due_since(every, last, plan_start(plan), plan.couple_id in with_sessions,
                                        attended.get(plan.couple_id, []))
                 if due_since is None or due_since > today:
                     continue
                 rows.append(DueRow(
                     couple_id=plan.couple_id,
-                    couple_reference=plan.couple.reference,
-                    instrument=schedule.instrument,
-                    instrument_name=instrument.short_name if instrument else schedule.instrument,
+                    couple_reference=plan.couple_reference,
+                    instrument=code,
+                    instrument_name=instrument.short_name if instrument else code,
                     partner=partner,
                     partner_label=PartnerPosition(partner).label,
-                    every=schedule.every,
-                    every_label=ScheduleEvery(schedule.every).label,
+                    every=every,
+                    every_label=ScheduleEvery(every).label,
                     last_given=last,
                     due_since=due_since,
                     can_record=plan.couple_id in editable,
