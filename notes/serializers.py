@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,6 +18,7 @@ from clinic.models import NOTE_TEXT_MAX
 from clinic.serializers import StaffBriefOutput
 from notes import templates
 from notes.models import AddendumKind, Attendance, Modality, NoteStatus, NoteTemplate, SessionKind
+from notes.services import sessions as session_services
 from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
 from notes.services.sessions import MAX_DURATION_MINUTES
 
@@ -39,17 +39,12 @@ def _text(limit: int, **kwargs) -> serializers.CharField:
 
 
 # --- Sessions -------------------------------------------------------------------------------------
-EARLIEST_SESSION = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-LATEST_SESSION_YEARS_AHEAD = 2
 SERVICE_CODE_VALIDATOR = RegexValidator(r"^\s*[0-9A-Za-z-]*\s*$", "Use letters, digits and hyphens only.")
 
 
 def _session_start_in_range(value: datetime.datetime) -> None:
-    """Outside these years a date is a typing slip, and a historical UTC offset would not serialise as RFC 3339."""
-    latest = timezone.now() + datetime.timedelta(days=365 * LATEST_SESSION_YEARS_AHEAD)
-    if not EARLIEST_SESSION <= value <= latest:
-        raise serializers.ValidationError(
-            f"Give a date from 2000 to at most {LATEST_SESSION_YEARS_AHEAD} years ahead.", code="out_of_range")
+    if not session_services.start_in_range(value):
+        raise serializers.ValidationError(session_services.START_OUT_OF_RANGE, code="out_of_range")
 
 
 def _session_start(**kwargs) -> serializers.DateTimeField:

@@ -9,6 +9,7 @@ writes its audit event there. Callers have checked that `by` may change the coup
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -73,8 +74,24 @@ def _check_therapist(couple: Couple, therapist: User) -> None:
         raise ValidationError({"therapist": ["Choose a therapist on this couple's care team."]})
 
 
+EARLIEST_SESSION = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST_SESSION_YEARS_AHEAD = 2
+START_OUT_OF_RANGE = f"Give a date from 2000 to at most {LATEST_SESSION_YEARS_AHEAD} years ahead."
+SERVICE_CODE_CHARACTERS = re.compile(r"[0-9A-Za-z-]*")
+
+
+def start_in_range(starts_at: datetime.datetime) -> bool:
+    """Outside these years a date is a typing slip (and a historical UTC offset would not serialise as RFC 3339)."""
+    latest = timezone.now() + datetime.timedelta(days=365 * LATEST_SESSION_YEARS_AHEAD)
+    return EARLIEST_SESSION <= starts_at <= latest
+
+
 def _check_rules(session: Session, *, kind_changed: bool) -> None:
     errors: dict[str, list[str]] = {}
+    if not start_in_range(session.starts_at):
+        errors["starts_at"] = [START_OUT_OF_RANGE]
+    if not SERVICE_CODE_CHARACTERS.fullmatch(session.service_code or ""):
+        errors["service_code"] = ["Use letters, digits and hyphens only in the service code."]
     if session.kind not in SessionKind.values:
         errors["kind"] = ["Choose joint, or individual with partner A or B."]
     if session.modality not in Modality.values:
@@ -111,10 +128,10 @@ def session_create(
         couple=couple, therapist=therapist, starts_at=starts_at, duration_minutes=duration_minutes,
         modality=modality, kind=kind, attendance=attendance, created_by=by,
     )
-    _check_rules(session, kind_changed=True)
     session.service_code = (service_code or "").strip().upper() or suggest_service_code(
         couple=couple, kind=kind, duration_minutes=duration_minutes, starts_at=starts_at
     )
+    _check_rules(session, kind_changed=True)
     session.full_clean()
     with transaction.atomic():
         session.save(force_insert=True)

@@ -153,6 +153,19 @@ def test_individual_session_can_be_recorded_before_the_screens(cast, login):
     assert Session.objects.get().kind == "individual_b"
 
 
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"date": "1999-12-31", "attendance": "scheduled"}, "Give a date from 2000 to at most 2 years ahead."),
+    ({"date": "2090-01-01", "attendance": "scheduled"}, "Give a date from 2000 to at most 2 years ahead."),
+    ({"service_code": "90<8"}, "Enter the service code with letters and digits only, for example 90847."),
+])
+def test_the_session_form_refuses_typing_slips_with_a_message(cast, login, overrides, message):
+    response = login(cast.therapist).post(reverse("notes:session-create", args=[cast.couple.pk]),
+                                          session_data(kind="individual_a", **overrides))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Session.objects.exists()
+
+
 @pytest.mark.parametrize(("kind", "minutes", "code"), [
     ("joint", "50", "90847"), ("individual_a", "45", "90834"), ("individual_a", "52", "90834"),
     ("individual_b", "53", "90837"), ("individual_b", "60", "90837"),
