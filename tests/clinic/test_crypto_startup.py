@@ -4,7 +4,7 @@ import importlib
 import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import SystemCheckError
 
 from clinic.crypto import keyring
@@ -74,3 +74,14 @@ def test_wsgi_refuses_to_start_with_a_wrong_environment_kek(settings, monkeypatc
     with pytest.raises(SystemExit) as caught:
         import_wsgi()
     assert "RAPPORT_KEK" in str(caught.value)
+
+
+def test_create_key_file_runs_where_the_check_asks_for_it(settings, tmp_path, restore_keys, capsys):
+    """rapport.E001 says "create one with create_key_file": that command must not be stopped by it."""
+    missing = tmp_path / "new.key"
+    use_key_file(settings, missing)
+    with pytest.raises(SystemCheckError, match="create_key_file"):
+        call_command("check")
+    execute_from_command_line(["manage.py", "create_key_file"])  # as from the shell: system checks included
+    assert missing.exists() and oct(missing.stat().st_mode & 0o777) == "0o600"
+    assert "BACK THIS FILE UP" in capsys.readouterr().out
