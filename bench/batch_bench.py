@@ -58,7 +58,7 @@ def configure(database_url: str | None) -> dict[str, str]:
 
 def build_practice(reports: int, month: datetime.date):
     """A therapist with `reports` active couples, each with history up to the end of `month`."""
-    from clinic.crypto import keyring
+    from keys import keyring
     from tests.factories import CoupleFactory, PracticeFactory, UserFactory
     from tests.reports import couple_data
 
@@ -185,7 +185,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from clinic.crypto.keys import reset_key_provider, write_key_file
+    from keys.providers import reset_key_provider, write_key_file
 
     write_key_file(Path(os.environ["RAPPORT_KEY_FILE"]))
     reset_key_provider()

@@ -38,8 +38,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from bench.benchapp.models import OurNote, PeerNote, PlainNote  # noqa: E402
-from clinic.crypto import keyring, rotation  # noqa: E402
-from clinic.crypto.keys import reset_key_provider, write_key_file  # noqa: E402
+from keys import keyring, rotation  # noqa: E402
+from keys.providers import reset_key_provider, write_key_file  # noqa: E402
 
 NOTE_CHARS = 2048
 RESULTS = Path(__file__).resolve().parent / "results-crypto.md"

@@ -29,8 +29,8 @@ from django.urls import reverse  # noqa: E402
 from django_otp import login as otp_login  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from clinic.checks import keyring_problem  # noqa: E402
 from clinic.models import Couple, CoupleStatus, User  # noqa: E402
+from keys.checks import keyring_problem  # noqa: E402
 
 SCALE_THERAPISTS = 50
 SCALE_YEARS = 3

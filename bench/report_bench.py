@@ -45,8 +45,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from clinic.crypto import keyring  # noqa: E402
-from clinic.crypto.keys import reset_key_provider, write_key_file  # noqa: E402
+from keys import keyring  # noqa: E402
+from keys.providers import reset_key_provider, write_key_file  # noqa: E402
 from notes.models import ProgressNote, Session  # noqa: E402
 from plans.models import MeasureAdministration, Objective  # noqa: E402
 from reports import couple_reports, pdf  # noqa: E402

@@ -11,8 +11,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .audit import record_event
-from .models import AuditEvent, Client, Couple
+from audit.models import AuditEvent
+from audit.services import record_event
+
+from .models import Client, Couple
 
 
 def _refuse(user: Any, model: type, pk: Any, *, write: bool) -> None:

@@ -27,11 +27,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditEvent
+from audit.services import record_event
+
 from .access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
 from .api_auth import token_expires_at
 from .api_common import DescriptionOnlyMetadata, IsClinician, IsClinicianOrManager, LockedOut, error_responses
-from .audit import record_event
-from .models import AuditEvent, CareRole, CareTeamMember, Client, Couple, Partner, User
+from .models import CareRole, CareTeamMember, Client, Couple, Partner, User
 from .serializers import (
     CareTeamAddInput,
     CareTeamEndInput,

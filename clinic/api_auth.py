@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
 
-from . import request_context
+from audit import request_context
 
 
 class VerifiedSessionAuthentication(authentication.SessionAuthentication):

@@ -20,7 +20,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .crypto.errors import CryptoError
+from keys.errors import CryptoError
+
 from .services.couples import StaleVersion
 
 logger = logging.getLogger("rapport.api")

@@ -6,4 +6,4 @@ class ClinicConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers system checks and auth signal handlers)
+        from . import signals  # noqa: F401  (registers the auth signal handlers)

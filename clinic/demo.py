@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.crypto.blind_index import normalise_name
 from clinic.models import (
     CareRole,
     Client,
@@ -36,6 +35,7 @@ from clinic.services.couples import (
     find_clients_by_name,
     partner_update,
 )
+from keys.blind_index import normalise_name
 
 PRACTICE_NAME = "Harbour Couples Counselling"
 DEMO_PASSWORD = "rapport-demo-2026"

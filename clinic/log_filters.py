@@ -2,7 +2,7 @@
 
 import logging
 
-from . import request_context
+from audit import request_context
 
 
 class RequestIdFilter(logging.Filter):

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import request_context
+from audit import request_context
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -107,7 +107,7 @@ class SessionLifetimeMiddleware:
             idle = now - last_seen > settings.RAPPORT_IDLE_TIMEOUT_SECONDS
             expired = now - started > settings.RAPPORT_SESSION_MAX_SECONDS
             if idle or expired:
-                from .audit import record_event
+                from audit.services import record_event
 
                 bind_user_to_context(request)
                 record_event("auth.session_expired", actor=user, detail={"reason": "idle" if idle else "lifetime"})

@@ -1,4 +1,4 @@
-"""The practice core: people, cases (couples), care teams, data keys and the audit trail."""
+"""The practice core: people, cases (couples), care teams and signed-in sessions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .crypto.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
+from keys.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
 
 NAME_MAX = 100
 NOTE_TEXT_MAX = 20_000
@@ -302,70 +302,6 @@ class CareTeamMember(models.Model):
     def is_current(self) -> bool:
         today = timezone.localdate()
         return self.start_date <= today and (self.end_date is None or self.end_date >= today)
-
-
-class DataKey(models.Model):
-    """One data-encryption key, stored only wrapped by a key-encryption key that lives elsewhere."""
-
-    class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        RETIRING = "retiring", "Retiring (being rotated out)"
-        SHREDDED = "shredded", "Destroyed"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner_kind = models.CharField(max_length=10)
-    owner_id = models.UUIDField()
-    kek_id = models.CharField(max_length=64, db_index=True)
-    wrapped_key = models.BinaryField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    rewrapped_at = models.DateTimeField(null=True, blank=True)
-    shredded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["owner_kind", "owner_id"], condition=Q(state="active"), name="one_active_key_per_owner"
-            ),
-        ]
-        indexes = [models.Index(fields=["owner_kind", "owner_id"])]
-
-    def __str__(self) -> str:
-        return f"DataKey {self.id} {self.owner_kind}:{self.owner_id} {self.state}"
-
-    def __repr__(self) -> str:
-        return f"<{self}>"
-
-
-class AuditEvent(models.Model):
-    """Append-only, hash-chained record of who did what to which record. Never names or clinical text."""
-
-    class Outcome(models.TextChoices):
-        OK = "ok", "Allowed"
-        DENIED = "denied", "Refused"
-        FAILED = "failed", "Failed"
-
-    id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor_id = models.UUIDField(null=True, blank=True, db_index=True)
-    actor_username = models.CharField(max_length=150, blank=True)
-    practice_id = models.UUIDField(null=True, blank=True, db_index=True)
-    action = models.CharField(max_length=60, db_index=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
-    object_type = models.CharField(max_length=60, blank=True)
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
-    couple_id = models.UUIDField(null=True, blank=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=32, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"#{self.id} {self.action} {self.outcome}"
 
 
 class SignedInSession(models.Model):

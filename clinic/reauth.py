@@ -6,8 +6,8 @@ from typing import Any
 
 from django_otp import devices_for_user
 
-from .audit import record_event
-from .models import AuditEvent
+from audit.models import AuditEvent
+from audit.services import record_event
 
 
 def confirm_identity(user: Any, secret: str, *, purpose: str) -> bool:

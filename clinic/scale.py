@@ -24,24 +24,24 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
-from clinic.audit import append_events
-from clinic.crypto import keyring
-from clinic.crypto.blind_index import blind_index
+from audit.models import AuditEvent
+from audit.services import append_events
 from clinic.models import (
-    AuditEvent,
     CareRole,
     CareTeamMember,
     Client,
     Confidentiality,
     Couple,
     CoupleStatus,
-    DataKey,
     IPVResult,
     Partner,
     Practice,
     Role,
     User,
 )
+from keys import keyring
+from keys.blind_index import blind_index
+from keys.models import DataKey
 
 PRACTICE_NAME = "Rapport Scale Practice"
 PASSWORD = "rapport-scale-2026"

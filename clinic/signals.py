@@ -6,11 +6,12 @@ import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from .audit import record_event
-from .models import AuditEvent, SignedInSession, User
+from audit.models import AuditEvent
+from audit.services import record_event
+
+from .models import SignedInSession, User
 
 
 @receiver(user_logged_in)
@@ -62,17 +63,3 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
         object_id=user.pk if user else "",
         outcome=AuditEvent.Outcome.DENIED,
     )
-
-
-@receiver(post_migrate)
-def create_keyring_check(sender, app_config=None, using="default", **kwargs) -> None:
-    """Seal the keyring's check value on the first migrate, so a wrong KEK is noticed at start-up."""
-    if app_config is None or app_config.name != "clinic":
-        return
-    if kwargs.get("plan") is None:
-        # `flush` (between transactional tests) also sends post_migrate, without a plan: an emptied
-        # database gets its check value from the next real `migrate`, not from whichever key is loaded now.
-        return
-    from .crypto.keyring import ensure_check_key
-
-    ensure_check_key()

@@ -17,10 +17,10 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user
 from clinic.api import UUID_PATTERN, RolePermissionsMixin
 from clinic.api_common import ErrorOutput, error_responses
-from clinic.audit import record_event
 from clinic.models import User
 from notes import templates
 from notes.models import ProgressNote, Session

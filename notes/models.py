@@ -7,8 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from clinic.crypto.fields import EncryptedJSONField, EncryptedTextField
 from clinic.models import NOTE_TEXT_MAX, Couple
+from keys.fields import EncryptedJSONField, EncryptedTextField
 from plans.models import CoupleOwned
 
 

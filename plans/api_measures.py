@@ -17,10 +17,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
 from clinic.api import UUID_PATTERN, RolePermissionsMixin
 from clinic.api_common import DescriptionOnlyMetadata, IsClinician, error_responses
-from clinic.audit import record_event
 from plans.instruments import instruments_for
 from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule, TreatmentPlan
 from plans.selectors import measures as selectors

@@ -19,10 +19,10 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
 from clinic.api import COUPLE_PK, UUID_PATTERN, RolePermissionsMixin
 from clinic.api_common import ErrorOutput, error_responses
-from clinic.audit import record_event
 from plans.models import LibraryItem, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
 from plans.serializers_plans import (

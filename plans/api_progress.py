@@ -20,10 +20,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
 from clinic.api import UUID_PATTERN, RolePermissionsMixin
 from clinic.api_common import error_responses
-from clinic.audit import record_event
 from plans.models import PartnerChoice, ProgressPoint, ProgressSource
 from plans.selectors import cbt as cbt_selectors
 from plans.selectors import progress as progress_selectors

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from clinic.crypto.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
 from clinic.models import NOTE_TEXT_MAX, Couple, Practice
+from keys.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
 
 SHORT_TEXT_MAX = 2_000
 

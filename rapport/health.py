@@ -22,7 +22,7 @@ def liveness(request):
 @require_safe
 def readiness(request):
     """Ready to serve: the database answers and the configured KEK opens the keyring's check value."""
-    from clinic.crypto.keyring import verify_kek
+    from keys.keyring import verify_kek
 
     try:
         with connection.cursor() as cursor:

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "keys",
+    "audit",
     "clinic",
     "plans",
     "notes",
@@ -142,7 +144,7 @@ AUTH_USER_MODEL = "clinic.User"
 
 # --- Keys and encryption --------------------------------------------------------------------------
 # The key-encryption key lives outside the database: a key file (default) or an environment variable.
-RAPPORT_KEY_PROVIDER = env("RAPPORT_KEY_PROVIDER", "clinic.crypto.keys.FileKeyProvider")
+RAPPORT_KEY_PROVIDER = env("RAPPORT_KEY_PROVIDER", "keys.providers.FileKeyProvider")
 RAPPORT_KEY_FILE = Path(env("RAPPORT_KEY_FILE", str(VAR_DIR / "rapport.key")))
 RAPPORT_DEK_CACHE_SECONDS = envint("RAPPORT_DEK_CACHE_SECONDS", 300)
 
@@ -322,4 +324,7 @@ LOGGING = {
 # --- Practice rules -------------------------------------------------------------------------------
 RAPPORT_DEMO_BANNER = DEMO_MODE
 # Years a discharged case is kept after its end date before `shred_couple` may destroy its keys.
+# The case model (like AUTH_USER_MODEL): the platform apps (audit, keys) name it only through this setting.
+# Audit events about one of its rows are filed under that row's id; rotate_dek --couple looks it up.
+RAPPORT_CASE_MODEL = "clinic.Couple"
 RAPPORT_RETENTION_YEARS = envint("RAPPORT_RETENTION_YEARS", 7)

@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
 application = get_wsgi_application()
 
 # Refuse to serve pages if the configured key cannot open this database's keyring.
-from clinic.checks import keyring_problem  # noqa: E402
+from keys.checks import keyring_problem  # noqa: E402
 
 _problem = keyring_problem()
 if _problem:

@@ -8,9 +8,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from clinic.crypto.fields import EncryptedBinaryField, EncryptedModel
-from clinic.crypto.keyring import KeyOwner
 from clinic.models import Couple, Practice
+from keys.fields import EncryptedBinaryField, EncryptedModel
+from keys.keyring import KeyOwner
 
 
 class ReportKind(models.TextChoices):

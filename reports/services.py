@@ -45,8 +45,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from clinic import request_context
-from clinic.audit import record_event
+from audit import request_context
+from audit.services import record_event
 from clinic.models import Couple, CoupleStatus, Role, User
 from reports.couple_reports import report_file_name
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
-from clinic.crypto import keyring
-from clinic.crypto.keys import reset_key_provider, write_key_file
+from keys import keyring
+from keys.providers import reset_key_provider, write_key_file
 
 # The test run gets its own key file, created before the test database is migrated.
 _KEY_DIR = Path(tempfile.mkdtemp(prefix="rapport-test-keys-"))

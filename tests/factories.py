@@ -8,8 +8,8 @@ import factory
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinic.crypto.blind_index import blind_index
 from clinic.models import CareTeamMember, Client, Couple, Partner, Practice, User
+from keys.blind_index import blind_index
 
 TEST_PASSWORD = "correct horse battery staple 42"
 

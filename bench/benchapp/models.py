@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 from encrypted_fields.fields import EncryptedTextField as PeerEncryptedTextField
 
-from clinic.crypto.fields import EncryptedModel, EncryptedTextField
+from keys.fields import EncryptedModel, EncryptedTextField
 
 
 class OurNote(EncryptedModel):

@@ -29,9 +29,9 @@ from typing import Any, BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clinic.crypto import envelope
-from clinic.crypto.errors import DecryptionError, KeyProviderError
-from clinic.crypto.keys import KeyProvider
+from keys import envelope
+from keys.errors import DecryptionError, KeyProviderError
+from keys.providers import KeyProvider
 
 from .errors import BackupError, RestoreRefused
 

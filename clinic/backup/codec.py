@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import models
 
-from clinic.crypto.fields import EncryptedField, Sealed
+from keys.fields import EncryptedField, Sealed
 
 Codec = Callable[[Any], Any]
 

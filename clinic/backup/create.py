@@ -14,9 +14,9 @@ import django
 from django.db import connection
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.crypto.errors import CryptoError
-from clinic.crypto.keys import get_key_provider
+from keys import keyring
+from keys.errors import CryptoError
+from keys.providers import get_key_provider
 
 from .archive import ArchiveWriter, Header, write_archive_atomically
 from .dump import describe_snapshot, dump_records, read_snapshot
@@ -57,7 +57,7 @@ def create_backup(path: Path, *, on_progress: Progress | None = None) -> BackupR
 
     Refuses unless the configured KEK opens the keyring. Audited as `backup.created` (ids and counts).
     """
-    from clinic.audit import record_event
+    from audit.services import record_event
 
     started = time.monotonic()
     provider = get_key_provider()

@@ -62,7 +62,7 @@ class Snapshot:
 
 
 def describe_snapshot() -> Snapshot:
-    from clinic.models import DataKey
+    from keys.models import DataKey
 
     tables = backup_tables()
     counts = {t.table: t.model._base_manager.count() for t in tables}

@@ -18,9 +18,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
-from clinic.crypto import keyring
-from clinic.crypto.errors import CryptoError
-from clinic.crypto.keys import get_key_provider
+from keys import keyring
+from keys.errors import CryptoError
+from keys.providers import get_key_provider
 
 from .archive import KEY_SETTINGS, Header, read_header, read_records, unwrap_backup_key
 from .codec import codecs_for
@@ -238,7 +238,7 @@ def _reset_sequences(tables) -> None:
 
 
 def _check_keyring() -> None:
-    from clinic.models import DataKey
+    from keys.models import DataKey
 
     keyring.clear_cache()
     for row in DataKey.objects.exclude(state=DataKey.State.SHREDDED).iterator(chunk_size=500):
@@ -249,7 +249,7 @@ def _check_keyring() -> None:
 
 
 def _check_audit_chain() -> None:
-    from clinic.audit import verify_chain
+    from audit.chain import verify_chain
 
     checked, broken = verify_chain()
     if broken is not None:
@@ -260,7 +260,7 @@ def _check_audit_chain() -> None:
 
 
 def _record_restored(header: Header, rows: int) -> None:
-    from clinic.audit import record_event
+    from audit.services import record_event
 
     record_event(
         "backup.restored",

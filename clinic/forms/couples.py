@@ -18,7 +18,6 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from clinic.crypto.blind_index import normalise_name
 from clinic.models import (
     NAME_MAX,
     NOTE_TEXT_MAX,
@@ -29,6 +28,7 @@ from clinic.models import (
     IPVResult,
     User,
 )
+from keys.blind_index import normalise_name
 
 
 def _date_input() -> forms.DateInput:

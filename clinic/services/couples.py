@@ -15,8 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from clinic.audit import record_event
-from clinic.crypto.blind_index import blind_index, normalise_name
+from audit.services import record_event
 from clinic.models import (
     CareRole,
     CareTeamMember,
@@ -28,6 +27,7 @@ from clinic.models import (
     Role,
     User,
 )
+from keys.blind_index import blind_index, normalise_name
 
 CLIENT_FIELDS = (
     "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone", "address",

@@ -25,8 +25,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from clinic.audit import record_event
-from clinic.models import AuditEvent, Practice, Role, SignedInSession, User
+from audit.models import AuditEvent
+from audit.services import record_event
+from clinic.models import Practice, Role, SignedInSession, User
 
 INVITE_FIELDS = ("first_name", "last_name", "username", "email", "role", "credentials", "licence_number",
                  "supervisor")

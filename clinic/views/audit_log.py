@@ -1,6 +1,6 @@
 """The audit log for practice administrators: filter, page through and export their practice's events.
 
-Events carry no names or clinical text (see clinic.audit), so administrators may read all of them.
+Events carry no names or clinical text (see audit.services), so administrators may read all of them.
 Every other role is refused with 403, and the refusal is itself an audit event.
 """
 
@@ -23,8 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clinic.audit import record_event
-from clinic.models import AuditEvent, Role
+from audit.models import AuditEvent
+from audit.services import record_event
+from clinic.models import Role
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (

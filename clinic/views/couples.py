@@ -20,9 +20,10 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from clinic import selectors
 from clinic.access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
-from clinic.audit import record_event
 from clinic.forms.couples import (
     CareTeamAddForm,
     CareTeamEndForm,
@@ -35,7 +36,7 @@ from clinic.forms.couples import (
     add_service_errors,
     error_summary,
 )
-from clinic.models import AuditEvent, CareRole, Couple, CoupleStatus, IPVResult, Partner, Role
+from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, Partner, Role
 from clinic.services import couples as services
 
 NAV = "couples"

@@ -16,9 +16,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinic.audit import record_event
+from audit.models import AuditEvent
+from audit.services import record_event
 from clinic.forms.staff import PracticeSettingsForm, UserEditForm, UserInviteForm
-from clinic.models import AuditEvent, User
+from clinic.models import User
 from clinic.services import users
 
 

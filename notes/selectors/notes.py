@@ -14,9 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from clinic.access import get_couple_record_for_user
-from clinic.audit import record_event
-from clinic.models import AuditEvent, Couple
+from clinic.models import Couple
 from notes import templates
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan

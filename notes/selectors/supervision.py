@@ -11,9 +11,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from clinic.access import get_couple_record_for_user
-from clinic.audit import record_event
-from clinic.models import AuditEvent, Couple, Role
+from clinic.models import Couple, Role
 from notes.models import Addendum, NoteStatus, ProgressNote
 
 # Encrypted columns a list never shows: not even loaded.

@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, User
 from clinic.reauth import confirm_identity
 from clinic.services.couples import StaleVersion

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, Couple, User
 from clinic.services.couples import StaleVersion
 from notes.models import PsychotherapyNote, Session

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import CareTeamMember, Couple, User
 from clinic.services.couples import StaleVersion
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind

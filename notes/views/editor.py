@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from clinic.access import get_couple_for_user
-from clinic.audit import record_event
 from clinic.forms.couples import add_service_errors, error_summary
-from clinic.models import AuditEvent
 from clinic.views.couples import clinician_required
 from notes import templates
 from notes.forms.notes import AddendumForm, NoteEditorForm

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import Couple, User
 from clinic.services.couples import StaleVersion
 from plans.models import (

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import Practice, User
 from plans.library_data import default_items
 from plans.models import LibraryItem, LibraryKind

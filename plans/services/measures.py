@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import Couple, Practice, User
 from clinic.services.couples import StaleVersion
 from plans.instruments import BUILTIN, Instrument, InvalidAnswers

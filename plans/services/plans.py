@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max, Model, Prefetch
 from django.utils import timezone
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import Couple, User
 from clinic.reauth import confirm_identity
 from clinic.services.couples import StaleVersion

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.models import Couple, User
 from plans.models import CheckingLogEntry, Objective, ProgressPoint, ProgressSource
 

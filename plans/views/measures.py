@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.audit import record_event
 from clinic.forms.couples import add_service_errors, error_summary
 from clinic.models import Couple, Role
 from clinic.services.couples import StaleVersion

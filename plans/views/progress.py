@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user
-from clinic.audit import record_event
 from clinic.forms.couples import add_service_errors, error_summary
 from clinic.models import Couple
 from clinic.views.couples import clinician_required

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.http import Http404
 
-from clinic.audit import record_event
-from clinic.models import AuditEvent, Couple
+from audit.models import AuditEvent
+from audit.services import record_event
+from clinic.models import Couple
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
 
 BATCH_LIST_LIMIT = 50

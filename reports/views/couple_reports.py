@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from audit.services import record_event
 from clinic.access import get_couple_for_user
-from clinic.audit import record_event
 from clinic.forms.couples import error_summary
 from clinic.models import Couple, CoupleStatus
 from clinic.views.couples import clinician_required

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clinic.audit import record_event
+from audit.services import record_event
 from clinic.forms.couples import error_summary
 from clinic.models import Practice, Role
 from clinic.views.couples import roles_allowed

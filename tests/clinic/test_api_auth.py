@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from rest_framework.authtoken.models import Token
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, totp_device_for
 
 pytestmark = pytest.mark.django_db

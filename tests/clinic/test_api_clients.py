@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent, Client, Couple
+from audit.models import AuditEvent
+from clinic.models import Client, Couple
+from keys import keyring
 from tests.factories import ClientFactory, CoupleFactory
 
 pytestmark = pytest.mark.django_db

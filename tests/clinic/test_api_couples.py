@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent, CareTeamMember, Client, Couple, Partner
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember, Client, Couple, Partner
+from keys import keyring
 from tests.factories import ClientFactory, CoupleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -517,7 +518,7 @@ def test_partner_position_must_be_a_or_b(cast, as_role):
 
 # --- Query counts -------------------------------------------------------------------------------
 # Transactional tests: data keys created inside a transaction that has not committed are never cached
-# (clinic.crypto.keyring), so only committed data shows the real, cached cost of reading names.
+# (keys.keyring), so only committed data shows the real, cached cost of reading names.
 def _make_couples(cast, count: int) -> None:
     for _ in range(count - 1):  # the cast already has one
         CoupleFactory(practice=cast.practice, primary=cast.therapist, co_therapist=cast.co_therapist)

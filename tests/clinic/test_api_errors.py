@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from clinic.api_common import exception_handler
-from clinic.crypto.errors import DecryptionError
 from clinic.services.couples import StaleVersion
+from keys.errors import DecryptionError
 
 SECRET = "Alex disclosed the affair in session"
 

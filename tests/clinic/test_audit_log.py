@@ -13,8 +13,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.audit import GENESIS_HASH, compute_hash, record_event
-from clinic.models import AuditEvent
+from audit.chain import GENESIS_HASH, compute_hash
+from audit.models import AuditEvent
+from audit.services import record_event
 from clinic.services.couples import client_create
 from clinic.views.audit_log import PAGE_SIZE
 

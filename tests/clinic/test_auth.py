@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from clinic.models import AuditEvent, SignedInSession
+from audit.models import AuditEvent
+from clinic.models import SignedInSession
 from tests.factories import TEST_PASSWORD, UserFactory
 
 LOGIN = reverse("clinic:login")

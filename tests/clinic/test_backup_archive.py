@@ -10,7 +10,7 @@ import pytest
 from clinic.backup import archive
 from clinic.backup.errors import BackupError, RestoreRefused
 from clinic.backup.tables import EXCLUDED_APPS, EXCLUDED_MODELS, backed_up_models, backup_tables
-from clinic.crypto.keys import StaticKeyProvider
+from keys.providers import StaticKeyProvider
 from tests.clinic.backup_support import frame_offsets, header_bytes_of, with_header
 
 

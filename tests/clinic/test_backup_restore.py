@@ -22,19 +22,21 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from clinic.audit import verify_chain
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from clinic.backup import archive
 from clinic.backup.errors import RestoreRefused
 from clinic.backup.load import restore_backup
 from clinic.backup.tables import backup_tables
-from clinic.crypto import envelope, keyring
-from clinic.crypto.fields import EncryptedField, encrypted_fields
-from clinic.crypto.keys import get_key_provider, reset_key_provider
-from clinic.crypto.rotation import encrypted_models
-from clinic.models import AuditEvent, DataKey, Practice, User
+from clinic.models import Practice, User
 from clinic.services.couples import find_clients_by_name
+from keys import envelope, keyring
+from keys.fields import EncryptedField, encrypted_fields
+from keys.models import DataKey
+from keys.providers import get_key_provider, reset_key_provider
+from keys.rotation import encrypted_models
 from tests.clinic.backup_support import frame_offsets, header_bytes_of, with_header
-from tests.clinic.crypto_support import use_key_file, write_wrong_key_file
+from tests.keys.crypto_support import use_key_file, write_wrong_key_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -218,7 +220,7 @@ def test_restored_practice_finds_a_client_by_name_and_takes_new_rows(practice_ba
 def _record_event_from_another_connection() -> None:
     from django.db import connections
 
-    from clinic.audit import record_event
+    from audit.services import record_event
 
     try:
         record_event("test.written_during_backup", object_type="clinic.practice")
@@ -259,7 +261,7 @@ def test_restore_works_with_the_environment_key_provider(practice_backup, settin
     kek_id = get_key_provider().active_kek_id
     kek = get_key_provider().get_kek(kek_id)
     monkeypatch.setenv("RAPPORT_KEK", f"{kek_id}:{base64.b64encode(kek).decode()}")
-    settings.RAPPORT_KEY_PROVIDER = "clinic.crypto.keys.EnvironmentKeyProvider"
+    settings.RAPPORT_KEY_PROVIDER = "keys.providers.EnvironmentKeyProvider"
     reset_key_provider()
 
     restore(practice_backup.path)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Client
+from audit.models import AuditEvent
+from clinic.models import Client
 from clinic.services.couples import find_clients_by_name
 
 pytestmark = pytest.mark.django_db

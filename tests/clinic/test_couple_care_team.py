@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, CareTeamMember
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember
 from tests.factories import CoupleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

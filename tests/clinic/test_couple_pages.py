@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent, CareTeamMember, Client, Couple, Partner
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember, Client, Couple, Partner
 from clinic.services.couples import couple_update, partner_update
+from keys import keyring
 from tests.factories import CoupleFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def _count_list_queries(client) -> int:
     return len(queries)
 
 
-# Data keys created in a transaction that has not committed are never cached (clinic.crypto.keyring), so
+# Data keys created in a transaction that has not committed are never cached (keys.keyring), so
 # this test commits its data to measure what a running server does.
 @pytest.mark.django_db(transaction=True)
 def test_couple_list_query_count_does_not_grow_with_couples(cast, login, django_assert_max_num_queries):

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.models import AuditEvent, CareTeamMember, Client, Couple
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember, Client, Couple
 from clinic.services import couples as services
 from tests.factories import ClientFactory
 

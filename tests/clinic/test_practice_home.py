@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
 from clinic.models import CareTeamMember
+from keys import keyring
 from tests.factories import CoupleFactory
 
 pytestmark = pytest.mark.django_db

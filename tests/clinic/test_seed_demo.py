@@ -11,21 +11,21 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from audit.models import AuditEvent
 from clinic import demo
 from clinic.models import (
-    AuditEvent,
     CareRole,
     CareTeamMember,
     Client,
     Couple,
     CoupleStatus,
-    DataKey,
     IPVResult,
     Partner,
     Practice,
     Role,
     User,
 )
+from keys.models import DataKey
 
 pytestmark = pytest.mark.django_db
 

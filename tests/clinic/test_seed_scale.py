@@ -13,12 +13,14 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from clinic import scale
-from clinic.audit import verify_chain
-from clinic.crypto.fields import encrypted_fields
 from clinic.management.commands.seed_scale import CLINICAL_STEPS
-from clinic.models import AuditEvent, CareTeamMember, Client, Couple, DataKey, IPVResult, Partner, User
+from clinic.models import CareTeamMember, Client, Couple, IPVResult, Partner, User
 from clinic.services.couples import find_clients_by_name
+from keys.fields import encrypted_fields
+from keys.models import DataKey
 from notes.models import NoteStatus, ObjectiveRating, ProgressNote, Session
 from notes.services.notes import note_hash_matches, session_ends_at
 from plans.instruments import BUILTIN

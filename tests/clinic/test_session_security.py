@@ -10,8 +10,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from audit.models import AuditEvent
 from clinic.middleware import SessionLifetimeMiddleware
-from clinic.models import AuditEvent, SignedInSession
+from clinic.models import SignedInSession
 from tests.factories import sign_in_verified
 
 LOGIN = reverse("clinic:login")

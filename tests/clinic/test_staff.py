@@ -11,7 +11,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinic.models import AuditEvent, Role, User
+from audit.models import AuditEvent
+from clinic.models import Role, User
 from clinic.services import users
 from tests.factories import UserFactory, sign_in_verified
 

@@ -14,7 +14,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from clinic.services import users
 from tests.factories import TEST_PASSWORD, sign_in_verified
 

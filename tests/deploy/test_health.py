@@ -10,8 +10,8 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.crypto.keys import reset_key_provider
+from keys import keyring
+from keys.providers import reset_key_provider
 from tests.deploy.production import kek_from_test_key_file
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_not_ready_when_the_database_does_not_answer(client, monkeypatch, caplog
 def test_not_ready_when_the_key_cannot_open_the_keyring(client, settings, monkeypatch, keyring_check_value):
     right = kek_from_test_key_file()
     wrong = right.split(":")[0] + ":" + base64.b64encode(b"\x01" * 32).decode()  # same id, other key
-    settings.RAPPORT_KEY_PROVIDER = "clinic.crypto.keys.EnvironmentKeyProvider"
+    settings.RAPPORT_KEY_PROVIDER = "keys.providers.EnvironmentKeyProvider"
     answers = []
     try:
         for kek in (right, wrong):

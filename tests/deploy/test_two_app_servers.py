@@ -21,7 +21,7 @@ from django.db import connection
 from django.urls import reverse
 from django_otp.oath import totp
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from reports.models import GeneratedReport, ReportBatch, ReportStatus
 from tests.deploy import production
 from tests.factories import CoupleFactory, totp_device_for

@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from notes.models import PsychotherapyNote
 from plans.demo import demo_cases
 from reports.builders.progress import default_period

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
+from keys import keyring
 from notes.models import NoteStatus
 from notes.services.supervision import note_return
 from tests.factories import CoupleFactory

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from notes.models import Addendum, NoteStatus, ProgressNote
 from tests.factories import TEST_PASSWORD, CoupleFactory
 from tests.notes.note_factories import SOAP_TEXT, NoteFactory, SessionFactory, active_plan, all_clear_risk, signed_note

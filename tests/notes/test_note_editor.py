@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, CareTeamMember
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember
 from notes import templates
 from notes.models import Addendum, NoteStatus, ProgressNote, PsychotherapyNote
 from plans.models import ProgressPoint

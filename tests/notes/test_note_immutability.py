@@ -129,8 +129,8 @@ def test_key_rotation_reseals_signed_notes_ratings_and_addenda(cast, session):
     so the signature's hash stay the same."""
     from django.core.management import call_command
 
-    from clinic.crypto import envelope, keyring
-    from clinic.models import DataKey
+    from keys import envelope, keyring
+    from keys.models import DataKey
 
     _, objective, _ = active_plan(cast.couple, cast.therapist)
     note = signed_note(session=session, ratings=[(objective.lineage, 3)])

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from clinic.models import AuditEvent, CareTeamMember
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote
 from notes.services import notes as services
 from notes.services.notes import NoteLocked, RatingInput, ReauthFailed, StaleVersion

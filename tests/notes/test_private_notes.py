@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from notes.models import PsychotherapyNote
 from notes.services.psychotherapy import private_note_create
-from tests.clinic.crypto_support import raw
 from tests.factories import CoupleFactory
+from tests.keys.crypto_support import raw
 from tests.notes.note_factories import SessionFactory
 
 pytestmark = pytest.mark.django_db

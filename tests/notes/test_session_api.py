@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from notes.models import Session
 from tests.notes.note_factories import NoteFactory, SessionFactory, screen_partners, signed_note
 
@@ -114,7 +114,7 @@ def test_session_api_list_query_count_does_not_grow(cast, login, django_assert_m
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from clinic.crypto import keyring
+    from keys import keyring
 
     client = login(cast.therapist)
     url = reverse("couple-session-list", args=[cast.couple.pk])

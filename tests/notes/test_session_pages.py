@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from notes.models import NoteStatus, Session
 from notes.services.sessions import IPV_SCREENS_MISSING
 from tests.notes.note_factories import NoteFactory, SessionFactory, screen_partners, signed_note

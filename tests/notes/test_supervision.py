@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent, CareTeamMember
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember
+from keys import keyring
 from notes.models import NoteStatus, ProgressNote
 from notes.services.notes import addendum_create, note_hash_matches, note_sign
 from tests.factories import TEST_PASSWORD, CoupleFactory, UserFactory

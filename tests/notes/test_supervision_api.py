@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from notes.models import NoteStatus, ProgressNote
 from notes.services.supervision import note_return
 from tests.factories import TEST_PASSWORD, CoupleFactory

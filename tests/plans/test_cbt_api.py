@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from plans.models import BehaviouralExperiment, CheckingLogEntry, Homework, ProgressPoint, ThoughtRecord
 from tests.plans.cbt_factories import (
     CheckingLogFactory,

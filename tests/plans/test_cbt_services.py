@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from clinic.services.couples import StaleVersion
 from plans.models import CheckingLogEntry, Homework, ProgressPoint, ThoughtRecord
 from plans.services.cbt import cbt_record_create, cbt_record_update, checking_log_delete

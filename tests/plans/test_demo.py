@@ -22,9 +22,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 import plans.demo as plans_demo
+from audit.models import AuditEvent
 from clinic import demo as clinic_demo
-from clinic.crypto import keyring
-from clinic.models import AuditEvent, Couple, CoupleStatus, Practice
+from clinic.models import Couple, CoupleStatus, Practice
+from keys import keyring
 from notes.models import Addendum, ObjectiveRating, ProgressNote, PsychotherapyNote, Session
 from plans.demo.stories import STORIES
 from plans.instruments import BUILTIN, DETERIORATION, IMPROVEMENT, NO_CHANGE, classify_change

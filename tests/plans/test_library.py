@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from plans.library_data import CAUSES, INTERVENTIONS, SIGNS, default_items
 from plans.models import Goal, Intervention, LibraryItem, Objective, Problem
 from plans.services import plans as plan_services

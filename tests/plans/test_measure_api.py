@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from plans.instruments import BUILTIN
 from plans.models import MeasureAdministration, MeasureSchedule, PlanStatus
 from tests.plans.measure_factories import administration, answers_for, custom_instrument, plan

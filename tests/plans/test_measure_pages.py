@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from plans.instruments import BUILTIN
 from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule, PlanStatus, TreatmentPlan
 from tests.factories import CoupleFactory

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from clinic.services.couples import StaleVersion
 from plans.instruments import BUILTIN, instruments_for
 from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule

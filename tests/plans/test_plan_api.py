@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from plans.library_data import default_items
 from plans.models import Goal, LibraryItem, Objective, Problem, TreatmentPlan
 from plans.services.library import ensure_practice_library

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from plans.models import Goal, Objective, Problem, TreatmentPlan
 from tests.factories import TEST_PASSWORD, CoupleFactory
 from tests.plans.plan_factories import add_progress, make_history, make_plan

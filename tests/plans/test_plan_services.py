@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from clinic.services.couples import StaleVersion
 from plans.models import Goal, Intervention, MeasureSchedule, Objective, Problem, TreatmentPlan
 from plans.selectors.plans import overdue_reviews_for, plan_tab

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
+from keys import keyring
 from plans.models import ProgressPoint
 from tests.plans.cbt_factories import ProgressPointFactory, days_ago, make_objective, make_plan
 

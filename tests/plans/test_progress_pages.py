@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from plans.models import ProgressPoint
 from tests.plans.cbt_factories import ProgressPointFactory, days_ago, make_objective, make_plan
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from plans.models import ProgressPoint
 from plans.services.progress import progress_point_record
 from tests.factories import CoupleFactory

@@ -15,7 +15,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from clinic.models import AuditEvent, CareTeamMember
+from audit.models import AuditEvent
+from clinic.models import CareTeamMember
 from reports import services
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
 from tests.factories import CoupleFactory

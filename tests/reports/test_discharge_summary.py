@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.crypto import keyring
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
+from keys import keyring
 from reports.builders.discharge import build_discharge_summary
 from reports.couple_reports import discharge_summary_pdf
 from tests.factories import CoupleFactory

@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Client
+from audit.models import AuditEvent
+from clinic.models import Client
 from notes.models import ProgressNote
 from reports.practice_reports import practice_report_csv, practice_report_pdf
 from reports.selectors.practice import Month

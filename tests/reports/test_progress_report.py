@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clinic.crypto import keyring
+from keys import keyring
 from reports.builders.progress import ProgressOptions, build_progress_report, default_period
 from reports.couple_reports import progress_report_pdf, report_file_name
 from tests.factories import CoupleFactory
@@ -205,7 +205,7 @@ def _count_builder_queries(couple, user) -> int:
     return len(queries)
 
 
-# Data keys created inside an uncommitted transaction are not cached (clinic.crypto.keyring): commit the data,
+# Data keys created inside an uncommitted transaction are not cached (keys.keyring): commit the data,
 # so the count is what a running server (or a worker) sees.
 @pytest.mark.django_db(transaction=True)
 def test_builder_query_count_does_not_grow_with_sessions_notes_and_measures(cast):

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from reports.builders.progress import default_period
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text

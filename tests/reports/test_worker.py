@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from clinic.models import AuditEvent
+from audit.models import AuditEvent
 from reports import services
 from reports.models import GeneratedReport, ReportBatch, ReportStatus
 from tests.factories import CoupleFactory

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from clinic.backup.create import create_backup
 from clinic.backup.errors import BackupError
-from clinic.crypto.errors import CryptoError
-
-from ._progress import ProgressBar
+from keys.errors import CryptoError
+from rapport.progress_bar import ProgressBar
 
 
 def default_path() -> Path:

@@ -6,9 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clinic.backup.errors import BackupError
 from clinic.backup.load import restore_backup
-from clinic.crypto.errors import CryptoError
-
-from ._progress import ProgressBar
+from keys.errors import CryptoError
+from rapport.progress_bar import ProgressBar
 
 
 class Command(BaseCommand):

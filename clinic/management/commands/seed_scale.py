@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from clinic import scale
-from clinic.management.commands._progress import ProgressBar
 from clinic.models import CoupleStatus
+from rapport.progress_bar import ProgressBar
 
 # The clinical part, added per batch by the apps that own it, in this order (clinic imports neither app).
 # Each module exposes prepare(scale, rng), add(batch, rng, scale) and delete_for(couple_ids, using).

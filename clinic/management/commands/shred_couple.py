@@ -5,9 +5,9 @@ import uuid
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.crypto import rotation
-from clinic.crypto.errors import CryptoError
 from clinic.models import Couple
+from clinic.services import retention
+from keys.errors import CryptoError
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         except (ValueError, Couple.DoesNotExist):
             raise CommandError(f"No couple with id {couple_id!r}.") from None
         try:
-            rotation.check_can_shred(couple)
+            retention.check_can_shred(couple)
         except CryptoError as exc:
             raise CommandError(str(exc)) from None
         if confirm is None:
@@ -37,11 +37,11 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 f"This destroys the data keys of couple {couple.pk}: its clinical text becomes unreadable for "
                 f"good, in this database and in every backup made from now on. Retention "
-                f"({settings.RAPPORT_RETENTION_YEARS} years) ended on {rotation.retention_ends(couple):%Y-%m-%d}."
+                f"({settings.RAPPORT_RETENTION_YEARS} years) ended on {retention.retention_ends(couple):%Y-%m-%d}."
             ))
             confirm = input(f"Type the couple's reference ({couple.reference}) to confirm: ").strip()
         try:
-            destroyed = rotation.shred_couple(couple=couple, confirmation=confirm)
+            destroyed = retention.shred_couple(couple=couple, confirmation=confirm)
         except CryptoError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(

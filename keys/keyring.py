@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from . import envelope
 from .errors import DecryptionError, KeyringError, KeyShreddedError
-from .keys import get_key_provider
+from .models import DataKey
+from .providers import get_key_provider
 
 DEK_BYTES = 32
 CHECK_OWNER_ID = uuid.UUID(int=0)
@@ -131,8 +132,6 @@ def create_keys(owners: list[KeyOwner], *, state: str = "active") -> list:
     """Create and store a new wrapped DEK for each owner, in one INSERT (bulk seeding uses it for many).
 
     The keys are cached once the transaction commits."""
-    from clinic.models import DataKey
-
     rows, deks = [], []
     for owner in owners:
         dek = secrets.token_bytes(DEK_BYTES)
@@ -172,8 +171,6 @@ def _active_entry(owner: KeyOwner) -> _CachedKey:
 
 
 def _load_active_entry(owner: KeyOwner) -> _CachedKey:
-    from clinic.models import DataKey
-
     row = DataKey.objects.filter(owner_kind=owner.kind, owner_id=owner.id, state=DataKey.State.ACTIVE).first()
     if row is None:
         if DataKey.objects.filter(owner_kind=owner.kind, owner_id=owner.id, state=DataKey.State.SHREDDED).exists():
@@ -202,8 +199,6 @@ def _entry_by_id(key_bytes: bytes, owner: KeyOwner) -> _CachedKey:
 
 
 def _load_entry_by_id(key_bytes: bytes, owner: KeyOwner) -> _CachedKey:
-    from clinic.models import DataKey
-
     key_id = uuid.UUID(bytes=bytes(key_bytes))
     row = DataKey.objects.filter(pk=key_id).first()
     if row is None:
@@ -232,16 +227,12 @@ def open_sealed(blob: bytes, owner: KeyOwner, aad: bytes) -> bytes:
 
 def ensure_check_key() -> None:
     """Create the keyring's check value if this database has none yet (first migrate)."""
-    from clinic.models import DataKey
-
     if not DataKey.objects.filter(owner_kind="check").exists():
         create_key(CHECK_OWNER)
 
 
 def verify_kek() -> None:
     """Raise KeyringError/KeyProviderError unless the configured KEK opens the keyring's check value."""
-    from clinic.models import DataKey
-
     row = DataKey.objects.filter(owner_kind="check", state=DataKey.State.ACTIVE).first()
     if row is not None:
         unwrap(row)

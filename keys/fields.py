@@ -20,6 +20,7 @@ from django.db import models
 
 from . import envelope, keyring
 from .errors import CryptoError, EncryptionContextError, KeyShreddedError
+from .signals import send_decryption_failed
 
 SHREDDED_TEXT = "[destroyed at the end of retention]"
 ENCODED_PREFIX = "enc:"
@@ -167,9 +168,7 @@ class EncryptedField(models.Field):
         except KeyShreddedError:
             sealed.plain = SHREDDED_TEXT if isinstance(self, EncryptedTextField) else None
         except CryptoError:  # altered or moved value (DecryptionError), or a wrong KEK (KeyringError)
-            from clinic.audit import record_decryption_failure
-
-            record_decryption_failure(table=instance._meta.db_table, column=self.column, row_id=instance.pk)
+            send_decryption_failed(table=instance._meta.db_table, column=self.column, row_id=instance.pk)
             raise
         sealed.aad = aad
         return sealed.plain
@@ -320,7 +319,7 @@ def reseal(instance: Any, field_names: list[str] | None = None) -> list[str]:
     """Seal the named encrypted fields again under the owner's active key (for rotate_dek).
 
     Returns the names of the fields it resealed. Write them with
-    `clinic.crypto.rotation.write_sealed`, not `bulk_update()`: bulk_update reads the attribute, which
+    `keys.rotation.write_sealed`, not `bulk_update()`: bulk_update reads the attribute, which
     is plaintext, and encrypted fields refuse plaintext outside save().
     """
     done = []

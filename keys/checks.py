@@ -3,13 +3,12 @@
 from django.core.checks import Error, register
 from django.db import DatabaseError
 
-from .crypto.errors import CryptoError
+from .errors import CryptoError
+from .keyring import verify_kek
 
 
 def keyring_problem() -> str | None:
     """Why the configured KEK cannot be used with this database, or None if it can."""
-    from .crypto.keyring import verify_kek
-
     try:
         verify_kek()
     except CryptoError as exc:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from clinic.crypto.keys import reset_key_provider, write_key_file
+from keys.providers import reset_key_provider, write_key_file
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ rotate_kek   re-wraps data keys under the active KEK. Touches the DataKey table 
              the number of cases, not of notes.
 rotate_dek   gives an owner (a couple, or a practice's identity) a new data key and seals its rows again.
              The old key is "retiring" until no value uses it, then deleted.
-shred_couple destroys a discharged couple's data keys at the end of retention.
+shred_keys   destroys an owner's data keys (clinic.services.retention decides when a couple may be shredded).
 check_keys   proves the configured KEK opens every data key.
 
 Every step commits in small batches, so an interruption leaves every value openable and a re-run
@@ -32,7 +32,9 @@ from django.utils import timezone
 from . import envelope, keyring
 from .errors import CryptoError, KeyShreddedError
 from .fields import EncryptedField, EncryptedModel, Sealed, reseal
-from .keys import FileKeyProvider, KeyProvider, get_key_provider, reset_key_provider, write_key_file
+from .models import DataKey
+from .providers import FileKeyProvider, KeyProvider, get_key_provider, reset_key_provider, write_key_file
+from .signals import send_decryption_failed, send_key_event
 
 BATCH_SIZE = 500
 ROTATABLE_KINDS = ("couple", "practice")  # never "index" (blind index) or "check" (start-up check)
@@ -48,10 +50,6 @@ class RotationError(CryptoError):
     """A rotation cannot go on safely; the message says what to fix. Nothing already done is undone."""
 
 
-class ShredRefused(CryptoError):
-    """shred_couple refused: not discharged, retention not over, already shredded, or not confirmed."""
-
-
 # --- KEK rotation ---------------------------------------------------------------------------------
 
 
@@ -64,12 +62,6 @@ class KekRotation:
     batches: int = 0
 
 
-def _data_keys():
-    from clinic.models import DataKey
-
-    return DataKey
-
-
 def rotate_kek(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_progress) -> KekRotation:
     """Re-wrap every data key not yet wrapped by the provider's active KEK, in committed batches.
 
@@ -77,9 +69,6 @@ def rotate_kek(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_prog
     every key wrapped by either the old or the new KEK (both are still in the provider) and a re-run
     picks up the rest. Audited as `keys.rotate_kek`.
     """
-    from clinic.audit import record_event
-
-    DataKey = _data_keys()
     provider = get_key_provider()
     result = KekRotation(active_kek_id=provider.active_kek_id)
     live = DataKey.objects.exclude(state=DataKey.State.SHREDDED)
@@ -103,9 +92,8 @@ def rotate_kek(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_prog
         result.batches += 1
         on_progress(min(result.rewrapped, total), total)
     keyring.clear_cache()
-    record_event(
+    send_key_event(
         "keys.rotate_kek",
-        object_type="clinic.datakey",
         detail={
             "active_kek_id": result.active_kek_id,
             "rewrapped": result.rewrapped,
@@ -122,7 +110,6 @@ def _write_rewrapped(rows: list) -> None:
     Equivalent to bulk_update(rows, ["kek_id", "wrapped_key", "rewrapped_at"]), about twenty times
     faster: bulk_update builds a CASE expression per row and field, which dominates a KEK rotation.
     """
-    DataKey = _data_keys()
     meta = DataKey._meta
     qn = connection.ops.quote_name
     columns = [meta.get_field(name) for name in ("kek_id", "wrapped_key", "rewrapped_at")]
@@ -140,7 +127,6 @@ def _write_rewrapped(rows: list) -> None:
 
 def kek_ids_in_use() -> dict[str, int]:
     """How many live (not shredded) data keys each KEK id wraps."""
-    DataKey = _data_keys()
     rows = (
         DataKey.objects.exclude(state=DataKey.State.SHREDDED)
         .values("kek_id")
@@ -161,13 +147,11 @@ def _key_file_path(provider: KeyProvider) -> Path:
 
 def add_new_kek() -> str:
     """Add a fresh active KEK to the key file (old keys stay). Returns its id. File provider only."""
-    from clinic.audit import record_event
-
     path = _key_file_path(get_key_provider())
     kek_id, _ = write_key_file(path, add_new_active=True)
     reset_key_provider()
     keyring.clear_cache()
-    record_event("keys.add_kek", object_type="clinic.datakey", detail={"kek_id": kek_id})
+    send_key_event("keys.add_kek", detail={"kek_id": kek_id})
     return kek_id
 
 
@@ -176,8 +160,6 @@ def retire_old_keks() -> list[str]:
 
     Refuses while any data key still uses an old KEK (run rotate_kek first). Returns the removed ids.
     """
-    from clinic.audit import record_event
-
     provider = get_key_provider()
     path = _key_file_path(provider)
     in_use = kek_ids_in_use()
@@ -196,7 +178,7 @@ def retire_old_keks() -> list[str]:
     _write_key_data(path, data)
     reset_key_provider()
     keyring.clear_cache()
-    record_event("keys.retire_kek", object_type="clinic.datakey", detail={"removed_kek_ids": removed})
+    send_key_event("keys.retire_kek", detail={"removed_kek_ids": removed})
     return removed
 
 
@@ -227,7 +209,6 @@ def _own_encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
 
 def rotatable_owners() -> list[keyring.KeyOwner]:
     """Every couple and practice holding a data key that can be rotated (shredded couples excluded)."""
-    DataKey = _data_keys()
     shredded = set(
         DataKey.objects.filter(state=DataKey.State.SHREDDED).values_list("owner_kind", "owner_id").distinct()
     )
@@ -274,7 +255,6 @@ def begin_dek_rotation(owner: keyring.KeyOwner) -> DekRotation | None:
     Returns None when the owner has no data key (nothing of theirs is encrypted). Raises
     KeyShreddedError for a shredded owner.
     """
-    DataKey = _data_keys()
     with transaction.atomic():
         keys = list(DataKey.objects.select_for_update().filter(owner_kind=owner.kind, owner_id=owner.id))
         if any(k.state == DataKey.State.SHREDDED for k in keys):
@@ -353,8 +333,6 @@ def reseal_owner_rows(
     never overwritten with older text. Values already under the new key are skipped, which is what
     makes a re-run after an interruption cheap.
     """
-    from clinic.audit import record_decryption_failure
-
     for model in encrypted_models():
         own_fields = _own_encrypted_fields(model)
         rows_query = model.rows_owned_by(rotation.owner).order_by("pk")
@@ -372,7 +350,7 @@ def reseal_owner_rows(
                     write_sealed(model, changed)
             except _UnopenableValue as bad:
                 # The failure was audited inside the batch, which rolled back: record it again for good.
-                record_decryption_failure(table=model._meta.db_table, column=bad.column, row_id=bad.row_id)
+                send_decryption_failed(table=model._meta.db_table, column=bad.column, row_id=bad.row_id)
                 raise RotationError(
                     f"A value of {model._meta.db_table} row {bad.row_id} ({bad.column}) cannot be opened "
                     f"({bad.reason}). The old key is kept; restore that value from a backup and run rotate_dek "
@@ -412,9 +390,6 @@ def _reseal_rows(
 def finish_dek_rotation(rotation: DekRotation) -> None:
     """Sweep once more for values under the retiring key (written meanwhile by other processes), then
     delete the retiring key and record `keys.rotate_dek`."""
-    from clinic.audit import record_event
-
-    DataKey = _data_keys()
     before, rows_seen = rotation.values_resealed, rotation.rows_seen
     reseal_owner_rows(rotation)
     rotation.rows_seen = rows_seen  # the sweep reads the same rows again
@@ -425,7 +400,7 @@ def finish_dek_rotation(rotation: DekRotation) -> None:
     rotation.keys_deleted = deleted
     keyring.forget_owner(rotation.owner)
     owner = rotation.owner
-    record_event(
+    send_key_event(
         "keys.rotate_dek",
         object_type="clinic.couple" if owner.kind == "couple" else "clinic.practice",
         object_id=owner.id,
@@ -499,67 +474,19 @@ def rotate_dek(
 # --- Crypto-shredding -----------------------------------------------------------------------------
 
 
-def retention_ends(couple) -> datetime.date | None:
-    """The first day a discharged couple may be shredded (end date + RAPPORT_RETENTION_YEARS), or None."""
-    from clinic.models import CoupleStatus
+def shred_keys(owner: keyring.KeyOwner) -> int:
+    """Destroy every data key of `owner`; nothing sealed under them opens again, backups included.
 
-    if couple.status != CoupleStatus.DISCHARGED or couple.end_date is None:
-        return None
-    years = settings.RAPPORT_RETENTION_YEARS
-    end = couple.end_date
-    try:
-        return end.replace(year=end.year + years)
-    except ValueError:  # 29 February
-        return end.replace(year=end.year + years, day=28)
-
-
-def check_can_shred(couple, *, today: datetime.date | None = None) -> None:
-    """Raise ShredRefused (with what would make it possible) unless the couple may be shredded today."""
-    from clinic.models import CoupleStatus
-
-    today = today or timezone.localdate()
-    if couple.shredded_at is not None:
-        raise ShredRefused(f"Couple {couple.pk} was already shredded on {couple.shredded_at:%Y-%m-%d}.")
-    if couple.status != CoupleStatus.DISCHARGED or couple.end_date is None:
-        raise ShredRefused(
-            f"Couple {couple.pk} is not discharged with an end date (status: {couple.status}). "
-            "Only a discharged case past its retention period can be shredded."
-        )
-    ends = retention_ends(couple)
-    if today < ends:
-        raise ShredRefused(
-            f"Couple {couple.pk} must be kept until {ends:%Y-%m-%d} ({settings.RAPPORT_RETENTION_YEARS} years "
-            f"after its end date {couple.end_date:%Y-%m-%d}, RAPPORT_RETENTION_YEARS)."
-        )
-
-
-def shred_couple(*, couple, confirmation: str, today: datetime.date | None = None) -> int:
-    """Destroy every data key of a discharged couple past retention. Returns how many keys were destroyed.
-
-    `confirmation` must equal the couple's reference. The couple row, its reference, dates and audit
-    history remain; its encrypted values read as SHREDDED_TEXT (text) or None from now on, everywhere,
-    and nothing new can be written under it. Audited as `couple.shred`.
+    Call inside the caller's transaction (which decides whether the owner may be shredded). An owner that
+    never had a key gets a destroyed one, so nothing new can be written under it. Returns how many keys.
+    Forget the owner's cached keys (keyring.forget_owner) after the transaction commits.
     """
-    from clinic.audit import record_event
-    from clinic.models import Couple
-
-    DataKey = _data_keys()
-    owner = keyring.KeyOwner("couple", couple.pk)
-    with transaction.atomic():
-        couple = Couple.objects.select_for_update().get(pk=couple.pk)
-        check_can_shred(couple, today=today)
-        if confirmation != couple.reference:
-            raise ShredRefused("The confirmation does not match the couple's reference; nothing was destroyed.")
-        keys = list(DataKey.objects.select_for_update().filter(owner_kind=owner.kind, owner_id=owner.id))
-        if not keys:  # nothing was ever encrypted: leave a destroyed key so nothing new can be written
-            keys = [keyring.create_key(owner)]
-        for key in keys:
-            if key.state != DataKey.State.SHREDDED:
-                keyring.mark_shredded(key)
-        couple.shredded_at = timezone.now()
-        couple.save(update_fields=["shredded_at"])
-        record_event("couple.shred", obj=couple, detail={"keys_destroyed": len(keys)})
-    keyring.forget_owner(owner)
+    keys = list(DataKey.objects.select_for_update().filter(owner_kind=owner.kind, owner_id=owner.id))
+    if not keys:
+        keys = [keyring.create_key(owner)]
+    for key in keys:
+        if key.state != DataKey.State.SHREDDED:
+            keyring.mark_shredded(key)
     return len(keys)
 
 
@@ -581,10 +508,6 @@ class KeyCheck:
 
 def check_keys(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_progress) -> KeyCheck:
     """Unwrap every live data key with the configured KEK(s). Audited as `keys.check`."""
-    from clinic.audit import record_event
-    from clinic.models import AuditEvent
-
-    DataKey = _data_keys()
     provider = get_key_provider()
     result = KeyCheck(source=provider.describe())
     result.shredded = DataKey.objects.filter(state=DataKey.State.SHREDDED).count()
@@ -601,11 +524,10 @@ def check_keys(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_prog
             result.by_kek[row.kek_id] += 1
         if done % batch_size == 0 or done == total:
             on_progress(done, total)
-    record_event(
+    send_key_event(
         "keys.check",
-        object_type="clinic.datakey",
         object_id=result.failures[0][0] if result.failures else "",
-        outcome=AuditEvent.Outcome.OK if result.ok else AuditEvent.Outcome.FAILED,
+        outcome="ok" if result.ok else "failed",
         detail={
             "opened": dict(result.opened_by_kind),
             "failed": len(result.failures),

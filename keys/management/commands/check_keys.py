@@ -2,10 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.crypto import rotation
-from clinic.crypto.errors import CryptoError
-
-from ._progress import ProgressBar
+from keys import rotation
+from keys.errors import CryptoError
+from rapport.progress_bar import ProgressBar
 
 
 class Command(BaseCommand):

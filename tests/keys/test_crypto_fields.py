@@ -9,18 +9,21 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from clinic.crypto import envelope, keyring
-from clinic.crypto.errors import (
+from audit.models import AuditEvent
+from clinic.models import NOTE_TEXT_MAX, Client, Couple, Partner
+from keys import envelope, keyring
+from keys.errors import (
     CryptoError,
     DecryptionError,
     EncryptionContextError,
     KeyProviderError,
     KeyringError,
 )
-from clinic.crypto.fields import EncryptedJSONField, Sealed
-from clinic.crypto.keys import get_key_provider
-from clinic.models import NOTE_TEXT_MAX, AuditEvent, Client, Couple, DataKey, Partner
-from tests.clinic.crypto_support import (
+from keys.fields import EncryptedJSONField, Sealed
+from keys.models import DataKey
+from keys.providers import get_key_provider
+from tests.factories import ClientFactory, CoupleFactory, PracticeFactory
+from tests.keys.crypto_support import (
     create_probe_table,
     drop_probe_table,
     key_file_data,
@@ -28,7 +31,6 @@ from tests.clinic.crypto_support import (
     write_raw,
     write_wrong_key_file,
 )
-from tests.factories import ClientFactory, CoupleFactory, PracticeFactory
 
 pytestmark = pytest.mark.django_db
 

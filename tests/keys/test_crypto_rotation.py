@@ -12,12 +12,16 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clinic.crypto import envelope, keyring, rotation
-from clinic.crypto.errors import KeyProviderError, KeyShreddedError
-from clinic.crypto.fields import SHREDDED_TEXT, encrypted_fields
-from clinic.crypto.keys import EnvironmentKeyProvider, get_key_provider, reset_key_provider
-from clinic.models import AuditEvent, Client, Couple, DataKey, Partner
-from tests.clinic.crypto_support import (
+from audit.models import AuditEvent
+from clinic.models import Client, Couple, Partner
+from clinic.services import retention
+from keys import envelope, keyring, rotation
+from keys.errors import KeyProviderError, KeyShreddedError
+from keys.fields import SHREDDED_TEXT, encrypted_fields
+from keys.models import DataKey
+from keys.providers import EnvironmentKeyProvider, get_key_provider, reset_key_provider
+from tests.factories import ClientFactory, CoupleFactory, PracticeFactory
+from tests.keys.crypto_support import (
     copy_key_file,
     create_probe_table,
     drop_probe_table,
@@ -25,7 +29,6 @@ from tests.clinic.crypto_support import (
     raw,
     write_raw,
 )
-from tests.factories import ClientFactory, CoupleFactory, PracticeFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keyring_check_value")]
 
@@ -154,7 +157,7 @@ def test_rotate_kek_with_the_environment_provider(settings, monkeypatch):
     new = base64.b64encode(secrets.token_bytes(32)).decode()
     file_data = key_file_data(settings.RAPPORT_KEY_FILE)  # the run's check and index keys are under it
     file_kek = f"{file_data['active']}:{file_data['keys'][file_data['active']]}"
-    settings.RAPPORT_KEY_PROVIDER = "clinic.crypto.keys.EnvironmentKeyProvider"
+    settings.RAPPORT_KEY_PROVIDER = "keys.providers.EnvironmentKeyProvider"
     monkeypatch.setenv("RAPPORT_KEK", f"env-old:{old}")
     monkeypatch.setenv("RAPPORT_OLD_KEKS", file_kek)
     reset_key_provider()
@@ -316,7 +319,7 @@ def test_rotate_dek_refuses_unknown_and_shredded_couples():
     with pytest.raises(CommandError, match="No couple"):
         call_command("rotate_dek", "--couple", "not-a-uuid")
     couple = discharged_couple(years_ago=8)
-    rotation.shred_couple(couple=couple, confirmation=couple.reference)
+    retention.shred_couple(couple=couple, confirmation=couple.reference)
     with pytest.raises(CommandError, match="shredded"):
         call_command("rotate_dek", "--couple", str(couple.pk))
 
@@ -358,7 +361,7 @@ def test_shred_couple_destroys_its_keys_and_keeps_the_record(probe):
 
 def test_nothing_new_can_be_written_to_a_shredded_couple():
     couple = discharged_couple(years_ago=8)
-    rotation.shred_couple(couple=couple, confirmation=couple.reference)
+    retention.shred_couple(couple=couple, confirmation=couple.reference)
     loaded = Couple.objects.get(pk=couple.pk)
     assert loaded.presenting_concerns == SHREDDED_TEXT
     loaded.status = "discharged"
@@ -378,7 +381,7 @@ def test_nothing_new_can_be_written_to_a_shredded_couple():
 def test_shred_of_a_couple_without_keys_leaves_a_destroyed_marker():
     couple = discharged_couple(years_ago=8)
     DataKey.objects.filter(owner_id=couple.pk).delete()  # as if nothing had ever been encrypted
-    rotation.shred_couple(couple=couple, confirmation=couple.reference)
+    retention.shred_couple(couple=couple, confirmation=couple.reference)
     assert owner_keys(couple.pk).get().state == "shredded"
     loaded = Couple.objects.get(pk=couple.pk)
     loaded.presenting_concerns = "new"
@@ -468,7 +471,7 @@ def test_check_keys_fails_naming_the_first_bad_key_and_the_setting():
 def test_progress_bar_redraws_on_a_terminal_and_prints_one_line_otherwise():
     import io
 
-    from clinic.management.commands._progress import ProgressBar
+    from rapport.progress_bar import ProgressBar
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -488,7 +491,7 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_one_line_otherwise():
 def test_check_keys_still_runs_when_the_start_up_check_fails(settings, tmp_path, capsys):
     from django.core.management import execute_from_command_line
 
-    from tests.clinic.crypto_support import write_wrong_key_file
+    from tests.keys.crypto_support import write_wrong_key_file
 
     make_couples(1)
     write_wrong_key_file(settings, tmp_path, same_id=True)

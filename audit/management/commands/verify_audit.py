@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.audit import verify_chain
+from audit.chain import verify_chain
 
 
 class Command(BaseCommand):

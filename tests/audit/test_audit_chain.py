@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from clinic.audit import GENESIS_HASH, compute_hash, record_event, verify_chain
-from clinic.models import AuditEvent
+from audit.chain import GENESIS_HASH, compute_hash, verify_chain
+from audit.models import AuditEvent
+from audit.services import record_event
 
 pytestmark = pytest.mark.django_db
 

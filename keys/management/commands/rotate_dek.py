@@ -2,14 +2,14 @@
 
 import uuid
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.crypto import rotation
-from clinic.crypto.errors import CryptoError
-from clinic.crypto.keyring import KeyOwner
-from clinic.models import Couple
-
-from ._progress import ProgressBar
+from keys import rotation
+from keys.errors import CryptoError
+from keys.keyring import KeyOwner
+from rapport.progress_bar import ProgressBar
 
 
 class Command(BaseCommand):
@@ -32,6 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, couple=None, all=False, batch_size=rotation.BATCH_SIZE, grace_seconds=None, **options):
         if couple:
+            Couple = apps.get_model(settings.RAPPORT_CASE_MODEL)
             try:
                 couple_obj = Couple.objects.get(pk=uuid.UUID(couple))
             except (ValueError, Couple.DoesNotExist):

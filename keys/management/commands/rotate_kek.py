@@ -2,11 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.crypto import rotation
-from clinic.crypto.errors import CryptoError
-from clinic.crypto.keys import get_key_provider
-
-from ._progress import ProgressBar
+from keys import rotation
+from keys.errors import CryptoError
+from keys.providers import get_key_provider
+from rapport.progress_bar import ProgressBar
 
 
 class Command(BaseCommand):

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import SystemCheckError
 
-from clinic.crypto import keyring
-from clinic.crypto.keys import reset_key_provider
-from clinic.models import DataKey
-from tests.clinic.crypto_support import use_key_file, write_wrong_key_file
+from keys import keyring
+from keys.models import DataKey
+from keys.providers import reset_key_provider
+from tests.keys.crypto_support import use_key_file, write_wrong_key_file
 
 pytestmark = [
     pytest.mark.django_db,
@@ -68,7 +68,7 @@ def test_wsgi_refuses_to_start_without_a_key_file(settings, tmp_path, restore_ke
 
 
 def test_wsgi_refuses_to_start_with_a_wrong_environment_kek(settings, monkeypatch, restore_keys):
-    settings.RAPPORT_KEY_PROVIDER = "clinic.crypto.keys.EnvironmentKeyProvider"
+    settings.RAPPORT_KEY_PROVIDER = "keys.providers.EnvironmentKeyProvider"
     monkeypatch.setenv("RAPPORT_KEK", "kek-env:" + "A" * 43 + "=")
     reset_key_provider()
     with pytest.raises(SystemExit) as caught:

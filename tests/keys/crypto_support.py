@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.db import connection
 
-from clinic.crypto import keyring
-from clinic.crypto.keys import reset_key_provider
+from keys import keyring
+from keys.providers import reset_key_provider
 
 
 def _pk_param(pk):
@@ -67,7 +67,7 @@ def make_probe_model():
 
     from django.db import models
 
-    from clinic.crypto.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
+    from keys.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
 
     class CryptoProbe(EncryptedModel):
         id = models.UUIDField(primary_key=True, default=uuid.uuid4)

@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 from .errors import KeyProviderError
 
 KEK_BYTES = 32
+_FORMER_MODULE = "clinic.crypto.keys."
 
 
 def new_kek_id() -> str:
@@ -155,7 +156,10 @@ def write_key_file(path: Path, *, add_new_active: bool = False) -> tuple[str, bo
 
 @cache
 def get_key_provider() -> KeyProvider:
-    return import_string(settings.RAPPORT_KEY_PROVIDER)()
+    path = settings.RAPPORT_KEY_PROVIDER
+    if path.startswith(_FORMER_MODULE):  # deployments configured before the keys app existed keep working
+        path = __name__ + path[len(_FORMER_MODULE) - 1 :]
+    return import_string(path)()
 
 
 def reset_key_provider() -> None:
