@@ -21,8 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from keys.errors import CryptoError
-
-from .services.couples import StaleVersion
+from rapport.versioning import StaleVersion
 
 logger = logging.getLogger("rapport.api")
 

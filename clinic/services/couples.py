@@ -28,6 +28,7 @@ from clinic.models import (
     User,
 )
 from keys.blind_index import blind_index, normalise_name
+from rapport.versioning import StaleVersion
 
 CLIENT_FIELDS = (
     "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone", "address",
@@ -156,14 +157,6 @@ def couple_register(
 
 
 COUPLE_FIELDS = ("status", "start_date", "end_date", "presenting_concerns", "confidentiality")
-
-
-class StaleVersion(Exception):
-    """The record changed since the caller loaded it; nothing was written."""
-
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"The record was changed by someone else (now version {current_version}).")
-        self.current_version = current_version
 
 
 def couple_update(*, couple: Couple, by: User, base_version: int | None = None, **fields: Any) -> Couple:

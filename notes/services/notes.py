@@ -28,7 +28,6 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, User
 from clinic.reauth import confirm_identity
-from clinic.services.couples import StaleVersion
 from notes import templates
 from notes.models import (
     Addendum,
@@ -40,9 +39,10 @@ from notes.models import (
     Session,
 )
 from plans.models import Intervention, Objective
+from rapport.versioning import StaleVersion
 
 __all__ = [
-    "NoteLocked", "ReauthFailed", "StaleVersion", "RatingInput",
+    "NoteLocked", "ReauthFailed", "RatingInput",
     "note_start", "note_save_draft", "note_copy_previous_plan", "note_sign", "addendum_create",
     "note_content_hash", "note_hash_matches", "addendum_content_hash", "previous_signed_note",
 ]

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, Couple, User
-from clinic.services.couples import StaleVersion
 from notes.models import PsychotherapyNote, Session
+from rapport.versioning import StaleVersion
 
 TEXT_REQUIRED = "Write the note before saving it."
 TEXT_TOO_LONG = f"The note can be at most {NOTE_TEXT_MAX:,} characters. Shorten it, or split it into two notes."

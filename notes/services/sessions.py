@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import CareTeamMember, Couple, User
-from clinic.services.couples import StaleVersion
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
+from rapport.versioning import StaleVersion
 
 __all__ = ["StaleVersion", "suggest_service_code", "session_create", "session_update", "IPV_SCREENS_MISSING"]
 

@@ -19,12 +19,12 @@ from audit.services import record_event
 from clinic.access import get_couple_for_user
 from clinic.forms.couples import add_service_errors, error_summary
 from clinic.models import Couple
-from clinic.services.couples import StaleVersion
 from clinic.views.couples import clinician_required
 from notes.forms.psychotherapy import PrivateNoteCreateForm, PrivateNoteEditForm
 from notes.models import PsychotherapyNote
 from notes.selectors import psychotherapy as selectors
 from notes.services import psychotherapy as services
+from rapport.versioning import StaleVersion
 
 NAV = "couples"
 TAB = "private"

@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import Couple, User
-from clinic.services.couples import StaleVersion
 from plans.models import (
     BehaviouralExperiment,
     CheckingLogEntry,
@@ -35,6 +34,7 @@ from plans.models import (
     ThoughtRecord,
 )
 from plans.services import progress
+from rapport.versioning import StaleVersion
 
 RATING_MIN, RATING_MAX = 0, 100
 MOOD_NAME_MAX = 60

@@ -21,7 +21,6 @@ from django.utils.formats import date_format
 
 from audit.services import record_event
 from clinic.models import Couple, Practice, User
-from clinic.services.couples import StaleVersion
 from plans.instruments import BUILTIN, Instrument, InvalidAnswers
 from plans.models import (
     SHORT_TEXT_MAX,
@@ -33,6 +32,7 @@ from plans.models import (
     ScheduleEvery,
     TreatmentPlan,
 )
+from rapport.versioning import StaleVersion
 
 DUPLICATE_MESSAGE = (
     "{partner} already has a {instrument} recorded on {day}. Open that one from the Measures tab, or choose "

@@ -24,7 +24,6 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import Couple, User
 from clinic.reauth import confirm_identity
-from clinic.services.couples import StaleVersion
 from plans.models import (
     AcknowledgementMethod,
     Direction,
@@ -40,6 +39,7 @@ from plans.models import (
     Problem,
     TreatmentPlan,
 )
+from rapport.versioning import StaleVersion
 
 __all__ = ["PlanLocked", "StaleVersion"]
 

@@ -24,7 +24,6 @@ from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
 from clinic.forms.couples import add_service_errors, error_summary
 from clinic.models import Couple, Role
-from clinic.services.couples import StaleVersion
 from clinic.views.couples import clinician_required, roles_allowed
 from plans.forms.measures import (
     CustomInstrumentForm,
@@ -39,6 +38,7 @@ from plans.instruments.builtin import PHQ9
 from plans.models import MeasureAdministration, MeasureSchedule, PartnerPosition, ScheduleEvery, TreatmentPlan
 from plans.selectors import measures as selectors
 from plans.services import measures as services
+from rapport.versioning import StaleVersion
 
 NAV = "couples"
 clinician_or_admin_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)

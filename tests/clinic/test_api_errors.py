@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from clinic.api_common import exception_handler
-from clinic.services.couples import StaleVersion
 from keys.errors import DecryptionError
+from rapport.versioning import StaleVersion
 
 SECRET = "Alex disclosed the affair in session"
 

@@ -13,8 +13,9 @@ from audit.models import AuditEvent
 from clinic.models import CareTeamMember
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote
 from notes.services import notes as services
-from notes.services.notes import NoteLocked, RatingInput, ReauthFailed, StaleVersion
+from notes.services.notes import NoteLocked, RatingInput, ReauthFailed
 from plans.models import ProgressPoint
+from rapport.versioning import StaleVersion
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.notes.note_factories import (
     SOAP_TEXT,

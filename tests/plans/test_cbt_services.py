@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from clinic.services.couples import StaleVersion
 from plans.models import CheckingLogEntry, Homework, ProgressPoint, ThoughtRecord
 from plans.services.cbt import cbt_record_create, cbt_record_update, checking_log_delete
 from plans.services.progress import log_week_source_id, week_start
+from rapport.versioning import StaleVersion
 from tests.factories import CoupleFactory
 from tests.plans.cbt_factories import CheckingLogFactory, ThoughtRecordFactory, days_ago, make_objective, make_plan
 

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from clinic.services.couples import StaleVersion
 from plans.instruments import BUILTIN, instruments_for
 from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule
 from plans.services import measures as services
+from rapport.versioning import StaleVersion
 from tests.plans.measure_factories import administration, answers_for, definition, plan
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from clinic.services.couples import StaleVersion
 from plans.models import Goal, Intervention, MeasureSchedule, Objective, Problem, TreatmentPlan
 from plans.selectors.plans import overdue_reviews_for, plan_tab
 from plans.services import plans as services
+from rapport.versioning import StaleVersion
 from tests.factories import TEST_PASSWORD, CoupleFactory
 from tests.plans.plan_factories import (
     add_progress,
