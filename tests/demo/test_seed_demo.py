@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from clinic import demo
 from clinic.models import (
     AuditEvent,
     CareRole,
@@ -26,6 +25,7 @@ from clinic.models import (
     Role,
     User,
 )
+from demo import practice as demo
 
 pytestmark = pytest.mark.django_db
 
