@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "notes",
     "reports",
 ]
+# The demo and scale data generators (seed_demo, seed_scale): in debug, demo and test mode only, so that
+# production settings never load them (tests/deploy/test_demo_app_absent.py).
+if DEBUG or DEMO_MODE or TESTING:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

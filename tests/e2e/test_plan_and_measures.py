@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic import demo as clinic_demo
 from clinic.models import Couple, CoupleStatus, User
+from demo import practice as demo_practice
 from plans.models import MeasureAdministration, Objective, PlanStatus, TreatmentPlan
 from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures of tests/e2e)
 from tests.e2e.test_sign_in import current_code
@@ -42,7 +42,7 @@ def sign_in_to_the_demo(page, user, device) -> None:  # noqa: F811
     """Sign in with the demo password and a current authenticator code, as a person would."""
     page.goto(reverse("clinic:login"))
     page.get_by_label("Username").fill(user.username)
-    page.get_by_label(re.compile(r"^\s*password", re.I)).fill(clinic_demo.DEMO_PASSWORD)
+    page.get_by_label(re.compile(r"^\s*password", re.I)).fill(demo_practice.DEMO_PASSWORD)
     page.get_by_role("button", name=re.compile(r"sign in|log in", re.I)).click()
     page.wait_for_url(re.compile(re.escape(reverse("clinic:two-factor"))))
     page.get_by_label(re.compile("code", re.I)).first.fill(current_code(device))
@@ -87,7 +87,7 @@ def answer(page, item: int, label: str) -> None:  # noqa: F811
 def test_therapist_builds_a_plan_from_the_library_and_records_both_partners_csi4(page, demo):  # noqa: F811
     from playwright.sync_api import expect
 
-    couple = Couple.objects.get(practice__name=clinic_demo.PRACTICE_NAME, status=CoupleStatus.INTAKE,
+    couple = Couple.objects.get(practice__name=demo_practice.PRACTICE_NAME, status=CoupleStatus.INTAKE,
                                 care_team__user=demo.therapist)
     assert not TreatmentPlan.objects.filter(couple=couple).exists()
     sign_in_to_the_demo(page, demo.therapist, demo.device)
@@ -120,7 +120,7 @@ def test_therapist_builds_a_plan_from_the_library_and_records_both_partners_csi4
 
     # Sign, confirming it is the therapist.
     page.get_by_role("link", name="Sign plan").click()
-    page.get_by_label(re.compile("Your password")).fill(clinic_demo.DEMO_PASSWORD)
+    page.get_by_label(re.compile("Your password")).fill(demo_practice.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign plan").click()
     expect(page.get_by_role("heading", name=re.compile(r"Active plan · version 1"))).to_be_visible()
     plan_seconds = time.monotonic() - started

@@ -15,8 +15,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
+from demo.plans import demo_cases
 from notes.models import PsychotherapyNote
-from plans.demo import demo_cases
 from reports.builders.progress import default_period
 from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures of tests/e2e)
 from tests.e2e.test_plan_and_measures import demo, screenshots, sign_in_to_the_demo  # noqa: F401

@@ -13,9 +13,9 @@ import time
 import pytest
 from django.urls import reverse
 
-from clinic import demo as clinic_demo
+from demo import practice as demo_practice
+from demo.plans import demo_cases
 from notes.models import NoteStatus, ProgressNote, SessionKind
-from plans.demo import demo_cases
 from plans.models import ProgressPoint
 from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures of tests/e2e)
 from tests.e2e.test_plan_and_measures import demo, screenshots, sign_in_to_the_demo  # noqa: F401
@@ -75,7 +75,7 @@ def test_therapist_records_a_joint_session_and_signs_its_note(page, demo):  # no
         re.compile("Communication skills: listening without interrupting")).check()
     page.get_by_role("group", name="Objectives addressed").get_by_label(
         re.compile("keep agreed commitments.*Observed value", re.I)).fill("4")
-    page.get_by_label("Your password or authenticator code").fill(clinic_demo.DEMO_PASSWORD)
+    page.get_by_label("Your password or authenticator code").fill(demo_practice.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign the note").click()
     page.wait_for_url(re.compile(r"/notes/[0-9a-f-]+/$"))
     expect(page.get_by_text("Matches the signed content")).to_be_visible()

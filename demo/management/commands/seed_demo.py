@@ -1,18 +1,19 @@
 """Load the demo practice (idempotent) and print its logins. Refuses to run in production unless --force."""
 
-import importlib
 import logging
 from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic import demo
 from clinic.models import Practice
+from demo import notes as demo_notes
+from demo import plans as demo_plans
+from demo import practice as demo
 
-# The clinical part of the demo, added by the apps that own it, in this order (clinic imports neither
-# app: each module exposes `seed(practice, *, stdout) -> dict[str, int]`, what it created by kind).
-CLINICAL_STEPS = ("plans.demo", "notes.demo")
+# The clinical part of the demo, in this order: each module exposes
+# `seed(practice, *, stdout) -> dict[str, int]`, what it created by kind.
+CLINICAL_STEPS = (demo_plans, demo_notes)
 
 
 class Command(BaseCommand):
@@ -55,12 +56,11 @@ class Command(BaseCommand):
         self.stdout.write("  Each user sets up two-factor sign-in (an authenticator app) on first sign-in.")
 
     def seed_clinical_records(self) -> Counter:
-        """Plans, measures, sessions and notes of the demo couples, through each app's own demo module."""
+        """Plans, measures, sessions and notes of the demo couples (demo.plans, then demo.notes)."""
         practice = Practice.objects.filter(name=demo.PRACTICE_NAME).order_by("created_at").first()
         created: Counter = Counter()
         if practice is None:
             return created
-        for module_name in CLINICAL_STEPS:
-            module = importlib.import_module(module_name)
+        for module in CLINICAL_STEPS:
             created.update(module.seed(practice, stdout=None))
         return created

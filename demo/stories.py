@@ -1,7 +1,7 @@
 """What happens to each demo couple: calendar, plan from the library, measures, between-session work.
 
 Invented clinical material, written for Rapport in our own words. Each story is keyed by partner A's full
-name in clinic.demo.COUPLES; couples without a story (the two at intake) get no plan and no sessions, so
+name in demo.practice.COUPLES; couples without a story (the two at intake) get no plan and no sessions, so
 that a therapist trying the demo can build a plan from scratch. Numbers are chosen to give believable
 trends: some couples improve (PHQ-9 and GAD-7 changes beyond the reliable-change thresholds), some stay
 flat, one gets worse.
@@ -141,7 +141,7 @@ class Log:
 
 @dataclass(frozen=True)
 class Story:
-    key: str  # partner A's full name in clinic.demo.COUPLES
+    key: str  # partner A's full name in demo.practice.COUPLES
     cadence: Cadence
     causes: tuple[Cause, ...]
     aims: tuple[Aim, ...]

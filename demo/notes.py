@@ -1,16 +1,16 @@
 """The demo practice's sessions and progress notes, written through the services.
 
-`manage.py seed_demo` calls `seed(practice, stdout=...)` after plans.demo. For every couple with a story
-(plans/demo/stories.py) it records months of sessions from the shared calendar (weekly, then every two
+`manage.py seed_demo` calls `seed(practice, stdout=...)` after demo.plans. For every couple with a story
+(demo/stories.py) it records months of sessions from the shared calendar (weekly, then every two
 weeks; joint, a few individual; some cancellations and no-shows; the service code the services suggest)
-and a progress note for each attended one, written in the author's usual template (notes/demo/phrases.py)
+and a progress note for each attended one, written in the author's usual template (demo/phrases.py)
 and signed a few hours after the session. Objective ratings in the notes become progress points when signed.
 
 Then the pieces a practice always has in flight: a few drafts (one for today's session of the demo
 therapist), one late entry, one addendum, the associate's notes in the supervisor's queue and one returned,
-and one psychotherapy note. Signatures are dated when they would have happened (plans.demo.clock_at).
+and one psychotherapy note. Signatures are dated when they would have happened (demo.clock.clock_at).
 
-Idempotent like plans.demo: a couple's sessions are recorded only if it has none, in one transaction, and
+Idempotent like demo.plans: a couple's sessions are recorded only if it has none, in one transaction, and
 today's sessions of the demo therapist only if they have none today.
 """
 
@@ -26,10 +26,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from clinic import demo as clinic_demo
 from clinic.models import Practice, User
-from notes import templates
-from notes.demo.phrases import (
+from demo import practice as demo_practice
+from demo.clock import clock_at
+from demo.phrases import (
     ADDENDUM_TEXT,
     AFFECT_CALM,
     AFFECT_TENSE,
@@ -73,12 +73,7 @@ from notes.demo.phrases import (
     WORSE_SAFETY_PLAN,
     Voice,
 )
-from notes.models import Attendance, ProgressNote, PsychotherapyNote, Session, SessionKind
-from notes.services import notes as note_services
-from notes.services import psychotherapy as private_services
-from notes.services import sessions as session_services
-from notes.services import supervision as supervision_services
-from plans.demo import (
+from demo.plans import (
     DemoCase,
     Visit,
     aim_lineages,
@@ -86,14 +81,19 @@ from plans.demo import (
     answers_for,
     attended,
     calendar_for,
-    clock_at,
     demo_cases,
     measure_total,
     not_after_now,
     plan_visit,
     signing_as,
 )
-from plans.demo.stories import Story
+from demo.stories import Story
+from notes import templates
+from notes.models import Attendance, ProgressNote, PsychotherapyNote, Session, SessionKind
+from notes.services import notes as note_services
+from notes.services import psychotherapy as private_services
+from notes.services import sessions as session_services
+from notes.services import supervision as supervision_services
 from plans.instruments import BUILTIN
 from plans.models import Intervention, MeasureAdministration, Objective, TreatmentPlan
 from plans.services import measures as measure_services
@@ -118,8 +118,6 @@ AWAITING_FOR = datetime.timedelta(days=10)  # the supervisor co-signs what the a
 TODAY_ATTENDED = "Aisha Rahman"  # earlier today, note still a draft
 TODAY_LATER = "Amara Okafor"  # later today, scheduled
 DEMO_THERAPIST = "therapist"
-
-NOTE_CLOCK = (note_services, supervision_services)
 
 
 # --- Composing a note ------------------------------------------------------------------------------------
@@ -397,7 +395,7 @@ def seed_sessions(case: DemoCase, users: dict[str, User]) -> Counter:
         moment = signed_moment(case, visit, rng)
         template = choices[visit.number % len(choices)]
         content, interventions, ratings = composer.compose(visit, seen.index(visit), template)
-        with clock_at(moment, *NOTE_CLOCK):
+        with clock_at(moment):
             note, _ = note_services.note_start(session=session, by=author, template=template)
             if visit is draft_visit:
                 note_services.note_save_draft(note=note, by=author, base_version=note.version,
@@ -408,7 +406,7 @@ def seed_sessions(case: DemoCase, users: dict[str, User]) -> Counter:
             note = note_services.note_save_draft(note=note, by=author, base_version=note.version, content=content,
                                                  risk=composer.risk(visit), interventions_used=interventions,
                                                  objective_ratings=ratings)
-            note = note_services.note_sign(note=note, by=author, secret=clinic_demo.DEMO_PASSWORD,
+            note = note_services.note_sign(note=note, by=author, secret=demo_practice.DEMO_PASSWORD,
                                            base_version=note.version)
         created["signed note"] += 1
         notes.append((visit, note))
@@ -438,9 +436,9 @@ def _in_flight(case: DemoCase, notes: list[tuple[Visit, ProgressNote]], seen: li
     names = {"A": case.names["a"], "B": case.names["b"]}
     if case.key == ADDENDUM[0] and len(seen) > ADDENDUM[1] and seen[ADDENDUM[1]].number in by_number:
         note = by_number[seen[ADDENDUM[1]].number]
-        with clock_at(not_after_now(note.signed_at + datetime.timedelta(days=1, hours=2)), *NOTE_CLOCK):
+        with clock_at(not_after_now(note.signed_at + datetime.timedelta(days=1, hours=2))):
             note_services.addendum_create(note=note, by=signing_as(author), kind="late_information",
-                                          text=ADDENDUM_TEXT.format(**names), secret=clinic_demo.DEMO_PASSWORD)
+                                          text=ADDENDUM_TEXT.format(**names), secret=demo_practice.DEMO_PASSWORD)
         created["addendum"] += 1
     if case.key == PRIVATE_NOTE[0] and len(seen) > PRIVATE_NOTE[1]:
         session = Session.objects.get(couple=case.couple, starts_at=seen[PRIVATE_NOTE[1]].starts_at)
@@ -461,13 +459,13 @@ def _supervise(case: DemoCase, notes: list[ProgressNote], supervisor: User) -> C
     for position, note in enumerate(notes):
         latest = position == len(notes) - 1
         if latest and case.key == RETURNED_AT_LATEST:
-            with clock_at(not_after_now(note.signed_at + datetime.timedelta(days=1)), *NOTE_CLOCK):
+            with clock_at(not_after_now(note.signed_at + datetime.timedelta(days=1))):
                 supervision_services.note_return(note=note, by=supervisor, comment=RETURN_COMMENT)
             created["returned note"] += 1
         elif note.signed_at < recent:
             delay = datetime.timedelta(days=1 + position % 3, hours=2)
-            with clock_at(not_after_now(note.signed_at + delay), *NOTE_CLOCK):
-                supervision_services.note_cosign(note=note, by=supervisor, secret=clinic_demo.DEMO_PASSWORD)
+            with clock_at(not_after_now(note.signed_at + delay)):
+                supervision_services.note_cosign(note=note, by=supervisor, secret=demo_practice.DEMO_PASSWORD)
             created["co-signed note"] += 1
         else:
             created["note awaiting co-signature"] += 1

@@ -1,6 +1,5 @@
-"""Build a synthetic practice at benchmark size (see clinic/scale.py). Refuses to run in production unless --force."""
+"""Build a synthetic practice at benchmark size (see demo/scale/). Refuses to run in production unless --force."""
 
-import importlib
 import logging
 import random
 import time
@@ -10,13 +9,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from clinic import scale
 from clinic.models import CoupleStatus
+from demo.scale import notes as scale_notes
+from demo.scale import plans as scale_plans
+from demo.scale import practice as scale
 from rapport.progress_bar import ProgressBar
 
-# The clinical part, added per batch by the apps that own it, in this order (clinic imports neither app).
-# Each module exposes prepare(scale, rng), add(batch, rng, scale) and delete_for(couple_ids, using).
-CLINICAL_STEPS = ("plans.demo.scale", "notes.demo.scale")
+# The clinical part, added per batch, in this order. Each module exposes prepare(scale, rng),
+# add(batch, rng, scale) and delete_for(couple_ids, using).
+CLINICAL_STEPS = (scale_plans, scale_notes)
 SQLITE_CACHE_KIB = 128 * 1024
 
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         for name in ("therapists", "couples", "years", "batch"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1.")
-        steps = [importlib.import_module(name) for name in CLINICAL_STEPS]
+        steps = list(CLINICAL_STEPS)
         existing = scale.find_practice()
         if existing is not None:
             if not options["replace"]:

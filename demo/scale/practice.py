@@ -3,7 +3,7 @@
 `manage.py seed_scale` builds it in batches of couples. For each batch, this module makes the practice-core
 rows (clients with their blind indexes, couples, partners with their IPV screens, care teams) and each
 couple's appointment calendar as plain data; the clinical apps then add their rows to the same `Batch`
-(plans.demo.scale, notes.demo.scale), and `Batch.write` inserts everything with bulk_create in one
+(demo.scale.plans, demo.scale.notes), and `Batch.write` inserts everything with bulk_create in one
 transaction, followed by the batch's audit events appended to the hash chain in one insert.
 
 Everything is invented. Values go through the real encrypted fields (bulk_create seals each value with the

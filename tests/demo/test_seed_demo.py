@@ -12,7 +12,6 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from audit.models import AuditEvent
-from clinic import demo
 from clinic.models import (
     CareRole,
     CareTeamMember,
@@ -25,6 +24,7 @@ from clinic.models import (
     Role,
     User,
 )
+from demo import practice as demo
 from keys.models import DataKey
 
 pytestmark = pytest.mark.django_db

@@ -1,17 +1,14 @@
 """The demo practice's treatment plans, outcome measures and between-session work, written through the services.
 
-`manage.py seed_demo` calls `seed(practice, stdout=...)` after clinic.demo has created the staff and couples,
-then notes.demo adds the sessions and notes (which reuse `demo_cases`, `calendar_for`, `aim_value` and
-`clock_at` from here). What happens to each couple is told in plans/demo/stories.py.
+`manage.py seed_demo` calls `seed(practice, stdout=...)` after demo.practice has created the staff and couples,
+then demo.notes adds the sessions and notes (which reuse `demo_cases`, `calendar_for`, `aim_value` and
+`signing_as` from here). What happens to each couple is told in demo/stories.py.
 
 Everything is written by the services, so audit events, encryption, progress points and the rules (a plan is
-signed with a re-authentication, a measure is scored by its instrument) are the real ones. Two things are
-arranged for the demo only:
-- The demo's history lies in the past, but the services stamp signatures with the current time. While a
-  past step runs, `clock_at` lets the service modules read a clock set to that moment, so that a plan signed
-  six months ago says so (audit events still carry the real time of the seeding).
-- Re-authentication checks the demo password with Argon2 on every signature. `signing_as` checks it once per
-  user and remembers the answer for the rest of the run (every attempt is still audited).
+signed with a re-authentication, a measure is scored by its instrument) are the real ones. The demo's
+history lies in the past: each past step runs inside `demo.clock.clock_at`, which freezes the clock at the
+moment it would have happened, so that a plan signed six months ago says so. Signatures re-authenticate
+with the demo password, which the services check against the user's real password hash.
 
 Idempotent: each step of each couple runs in its own transaction and only when the couple has nothing of
 that kind yet, so a second run changes nothing and a run interrupted half-way finishes the rest.
@@ -23,20 +20,18 @@ import datetime
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from types import ModuleType
 from typing import Any, TextIO
 
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
-from clinic import demo as clinic_demo
 from clinic.models import Couple, CoupleStatus, Practice, User
 from clinic.services.couples import find_clients_by_name
-from plans.demo.stories import STORIES_BY_KEY, Aim, Method, Story
+from demo import practice as demo_practice
+from demo.clock import clock_at
+from demo.stories import STORIES_BY_KEY, Aim, Method, Story
 from plans.instruments import BUILTIN, instruments_for
 from plans.models import (
     BehaviouralExperiment,
@@ -59,7 +54,7 @@ from plans.services import plans as plan_services
 from plans.services import progress as progress_services
 
 __all__ = [
-    "DemoCase", "Visit", "aim_lineages", "aim_value", "calendar_for", "clock_at", "demo_cases", "seed",
+    "DemoCase", "Visit", "aim_lineages", "aim_value", "calendar_for", "demo_cases", "seed",
     "signing_as", "today",
 ]
 
@@ -72,48 +67,7 @@ class DemoSeedError(RuntimeError):
     """The demo cannot be completed as it stands (for instance a demo user's password was changed)."""
 
 
-# --- The demo's clock -----------------------------------------------------------------------------------
-
-
-class _FixedClock:
-    """Stands in for django.utils.timezone inside a service module: now() is the moment chosen."""
-
-    def __init__(self, moment: datetime.datetime) -> None:
-        self._moment = moment
-
-    def now(self) -> datetime.datetime:
-        return self._moment
-
-    def localdate(self, value: datetime.datetime | None = None, timezone: Any = None) -> datetime.date:
-        return django_timezone.localdate(self._moment if value is None else value, timezone)
-
-    def localtime(self, value: datetime.datetime | None = None, timezone: Any = None) -> datetime.datetime:
-        return django_timezone.localtime(self._moment if value is None else value, timezone)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(django_timezone, name)
-
-
-@contextmanager
-def clock_at(moment: datetime.datetime, *modules: ModuleType) -> Iterator[None]:
-    """Let `modules` (service modules that read the time through `django.utils.timezone`) see `moment` as
-    now, for the demo's past steps. Refuses a moment in the future and a module that reads the time some
-    other way (the demo would silently get today's dates). Swaps a module attribute for the whole process:
-    for the seed command only, never while the same process serves requests."""
-    if moment > django_timezone.now():
-        raise ValueError("The demo's clock cannot be set in the future.")
-    swapped: list[ModuleType] = []
-    try:
-        for module in modules:
-            if getattr(module, "timezone", None) is not django_timezone:
-                raise DemoSeedError(f"{module.__name__} no longer reads the time through django.utils.timezone; "
-                                    "update plans.demo.clock_at.")
-            module.timezone = _FixedClock(moment)
-            swapped.append(module)
-        yield
-    finally:
-        for module in swapped:
-            module.timezone = django_timezone
+# --- Time and signatures ----------------------------------------------------------------------------------
 
 
 def today() -> datetime.date:
@@ -129,20 +83,16 @@ def not_after_now(moment: datetime.datetime) -> datetime.datetime:
 
 
 def signing_as(user: User) -> User:
-    """`user`, whose demo password is checked once and then remembered for this run, so that the many
-    signatures of the demo (each re-authenticated and audited by the services) do not each pay for Argon2."""
+    """`user`, once the demo password is known to be theirs. The demo signs its plans and notes as them,
+    re-authenticating with that password like a person would (each signature is checked and audited by the
+    services); checking it once first turns a changed password into a clear message instead of a refused
+    signature half-way through a couple."""
     if not getattr(user, "_demo_password_checked", False):
-        if not user.check_password(clinic_demo.DEMO_PASSWORD):
+        if not user.check_password(demo_practice.DEMO_PASSWORD):
             raise DemoSeedError(
                 f"The demo user {user.username} no longer has the demo password, and seed_demo signs the demo's "
                 "plans and notes as them. Reset it, or start from an empty database."
             )
-        real_check = user.check_password
-
-        def check_password(raw_password: str) -> bool:
-            return raw_password == clinic_demo.DEMO_PASSWORD or real_check(raw_password)
-
-        user.check_password = check_password  # type: ignore[method-assign]
         user._demo_password_checked = True  # type: ignore[attr-defined]
     return user
 
@@ -152,9 +102,9 @@ def signing_as(user: User) -> User:
 
 @dataclass
 class DemoCase:
-    """One demo couple: its data in clinic.demo, its row, its story (None at intake) and primary therapist."""
+    """One demo couple: its data in demo.practice, its row, its story (None at intake) and primary therapist."""
 
-    data: clinic_demo.DemoCouple
+    data: demo_practice.DemoCouple
     couple: Couple
     story: Story | None
     primary: User
@@ -171,13 +121,13 @@ class DemoCase:
 
 
 def demo_cases(practice: Practice) -> list[DemoCase]:
-    """The demo couples of `practice` that exist, found by partner names (blind index), in clinic.demo's order."""
+    """The demo couples of `practice` that exist, found by partner names (blind index), in demo.practice's order."""
     users: dict[str, User] = {user.username: user for user in User.objects.filter(practice=practice)}
     cases = []
-    for data in clinic_demo.COUPLES:
+    for data in demo_practice.COUPLES:
         partner_a = _client(practice, data.partner_a.full_name)
         partner_b = _client(practice, data.partner_b.full_name)
-        couple = clinic_demo.find_couple(partner_a, partner_b) if partner_a and partner_b else None
+        couple = demo_practice.find_couple(partner_a, partner_b) if partner_a and partner_b else None
         if couple is None or data.primary not in users:
             continue
         cases.append(DemoCase(data, couple, STORIES_BY_KEY.get(data.partner_a.full_name), users[data.primary]))
@@ -189,12 +139,12 @@ def _client(practice: Practice, full_name: str) -> Any:
     return found[0] if found else None
 
 
-# --- The calendar (shared with notes.demo) -------------------------------------------------------------------
+# --- The calendar (shared with demo.notes) -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Visit:
-    """One appointment of the demo calendar (notes.demo records it as a session)."""
+    """One appointment of the demo calendar (demo.notes records it as a session)."""
 
     number: int  # 0 = the intake
     starts_at: datetime.datetime
@@ -395,7 +345,7 @@ def _build_first_plan(case: DemoCase, signed_at: datetime.datetime, library: dic
                       instruments: dict[str, Any]) -> TreatmentPlan:
     story, by = case.story, case.primary
     assert story is not None
-    with clock_at(signed_at, plan_services, measure_services):
+    with clock_at(signed_at):
         plan = plan_services.plan_start(couple=case.couple, by=by)
         goals: list[Goal] = []
         for cause in story.causes:
@@ -424,7 +374,7 @@ def _build_first_plan(case: DemoCase, signed_at: datetime.datetime, library: dic
         plan = plan_services.plan_update(plan=plan, by=by, base_version=plan.version, formulation=story.formulation)
         measure_services.schedule_set(plan=plan, by=by, entries=dict(story.schedule), instruments=instruments)
         if not story.draft_only:
-            plan = plan_services.plan_sign(plan=plan, by=signing_as(by), secret=clinic_demo.DEMO_PASSWORD)
+            plan = plan_services.plan_sign(plan=plan, by=signing_as(by), secret=demo_practice.DEMO_PASSWORD)
     return plan
 
 
@@ -444,7 +394,7 @@ def _revise(case: DemoCase, active: TreatmentPlan, signed_at: datetime.datetime,
     assert story is not None and story.revision is not None
     revision = story.revision
     lineages = aim_lineages(case)
-    with clock_at(signed_at, plan_services, measure_services):
+    with clock_at(signed_at):
         draft = plan_services.plan_start(couple=case.couple, by=by)
         target_date = django_timezone.localdate(signed_at) + datetime.timedelta(weeks=TARGET_WEEKS)
         for index, lineage in lineages.items():
@@ -462,7 +412,7 @@ def _revise(case: DemoCase, active: TreatmentPlan, signed_at: datetime.datetime,
         if revision.formulation:
             draft = plan_services.plan_update(plan=draft, by=by, base_version=draft.version,
                                               formulation=f"{active.formulation}\n\n{revision.formulation}")
-        draft = plan_services.plan_sign(plan=draft, by=signing_as(by), secret=clinic_demo.DEMO_PASSWORD)
+        draft = plan_services.plan_sign(plan=draft, by=signing_as(by), secret=demo_practice.DEMO_PASSWORD)
     return draft
 
 
@@ -547,7 +497,7 @@ def seed_measures(case: DemoCase, instruments: dict[str, Any]) -> Counter:
                 created["measure administration"] += 1
                 acknowledgement = flags.get((partner, visit.day)) if flagged else None
                 if acknowledgement:
-                    with clock_at(not_after_now(visit.ends_at + datetime.timedelta(minutes=30)), measure_services):
+                    with clock_at(not_after_now(visit.ends_at + datetime.timedelta(minutes=30))):
                         measure_services.measure_acknowledge_risk(administration=administration, by=case.primary,
                                                                   note=acknowledgement)
                     created["risk flag acknowledged"] += 1

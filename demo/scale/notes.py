@@ -1,7 +1,7 @@
 """The scale practice's sessions and progress notes, as bulk rows.
 
-Called by `manage.py seed_scale` for each batch of couples, after plans.demo.scale. Every appointment of a
-couple's calendar (clinic.scale) becomes a session with the billing code the sessions service would suggest.
+Called by `manage.py seed_scale` for each batch of couples, after demo.scale.plans. Every appointment of a
+couple's calendar (demo.scale.practice) becomes a session with the billing code the sessions service would suggest.
 Every attended one gets a progress note in its author's usual template, with sections of a few hundred to
 about 1,500 characters, the risk check for both partners, the interventions used and, once the plan is
 signed, ratings of one or two objectives. Most notes are signed within a day, some within the 72-hour
@@ -19,12 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from clinic.models import User
-from clinic.scale import Batch, ScaleCase, ScalePractice, Visit, weighted
+from demo.scale.plans import PlanShare
+from demo.scale.practice import Batch, ScaleCase, ScalePractice, Visit, weighted
 from notes import templates
 from notes.models import Attendance, NoteStatus, ObjectiveRating, ProgressNote, Session
 from notes.services.notes import note_content_hash
 from notes.services.sessions import INDIVIDUAL_LONG_CODE, INDIVIDUAL_SHORT_CODE, INTAKE_CODE, JOINT_CODE
-from plans.demo.scale import PlanShare
 from plans.instruments import BUILTIN
 from plans.models import ProgressPoint
 
@@ -365,6 +365,6 @@ def _add_note(batch: Batch, rng: random.Random, scale: ScalePractice, case: Scal
 
 
 def delete_for(couple_ids: Any, using: str) -> None:
-    """Delete this module's rows of the couples (a queryset of ids), with SQL deletes; see clinic.scale."""
+    """Delete this module's rows of the couples (a queryset of ids), with SQL deletes; see demo.scale.practice."""
     for model in (ProgressPoint, ObjectiveRating, ProgressNote, Session):
         model._base_manager.filter(couple_id__in=couple_ids)._raw_delete(using)

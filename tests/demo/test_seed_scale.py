@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from importlib import import_module
 from io import StringIO
 
 import pytest
@@ -15,10 +14,10 @@ from django.urls import reverse
 
 from audit.chain import verify_chain
 from audit.models import AuditEvent
-from clinic import scale
-from clinic.management.commands.seed_scale import CLINICAL_STEPS
 from clinic.models import CareTeamMember, Client, Couple, IPVResult, Partner, User
 from clinic.services.couples import find_clients_by_name
+from demo.management.commands.seed_scale import CLINICAL_STEPS
+from demo.scale import practice as scale
 from keys.fields import encrypted_fields
 from keys.models import DataKey
 from notes.models import NoteStatus, ObjectiveRating, ProgressNote, Session
@@ -40,7 +39,7 @@ def remove_seeded(after_event_id: int) -> None:
     """Delete the scale practice and the events written since `after_event_id` (committed data)."""
     practice = scale.find_practice()
     if practice is not None:
-        scale.delete_practice(practice, [import_module(step).delete_for for step in CLINICAL_STEPS])
+        scale.delete_practice(practice, [step.delete_for for step in CLINICAL_STEPS])
     with transaction.atomic():
         if connection.vendor == "postgresql":  # audit rows are append-only there: lift the trigger for cleanup
             with connection.cursor() as cursor:

@@ -1,4 +1,4 @@
-"""seed_demo's plans, measures and between-session work (plans.demo): realistic, idempotent, encrypted.
+"""seed_demo's plans, measures and between-session work (demo.plans): realistic, idempotent, encrypted.
 
 The demo is seeded once for this module (committed, then flushed at the end): seeding takes a while, and
 every test here only reads it, except the idempotency test, which runs the command again inside its own
@@ -11,7 +11,6 @@ import datetime
 import random
 import re
 import time
-import types
 from collections import Counter
 from io import StringIO
 from types import SimpleNamespace
@@ -21,13 +20,13 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-import plans.demo as plans_demo
 from audit.models import AuditEvent
-from clinic import demo as clinic_demo
 from clinic.models import Couple, CoupleStatus, Practice
+from demo import plans as demo_plans
+from demo import practice as demo_practice
+from demo.stories import STORIES
 from keys import keyring
 from notes.models import Addendum, ObjectiveRating, ProgressNote, PsychotherapyNote, Session
-from plans.demo.stories import STORIES
 from plans.instruments import BUILTIN, DETERIORATION, IMPROVEMENT, NO_CHANGE, classify_change
 from plans.models import (
     BehaviouralExperiment,
@@ -63,7 +62,7 @@ def seeded(django_db_setup, django_db_blocker):
         cpu_seconds = time.process_time() - started
         try:
             yield SimpleNamespace(output=out.getvalue(), cpu_seconds=cpu_seconds,
-                                  practice=Practice.objects.get(name=clinic_demo.PRACTICE_NAME))
+                                  practice=Practice.objects.get(name=demo_practice.PRACTICE_NAME))
         finally:
             call_command("flush", interactive=False, verbosity=0)
             keyring.clear_cache()
@@ -77,8 +76,8 @@ def demo_state() -> dict[str, object]:
     return state
 
 
-def cases_by_key(practice) -> dict[str, plans_demo.DemoCase]:
-    return {case.key: case for case in plans_demo.demo_cases(practice)}
+def cases_by_key(practice) -> dict[str, demo_plans.DemoCase]:
+    return {case.key: case for case in demo_plans.demo_cases(practice)}
 
 
 def totals(couple, instrument: str, partner: str) -> list[int]:
@@ -223,7 +222,7 @@ def test_every_score_is_what_its_instrument_makes_of_its_answers(seeded):
 def test_checking_logs_feed_their_objective_and_fall_for_improvers(seeded):
     cases = cases_by_key(seeded.practice)
     for key, falls in (("Aisha Rahman", True), ("Amara Okafor", True), ("Ravindra Sharma", False)):
-        lineage = plans_demo.aim_lineages(cases[key])[0]
+        lineage = demo_plans.aim_lineages(cases[key])[0]
         weekly = list(ProgressPoint.objects.filter(objective_lineage=lineage, source=ProgressSource.LOG)
                       .order_by("recorded_on").values_list("value", flat=True))
         entries = CheckingLogEntry.objects.filter(objective_lineage=lineage)
@@ -256,32 +255,13 @@ def test_answers_add_up_to_the_total_asked_for(code):
     risk_answer = 1 if code == "phq9" else 0
     highest = instrument.max_score - (3 - risk_answer) * len(instrument.risk_items)  # item 9 stays at 1
     for total in range(instrument.min_score + 1, highest + 1):
-        answers = plans_demo.answers_for(code, total, rng, risk_answer=risk_answer)
+        answers = demo_plans.answers_for(code, total, rng, risk_answer=risk_answer)
         score = instrument.score(answers)
         assert score.total == total
         assert score.risk_flag == (code == "phq9")
 
 
-def test_the_clock_refuses_the_future_and_a_module_that_reads_time_otherwise():
-    with pytest.raises(ValueError), plans_demo.clock_at(timezone.now() + datetime.timedelta(hours=1)):
-        pass
-    module = types.ModuleType("elsewhere")
-    module.timezone = datetime.timezone  # not django.utils.timezone
-    with pytest.raises(plans_demo.DemoSeedError), plans_demo.clock_at(timezone.now(), module):
-        pass
-
-
-def test_the_clock_is_put_back_after_use():
-    from plans.services import plans as plan_services
-
-    moment = timezone.now() - datetime.timedelta(days=100)
-    with plans_demo.clock_at(moment, plan_services):
-        assert plan_services.timezone.now() == moment
-        assert plan_services.timezone.localdate() == timezone.localdate(moment)
-    assert plan_services.timezone is timezone
-
-
 def test_every_story_names_a_couple_of_the_demo():
-    keys = {couple.partner_a.full_name for couple in clinic_demo.COUPLES}
+    keys = {couple.partner_a.full_name for couple in demo_practice.COUPLES}
     assert {story.key for story in STORIES} <= keys
-    assert len(STORIES) == sum(1 for c in clinic_demo.COUPLES if c.status != CoupleStatus.INTAKE)
+    assert len(STORIES) == sum(1 for c in demo_practice.COUPLES if c.status != CoupleStatus.INTAKE)

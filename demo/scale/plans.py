@@ -1,6 +1,6 @@
 """The scale practice's treatment plans, outcome measures and thought records, as bulk rows.
 
-Called by `manage.py seed_scale` for each batch of couples (clinic.scale), before notes.demo.scale:
+Called by `manage.py seed_scale` for each batch of couples (demo.scale.practice), before demo.scale.notes:
 `prepare(scale, rng)` once, then `add(batch, rng)` per batch. Each couple with three attended sessions gets an
 active plan, signed after the third, copied from the practice's trust-issue library the way
 plan_add_from_library copies it (problems with their goals, measurable objectives with baseline and target,
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinic.scale import Batch, ScaleCase, ScalePractice, Visit, at_local, weighted
+from demo.scale.practice import Batch, ScaleCase, ScalePractice, Visit, at_local, weighted
 from plans.instruments import BUILTIN, Instrument
 from plans.models import (
     AcknowledgementMethod,
@@ -133,7 +133,7 @@ def prepare(scale: ScalePractice, rng: random.Random) -> None:
 
 
 def delete_for(couple_ids: Any, using: str) -> None:
-    """Delete this module's rows of the couples (a queryset of ids), with SQL deletes; see clinic.scale."""
+    """Delete this module's rows of the couples (a queryset of ids), with SQL deletes; see demo.scale.practice."""
     MeasureSchedule.objects.filter(plan__couple_id__in=couple_ids)._raw_delete(using)
     for model in COUPLE_MODELS:
         model._base_manager.filter(couple_id__in=couple_ids)._raw_delete(using)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 class Voice:
     """What a couple's sessions are about, in the therapist's words."""
 
-    key: str  # partner A's full name, as in clinic.demo.COUPLES
+    key: str  # partner A's full name, as in demo.practice.COUPLES
     intake: str  # what they described at intake (after "{A} and {B} described ...")
     topics: tuple[str, ...]  # the focus of sessions, in the order treatment reaches them
     a_easier: tuple[str, ...]  # what partner A reported in an easier week ("{A} said ...")

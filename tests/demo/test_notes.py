@@ -1,7 +1,7 @@
-"""seed_demo's sessions and notes (notes.demo): months of signed notes, the pieces in flight, a live home page,
+"""seed_demo's sessions and notes (demo.notes): months of signed notes, the pieces in flight, a live home page,
 and nothing of it readable in the database without the keys.
 
-The demo is seeded once for this module (see tests/plans/test_demo.py, whose fixture this reuses).
+The demo is seeded once for this module (see tests/demo/test_plans.py, whose fixture this reuses).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from plans.models import (
     ThoughtRecord,
     TreatmentPlan,
 )
-from tests.plans.test_demo import seeded  # noqa: F401  (the module-scoped demo)
+from tests.demo.test_plans import seeded  # noqa: F401  (the module-scoped demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,7 @@ def generated_clinical_text(practice) -> set[str]:
 
 def stored_text() -> str:
     """Every text, blob or JSON value of every table, read with raw SQL, in one string."""
-    from tests.clinic.test_seed_demo import every_stored_text
+    from tests.demo.test_seed_demo import every_stored_text
 
     return "\x00".join(value for _, _, value in every_stored_text())
 
