@@ -40,18 +40,6 @@ def key_id_of(blob: bytes) -> uuid.UUID:
     return uuid.UUID(bytes=bytes(blob[1 : 1 + KEY_ID_BYTES]))
 
 
-def open_value(dek: bytes, blob: bytes, aad: bytes) -> bytes:
-    key_id_of(blob)  # validates the header
-    nonce = blob[1 + KEY_ID_BYTES : HEADER_BYTES]
-    try:
-        return AESGCM(dek).decrypt(nonce, blob[HEADER_BYTES:], aad)
-    except InvalidTag:
-        raise DecryptionError(
-            "The stored value failed authentication: it was altered, or it belongs to another row, "
-            "column or case."
-        ) from None
-
-
 # --- the same operations with a ready AES-GCM object (the keyring caches one per data key) ----------
 _TOO_SHORT = "The stored value is truncated or not in a format this version reads."
 _FAILED = (

@@ -210,11 +210,6 @@ def _load_entry_by_id(key_bytes: bytes, owner: KeyOwner) -> _CachedKey:
     return _entry(row.id, unwrap(row), owner, active=False)
 
 
-def key_by_id(key_id: uuid.UUID, owner: KeyOwner) -> bytes:
-    """The DEK a value names in its header, refused if it belongs to another owner."""
-    return _entry_by_id(key_id.bytes, owner).dek
-
-
 def seal(plaintext: bytes, owner: KeyOwner, aad: bytes) -> bytes:
     entry = _active_entry(owner)
     return envelope.seal_with(entry.aead, entry.header, plaintext, aad)
