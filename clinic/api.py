@@ -20,7 +20,7 @@ from django.http import Http404
 from django.urls import path
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -29,10 +29,18 @@ from rest_framework.views import APIView
 
 from audit.models import AuditEvent
 from audit.services import record_event
+from rapport.api import (
+    UUID_PATTERN,
+    IsClinicianOrManager,
+    LockedOut,
+    RolePermissionsMixin,
+    error_responses,
+    validated,
+)
+from rapport.api_schema import superset_proxy
 
 from .access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
 from .api_auth import token_expires_at
-from .api_common import DescriptionOnlyMetadata, IsClinician, IsClinicianOrManager, LockedOut, error_responses
 from .models import CareRole, CareTeamMember, Client, Couple, Partner, User
 from .serializers import (
     CareTeamAddInput,
@@ -54,7 +62,6 @@ from .serializers import (
 )
 from .services import couples as services
 
-UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # The only couple columns a practice manager's requests load: no clinical text is even read.
 SUMMARY_FIELDS = ("id", "practice_id", "reference", "status", "start_date", "end_date")
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
@@ -94,29 +101,9 @@ def couple_for(user: User, pk: Any, *, write: bool = False) -> Couple:
     return couple
 
 
-class RolePermissionsMixin:
-    """`action_permissions` maps a viewset action to its role check; IsClinician otherwise."""
-
-    action_permissions: dict[str, type[permissions.BasePermission]] = {}
-    metadata_class = DescriptionOnlyMetadata
-
-    def get_permissions(self):
-        role_check = self.action_permissions.get(self.action, IsClinician)
-        return [permissions.IsAuthenticated(), role_check()]
-
-
 # --- Couples --------------------------------------------------------------------------------------
-COUPLE_VIEW = PolymorphicProxySerializer(
-    component_name="CoupleView",
-    serializers=[CoupleDetailOutput, CoupleSummaryOutput],
-    resource_type_field_name=None,
-)
-COUPLE_ROW = PolymorphicProxySerializer(
-    component_name="CoupleRow",
-    serializers=[CoupleListOutput, CoupleSummaryOutput],
-    resource_type_field_name=None,
-    many=True,
-)
+COUPLE_VIEW = superset_proxy("CoupleView", [CoupleDetailOutput, CoupleSummaryOutput])
+COUPLE_ROW = superset_proxy("CoupleRow", [CoupleListOutput, CoupleSummaryOutput], many=True)
 
 
 @extend_schema(tags=["couples"])
@@ -159,7 +146,7 @@ class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         responses={201: CoupleDetailOutput, **error_responses(400, 401, 403)},
     )
     def create(self, request):
-        data = _valid(CoupleCreateInput, request.data)
+        data = validated(CoupleCreateInput, request.data)
         clients = Client.objects.visible_to(request.user).in_bulk([data["partner_a"], data["partner_b"]])
         missing = {name: ["Choose a client you can see."] for name in ("partner_a", "partner_b")
                    if data[name] not in clients}
@@ -183,7 +170,7 @@ class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk=None):
         couple = get_couple_for_user(request.user, pk, write=True)
-        data = _valid(CoupleUpdateInput, request.data)
+        data = validated(CoupleUpdateInput, request.data)
         services.couple_update(couple=couple, by=request.user, base_version=data.pop("version"), **data)
         return Response(CoupleDetailOutput(couple).data)
 
@@ -208,7 +195,7 @@ class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
                    responses={201: CareTeamMemberOutput, **error_responses(400, 401, 403, 404)})
     def create(self, request, couple_pk=None):
         couple = get_couple_for_team_management(request.user, couple_pk)
-        data = _valid(CareTeamAddInput, request.data)
+        data = validated(CareTeamAddInput, request.data)
         colleague = User.objects.filter(pk=data.pop("user"), practice_id=couple.practice_id).first()
         if colleague is None:
             raise exceptions.ValidationError({"user": ["Choose an active therapist or supervisor of this practice."]})
@@ -223,7 +210,7 @@ class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         member = CareTeamMember.objects.filter(couple=couple, pk=pk).select_related("user").first()
         if member is None:
             raise Http404("No such care team member.")
-        data = _valid(CareTeamEndInput, request.data)
+        data = validated(CareTeamEndInput, request.data)
         member = services.care_team_end(member=member, by=request.user, **data)
         return Response(CareTeamMemberOutput(member).data)
 
@@ -248,7 +235,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         partner = couple.partner(position)
         if partner is None:
             raise Http404("No such partner.")
-        data = _valid(PartnerUpdateInput, request.data)
+        data = validated(PartnerUpdateInput, request.data)
         partner = services.partner_update(
             partner=partner,
             by=request.user,
@@ -276,7 +263,7 @@ class ClientViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     def list(self, request):
         clients = Client.objects.visible_to(request.user).order_by("created_at", "id")
         if "name" in request.query_params:
-            name = _valid(ClientSearchInput, request.query_params)["name"]
+            name = validated(ClientSearchInput, request.query_params)["name"]
             matches = services.find_clients_by_name(practice_id=request.user.practice_id, name=name)
             clients = clients.filter(pk__in=[match.pk for match in matches])
             record_event("client.search", actor=request.user, detail={"candidates": len(matches)})
@@ -293,7 +280,7 @@ class ClientViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Register a client", request=ClientInput,
                    responses={201: ClientOutput, **error_responses(400, 401, 403)})
     def create(self, request):
-        data = _valid(ClientInput, request.data)
+        data = validated(ClientInput, request.data)
         client = services.client_create(practice_id=request.user.practice_id, by=request.user, **data)
         return Response(ClientOutput(client).data, status=status.HTTP_201_CREATED)
 
@@ -301,15 +288,9 @@ class ClientViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
                    responses={200: ClientOutput, **error_responses(400, 401, 403, 404)})
     def partial_update(self, request, pk=None):
         client = get_client_for_user(request.user, pk, write=True)
-        data = _valid(ClientInput, request.data, partial=True)
+        data = validated(ClientInput, request.data, partial=True)
         client = services.client_update(client=client, by=request.user, **data)
         return Response(ClientOutput(client).data)
-
-
-def _valid(input_class, data, **kwargs) -> dict:
-    serializer = input_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -348,7 +329,7 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request):
-        data = _valid(TokenRequestInput, request.data)
+        data = validated(TokenRequestInput, request.data)
         username = data["username"]
         # Axes (first in AUTHENTICATION_BACKENDS) counts failures and refuses locked-out users here.
         user = authenticate(request=request, username=username, password=data["password"])

@@ -9,18 +9,12 @@ never quote the submitted value.
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
+
 from .models import NAME_MAX, NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, IPVResult
-
-CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
-UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}
-
-
-def _choice(choices, **kwargs) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
 
 
 def _uuid(**kwargs) -> serializers.UUIDField:
@@ -44,7 +38,7 @@ class CareTeamMemberOutput(serializers.Serializer):
 
 class CareTeamAddInput(serializers.Serializer):
     user = _uuid(help_text="A therapist or supervisor of the couple's practice.")
-    role = _choice(CareRole.choices)
+    role = choice_field(CareRole.choices)
     start_date = serializers.DateField(required=False, help_text="Defaults to today.")
 
 
@@ -116,7 +110,7 @@ class PartnerUpdateInput(serializers.Serializer):
     """Fields left out keep their current value."""
 
     agreed_confidentiality_on = serializers.DateField(required=False, allow_null=True)
-    ipv_result = _choice(IPVResult.choices, required=False)
+    ipv_result = choice_field(IPVResult.choices, required=False)
     ipv_screened_on = serializers.DateField(required=False, allow_null=True)
     ipv_notes = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
 
@@ -165,8 +159,8 @@ class CoupleCreateInput(serializers.Serializer):
     partner_a = _uuid(help_text="Id of a client you can see.")
     partner_b = _uuid(help_text="Id of another client you can see.")
     start_date = serializers.DateField(required=False, help_text="Defaults to today.")
-    status = _choice(CoupleStatus.choices, required=False)
-    confidentiality = _choice(Confidentiality.choices, required=False)
+    status = choice_field(CoupleStatus.choices, required=False)
+    confidentiality = choice_field(Confidentiality.choices, required=False)
     presenting_concerns = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -175,26 +169,13 @@ class CoupleCreateInput(serializers.Serializer):
         return attrs
 
 
-class CoupleUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, help_text="The version you last read; if the case changed since, the answer is 409."
-    )
-    status = _choice(CoupleStatus.choices, required=False)
+class CoupleUpdateInput(VersionedUpdateInput):
+    version = version_field("the case")
+    status = choice_field(CoupleStatus.choices, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
-    confidentiality = _choice(Confidentiality.choices, required=False)
+    confidentiality = choice_field(Confidentiality.choices, required=False)
     presenting_concerns = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
-
-
-class CoupleUpdateInputScheme(OpenApiSerializerExtension):
-    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
-
-    target_class = CoupleUpdateInput
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        schema["required"] = ["version"]
-        return schema
 
 
 # --- API tokens -----------------------------------------------------------------------------------

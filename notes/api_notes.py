@@ -19,8 +19,6 @@ from rest_framework.response import Response
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user
-from clinic.api import UUID_PATTERN, RolePermissionsMixin
-from clinic.api_common import ErrorOutput, error_responses
 from clinic.models import User
 from notes import templates
 from notes.models import ProgressNote, Session
@@ -42,6 +40,7 @@ from notes.serializers import (
 from notes.services import notes as note_services
 from notes.services import sessions as session_services
 from notes.services.notes import NoteLocked, RatingInput
+from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
 
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 LOCKED_409 = OpenApiResponse(
@@ -55,12 +54,6 @@ class NoteSigned(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = note_services.LOCKED_MESSAGE
     default_code = "note_signed"
-
-
-def _valid(input_class, data, **kwargs) -> dict:
-    serializer = input_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _therapist(couple, pk: Any) -> User:
@@ -90,7 +83,7 @@ class CoupleSessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def list(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk)
-        filters = _valid(SessionFilterInput, request.query_params)
+        filters = validated(SessionFilterInput, request.query_params)
         page = self.paginate_queryset(selectors.sessions_for_couple(couple, **filters))
         record_event("session.list", actor=request.user, obj=couple, detail={"shown": len(page), "api": True})
         return self.get_paginated_response(SessionOutput(page, many=True).data)
@@ -104,7 +97,7 @@ class CoupleSessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def create(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk, write=True)
-        data = _valid(SessionCreateInput, request.data)
+        data = validated(SessionCreateInput, request.data)
         if "therapist" in data:
             data["therapist"] = _therapist(couple, data["therapist"])
         session = session_services.session_create(couple=couple, by=request.user, **data)
@@ -132,7 +125,7 @@ class SessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk=None):
         session = selectors.get_session_for_user(request.user, pk, write=True)
-        data = _valid(SessionUpdateInput, request.data)
+        data = validated(SessionUpdateInput, request.data)
         if "therapist" in data:
             data["therapist"] = _therapist(session.couple, data["therapist"])
         saved = session_services.session_update(session=session, by=request.user, base_version=data.pop("version"),
@@ -184,7 +177,7 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         responses={200: NoteRowOutput(many=True), **error_responses(400, 401, 403)},
     )
     def list(self, request):
-        filters = _valid(NoteFilterInput, request.query_params)
+        filters = validated(NoteFilterInput, request.query_params)
         couple_id = filters.pop("couple", None)
         page = self.paginate_queryset(selectors.note_rows_for(request.user, couple_id=couple_id, **filters))
         record_event("note.list", actor=request.user, couple_id=couple_id, detail={"shown": len(page)})
@@ -204,7 +197,7 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         responses={201: NoteOutput, 200: NoteOutput, **error_responses(400, 401, 403, 404)},
     )
     def create(self, request):
-        data = _valid(NoteCreateInput, request.data)
+        data = validated(NoteCreateInput, request.data)
         session = selectors.get_session_for_user(request.user, data["session"], write=True)
         note, created = note_services.note_start(session=session, by=request.user, template=data.get("template"))
         return Response(_note_out(request, note.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -221,7 +214,7 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         note = selectors.get_own_draft_for_user(request.user, pk)
         if note.is_signed:
             raise NoteSigned()
-        data = _valid(NoteUpdateInput, request.data)
+        data = validated(NoteUpdateInput, request.data)
         try:
             note_services.note_save_draft(
                 note=note, by=request.user, base_version=data["version"], template=data.get("template"),
@@ -247,7 +240,7 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         note = selectors.get_own_draft_for_user(request.user, pk)
         if note.is_signed:
             raise NoteSigned("This note is already signed.")
-        data = _valid(NoteSignInput, request.data)
+        data = validated(NoteSignInput, request.data)
         try:
             note_services.note_sign(note=note, by=request.user, secret=data["secret"], base_version=data["version"])
         except NoteLocked:
@@ -272,7 +265,7 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
             record_event("note.view", actor=request.user, obj=note, detail={"view": "api_addenda"})
             return Response(AddendumOutput(note.addenda.all(), many=True).data)
         note = selectors.get_note_for_user(request.user, pk, write=True)
-        data = _valid(AddendumInput, request.data)
+        data = validated(AddendumInput, request.data)
         addendum = note_services.addendum_create(note=note, by=request.user, **data)
         addendum = note.addenda.model.objects.select_related("author").get(pk=addendum.pk)
         return Response(AddendumOutput(addendum).data, status=status.HTTP_201_CREATED)

@@ -13,13 +13,12 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clinic.api import UUID_PATTERN, RolePermissionsMixin
-from clinic.api_common import error_responses
 from clinic.models import Role
 from notes.models import ProgressNote
 from notes.selectors import supervision as selectors
 from notes.serializers_supervision import CosignInput, ReturnInput, ReviewQueueItemOutput, SupervisionStatusOutput
 from notes.services import supervision as services
+from rapport.api import UUID_PATTERN, RolePermissionsMixin, error_responses, validated
 
 
 class IsSupervisor(permissions.BasePermission):
@@ -28,12 +27,6 @@ class IsSupervisor(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.role == Role.SUPERVISOR)
-
-
-def _valid(input_class, data) -> dict:
-    serializer = input_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _status_of(note: ProgressNote) -> Response:
@@ -76,7 +69,7 @@ class SupervisionNoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cosign(self, request, pk=None):
         note = selectors.get_note_to_review(request.user, pk)
-        data = _valid(CosignInput, request.data)
+        data = validated(CosignInput, request.data)
         return _status_of(services.note_cosign(note=note, by=request.user, secret=data["secret"]))
 
     @extend_schema(
@@ -89,7 +82,7 @@ class SupervisionNoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_note(self, request, pk=None):
         note = selectors.get_note_to_review(request.user, pk)
-        data = _valid(ReturnInput, request.data)
+        data = validated(ReturnInput, request.data)
         return _status_of(services.note_return(note=note, by=request.user, comment=data["comment"]))
 
     @extend_schema(

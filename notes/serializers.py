@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.validators import RegexValidator
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,14 +20,9 @@ from notes.models import AddendumKind, Attendance, Modality, NoteStatus, NoteTem
 from notes.services import sessions as session_services
 from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
 from notes.services.sessions import MAX_DURATION_MINUTES
+from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
-CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
-UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}
 RISK_CHOICES = [("", "Not answered"), *templates.RISK_ANSWERS]
-
-
-def _choice(choices, **kwargs) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
 
 
 def _text(limit: int, **kwargs) -> serializers.CharField:
@@ -58,7 +52,7 @@ def _service_code(**kwargs) -> serializers.CharField:
 
 class NoteBriefOutput(serializers.Serializer):
     id = serializers.UUIDField()
-    status = _choice(NoteStatus.choices)
+    status = choice_field(NoteStatus.choices)
     late_entry = serializers.BooleanField()
 
 
@@ -68,9 +62,9 @@ class SessionOutput(serializers.Serializer):
     therapist = StaffBriefOutput()
     starts_at = serializers.DateTimeField()
     duration_minutes = serializers.IntegerField()
-    modality = _choice(Modality.choices)
-    kind = _choice(SessionKind.choices)
-    attendance = _choice(Attendance.choices)
+    modality = choice_field(Modality.choices)
+    kind = choice_field(SessionKind.choices)
+    attendance = choice_field(Attendance.choices)
     service_code = serializers.CharField()
     version = serializers.IntegerField()
     note = serializers.SerializerMethodField()
@@ -89,10 +83,10 @@ class SessionOutput(serializers.Serializer):
 class SessionCreateInput(serializers.Serializer):
     starts_at = _session_start()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES, default=50)
-    modality = _choice(Modality.choices, default=Modality.IN_PERSON)
-    kind = _choice(SessionKind.choices, default=SessionKind.JOINT,
+    modality = choice_field(Modality.choices, default=Modality.IN_PERSON)
+    kind = choice_field(SessionKind.choices, default=SessionKind.JOINT,
                    help_text="A joint session needs both partners' IPV screens recorded first.")
-    attendance = _choice(Attendance.choices, default=Attendance.SCHEDULED,
+    attendance = choice_field(Attendance.choices, default=Attendance.SCHEDULED,
                          help_text="A session in the future cannot be attended.")
     service_code = _service_code(help_text="Leave out to use the suggested code (90791 intake, 90847 joint, "
                                            "90834 individual up to 52 minutes, 90837 from 53).")
@@ -100,14 +94,13 @@ class SessionCreateInput(serializers.Serializer):
                                       help_text="A therapist on the couple's care team; defaults to you.")
 
 
-class SessionUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1,
-                                       help_text="The version you last read; if it changed since, the answer is 409.")
+class SessionUpdateInput(VersionedUpdateInput):
+    version = version_field("it")
     starts_at = _session_start(required=False)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES, required=False)
-    modality = _choice(Modality.choices, required=False)
-    kind = _choice(SessionKind.choices, required=False)
-    attendance = _choice(Attendance.choices, required=False)
+    modality = choice_field(Modality.choices, required=False)
+    kind = choice_field(SessionKind.choices, required=False)
+    attendance = choice_field(Attendance.choices, required=False)
     service_code = _service_code(help_text="Empty: the suggested code.")
     therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR)
 
@@ -115,17 +108,17 @@ class SessionUpdateInput(serializers.Serializer):
 class SessionFilterInput(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    kind = _choice(SessionKind.choices, required=False)
-    attendance = _choice(Attendance.choices, required=False)
+    kind = choice_field(SessionKind.choices, required=False)
+    attendance = choice_field(Attendance.choices, required=False)
 
 
 # --- Notes ----------------------------------------------------------------------------------------
 class PartnerRiskSerializer(serializers.Serializer):
     """One partner's risk check. In a save, answers left out keep their value."""
 
-    suicidal_ideation = _choice(RISK_CHOICES, required=False)
-    harm_to_others = _choice(RISK_CHOICES, required=False)
-    partner_violence = _choice(RISK_CHOICES, required=False)
+    suicidal_ideation = choice_field(RISK_CHOICES, required=False)
+    harm_to_others = choice_field(RISK_CHOICES, required=False)
+    partner_violence = choice_field(RISK_CHOICES, required=False)
     safety_plan = _text(SAFETY_PLAN_MAX, required=False,
                         help_text="Required before signing if any answer for this partner is `concern`.")
 
@@ -154,10 +147,10 @@ class NoteRowOutput(serializers.Serializer):
     couple = serializers.UUIDField(source="couple_id")
     session = serializers.UUIDField(source="session_id")
     session_starts_at = serializers.DateTimeField(source="session.starts_at")
-    session_kind = _choice(SessionKind.choices, source="session.kind")
+    session_kind = choice_field(SessionKind.choices, source="session.kind")
     author = StaffBriefOutput()
-    template = _choice(NoteTemplate.choices)
-    status = _choice(NoteStatus.choices)
+    template = choice_field(NoteTemplate.choices)
+    status = choice_field(NoteStatus.choices)
     version = serializers.IntegerField()
     restricted_to_partner = serializers.CharField(help_text="'a' or 'b' for an individual session's note, else ''.")
     signed_by = StaffBriefOutput(allow_null=True)
@@ -189,21 +182,20 @@ class NoteFilterInput(serializers.Serializer):
     couple = serializers.UUIDField(required=False, error_messages=UUID_ERROR)
     date_from = serializers.DateField(required=False, help_text="Sessions on or after this day.")
     date_to = serializers.DateField(required=False, help_text="Sessions on or before this day.")
-    status = _choice(NoteStatus.choices, required=False)
+    status = choice_field(NoteStatus.choices, required=False)
 
 
 class NoteCreateInput(serializers.Serializer):
     session = serializers.UUIDField(error_messages=UUID_ERROR, help_text="An attended session of a couple you treat.")
-    template = _choice(NoteTemplate.choices, required=False,
+    template = choice_field(NoteTemplate.choices, required=False,
                        help_text="One your practice allows; defaults to the one you used last.")
 
 
-class NoteUpdateInput(serializers.Serializer):
+class NoteUpdateInput(VersionedUpdateInput):
     """Parts left out keep their value. `sections` may name only some of the template's sections."""
 
-    version = serializers.IntegerField(min_value=1,
-                                       help_text="The version you last read; if it changed since, the answer is 409.")
-    template = _choice(NoteTemplate.choices, required=False,
+    version = version_field("it")
+    template = choice_field(NoteTemplate.choices, required=False,
                        help_text="Changing it moves the text into the new template's sections.")
     sections = serializers.DictField(child=_text(NOTE_TEXT_MAX), required=False)
     risk = RiskSerializer(required=False)
@@ -222,7 +214,7 @@ class NoteSignInput(serializers.Serializer):
 class AddendumOutput(serializers.Serializer):
     id = serializers.UUIDField()
     note = serializers.UUIDField(source="note_id")
-    kind = _choice(AddendumKind.choices)
+    kind = choice_field(AddendumKind.choices)
     text = serializers.CharField()
     author = StaffBriefOutput()
     signed_at = serializers.DateTimeField()
@@ -230,29 +222,8 @@ class AddendumOutput(serializers.Serializer):
 
 
 class AddendumInput(serializers.Serializer):
-    kind = _choice(AddendumKind.choices)
+    kind = choice_field(AddendumKind.choices)
     text = serializers.CharField(max_length=NOTE_TEXT_MAX, trim_whitespace=False,
                                  error_messages={"max_length": f"Shorten it to {NOTE_TEXT_MAX:,} characters or fewer."})
     secret = serializers.CharField(max_length=200, style={"input_type": "password"},
                                    help_text="Your password or a current code from your authenticator app.")
-
-
-def _version_required(auto_schema, target, direction) -> dict:
-    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
-    schema = auto_schema._map_basic_serializer(target, direction)
-    schema["required"] = ["version"]
-    return schema
-
-
-class SessionUpdateInputScheme(OpenApiSerializerExtension):
-    target_class = SessionUpdateInput
-
-    def map_serializer(self, auto_schema, direction):
-        return _version_required(auto_schema, self.target, direction)
-
-
-class NoteUpdateInputScheme(OpenApiSerializerExtension):
-    target_class = NoteUpdateInput
-
-    def map_serializer(self, auto_schema, direction):
-        return _version_required(auto_schema, self.target, direction)

@@ -19,8 +19,6 @@ from rest_framework.views import APIView
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.api import UUID_PATTERN, RolePermissionsMixin
-from clinic.api_common import DescriptionOnlyMetadata, IsClinician, error_responses
 from plans.instruments import instruments_for
 from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule, TreatmentPlan
 from plans.selectors import measures as selectors
@@ -37,26 +35,19 @@ from plans.serializers_measures import (
     RiskAcknowledgeInput,
 )
 from plans.services import measures as services
+from rapport.api import (
+    CODE_PATTERN,
+    UUID_PATTERN,
+    DescriptionOnlyMetadata,
+    IsClinician,
+    IsClinicianOrAdmin,
+    RolePermissionsMixin,
+    error_responses,
+    validated,
+)
 
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 PLAN_PK = OpenApiParameter("plan_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The plan version's id.")
-CODE_PATTERN = "[a-z0-9_-]+"
-
-
-class IsClinicianOrAdmin(permissions.BasePermission):
-    """Clinicians, or practice administrators (instrument definitions hold no clinical data)."""
-
-    message = "Only therapists, supervisors and administrators can use this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_clinician or user.is_practice_admin))
-
-
-def _valid(input_class, data, **kwargs) -> dict:
-    serializer = input_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- Instruments ----------------------------------------------------------------------------------
@@ -110,7 +101,7 @@ class MeasureViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def list(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk)
-        filters = _valid(MeasureFilterInput, request.query_params)
+        filters = validated(MeasureFilterInput, request.query_params)
         record_event("measure.list_view", actor=request.user, obj=couple, detail={"api": True})
         rows = selectors.filter_administrations(selectors.administrations_of(couple), **filters)
         page = self.paginate_queryset(rows)
@@ -126,7 +117,7 @@ class MeasureViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     def create(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk, write=True)
         context = {"instruments": instruments_for(couple.practice_id)}
-        data = _valid(MeasureCreateInput, request.data, context=context)
+        data = validated(MeasureCreateInput, request.data, context=context)
         administration = services.measure_record(couple=couple, by=request.user, **data)
         administration = selectors.administration_queryset().get(pk=administration.pk)
         return Response(MeasureDetailOutput(administration).data, status=status.HTTP_201_CREATED)
@@ -154,7 +145,7 @@ class MeasureViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="acknowledge-risk")
     def acknowledge_risk(self, request, couple_pk=None, pk=None):
         administration = self._get(request, couple_pk, pk, write=True)
-        data = _valid(RiskAcknowledgeInput, request.data)
+        data = validated(RiskAcknowledgeInput, request.data)
         services.measure_acknowledge_risk(administration=administration, by=request.user, note=data["note"])
         administration = selectors.administration_queryset().get(pk=administration.pk)
         return Response(MeasureDetailOutput(administration).data)
@@ -196,7 +187,7 @@ class MeasureScheduleView(_ClinicianView):
     def put(self, request, plan_pk):
         plan = get_couple_record_for_user(request.user, TreatmentPlan, plan_pk, write=True,
                                           queryset=TreatmentPlan.objects.select_related("couple"))
-        data = _valid(MeasureScheduleInput, request.data)
+        data = validated(MeasureScheduleInput, request.data)
         entries = {entry["instrument"]: entry["every"] for entry in data["schedules"]}
         services.schedule_set(plan=plan, by=request.user, entries=entries,
                               instruments=instruments_for(plan.couple.practice_id),

@@ -21,8 +21,7 @@ from rest_framework.response import Response
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.api import COUPLE_PK, UUID_PATTERN, RolePermissionsMixin
-from clinic.api_common import ErrorOutput, error_responses
+from clinic.api import COUPLE_PK
 from plans.models import LibraryItem, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
 from plans.serializers_plans import (
@@ -48,6 +47,7 @@ from plans.serializers_plans import (
 )
 from plans.services import library as library_services
 from plans.services import plans as services
+from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
 
 PLAN_PK = OpenApiParameter("plan_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The plan's id.")
 LOCKED_RESPONSE = OpenApiResponse(
@@ -71,12 +71,6 @@ def _refuse_locked() -> Iterator[None]:
         yield
     except services.PlanLocked:
         raise PlanLockedError() from None
-
-
-def _valid(input_class, data, **kwargs) -> dict:
-    serializer = input_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _plan(user: Any, pk: Any, *, write: bool = False, draft: bool = False) -> TreatmentPlan:
@@ -146,7 +140,7 @@ class PlanViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk=None):
         plan = _plan(request.user, pk, write=True, draft=True)
-        data = _valid(PlanUpdateInput, request.data)
+        data = validated(PlanUpdateInput, request.data)
         changes = {name: data[name] for name in ("formulation", "review_due") if name in data}
         with _refuse_locked():
             services.plan_update(plan=plan, by=request.user, base_version=data["version"], **changes)
@@ -164,7 +158,7 @@ class PlanViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         plan = _plan(request.user, pk, write=True, draft=True)
-        data = _valid(PlanSignInput, request.data)
+        data = validated(PlanSignInput, request.data)
         with _refuse_locked():
             services.plan_sign(plan=plan, by=request.user, secret=data["secret"])
         return Response(_detail(plan))
@@ -177,7 +171,7 @@ class PlanViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         plan = _plan(request.user, pk, write=True)
-        data = _valid(PlanAcknowledgeInput, request.data)
+        data = validated(PlanAcknowledgeInput, request.data)
         plan = services.plan_acknowledge(plan=plan, by=request.user, **data)
         return Response(PlanSummaryOutput(plan).data)
 
@@ -195,7 +189,7 @@ class PlanItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
 
     def _create(self, request, plan_pk):
         plan = _plan(request.user, plan_pk, write=True, draft=True)
-        data = _valid(self.create_input, request.data)
+        data = validated(self.create_input, request.data)
         parent = None
         if self.parent_field:
             parent_kind = services.ITEM_KINDS[self.kind].parent_kind
@@ -211,7 +205,7 @@ class PlanItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     def _update(self, request, plan_pk, pk):
         plan = _plan(request.user, plan_pk, write=True, draft=True)
         item = selectors.plan_item(plan, self.kind, pk)
-        data = _valid(self.update_input, request.data, partial=True)
+        data = validated(self.update_input, request.data, partial=True)
         with _refuse_locked():
             item = services.plan_item_update(plan=plan, item=item, by=request.user, **data)
         return Response(self.output(item).data)
@@ -303,7 +297,7 @@ class LibraryItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Add an item to the practice's library", request=LibraryItemCreateInput,
                    responses={201: LibraryItemOutput, **error_responses(400, 401, 403)})
     def create(self, request):
-        data = _valid(LibraryItemCreateInput, request.data)
+        data = validated(LibraryItemCreateInput, request.data)
         item = library_services.library_item_create(practice=request.user.practice, by=request.user, **data)
         return Response(LibraryItemOutput(item).data, status=status.HTTP_201_CREATED)
 
@@ -311,7 +305,7 @@ class LibraryItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
                    responses={200: LibraryItemOutput, **error_responses(400, 401, 403, 404)})
     def partial_update(self, request, pk=None):
         item = self._item(request, pk)
-        data = _valid(LibraryItemInput, request.data, partial=True)
+        data = validated(LibraryItemInput, request.data, partial=True)
         item = library_services.library_item_update(item=item, by=request.user, **data)
         return Response(LibraryItemOutput(item).data)
 

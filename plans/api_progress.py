@@ -13,8 +13,6 @@ access helper, Input serializer, one service, Output serializer.
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -22,8 +20,6 @@ from rest_framework.response import Response
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.api import UUID_PATTERN, RolePermissionsMixin
-from clinic.api_common import error_responses
 from plans.models import PartnerChoice, ProgressPoint, ProgressSource
 from plans.selectors import cbt as cbt_selectors
 from plans.selectors import progress as progress_selectors
@@ -47,15 +43,10 @@ from plans.serializers_progress import (
 )
 from plans.services import cbt as cbt_services
 from plans.services.progress import progress_point_record
+from rapport.api import UUID_PATTERN, RolePermissionsMixin, error_responses, validated
 
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 RECORD_PK = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The record's id.")
-
-
-def _valid(input_class: type[serializers.Serializer], data: Any) -> dict:
-    serializer = input_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class CBTRecordViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
@@ -78,7 +69,7 @@ class CBTRecordViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
 
     def list(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk)
-        partner = _valid(PartnerFilterInput, request.query_params).get("partner", "")
+        partner = validated(PartnerFilterInput, request.query_params).get("partner", "")
         page = self.paginate_queryset(cbt_selectors.cbt_records(couple, self.kind, partner=partner))
         record_event("cbt.view", actor=request.user, obj=couple, detail={"kind": self.spec.audit, "via": "api"})
         return self.get_paginated_response(self.output_class(page, many=True).data)
@@ -90,13 +81,13 @@ class CBTRecordViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
 
     def create(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk, write=True)
-        data = _valid(self.create_input, request.data)
+        data = validated(self.create_input, request.data)
         record = cbt_services.cbt_record_create(kind=self.kind, couple=couple, by=request.user, fields=data)
         return Response(self.output_class(record).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, couple_pk=None, pk=None):
         record = self._record(request, couple_pk, pk, write=True)
-        data = _valid(self.update_input, request.data)
+        data = validated(self.update_input, request.data)
         version = data.pop("version")
         record = cbt_services.cbt_record_update(record=record, by=request.user, fields=data, base_version=version)
         return Response(self.output_class(record).data)
@@ -196,7 +187,7 @@ class ProgressPointViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def list(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk)
-        lineage = _valid(ProgressPointFilterInput, request.query_params).get("objective_lineage")
+        lineage = validated(ProgressPointFilterInput, request.query_params).get("objective_lineage")
         page = self.paginate_queryset(progress_selectors.progress_points(couple, objective_lineage=lineage))
         record_event("progress.view", actor=request.user, obj=couple, detail={"via": "api"})
         return self.get_paginated_response(ProgressPointOutput(page, many=True).data)
@@ -210,7 +201,7 @@ class ProgressPointViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     )
     def create(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk, write=True)
-        data = _valid(ProgressPointInput, request.data)
+        data = validated(ProgressPointInput, request.data)
         point = progress_point_record(
             couple=couple, objective_lineage=data["objective_lineage"], recorded_on=data["recorded_on"],
             value=data["value"], source=ProgressSource.MANUAL, by=request.user, note=data.get("note", ""),

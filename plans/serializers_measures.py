@@ -15,8 +15,7 @@ from clinic.serializers import StaffBriefOutput
 from plans.instruments import InvalidAnswers
 from plans.instruments.custom import MAX_ITEMS
 from plans.models import SHORT_TEXT_MAX, PartnerPosition, ScheduleEvery
-
-CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
+from rapport.api import choice_field
 
 
 # --- Instruments ----------------------------------------------------------------------------------
@@ -112,7 +111,7 @@ class AnswerField(serializers.Field):
 
 class MeasureCreateInput(serializers.Serializer):
     instrument = serializers.CharField(max_length=40, help_text="An instrument code (see /api/v1/instruments/).")
-    partner = serializers.ChoiceField(choices=PartnerPosition.choices, error_messages=CHOICE_ERROR)
+    partner = choice_field(PartnerPosition.choices)
     administered_on = serializers.DateField(help_text="Not in the future.")
     answers = serializers.ListField(
         child=AnswerField(allow_null=True), max_length=MAX_ITEMS,
@@ -139,7 +138,7 @@ class MeasureCreateInput(serializers.Serializer):
 
 class MeasureFilterInput(serializers.Serializer):
     instrument = serializers.CharField(max_length=40, required=False)
-    partner = serializers.ChoiceField(choices=PartnerPosition.choices, required=False, error_messages=CHOICE_ERROR)
+    partner = choice_field(PartnerPosition.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
@@ -151,7 +150,7 @@ class RiskAcknowledgeInput(serializers.Serializer):
 # --- Schedules and measures due -------------------------------------------------------------------
 class MeasureScheduleEntry(serializers.Serializer):
     instrument = serializers.CharField(max_length=40)
-    every = serializers.ChoiceField(choices=ScheduleEvery.choices, error_messages=CHOICE_ERROR)
+    every = choice_field(ScheduleEvery.choices)
 
 
 class MeasureScheduleOutput(serializers.Serializer):

@@ -7,7 +7,6 @@ is listed by name, so a new encrypted column is never exposed by accident.
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from clinic.models import NOTE_TEXT_MAX
@@ -22,19 +21,14 @@ from plans.models import (
     PartnerChoice,
     PartnerPosition,
 )
+from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
-CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
-UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}
 NUMBER_ERRORS = {
     "invalid": "Give a number, for example 12 or 4.5.",
     "max_digits": "Give at most 6 digits before the decimal point.",
     "max_decimal_places": "Give at most 2 decimal places.",
     "max_whole_digits": "Give at most 6 digits before the decimal point.",
 }
-
-
-def _choice(choices, **kwargs) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
@@ -159,24 +153,11 @@ class LibraryItemOutput(serializers.Serializer):
 
 
 # --- Input -------------------------------------------------------------------------------------------
-class PlanUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, help_text="The version you last read; if the draft changed since, the answer is 409."
-    )
+class PlanUpdateInput(VersionedUpdateInput):
+    version = version_field("the draft")
     formulation = _text(NOTE_TEXT_MAX, required=False, allow_blank=True)
     review_due = serializers.DateField(required=False, allow_null=True,
                                        help_text="Empty: set on signing from the practice's review interval.")
-
-
-class PlanUpdateInputScheme(OpenApiSerializerExtension):
-    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
-
-    target_class = PlanUpdateInput
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        schema["required"] = ["version"]
-        return schema
 
 
 class PlanSignInput(serializers.Serializer):
@@ -185,13 +166,13 @@ class PlanSignInput(serializers.Serializer):
 
 
 class PlanAcknowledgeInput(serializers.Serializer):
-    partner = _choice(PartnerPosition.choices)
+    partner = choice_field(PartnerPosition.choices)
     acknowledged_on = serializers.DateField()
-    method = _choice([c for c in AcknowledgementMethod.choices if c[0]])
+    method = choice_field([c for c in AcknowledgementMethod.choices if c[0]])
 
 
 class ProblemInput(serializers.Serializer):
-    applies_to = _choice(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
+    applies_to = choice_field(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
     title = _text(SHORT_TEXT_MAX)
     behavioural_definition = _text(NOTE_TEXT_MAX, required=False, allow_blank=True)
 
@@ -206,14 +187,14 @@ class GoalCreateInput(GoalInput):
 
 class ObjectiveInput(serializers.Serializer):
     text = _text(SHORT_TEXT_MAX)
-    who = _choice(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
+    who = choice_field(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
     metric = _text(300)
     unit = _text(40)
     baseline = _number()
     target = _number(help_text="Must lie in the direction of improvement from the baseline.")
-    direction = _choice(Direction.choices)
+    direction = choice_field(Direction.choices)
     target_date = serializers.DateField(required=False, allow_null=True, help_text="Not before today.")
-    status = _choice(ObjectiveStatus.choices, required=False)
+    status = choice_field(ObjectiveStatus.choices, required=False)
 
 
 class ObjectiveCreateInput(ObjectiveInput):
@@ -221,7 +202,7 @@ class ObjectiveCreateInput(ObjectiveInput):
 
 
 class InterventionInput(serializers.Serializer):
-    approach = _choice(Approach.choices)
+    approach = choice_field(Approach.choices)
     description = _text(SHORT_TEXT_MAX)
     frequency = _text(80, required=False, allow_blank=True)
     delivered_by = _text(120, required=False, allow_blank=True)
@@ -239,11 +220,11 @@ class LibraryItemInput(serializers.Serializer):
     objective_text = _text(2000, required=False, allow_blank=True)
     metric = _text(200, required=False, allow_blank=True)
     unit = _text(40, required=False, allow_blank=True)
-    direction = _choice(Direction.choices, required=False, allow_blank=True)
-    approach = _choice(Approach.choices, required=False, allow_blank=True)
+    direction = choice_field(Direction.choices, required=False, allow_blank=True)
+    approach = choice_field(Approach.choices, required=False, allow_blank=True)
     frequency = _text(80, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
 
 
 class LibraryItemCreateInput(LibraryItemInput):
-    kind = _choice(LibraryKind.choices)
+    kind = choice_field(LibraryKind.choices)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from plans.models import (
@@ -24,15 +23,11 @@ from plans.models import (
     ProgressSource,
 )
 from plans.services.cbt import MOOD_NAME_MAX, MOODS_MAX, RATING_MAX, RATING_MIN
+from rapport.api import VersionedUpdateInput, choice_field
 
-CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
 RATING_MESSAGE = "Give a rating from 0 to 100."
 RATING_ERRORS = {"min_value": RATING_MESSAGE, "max_value": RATING_MESSAGE, "invalid": RATING_MESSAGE}
 TEXT_ERRORS = {"max_length": f"Use at most {SHORT_TEXT_MAX:,} characters."}
-
-
-def _choice(choices, **kwargs) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
 
 
 def _rating(**kwargs) -> serializers.IntegerField:
@@ -58,24 +53,6 @@ class CBTRecordOutput(serializers.Serializer):
     version = serializers.IntegerField(help_text="Send it back when you change the record.")
 
 
-class VersionedUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, help_text="The version you last read; if the record changed since, the answer is 409."
-    )
-
-
-class VersionedUpdateInputScheme(OpenApiSerializerExtension):
-    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
-
-    target_class = VersionedUpdateInput
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        schema["required"] = ["version"]
-        return schema
-
-
 def update_input(name: str, create_input: type[serializers.Serializer], doc: str) -> type[serializers.Serializer]:
     """`create_input`'s fields, all optional (left out = unchanged), its validation, and `version`."""
     fields = {
@@ -86,7 +63,7 @@ def update_input(name: str, create_input: type[serializers.Serializer], doc: str
 
 
 class PartnerFilterInput(serializers.Serializer):
-    partner = _choice(PartnerChoice.choices, required=False)
+    partner = choice_field(PartnerChoice.choices, required=False)
 
 
 # --- Thought records --------------------------------------------------------------------------------
@@ -119,7 +96,7 @@ class ThoughtRecordOutput(CBTRecordOutput):
 class ThoughtRecordInput(serializers.Serializer):
     """A thought record. Moods: at least one, each rated 0-100 before and optionally re-rated after."""
 
-    partner = _choice(PartnerPosition.choices)
+    partner = choice_field(PartnerPosition.choices)
     occurred_on = serializers.DateField(help_text="Date of the situation; not in the future.")
     situation = _text()
     moods = serializers.ListField(child=MoodInput(), min_length=1, max_length=MOODS_MAX,
@@ -130,7 +107,7 @@ class ThoughtRecordInput(serializers.Serializer):
     evidence_against = _text(required=False, allow_blank=True)
     balanced_thought = _text(required=False, allow_blank=True)
     balanced_belief = _rating(required=False, allow_null=True, help_text="Belief in the balanced thought, 0-100.")
-    distortions = serializers.ListField(child=_choice(Distortion.choices), required=False, max_length=20)
+    distortions = serializers.ListField(child=choice_field(Distortion.choices), required=False, max_length=20)
 
     def validate_occurred_on(self, value):
         return _past(value, "The date of the situation cannot be in the future.")
@@ -159,7 +136,7 @@ class ExperimentOutput(CBTRecordOutput):
 class ExperimentInput(serializers.Serializer):
     """A behavioural experiment. Its date may be in the future until an outcome is recorded."""
 
-    partner = _choice(PartnerPosition.choices)
+    partner = choice_field(PartnerPosition.choices)
     planned_on = serializers.DateField()
     prediction = _text()
     belief_before = _rating(help_text="Belief in the prediction before, 0-100.")
@@ -188,9 +165,9 @@ class CheckingLogInput(serializers.Serializer):
     """One urge to check or seek reassurance. With `objective_lineage`, each ISO week's count of urges not
     resisted becomes a progress point of that objective (source "log")."""
 
-    partner = _choice(PartnerPosition.choices)
+    partner = choice_field(PartnerPosition.choices)
     occurred_on = serializers.DateField(help_text="Not in the future.")
-    kind = _choice(CheckingKind.choices, required=False)
+    kind = choice_field(CheckingKind.choices, required=False)
     trigger = _text(required=False, allow_blank=True)
     resisted = serializers.BooleanField(help_text="Was the urge resisted?")
     objective_lineage = serializers.UUIDField(
@@ -221,11 +198,11 @@ class HomeworkOutput(CBTRecordOutput):
 class HomeworkInput(serializers.Serializer):
     """Homework for one partner or both. A status other than "assigned" without `reviewed_on` is dated today."""
 
-    partner = _choice(PartnerChoice.choices)
+    partner = choice_field(PartnerChoice.choices)
     assigned_on = serializers.DateField(help_text="The date it was set; not in the future.")
     due_on = serializers.DateField(required=False, allow_null=True)
     description = _text()
-    status = _choice(HomeworkStatus.choices, required=False)
+    status = choice_field(HomeworkStatus.choices, required=False)
     reviewed_on = serializers.DateField(required=False, allow_null=True)
     review_note = _text(required=False, allow_blank=True)
 

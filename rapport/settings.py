@@ -265,10 +265,10 @@ REST_FRAMEWORK = {
         "clinic.api_auth.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "clinic.api_common.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "rapport.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "clinic.api_common.exception_handler",
+    "EXCEPTION_HANDLER": "rapport.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -287,7 +287,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "clinic.api_schema.document_common_errors",
+        "rapport.api_schema.document_common_errors",
     ],
     # Choice sets that share a field name ("status") get names of their own.
     "ENUM_NAME_OVERRIDES": {

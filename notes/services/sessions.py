@@ -35,7 +35,7 @@ IPV_SCREENS_MISSING = (
     "partner on their own, then record the result on the couple's page (Agreement and IPV screen)."
 )
 # Error messages avoid the words of the choices (joint, attended...): the API hides any message that repeats
-# a submitted value (clinic.api_common), and these must stay readable.
+# a submitted value (rapport.api), and these must stay readable.
 FUTURE_ATTENDED = (
     "A session that has not happened yet cannot be marked as having taken place. Record it as scheduled, "
     "or correct the date."

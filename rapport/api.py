@@ -1,7 +1,11 @@
-"""What every API endpoint shares: pagination, role permissions and one error format.
+"""What every app's API shares: pagination, role permissions, id patterns, input validation, the versioned
+update body and one error format.
 
 Every error is `{"error": {"code", "message", "fields"?, ...}}`. Messages never echo what was submitted:
 field messages that would quote the input are replaced by a fixed message for their error code.
+
+Part of the project's shared kit: it imports no domain app. Roles are read from the user by duck typing
+(`user.is_clinician`, `user.is_practice_manager`, `user.is_practice_admin`), as clinic.models.User defines them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.metadata import SimpleMetadata
@@ -24,6 +29,10 @@ from keys.errors import CryptoError
 from rapport.versioning import StaleVersion
 
 logger = logging.getLogger("rapport.api")
+
+# Path patterns of the router's lookups: record ids, and the codes of instruments.
+UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+CODE_PATTERN = "[a-z0-9_-]+"
 
 
 class StandardPagination(PageNumberPagination):
@@ -58,6 +67,69 @@ class IsClinicianOrManager(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and (user.is_clinician or user.is_practice_manager))
+
+
+class IsClinicianOrAdmin(permissions.BasePermission):
+    """Clinicians, or practice administrators (for data that holds nothing clinical, such as instruments)."""
+
+    message = "Only therapists, supervisors and administrators can use this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_clinician or user.is_practice_admin))
+
+
+class RolePermissionsMixin:
+    """`action_permissions` maps a viewset action to its role check; IsClinician otherwise."""
+
+    action_permissions: dict[str, type[permissions.BasePermission]] = {}
+    metadata_class = DescriptionOnlyMetadata
+
+    def get_permissions(self):
+        role_check = self.action_permissions.get(self.action, IsClinician)
+        return [permissions.IsAuthenticated(), role_check()]
+
+
+# --- Input ----------------------------------------------------------------------------------------
+CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
+UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}
+
+
+def validated(input_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict:
+    """`data` (a body or the query parameters) checked by `input_class`; a 400 in the error format if invalid."""
+    serializer = input_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice whose error names no submitted value."""
+    return serializers.ChoiceField(choices=choices, error_messages=CHOICE_ERROR, **kwargs)
+
+
+def version_field(subject: str = "the record") -> serializers.IntegerField:
+    """The edit counter a caller sends back; `subject` names what may have changed in the help text."""
+    return serializers.IntegerField(
+        min_value=1, help_text=f"The version you last read; if {subject} changed since, the answer is 409."
+    )
+
+
+# Every update body that carries `version` (rapport.versioning) extends this, so that the schema marks it
+# required. No docstring on purpose: drf-spectacular would make it the description of every subclass.
+class VersionedUpdateInput(serializers.Serializer):
+    version = version_field()
+
+
+class VersionedUpdateInputScheme(OpenApiSerializerExtension):
+    """drf-spectacular drops `required` from PATCH bodies; `version` is required all the same."""
+
+    target_class = VersionedUpdateInput
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["required"] = ["version"]
+        return schema
 
 
 # --- Errors ---------------------------------------------------------------------------------------

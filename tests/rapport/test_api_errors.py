@@ -1,4 +1,4 @@
-"""clinic.api_common.exception_handler: one error format, and no submitted text echoed back."""
+"""rapport.api.exception_handler: one error format, and no submitted text echoed back."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from clinic.api_common import exception_handler
 from keys.errors import DecryptionError
+from rapport.api import exception_handler
 from rapport.versioning import StaleVersion
 
 SECRET = "Alex disclosed the affair in session"

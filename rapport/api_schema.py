@@ -1,19 +1,31 @@
-"""Postprocessing of the OpenAPI document (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+"""The OpenAPI document beyond each view's `extend_schema`: a postprocessing hook
+(SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) and the role-dependent responses it rewrites.
 
 What per-view `extend_schema` cannot say once for all: every paginated list can answer 404 for a page
-past the last one, and the couple proxies (clinical or summary row) describe "either shape", which a
-superset row satisfies both of, so they are `anyOf`, not `oneOf`.
+past the last one, and a proxy of "either shape" whose richer shape has every field of the poorer one
+(e.g. a clinician's couple row or a manager's summary) is satisfied by both, so it is `anyOf`, not `oneOf`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .api_common import ERROR_DESCRIPTIONS
+from drf_spectacular.utils import PolymorphicProxySerializer
+from rest_framework import serializers
 
-# Polymorphic components whose richer shape includes every field of the poorer one.
-SUPERSET_PROXIES = ("CoupleRow", "CoupleView")
+from .api import ERROR_DESCRIPTIONS
+
+# Component names of the proxies made by superset_proxy().
+SUPERSET_PROXIES: set[str] = set()
 PAGE_NOT_FOUND = "No such page: `page` is past the last page or not a positive whole number."
+
+
+def superset_proxy(component_name: str, choices: list[type[serializers.Serializer]],
+                   **kwargs: Any) -> PolymorphicProxySerializer:
+    """A response of one of `choices` (the view picks by role), each including every field of the next."""
+    SUPERSET_PROXIES.add(component_name)
+    return PolymorphicProxySerializer(component_name=component_name, serializers=choices,
+                                      resource_type_field_name=None, **kwargs)
 
 
 def _error_response(description: str) -> dict[str, Any]:
