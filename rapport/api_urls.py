@@ -1,20 +1,21 @@
-"""/api/v1/: every app registers its viewsets on one router."""
+"""/api/v1/: every app lists its API areas (`<app>.api.urls.AREAS`); each registers its viewsets on one router
+(`register(router)`) and may add plain URL patterns (`extra_urlpatterns`)."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from clinic import api as clinic_api
-from notes import api as notes_api
-from plans import api as plans_api
+from clinic.api.urls import AREAS as CLINIC_AREAS
+from notes.api.urls import AREAS as NOTES_AREAS
+from plans.api.urls import AREAS as PLANS_AREAS
+
+AREAS = (*CLINIC_AREAS, *PLANS_AREAS, *NOTES_AREAS)
 
 router = DefaultRouter(trailing_slash=True)
-clinic_api.register(router)
-plans_api.register(router)
-notes_api.register(router)
+for area in AREAS:
+    if hasattr(area, "register"):
+        area.register(router)
 
 urlpatterns = [
-    path("", include(clinic_api.extra_urlpatterns)),
-    path("", include(plans_api.extra_urlpatterns)),
-    path("", include(notes_api.extra_urlpatterns)),
+    path("", include([pattern for area in AREAS for pattern in getattr(area, "extra_urlpatterns", [])])),
     path("", include(router.urls)),
 ]

@@ -261,8 +261,8 @@ RAPPORT_REPORT_STALE_SECONDS = envint("RAPPORT_REPORT_STALE_SECONDS", 120)
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "clinic.api_auth.VerifiedSessionAuthentication",
-        "clinic.api_auth.ExpiringTokenAuthentication",
+        "clinic.api.authentication.VerifiedSessionAuthentication",
+        "clinic.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rapport.api.StandardPagination",
@@ -301,7 +301,7 @@ SPECTACULAR_SETTINGS = {
         "LibraryKindEnum": "plans.models.LibraryKind",
         "CheckingKindEnum": "plans.models.CheckingKind",
         "AddendumKindEnum": "notes.models.AddendumKind",
-        "RiskAnswerEnum": "notes.serializers.RISK_CHOICES",
+        "RiskAnswerEnum": "notes.api.notes_serializers.RISK_CHOICES",
     },
 }
 RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)

@@ -101,6 +101,12 @@ def get_session_for_user(user: Any, pk: Any, *, write: bool = False) -> Session:
     return get_couple_record_for_user(user, Session, pk, write=write, queryset=queryset)
 
 
+def session_with_note(pk: Any) -> Session:
+    """The session `pk` with its therapist and note, for the API's answer after a write (the caller fetched it
+    through get_session_for_user first)."""
+    return Session.objects.select_related("therapist", "note").get(pk=pk)
+
+
 # --- Notes --------------------------------------------------------------------------------------
 
 

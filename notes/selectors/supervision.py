@@ -51,6 +51,11 @@ def returned_by(user: Any) -> QuerySet[ProgressNote]:
     )
 
 
+def supervision_status(note: ProgressNote) -> ProgressNote:
+    """`note` again with its couple, author and co-signer, for the answer to a supervision action."""
+    return ProgressNote.objects.select_related("couple", "author", "cosigned_by").get(pk=note.pk)
+
+
 def with_answer_since_return(queryset: QuerySet[ProgressNote]) -> QuerySet[ProgressNote]:
     """Annotate `answered`: the author has written an addendum since the note was last returned."""
     answers = Addendum.objects.filter(

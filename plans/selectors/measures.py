@@ -351,6 +351,11 @@ def _due_since(
     return last + datetime.timedelta(days=INTERVAL_DAYS[every])
 
 
+def schedule_of(plan: TreatmentPlan) -> QuerySet[MeasureSchedule]:
+    """The plan's measure schedule: one row per instrument, in instrument order."""
+    return MeasureSchedule.objects.filter(plan=plan).order_by("instrument")
+
+
 def unacknowledged_risks(couple: Couple) -> QuerySet[MeasureAdministration]:
     """The couple's risk flags no clinician has acknowledged yet, oldest first."""
     return administrations_of(couple).filter(Q(risk_flag=True) & Q(risk_acknowledged_at__isnull=True))

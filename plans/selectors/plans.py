@@ -107,6 +107,12 @@ def plan_tab(couple: Couple) -> PlanTab:
     return PlanTab(couple=couple, active=active, draft=draft, versions=versions)
 
 
+def plan_versions(couple: Couple) -> QuerySet[TreatmentPlan]:
+    """Every version of the couple's plan, newest first, with its signer and without its text."""
+    return (TreatmentPlan.objects.filter(couple=couple).only(*VERSION_FIELDS)
+            .select_related("signed_by").order_by("-number"))
+
+
 def plan_with_structure(plan: TreatmentPlan) -> TreatmentPlan:
     """One plan version with its whole structure (see with_structure) and its signer."""
     with_structure([plan])
@@ -194,6 +200,14 @@ GROUP_LABELS = {
 def library_items(practice: Practice, *, active_only: bool = False) -> QuerySet[LibraryItem]:
     items = LibraryItem.objects.filter(practice=practice).order_by("kind", "title")
     return items.filter(active=True) if active_only else items
+
+
+def get_library_item(practice_id: Any, pk: Any) -> LibraryItem:
+    """The item `pk` of the practice's library; 404 for another practice's item or none."""
+    item = LibraryItem.objects.filter(practice_id=practice_id, pk=pk).first()
+    if item is None:
+        raise Http404("No such library item.")
+    return item
 
 
 def library_groups(practice: Practice, *, active_only: bool = False) -> list[LibraryGroup]:

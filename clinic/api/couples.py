@@ -1,4 +1,4 @@
-"""/api/v1/ for the practice core: couples, care teams, partners, clients, and API tokens.
+"""/api/v1/couples/: couples (cases), their care teams and partners.
 
 Views stay thin: a scoped queryset or access helper, an Input serializer, one service, an Output
 serializer. Clinicians see `visible_to` and change `editable_by`; practice managers list and open the
@@ -10,46 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
-from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_login_failed
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.urls import path
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from audit.models import AuditEvent
 from audit.services import record_event
-from rapport.api import (
-    UUID_PATTERN,
-    IsClinicianOrManager,
-    LockedOut,
-    RolePermissionsMixin,
-    error_responses,
-    validated,
-)
-from rapport.api_schema import superset_proxy
-
-from .access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
-from .api_auth import token_expires_at
-from .models import CareRole, CareTeamMember, Client, Couple, Partner, User
-from .serializers import (
+from clinic.access import get_couple_for_team_management, get_couple_for_user
+from clinic.api.couples_serializers import (
     CareTeamAddInput,
     CareTeamEndInput,
     CareTeamMemberOutput,
-    ClientBriefOutput,
-    ClientInput,
-    ClientOutput,
-    ClientSearchInput,
     CoupleCreateInput,
     CoupleDetailOutput,
     CoupleListOutput,
@@ -57,17 +32,18 @@ from .serializers import (
     CoupleUpdateInput,
     PartnerOutput,
     PartnerUpdateInput,
-    TokenOutput,
-    TokenRequestInput,
 )
-from .services import couples as services
+from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner, User
+from clinic.services import couples as services
+from rapport.api import UUID_PATTERN, IsClinicianOrManager, RolePermissionsMixin, error_responses, validated
+from rapport.api_schema import superset_proxy
 
 # The only couple columns a practice manager's requests load: no clinical text is even read.
 SUMMARY_FIELDS = ("id", "practice_id", "reference", "status", "start_date", "end_date")
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 
 
-# --- Selectors ------------------------------------------------------------------------------------
+# --- Reads only this API makes (they move to clinic.selectors once it is a package) ---------------
 def with_primary_therapist(queryset: QuerySet[Couple]) -> QuerySet[Couple]:
     """Prefetch each couple's current primary therapist into `current_primary` (one query per page)."""
     primary = CareTeamMember.objects.current().filter(role=CareRole.PRIMARY).select_related("user")
@@ -247,126 +223,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         return Response(PartnerOutput(partner).data)
 
 
-# --- Clients --------------------------------------------------------------------------------------
-@extend_schema(tags=["clients"])
-class ClientViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
-    """Clients (people in therapy). Clinicians only: identity is clinical data."""
-
-    queryset = Client.objects.none()
-    lookup_value_regex = UUID_PATTERN
-
-    @extend_schema(
-        summary="List clients you can see",
-        parameters=[OpenApiParameter("name", str, description=ClientSearchInput().fields["name"].help_text)],
-        responses={200: ClientBriefOutput(many=True), **error_responses(400, 401, 403)},
-    )
-    def list(self, request):
-        clients = Client.objects.visible_to(request.user).order_by("created_at", "id")
-        if "name" in request.query_params:
-            name = validated(ClientSearchInput, request.query_params)["name"]
-            matches = services.find_clients_by_name(practice_id=request.user.practice_id, name=name)
-            clients = clients.filter(pk__in=[match.pk for match in matches])
-            record_event("client.search", actor=request.user, detail={"candidates": len(matches)})
-        page = self.paginate_queryset(clients)
-        return self.get_paginated_response(ClientBriefOutput(page, many=True).data)
-
-    @extend_schema(summary="Open a client's identity and contact details",
-                   responses={200: ClientOutput, **error_responses(401, 403, 404)})
-    def retrieve(self, request, pk=None):
-        client = get_client_for_user(request.user, pk)
-        record_event("client.view", actor=request.user, obj=client)
-        return Response(ClientOutput(client).data)
-
-    @extend_schema(summary="Register a client", request=ClientInput,
-                   responses={201: ClientOutput, **error_responses(400, 401, 403)})
-    def create(self, request):
-        data = validated(ClientInput, request.data)
-        client = services.client_create(practice_id=request.user.practice_id, by=request.user, **data)
-        return Response(ClientOutput(client).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(summary="Change a client's identity or contact details", request=ClientInput(partial=True),
-                   responses={200: ClientOutput, **error_responses(400, 401, 403, 404)})
-    def partial_update(self, request, pk=None):
-        client = get_client_for_user(request.user, pk, write=True)
-        data = validated(ClientInput, request.data, partial=True)
-        client = services.client_update(client=client, by=request.user, **data)
-        return Response(ClientOutput(client).data)
-
-
-# --- API tokens -----------------------------------------------------------------------------------
-BAD_CREDENTIALS = "The username, password or code is not right, or two-factor sign-in is not set up."
-
-
-def _verify_totp(user: User, code: str) -> bool:
-    """True if `code` is the current code of one of the user's confirmed TOTP devices (throttled, no replay)."""
-    for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
-        allowed, _ = device.verify_is_allowed()
-        if allowed and device.verify_token(code):
-            return True
-    return False
-
-
-@extend_schema(tags=["auth"])
-class TokenView(APIView):
-    """Issue (POST) or revoke (DELETE) the caller's API token."""
-
-    def perform_authentication(self, request):
-        # Asking for a token needs no prior credentials: a stale token in the header must not block it.
-        if request.method != "POST":
-            super().perform_authentication(request)
-
-    def get_permissions(self):
-        if self.request.method == "POST":
-            return [permissions.AllowAny()]
-        return [permissions.IsAuthenticated()]
-
-    @extend_schema(
-        summary="Get an API token",
-        description="Username, password and the current code from your authenticator app. Any earlier token of "
-                    "yours stops working. Repeated failures lock the account for a while.",
-        request=TokenRequestInput,
-        responses={200: TokenOutput, **error_responses(400, 401, 429)},
-        auth=[],
-    )
-    def post(self, request):
-        data = validated(TokenRequestInput, request.data)
-        username = data["username"]
-        # Axes (first in AUTHENTICATION_BACKENDS) counts failures and refuses locked-out users here.
-        user = authenticate(request=request, username=username, password=data["password"])
-        if user is not None and not _verify_totp(user, data["otp_token"]):
-            user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
-            user = None
-        if user is None:
-            if getattr(request, "axes_locked_out", False):
-                raise LockedOut()
-            raise exceptions.AuthenticationFailed(BAD_CREDENTIALS, code="invalid_credentials")
-        with transaction.atomic():
-            Token.objects.filter(user=user).delete()
-            token = Token.objects.create(user=user)
-            expires_at = token_expires_at(token.created)
-            record_event("api.token_issued", actor=user, obj=user, detail={"expires_at": expires_at.isoformat()})
-        ip_address = getattr(request, "axes_ip_address", None)
-        if settings.AXES_RESET_ON_SUCCESS and ip_address:
-            AxesProxyHandler.reset_attempts(ip_address=ip_address, username=user.get_username())
-        return Response(TokenOutput({"token": token.key, "expires_at": expires_at}).data)
-
-    @extend_schema(summary="Revoke your API token", request=None,
-                   responses={204: OpenApiResponse(description="Revoked (or there was none)."),
-                              **error_responses(401)})
-    def delete(self, request):
-        with transaction.atomic():
-            deleted, _ = Token.objects.filter(user=request.user).delete()
-            record_event("api.token_revoked", actor=request.user, obj=request.user, detail={"had_token": deleted > 0})
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-extra_urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
-]
-
-
 def register(router) -> None:
     router.register("couples", CoupleViewSet, basename="couple")
     router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/care-team", CareTeamViewSet, basename="couple-care-team")
     router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/partners", PartnerViewSet, basename="couple-partner")
-    router.register("clients", ClientViewSet, basename="client")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clinic.api.couples_serializers import StaffBriefOutput
 from clinic.models import NOTE_TEXT_MAX
-from clinic.serializers import StaffBriefOutput
 from notes.models import NoteStatus, SessionKind
 from notes.services.supervision import COMMENT_REQUIRED, COMMENT_TOO_LONG
 

@@ -20,10 +20,8 @@ from rest_framework.response import Response
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from plans.models import PartnerChoice, ProgressPoint, ProgressSource
-from plans.selectors import cbt as cbt_selectors
-from plans.selectors import progress as progress_selectors
-from plans.serializers_progress import (
+from clinic.api.couples import COUPLE_PK
+from plans.api.progress_serializers import (
     CheckingLogInput,
     CheckingLogOutput,
     CheckingLogUpdateInput,
@@ -41,11 +39,13 @@ from plans.serializers_progress import (
     ThoughtRecordOutput,
     ThoughtRecordUpdateInput,
 )
+from plans.models import PartnerChoice, ProgressPoint, ProgressSource
+from plans.selectors import cbt as cbt_selectors
+from plans.selectors import progress as progress_selectors
 from plans.services import cbt as cbt_services
 from plans.services.progress import progress_point_record
 from rapport.api import UUID_PATTERN, RolePermissionsMixin, error_responses, validated
 
-COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 RECORD_PK = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The record's id.")
 
 

@@ -1,4 +1,5 @@
-"""API serializers for the practice core: explicit Input and Output classes, fields listed by name.
+"""API serializers of couples, care teams and partners (and StaffBriefOutput, which plans and notes use too):
+explicit Input and Output classes, fields listed by name.
 
 Output classes read from model instances the views fetched through scoped querysets; Input classes
 only parse and validate the request body, and the view hands the result to a service. Nothing here
@@ -8,13 +9,12 @@ never quote the submitted value.
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.api.clients_serializers import ClientBriefOutput
+from clinic.models import NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, IPVResult
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
-
-from .models import NAME_MAX, NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, IPVResult
 
 
 def _uuid(**kwargs) -> serializers.UUIDField:
@@ -44,52 +44,6 @@ class CareTeamAddInput(serializers.Serializer):
 
 class CareTeamEndInput(serializers.Serializer):
     end_date = serializers.DateField(required=False, help_text="Defaults to today.")
-
-
-# --- Clients --------------------------------------------------------------------------------------
-class ClientBriefOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
-    preferred_name = serializers.CharField()
-    pronouns = serializers.CharField()
-
-
-class ClientOutput(ClientBriefOutput):
-    date_of_birth = serializers.DateField(allow_null=True)
-    email = serializers.CharField()
-    phone = serializers.CharField()
-    address = serializers.CharField()
-    emergency_contact_name = serializers.CharField()
-    emergency_contact_phone = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
-class ClientInput(serializers.Serializer):
-    """Create (first and last name required) or partially update a client."""
-
-    first_name = serializers.CharField(max_length=NAME_MAX)
-    last_name = serializers.CharField(max_length=NAME_MAX)
-    preferred_name = serializers.CharField(max_length=NAME_MAX, required=False, allow_blank=True)
-    pronouns = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True,
-                                   error_messages={"invalid": "Give a valid email address."})
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    emergency_contact_name = serializers.CharField(max_length=NAME_MAX, required=False, allow_blank=True)
-    emergency_contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-
-    def validate_date_of_birth(self, value):
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError("The date of birth cannot be in the future.")
-        return value
-
-
-class ClientSearchInput(serializers.Serializer):
-    name = serializers.CharField(max_length=2 * NAME_MAX + 1,
-                                 help_text="Exact full name or last name; case, accents and spacing are ignored.")
 
 
 # --- Partners -------------------------------------------------------------------------------------
@@ -128,7 +82,7 @@ class CoupleSummaryOutput(serializers.Serializer):
 
     @extend_schema_field(StaffBriefOutput(allow_null=True))
     def get_primary_therapist(self, couple) -> dict | None:
-        """Needs the `current_primary` prefetch (see clinic.api.couples_with_summary)."""
+        """Needs the `current_primary` prefetch (see clinic.api.couples.with_primary_therapist)."""
         members = couple.current_primary
         return StaffBriefOutput(members[0].user).data if members else None
 
@@ -176,15 +130,3 @@ class CoupleUpdateInput(VersionedUpdateInput):
     end_date = serializers.DateField(required=False, allow_null=True)
     confidentiality = choice_field(Confidentiality.choices, required=False)
     presenting_concerns = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
-
-
-# --- API tokens -----------------------------------------------------------------------------------
-class TokenRequestInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-    otp_token = serializers.CharField(max_length=16, help_text="The current code from your authenticator app.")
-
-
-class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
-    expires_at = serializers.DateTimeField()

@@ -1,4 +1,4 @@
-"""API serializers for sessions, progress notes and addenda: explicit Input and Output classes, fields by name.
+"""API serializers for progress notes and addenda: explicit Input and Output classes, fields by name.
 
 Output classes read from rows the views fetched through notes.selectors.notes; Input classes only parse and
 validate, and the view hands the result to a service (which validates again). No `fields = "__all__"`, so a
@@ -7,19 +7,14 @@ new encrypted column is never exposed by accident. Field error messages never qu
 
 from __future__ import annotations
 
-import datetime
-
-from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.api.couples_serializers import StaffBriefOutput
 from clinic.models import NOTE_TEXT_MAX
-from clinic.serializers import StaffBriefOutput
 from notes import templates
-from notes.models import AddendumKind, Attendance, Modality, NoteStatus, NoteTemplate, SessionKind
-from notes.services import sessions as session_services
+from notes.models import AddendumKind, NoteStatus, NoteTemplate, SessionKind
 from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
-from notes.services.sessions import MAX_DURATION_MINUTES
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
 RISK_CHOICES = [("", "Not answered"), *templates.RISK_ANSWERS]
@@ -32,87 +27,6 @@ def _text(limit: int, **kwargs) -> serializers.CharField:
     )
 
 
-# --- Sessions -------------------------------------------------------------------------------------
-SERVICE_CODE_VALIDATOR = RegexValidator(r"^\s*[0-9A-Za-z-]*\s*$", "Use letters, digits and hyphens only.")
-
-
-def _session_start_in_range(value: datetime.datetime) -> None:
-    if not session_services.start_in_range(value):
-        raise serializers.ValidationError(session_services.START_OUT_OF_RANGE, code="out_of_range")
-
-
-def _session_start(**kwargs) -> serializers.DateTimeField:
-    return serializers.DateTimeField(validators=[_session_start_in_range], **kwargs)
-
-
-def _service_code(**kwargs) -> serializers.CharField:
-    return serializers.CharField(max_length=10, required=False, allow_blank=True,
-                                 validators=[SERVICE_CODE_VALIDATOR], **kwargs)
-
-
-class NoteBriefOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    status = choice_field(NoteStatus.choices)
-    late_entry = serializers.BooleanField()
-
-
-class SessionOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    couple = serializers.UUIDField(source="couple_id")
-    therapist = StaffBriefOutput()
-    starts_at = serializers.DateTimeField()
-    duration_minutes = serializers.IntegerField()
-    modality = choice_field(Modality.choices)
-    kind = choice_field(SessionKind.choices)
-    attendance = choice_field(Attendance.choices)
-    service_code = serializers.CharField()
-    version = serializers.IntegerField()
-    note = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-    @extend_schema_field(NoteBriefOutput(allow_null=True))
-    def get_note(self, session) -> dict | None:
-        """Needs the note select_related (notes.selectors.notes.sessions_for_couple)."""
-        from notes.selectors.notes import session_note
-
-        note = session_note(session)
-        return NoteBriefOutput(note).data if note is not None else None
-
-
-class SessionCreateInput(serializers.Serializer):
-    starts_at = _session_start()
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES, default=50)
-    modality = choice_field(Modality.choices, default=Modality.IN_PERSON)
-    kind = choice_field(SessionKind.choices, default=SessionKind.JOINT,
-                   help_text="A joint session needs both partners' IPV screens recorded first.")
-    attendance = choice_field(Attendance.choices, default=Attendance.SCHEDULED,
-                         help_text="A session in the future cannot be attended.")
-    service_code = _service_code(help_text="Leave out to use the suggested code (90791 intake, 90847 joint, "
-                                           "90834 individual up to 52 minutes, 90837 from 53).")
-    therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR,
-                                      help_text="A therapist on the couple's care team; defaults to you.")
-
-
-class SessionUpdateInput(VersionedUpdateInput):
-    version = version_field("it")
-    starts_at = _session_start(required=False)
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES, required=False)
-    modality = choice_field(Modality.choices, required=False)
-    kind = choice_field(SessionKind.choices, required=False)
-    attendance = choice_field(Attendance.choices, required=False)
-    service_code = _service_code(help_text="Empty: the suggested code.")
-    therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR)
-
-
-class SessionFilterInput(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-    kind = choice_field(SessionKind.choices, required=False)
-    attendance = choice_field(Attendance.choices, required=False)
-
-
-# --- Notes ----------------------------------------------------------------------------------------
 class PartnerRiskSerializer(serializers.Serializer):
     """One partner's risk check. In a save, answers left out keep their value."""
 

@@ -14,9 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clinic.models import Role
+from notes.api.supervision_serializers import CosignInput, ReturnInput, ReviewQueueItemOutput, SupervisionStatusOutput
 from notes.models import ProgressNote
 from notes.selectors import supervision as selectors
-from notes.serializers_supervision import CosignInput, ReturnInput, ReviewQueueItemOutput, SupervisionStatusOutput
 from notes.services import supervision as services
 from rapport.api import UUID_PATTERN, RolePermissionsMixin, error_responses, validated
 
@@ -30,8 +30,7 @@ class IsSupervisor(permissions.BasePermission):
 
 
 def _status_of(note: ProgressNote) -> Response:
-    note = ProgressNote.objects.select_related("couple", "author", "cosigned_by").get(pk=note.pk)
-    return Response(SupervisionStatusOutput(note).data)
+    return Response(SupervisionStatusOutput(selectors.supervision_status(note)).data)
 
 
 @extend_schema(tags=["supervision"])

@@ -1,4 +1,8 @@
-"""API authentication: browser sessions that passed 2FA, or expiring bearer tokens."""
+"""API authentication: browser sessions that passed 2FA, or expiring bearer tokens.
+
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] names these classes, and DRF imports them while it defines
+APIView: this module must not import DRF views (so the token view is in clinic.api.tokens).
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ def token_expires_at(created: datetime) -> datetime:
 class ExpiringTokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`; tokens expire RAPPORT_API_TOKEN_DAYS after issue.
 
-    Tokens are issued only after a TOTP check (clinic.api.TokenView), so a token user counts as verified.
+    Tokens are issued only after a TOTP check (clinic.api.tokens.TokenView), so a token user counts as verified.
     Deactivated users are refused by TokenAuthentication itself (is_active).
     """
 
@@ -67,7 +71,7 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
 
 
 class VerifiedSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "clinic.api_auth.VerifiedSessionAuthentication"
+    target_class = "clinic.api.authentication.VerifiedSessionAuthentication"
     name = "sessionAuth"
 
     def get_security_definition(self, auto_schema):
@@ -76,7 +80,7 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "clinic.api_auth.ExpiringTokenAuthentication"
+    target_class = "clinic.api.authentication.ExpiringTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clinic.serializers import StaffBriefOutput
+from clinic.api.couples_serializers import StaffBriefOutput
 from plans.instruments import InvalidAnswers
 from plans.instruments.custom import MAX_ITEMS
 from plans.models import SHORT_TEXT_MAX, PartnerPosition, ScheduleEvery

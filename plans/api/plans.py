@@ -21,10 +21,8 @@ from rest_framework.response import Response
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.api import COUPLE_PK
-from plans.models import LibraryItem, PlanStatus, TreatmentPlan
-from plans.selectors import plans as selectors
-from plans.serializers_plans import (
+from clinic.api.couples import COUPLE_PK
+from plans.api.plans_serializers import (
     GoalCreateInput,
     GoalInput,
     GoalOutput,
@@ -45,6 +43,8 @@ from plans.serializers_plans import (
     ProblemInput,
     ProblemOutput,
 )
+from plans.models import LibraryItem, PlanStatus, TreatmentPlan
+from plans.selectors import plans as selectors
 from plans.services import library as library_services
 from plans.services import plans as services
 from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
@@ -96,9 +96,7 @@ class CouplePlanViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
                    responses={200: PlanSummaryOutput(many=True), **error_responses(401, 403, 404)})
     def list(self, request, couple_pk=None):
         couple = get_couple_for_user(request.user, couple_pk)
-        versions = (TreatmentPlan.objects.filter(couple=couple).only(*selectors.VERSION_FIELDS)
-                    .select_related("signed_by").order_by("-number"))
-        page = self.paginate_queryset(versions)
+        page = self.paginate_queryset(selectors.plan_versions(couple))
         return self.get_paginated_response(PlanSummaryOutput(page, many=True).data)
 
     @extend_schema(
@@ -281,12 +279,6 @@ class LibraryItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     queryset = LibraryItem.objects.none()
     lookup_value_regex = UUID_PATTERN
 
-    def _item(self, request, pk) -> LibraryItem:
-        item = LibraryItem.objects.filter(practice_id=request.user.practice_id, pk=pk).first()
-        if item is None:
-            raise Http404("No such library item.")
-        return item
-
     @extend_schema(summary="List the practice's library (created on first use)",
                    responses={200: LibraryItemOutput(many=True), **error_responses(401, 403)})
     def list(self, request):
@@ -304,7 +296,7 @@ class LibraryItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Change an item of the practice's library", request=LibraryItemInput(partial=True),
                    responses={200: LibraryItemOutput, **error_responses(400, 401, 403, 404)})
     def partial_update(self, request, pk=None):
-        item = self._item(request, pk)
+        item = selectors.get_library_item(request.user.practice_id, pk)
         data = validated(LibraryItemInput, request.data, partial=True)
         item = library_services.library_item_update(item=item, by=request.user, **data)
         return Response(LibraryItemOutput(item).data)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clinic.api.couples_serializers import StaffBriefOutput
 from clinic.models import NOTE_TEXT_MAX
-from clinic.serializers import StaffBriefOutput
 from plans.models import (
     SHORT_TEXT_MAX,
     AcknowledgementMethod,

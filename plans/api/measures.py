@@ -19,10 +19,8 @@ from rest_framework.views import APIView
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
-from plans.instruments import instruments_for
-from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule, TreatmentPlan
-from plans.selectors import measures as selectors
-from plans.serializers_measures import (
+from clinic.api.couples import COUPLE_PK
+from plans.api.measures_serializers import (
     InstrumentBriefOutput,
     InstrumentOutput,
     MeasureCreateInput,
@@ -34,6 +32,9 @@ from plans.serializers_measures import (
     MeasureScheduleOutput,
     RiskAcknowledgeInput,
 )
+from plans.instruments import instruments_for
+from plans.models import CustomInstrument, MeasureAdministration, TreatmentPlan
+from plans.selectors import measures as selectors
 from plans.services import measures as services
 from rapport.api import (
     CODE_PATTERN,
@@ -46,7 +47,6 @@ from rapport.api import (
     validated,
 )
 
-COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 PLAN_PK = OpenApiParameter("plan_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The plan version's id.")
 
 
@@ -160,7 +160,7 @@ class _ClinicianView(APIView):
 
 
 def _schedule_data(plan: TreatmentPlan) -> dict:
-    rows = MeasureSchedule.objects.filter(plan=plan).order_by("instrument")
+    rows = selectors.schedule_of(plan)
     return MeasureScheduleOutput({
         "id": plan.pk, "status": plan.status, "schedule_version": plan.schedule_version,
         "schedules": [{"instrument": row.instrument, "every": row.every} for row in rows],

@@ -1,4 +1,4 @@
-"""/api/v1/ for sessions, progress notes (draft, save with version, sign) and addenda.
+"""/api/v1/notes/: progress notes (draft, save with version, sign) and addenda.
 
 Same rules and helpers as the HTML pages: clinic.access through notes.selectors.notes (404 for strangers,
 audited), the services in notes.services for every write. Clinicians only (managers and administrators 403).
@@ -11,19 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user
-from clinic.models import User
 from notes import templates
-from notes.models import ProgressNote, Session
-from notes.selectors import notes as selectors
-from notes.serializers import (
+from notes.api.notes_serializers import (
     AddendumInput,
     AddendumOutput,
     NoteCreateInput,
@@ -32,17 +27,13 @@ from notes.serializers import (
     NoteRowOutput,
     NoteSignInput,
     NoteUpdateInput,
-    SessionCreateInput,
-    SessionFilterInput,
-    SessionOutput,
-    SessionUpdateInput,
 )
+from notes.models import ProgressNote
+from notes.selectors import notes as selectors
 from notes.services import notes as note_services
-from notes.services import sessions as session_services
 from notes.services.notes import NoteLocked, RatingInput
 from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
 
-COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 LOCKED_409 = OpenApiResponse(
     ErrorOutput,
     description="The record changed since you read it (`conflict`, with `error.current_version`), or the note "
@@ -56,84 +47,6 @@ class NoteSigned(exceptions.APIException):
     default_code = "note_signed"
 
 
-def _therapist(couple, pk: Any) -> User:
-    user = User.objects.filter(pk=pk, practice_id=couple.practice_id).first()
-    if user is None:
-        raise exceptions.ValidationError({"therapist": ["Choose a therapist on this couple's care team."]})
-    return user
-
-
-def _session_out(pk: Any) -> dict:
-    session = Session.objects.select_related("therapist", "note").get(pk=pk)
-    return SessionOutput(session).data
-
-
-# --- Sessions -------------------------------------------------------------------------------------
-@extend_schema(tags=["sessions"], parameters=[COUPLE_PK])
-class CoupleSessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
-    """A couple's sessions (appointments): dates, kind, attendance and billing code; no clinical text."""
-
-    queryset = Session.objects.none()  # for the schema; every view reads through notes.selectors.notes
-
-    @extend_schema(
-        summary="List a couple's sessions",
-        description="Most recent first, each with its note's id and status (or null).",
-        parameters=[SessionFilterInput],
-        responses={200: SessionOutput(many=True), **error_responses(400, 401, 403, 404)},
-    )
-    def list(self, request, couple_pk=None):
-        couple = get_couple_for_user(request.user, couple_pk)
-        filters = validated(SessionFilterInput, request.query_params)
-        page = self.paginate_queryset(selectors.sessions_for_couple(couple, **filters))
-        record_event("session.list", actor=request.user, obj=couple, detail={"shown": len(page), "api": True})
-        return self.get_paginated_response(SessionOutput(page, many=True).data)
-
-    @extend_schema(
-        summary="Record a session",
-        description="A joint session needs both partners' IPV screens recorded first; a session in the future "
-                    "cannot be attended. The service code defaults to the suggested one.",
-        request=SessionCreateInput,
-        responses={201: SessionOutput, **error_responses(400, 401, 403, 404)},
-    )
-    def create(self, request, couple_pk=None):
-        couple = get_couple_for_user(request.user, couple_pk, write=True)
-        data = validated(SessionCreateInput, request.data)
-        if "therapist" in data:
-            data["therapist"] = _therapist(couple, data["therapist"])
-        session = session_services.session_create(couple=couple, by=request.user, **data)
-        return Response(_session_out(session.pk), status=status.HTTP_201_CREATED)
-
-
-@extend_schema(tags=["sessions"])
-class SessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
-    """One session."""
-
-    queryset = Session.objects.none()
-    lookup_value_regex = UUID_PATTERN
-
-    @extend_schema(summary="Open a session", responses={200: SessionOutput, **error_responses(401, 403, 404)})
-    def retrieve(self, request, pk=None):
-        session = selectors.get_session_for_user(request.user, pk)
-        return Response(_session_out(session.pk))
-
-    @extend_schema(
-        summary="Change a session",
-        description="Send the `version` you last read (409 if it changed since). A session with a progress note "
-                    "stays attended; once the note is signed, its date, length and kind stay too.",
-        request=SessionUpdateInput,
-        responses={200: SessionOutput, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def partial_update(self, request, pk=None):
-        session = selectors.get_session_for_user(request.user, pk, write=True)
-        data = validated(SessionUpdateInput, request.data)
-        if "therapist" in data:
-            data["therapist"] = _therapist(session.couple, data["therapist"])
-        saved = session_services.session_update(session=session, by=request.user, base_version=data.pop("version"),
-                                                **data)
-        return Response(_session_out(saved.pk))
-
-
-# --- Notes ----------------------------------------------------------------------------------------
 def _note_out(request, pk: Any) -> dict:
     return NoteOutput(selectors.get_note_for_user(request.user, pk)).data
 
@@ -272,8 +185,4 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
 
 
 def register(router) -> None:
-    router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/sessions", CoupleSessionViewSet,
-                    basename="couple-session")
-    router.register("sessions", SessionViewSet, basename="session")
     router.register("notes", NoteViewSet, basename="note")
-

@@ -1,0 +1,5 @@
+"""The /api/v1/ areas of the practice core, in the order rapport.api_urls registers them."""
+
+from clinic.api import clients, couples, tokens
+
+AREAS = (couples, clients, tokens)
