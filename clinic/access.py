@@ -1,20 +1,75 @@
-"""Access helpers: the one way views, API and PDF code fetch a clinical record for a user.
+"""Who may reach what: the role gates of the HTML views, and the one way views, API and PDF code fetch a
+clinical record for a user.
 
 Missing and forbidden look the same (404), as in Zulip's `access_message`; a refusal of a record that
-exists is written to the audit trail.
+exists, and a refused role, are written to the audit trail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 
 from audit.models import AuditEvent
 from audit.services import record_event
 
-from .models import Client, Couple
+from .models import Client, Couple, Role
+from .selectors.care_team import is_current_primary
+from .selectors.couples import couple_listed_for
+
+# --- Role gates of the HTML views ------------------------------------------------------------------
+
+
+def roles_allowed(*roles: str) -> Callable:
+    """Refuse (403, audited) signed-in users whose role is not one of `roles`. Anonymous users never get
+    here: LoginRequiredMiddleware sends them to the sign-in page."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if getattr(request.user, "role", None) not in roles:
+                record_event(
+                    "access.denied", actor=request.user, outcome=AuditEvent.Outcome.DENIED,
+                    detail={"reason": "role", "view": view.__name__},
+                )
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+clinician_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR)
+team_manager_roles = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.PRACTICE_MANAGER)
+
+
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Only active administrators of a practice (staff, settings, audit log); anyone else signed in gets 403
+    and an audit event naming the page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (user.is_active and user.is_practice_admin and user.practice_id):
+            record_event(
+                "access.denied", actor=user, object_type="page", object_id=request.resolver_match.view_name,
+                outcome=AuditEvent.Outcome.DENIED, detail={"area": "administration"},
+            )
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Records -----------------------------------------------------------------------------------------
 
 
 def _refuse(user: Any, model: type, pk: Any, *, write: bool) -> None:
@@ -79,15 +134,13 @@ def get_couple_for_team_management(user: Any, pk: Any) -> Couple:
     404 (audited) when the user cannot reach the couple at all; 403 (audited) when a clinician can read it
     but is not its primary therapist. HTML views and the API both call this.
     """
-    from . import selectors
-
     if user.is_authenticated and user.is_practice_manager:
-        couple = selectors.couple_listed_for(user, pk)
+        couple = couple_listed_for(user, pk)
         if couple is None:
             _refuse(user, Couple, pk, write=True)
         return couple
     couple = get_couple_for_user(user, pk)
-    if not selectors.is_current_primary(couple, user):
+    if not is_current_primary(couple, user):
         record_event("access.denied", actor=user, obj=couple, outcome=AuditEvent.Outcome.DENIED,
                      detail={"reason": "not_primary", "view": "care_team"})
         raise PermissionDenied

@@ -7,11 +7,9 @@ from typing import Any
 
 from django import forms
 
+from rapport.forms import DateInput
+
 MAX_PERIOD_DAYS = 3 * 366
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class _Radios(forms.RadioSelect):
@@ -25,12 +23,12 @@ class ProgressReportForm(forms.Form):
     """Period and options of a couple progress report. Submitted by GET: dates and switches only, never a name."""
 
     start = forms.DateField(
-        label="From", widget=_date_input(),
+        label="From", widget=DateInput(),
         error_messages={"required": "Enter the first day of the period.",
                         "invalid": "Enter the first day as a date, for example 2026-01-31."},
     )
     end = forms.DateField(
-        label="To", widget=_date_input(),
+        label="To", widget=DateInput(),
         error_messages={"required": "Enter the last day of the period.",
                         "invalid": "Enter the last day as a date, for example 2026-01-31."},
     )

@@ -7,16 +7,12 @@ never repeat what was typed (it may be a client's name or clinical text).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from clinic.models import (
     NAME_MAX,
@@ -29,10 +25,7 @@ from clinic.models import (
     User,
 )
 from keys.blind_index import normalise_name
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from rapport.forms import DateInput, PlainSelect, PrivateTextInput
 
 
 def _not_in_future(value: datetime.date | None, message: str) -> None:
@@ -42,13 +35,6 @@ def _not_in_future(value: datetime.date | None, message: str) -> None:
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-class PrivateTextInput(forms.TextInput):
-    """A text box the browser must not fill in from the therapist's own saved details."""
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__({"autocomplete": "off", **(attrs or {})})
 
 
 class ClientIdentityForm(forms.Form):
@@ -75,7 +61,7 @@ class ClientIdentityForm(forms.Form):
         help_text="For example: she/her, he/him, they/them.",
     )
     date_of_birth = forms.DateField(
-        label="Date of birth", required=False, widget=_date_input(),
+        label="Date of birth", required=False, widget=DateInput(),
         error_messages={"invalid": "Enter the date of birth as a real date, for example 1988-04-12."},
     )
     email = forms.EmailField(
@@ -116,7 +102,7 @@ class CoupleCreateForm(forms.Form):
     """The case itself, on the "New couple" page."""
 
     start_date = forms.DateField(
-        label="Start date", initial=_today, widget=_date_input(),
+        label="Start date", initial=_today, widget=DateInput(),
         help_text="The date of the first contact or intake session.",
         error_messages={"required": "Enter the start date.", "invalid": "Enter the start date as a real date."},
     )
@@ -175,11 +161,11 @@ class CoupleEditForm(forms.Form):
 
     status = forms.ChoiceField(label="Status", choices=CoupleStatus.choices)
     start_date = forms.DateField(
-        label="Start date", widget=_date_input(),
+        label="Start date", widget=DateInput(),
         error_messages={"required": "Enter the start date.", "invalid": "Enter the start date as a real date."},
     )
     end_date = forms.DateField(
-        label="End date", required=False, widget=_date_input(),
+        label="End date", required=False, widget=DateInput(),
         help_text="Leave empty while therapy continues. Discharging without an end date uses today.",
         error_messages={"invalid": "Enter the end date as a real date."},
     )
@@ -204,7 +190,7 @@ class PartnerForm(forms.Form):
     """One partner's agreement to the confidentiality terms and IPV screen."""
 
     agreed_confidentiality_on = forms.DateField(
-        label="Agreed to the confidentiality terms on", required=False, widget=_date_input(),
+        label="Agreed to the confidentiality terms on", required=False, widget=DateInput(),
         help_text="Leave empty until this partner has agreed.",
         error_messages={"invalid": "Enter the agreement date as a real date."},
     )
@@ -213,7 +199,7 @@ class PartnerForm(forms.Form):
         help_text="Intimate partner violence screen, done with this partner alone.",
     )
     ipv_screened_on = forms.DateField(
-        label="Date of the IPV screen", required=False, widget=_date_input(),
+        label="Date of the IPV screen", required=False, widget=DateInput(),
         error_messages={"invalid": "Enter the screen date as a real date."},
     )
     ipv_notes = forms.CharField(
@@ -240,20 +226,6 @@ class PartnerForm(forms.Form):
         return data
 
 
-class PlainSelect(forms.Select):
-    """A <select> written in Python. Django renders a template per option; for a practice's fifty clinicians
-    that was a third of the couple page's time. Same attributes (id, aria-*, required) and escaping."""
-
-    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
-            ((option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
-             for _group, group_options, _index in widget["optgroups"] for option in group_options),
-        )
-        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
-
-
 class ClinicianChoiceField(forms.ModelChoiceField):
     widget = PlainSelect
 
@@ -270,7 +242,7 @@ class CareTeamAddForm(forms.Form):
     )
     role = forms.ChoiceField(label="Role on the care team", choices=CareRole.choices, initial=CareRole.CO_THERAPIST)
     start_date = forms.DateField(
-        label="From", initial=_today, widget=_date_input(),
+        label="From", initial=_today, widget=DateInput(),
         error_messages={"required": "Enter the date they join.", "invalid": "Enter the start date as a real date."},
     )
 
@@ -281,7 +253,7 @@ class CareTeamAddForm(forms.Form):
 
 class CareTeamEndForm(forms.Form):
     end_date = forms.DateField(
-        label="Last day", initial=_today, widget=_date_input(),
+        label="Last day", initial=_today, widget=DateInput(),
         error_messages={"required": "Enter the last day on the care team.",
                         "invalid": "Enter the last day as a real date."},
     )
@@ -313,38 +285,3 @@ class ClientSearchForm(forms.Form):
                   "Capital letters, accents and extra spaces do not matter; part of a name does not match.",
         error_messages={"required": "Type a full name or a last name to search for."},
     )
-
-
-@dataclass(frozen=True)
-class SummaryItem:
-    anchor: str
-    text: str
-
-
-def error_summary(*forms_: forms.Form) -> list[SummaryItem]:
-    """Every error of the given forms, each linking to its field, for the summary at the top of a page."""
-    items = []
-    for form in forms_:
-        if not form.is_bound:
-            continue
-        prefix = getattr(form, "partner_label", "")
-        lead = f"{prefix}: " if prefix else ""
-        for error in form.non_field_errors():
-            items.append(SummaryItem("", f"{lead}{error}"))
-        for field in form:
-            if field.is_hidden:
-                for error in field.errors:
-                    items.append(SummaryItem("", f"{lead}{error}"))
-                continue
-            for error in field.errors:
-                items.append(SummaryItem(field.id_for_label, f"{lead}{field.label}: {error}"))
-    return items
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one, else at the top."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

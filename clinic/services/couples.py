@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import record_event
@@ -27,7 +27,7 @@ from clinic.models import (
     Role,
     User,
 )
-from keys.blind_index import blind_index, normalise_name
+from keys.blind_index import blind_index
 from rapport.versioning import StaleVersion
 
 CLIENT_FIELDS = (
@@ -39,17 +39,6 @@ CLIENT_FIELDS = (
 def _index_names(client: Client) -> None:
     client.name_index = blind_index(client.practice_id, client.full_name)
     client.last_name_index = blind_index(client.practice_id, client.last_name)
-
-
-def find_clients_by_name(*, practice_id: Any, name: str) -> list[Client]:
-    """Clients whose full name or last name matches `name` exactly, after folding case, accents, spaces.
-
-    Works on the blind index; decrypted names are compared again to drop truncated-HMAC collisions.
-    """
-    key = blind_index(practice_id, name)
-    wanted = normalise_name(name)
-    candidates = Client.objects.filter(practice_id=practice_id).filter(Q(name_index=key) | Q(last_name_index=key))
-    return [c for c in candidates if wanted in (normalise_name(c.full_name), normalise_name(c.last_name))]
 
 
 def client_create(*, practice_id: Any, by: User, **fields: Any) -> Client:

@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp import devices_for_user
@@ -28,6 +27,7 @@ from rest_framework.authtoken.models import Token
 from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.models import Practice, Role, SignedInSession, User
+from clinic.selectors.staff import BACKUP_DEVICE_NAME, backup_device, confirmed_totp_device
 
 INVITE_FIELDS = ("first_name", "last_name", "username", "email", "role", "credentials", "licence_number",
                  "supervisor")
@@ -35,27 +35,12 @@ UPDATE_FIELDS = ("first_name", "last_name", "email", "role", "credentials", "lic
 PRACTICE_FIELDS = ("name", "note_deadline_hours", "plan_review_days")
 
 TOTP_DEVICE_NAME = "Authenticator app"
-BACKUP_DEVICE_NAME = "backup"
 DEMO_SKIP_DEVICE_NAME = "demo-skip"
 BACKUP_CODE_COUNT = 10
 LAST_ADMIN = "This is the practice's only active administrator. Make someone else an administrator first."
 
 
 # --- Staff accounts --------------------------------------------------------------------------------
-
-def staff_list(*, practice_id: Any) -> QuerySet[User]:
-    """Everyone on the practice's staff, active first, with their supervisor and whether 2FA is set up."""
-    return (
-        User.objects.filter(practice_id=practice_id)
-        .select_related("supervisor")
-        .annotate(two_factor_enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
-        .order_by("-is_active", "last_name", "first_name", "username")
-    )
-
-
-def two_factor_enrolled(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
 
 def _check_supervision(user: User) -> None:
     """A therapist's supervisor is a supervisor of the same practice; nobody else has one."""
@@ -222,14 +207,6 @@ def practice_update(*, practice: Practice, by: User, **fields: Any) -> Practice:
 
 # --- Second factor ---------------------------------------------------------------------------------
 
-def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
-
-
-def backup_device(user: User) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME).first()
-
-
 def two_factor_enrol_start(*, user: User) -> TOTPDevice:
     """The user's unconfirmed authenticator-app device, created on first call and reused after."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
@@ -335,7 +312,3 @@ def check_token(*, user: User, token: str, device: TOTPDevice | None = None, all
         elif stage == "sign_in":
             record_event("auth.two_factor_passed", actor=user, obj=user, detail={"method": method})
     return result
-
-
-def backup_codes_remaining(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__name=BACKUP_DEVICE_NAME).count()

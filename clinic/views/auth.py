@@ -28,7 +28,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from clinic.forms.auth import InviteSetPasswordForm, OTPTokenForm, SignInForm
 from clinic.middleware import next_query
 from clinic.models import User
+from clinic.selectors import staff as selectors
 from clinic.services import users
+from rapport.forms import error_summary
 
 NEW_BACKUP_CODES_KEY = "rapport_new_backup_codes"
 
@@ -63,7 +65,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         login(request, form.get_user())
         return redirect(_with_next("clinic:two-factor", next_url))
-    return render(request, "clinic/auth/login.html", {"form": form, "next": next_url})
+    return render(request, "clinic/auth/login.html", {"form": form, "errors": error_summary(form), "next": next_url})
 
 
 @login_not_required
@@ -79,7 +81,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user, next_url = request.user, _safe_next(request)
     if user.is_verified():
         return redirect(next_url or "clinic:home")
-    if users.confirmed_totp_device(user) is None:
+    if selectors.confirmed_totp_device(user) is None:
         return redirect(_with_next("clinic:two-factor-setup", next_url))
     form = OTPTokenForm(_bound(request))
     if form.is_valid():
@@ -87,12 +89,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         if check.device is not None:
             otp_login(request, check.device)
             if isinstance(check.device, StaticDevice):
-                left = users.backup_codes_remaining(user)
+                left = selectors.backup_codes_remaining(user)
                 messages.warning(request, f"You signed in with a backup code; {left} left. "
                                           "Get a new set from the backup codes page if you are running low.")
             return redirect(next_url or "clinic:home")
         form.add_error("otp_token", check.error)
-    return render(request, "clinic/auth/two_factor_verify.html", {"form": form, "next": next_url})
+    return render(request, "clinic/auth/two_factor_verify.html", {
+        "form": form, "errors": error_summary(form), "next": next_url,
+    })
 
 
 def _qr_svg(device) -> str:
@@ -109,7 +113,7 @@ def _grouped(secret: str) -> str:
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user, next_url = request.user, _safe_next(request)
-    if users.confirmed_totp_device(user) is not None:
+    if selectors.confirmed_totp_device(user) is not None:
         # Already enrolled: a new authenticator only after an administrator resets two-factor sign-in.
         return redirect(next_url or "clinic:home") if user.is_verified() else redirect(
             _with_next("clinic:two-factor", next_url))
@@ -126,7 +130,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error("otp_token", check.error)
     secret = b32encode(device.bin_key).decode()
     return render(request, "clinic/auth/two_factor_setup.html", {
-        "form": form, "next": next_url, "qr_svg": _qr_svg(device), "secret": _grouped(secret),
+        "form": form, "errors": error_summary(form), "next": next_url, "qr_svg": _qr_svg(device),
+        "secret": _grouped(secret),
     })
 
 
@@ -135,7 +140,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     user, next_url = request.user, _safe_next(request)
     if not user.is_verified():
         return redirect(_with_next("clinic:two-factor", reverse("clinic:two-factor-backup-codes")))
-    has_authenticator = users.confirmed_totp_device(user) is not None
+    has_authenticator = selectors.confirmed_totp_device(user) is not None
     form = OTPTokenForm(_bound(request), allow_backup=False)
     if has_authenticator and form.is_valid():
         check = users.check_token(user=user, token=form.cleaned_data["otp_token"], allow_backup=False,
@@ -147,8 +152,9 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     # New codes are shown once, straight after they are made, and then forgotten.
     codes = request.session.pop(NEW_BACKUP_CODES_KEY, None)
     return render(request, "clinic/auth/backup_codes.html", {
-        "codes": codes, "form": form, "next": next_url, "has_authenticator": has_authenticator,
-        "remaining": users.backup_codes_remaining(user),
+        "codes": codes, "form": form, "errors": error_summary(form) if has_authenticator else [], "next": next_url,
+        "has_authenticator": has_authenticator,
+        "remaining": selectors.backup_codes_remaining(user),
     })
 
 
@@ -193,5 +199,7 @@ def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
         messages.success(request, "Your password is set. Sign in with it now; next you will set up "
                                   "two-factor sign-in with an authenticator app.")
         return redirect("clinic:login")
-    return render(request, "clinic/auth/invite_accept.html", {"form": form, "invitee": user})
+    return render(request, "clinic/auth/invite_accept.html", {
+        "form": form, "errors": error_summary(form), "invitee": user,
+    })
 

@@ -6,8 +6,6 @@ operational task that shows staff names, the reference and the status, never cli
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -20,10 +18,14 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from audit.models import AuditEvent
 from audit.services import record_event
-from clinic import selectors
-from clinic.access import get_client_for_user, get_couple_for_team_management, get_couple_for_user
+from clinic.access import (
+    clinician_required,
+    get_client_for_user,
+    get_couple_for_team_management,
+    get_couple_for_user,
+    team_manager_roles,
+)
 from clinic.forms.couples import (
     CareTeamAddForm,
     CareTeamEndForm,
@@ -33,37 +35,14 @@ from clinic.forms.couples import (
     CoupleRegistration,
     PartnerForm,
     StatusFilterForm,
-    add_service_errors,
-    error_summary,
 )
-from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, Partner, Role
+from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, Partner
+from clinic.selectors import care_team as team_selectors
+from clinic.selectors import couples as selectors
 from clinic.services import couples as services
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
-
-
-def roles_allowed(*roles: str) -> Callable:
-    """Refuse (403, audited) signed-in users whose role is not one of `roles`. Anonymous users never get
-    here: LoginRequiredMiddleware sends them to the sign-in page."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if getattr(request.user, "role", None) not in roles:
-                record_event(
-                    "access.denied", actor=request.user, outcome=AuditEvent.Outcome.DENIED,
-                    detail={"reason": "role", "view": view.__name__},
-                )
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-clinician_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR)
-team_manager_roles = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.PRACTICE_MANAGER)
 
 
 @require_GET
@@ -148,7 +127,7 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     record_event("couple.view", actor=request.user, obj=couple)
     partners = list(couple.partners.all())
     prefetch_related_objects(partners, "ipv_screened_by")
-    can_manage_team = selectors.is_current_primary(couple, request.user)
+    can_manage_team = team_selectors.is_current_primary(couple, request.user)
     return render(request, "clinic/couples/detail.html", {
         "nav": NAV,
         "couple": couple,
@@ -293,10 +272,10 @@ def _care_team_context(
     notice: str = "",
 ) -> dict[str, Any]:
     if can_manage and add_form is None:
-        add_form = CareTeamAddForm(candidates=selectors.care_team_candidates(couple), auto_id="id_team_%s")
+        add_form = CareTeamAddForm(candidates=team_selectors.care_team_candidates(couple), auto_id="id_team_%s")
     return {
         "couple": couple,
-        "team": selectors.care_team_for(couple),
+        "team": team_selectors.care_team_for(couple),
         "can_manage_team": can_manage,
         "add_form": add_form,
         "end_form": end_form,
@@ -326,7 +305,7 @@ def _after_team_change(request: HttpRequest, couple: Couple, message: str) -> Ht
         messages.success(request, message)
         return redirect("clinic:care-team-add", pk=couple.pk)
     refreshed = Couple.objects.visible_to(user).filter(pk=couple.pk).exists() and get_couple_for_user(user, couple.pk)
-    if request.htmx and refreshed and selectors.is_current_primary(refreshed, user):
+    if request.htmx and refreshed and team_selectors.is_current_primary(refreshed, user):
         return _render_care_team(request, refreshed, notice=message)
     messages.success(request, message)
     if refreshed:
@@ -343,7 +322,7 @@ def care_team_add(request: HttpRequest, pk: Any) -> HttpResponse:
     couple = get_couple_for_team_management(request.user, pk)
     if request.method == "GET":
         return _render_care_team(request, couple)
-    form = CareTeamAddForm(request.POST, candidates=selectors.care_team_candidates(couple), auto_id="id_team_%s")
+    form = CareTeamAddForm(request.POST, candidates=team_selectors.care_team_candidates(couple), auto_id="id_team_%s")
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from clinic import selectors
+from clinic.access import roles_allowed
 from clinic.forms.couples import StatusFilterForm
 from clinic.models import Role
-from clinic.views.couples import roles_allowed
+from clinic.selectors import practice as selectors
 
 COUPLES_PER_PAGE = 50
 

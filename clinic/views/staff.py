@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,41 +12,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.models import AuditEvent
-from audit.services import record_event
+from clinic.access import admin_required
 from clinic.forms.staff import PracticeSettingsForm, UserEditForm, UserInviteForm
 from clinic.models import User
+from clinic.selectors import staff as selectors
 from clinic.services import users
-
-
-def admin_required(view):
-    """Only the practice's administrators; anyone else signed in gets 403 (and an audit event)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_active and user.is_practice_admin and user.practice_id):
-            record_event("access.denied", actor=user, outcome=AuditEvent.Outcome.DENIED,
-                         detail={"area": "administration"})
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from rapport.forms import add_service_errors, error_summary
 
 
 def _colleague(request: HttpRequest, pk) -> User:
     """A member of the admin's own practice; anyone else's staff is 404."""
     return get_object_or_404(User, pk=pk, practice_id=request.user.practice_id)
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _invite_url(request: HttpRequest, user: User) -> str:
@@ -69,7 +41,7 @@ def _show_invite(request: HttpRequest, member: User) -> HttpResponse:
 @require_GET
 @admin_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    staff = users.staff_list(practice_id=request.user.practice_id)
+    staff = selectors.staff_list(practice_id=request.user.practice_id)
     return render(request, "clinic/staff/user_list.html", {"staff": staff, "nav": "users"})
 
 
@@ -82,10 +54,12 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         try:
             member = users.user_invite(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _show_invite(request, member)
-    return render(request, "clinic/staff/user_invite.html", {"form": form, "nav": "users"})
+    return render(request, "clinic/staff/user_invite.html", {
+        "form": form, "errors": error_summary(form), "nav": "users",
+    })
 
 
 def _edit_initial(member: User) -> dict:
@@ -126,14 +100,15 @@ def user_edit(request: HttpRequest, pk) -> HttpResponse:
         try:
             users.user_update(user=member, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             member.refresh_from_db()
         else:
             messages.success(request, f"Changes to {member.display_name} were saved.")
             return redirect("clinic:user-list")
     return render(request, "clinic/staff/user_edit.html", {
-        "member": member, "form": form, "nav": "users", "is_self": member.pk == request.user.pk,
-        "two_factor_enrolled": users.two_factor_enrolled(member),
+        "member": member, "form": form, "errors": error_summary(form), "nav": "users",
+        "is_self": member.pk == request.user.pk,
+        "two_factor_enrolled": selectors.two_factor_enrolled(member),
         "awaiting_password": member.is_active and not member.has_usable_password(),
     })
 
@@ -165,9 +140,10 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         try:
             users.practice_update(practice=practice, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Practice settings saved.")
             return redirect("clinic:practice-settings")
-    return render(request, "clinic/staff/practice_settings.html", {"form": form, "practice": practice,
-                                                                   "nav": "users"})
+    return render(request, "clinic/staff/practice_settings.html", {
+        "form": form, "errors": error_summary(form), "practice": practice, "nav": "users",
+    })

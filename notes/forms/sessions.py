@@ -15,6 +15,7 @@ from django.utils import timezone
 from clinic.models import CareRole, CareTeamMember, Couple, User
 from notes.models import Attendance, Modality, SessionKind
 from notes.services.sessions import INDIVIDUAL_LONG_FROM_MINUTES, MAX_DURATION_MINUTES
+from rapport.forms import DateInput
 
 VERSION_ERROR = "The form was incomplete: open the page again and redo your change."
 SERVICE_CODE_HELP = (
@@ -38,7 +39,7 @@ class SessionForm(forms.Form):
     """Date, time, length, modality, kind, attendance, therapist and service code of one session."""
 
     date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Date", widget=DateInput(),
         error_messages={"required": "Enter the date of the session.", "invalid": "Enter the date as a real date."},
     )
     time = forms.TimeField(
@@ -111,10 +112,10 @@ class SessionFilterForm(forms.Form):
     """Filters of the sessions list (GET): no clinical text, so they may sit in the URL."""
 
     date_from = forms.DateField(label="From", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                widget=DateInput(),
                                 error_messages={"invalid": "Enter the first date as a real date."})
     date_to = forms.DateField(label="To", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                              widget=DateInput(),
                               error_messages={"invalid": "Enter the last date as a real date."})
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "All kinds"), *SessionKind.choices])
     attendance = forms.ChoiceField(label="Attendance", required=False,

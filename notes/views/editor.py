@@ -24,9 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditEvent
 from audit.services import record_event
-from clinic.access import get_couple_for_user
-from clinic.forms.couples import add_service_errors, error_summary
-from clinic.views.couples import clinician_required
+from clinic.access import clinician_required, get_couple_for_user
 from notes import templates
 from notes.forms.notes import AddendumForm, NoteEditorForm
 from notes.forms.sessions import NoteSearchForm
@@ -35,6 +33,7 @@ from notes.selectors import notes as selectors
 from notes.services import notes as services
 from notes.views.sessions import session_list_context
 from notes.views.supervision import review_panel_context
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
 CONFLICT_HEADERS = {"HX-Retarget": "#note-conflict", "HX-Reswap": "innerHTML"}

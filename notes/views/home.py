@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from clinic.views.couples import clinician_required
+from clinic.access import clinician_required
 from notes.selectors.home import LATE_ENTRY_DAYS, home_for
 
 NAV = "today"

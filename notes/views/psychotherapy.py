@@ -16,14 +16,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple
-from clinic.views.couples import clinician_required
 from notes.forms.psychotherapy import PrivateNoteCreateForm, PrivateNoteEditForm
 from notes.models import PsychotherapyNote
 from notes.selectors import psychotherapy as selectors
 from notes.services import psychotherapy as services
+from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion
 
 NAV = "couples"

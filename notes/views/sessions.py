@@ -17,14 +17,13 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple, IPVResult
-from clinic.views.couples import clinician_required
 from notes.forms.sessions import NoteSearchForm, SessionEditForm, SessionFilterForm, SessionForm, default_start
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
 from notes.selectors import notes as selectors
 from notes.services import sessions as services
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
 

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, roles_allowed
 from clinic.models import NOTE_TEXT_MAX, Role
-from clinic.views.couples import clinician_required, roles_allowed
 from notes.forms.supervision import CosignForm, ReturnForm
 from notes.models import NoteStatus, ProgressNote
 from notes.selectors import supervision as selectors
 from notes.services import supervision as services
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "today"
 supervisor_required = roles_allowed(Role.SUPERVISOR)

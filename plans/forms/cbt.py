@@ -3,7 +3,7 @@ reassurance log and homework.
 
 Plain forms: plans.services.cbt does the writing and checks the same rules again. Error messages say what
 to fix and never repeat what was typed (it is clinical text). Field names match the model fields, so a
-service's ValidationError lands on the right field (clinic.forms.couples.add_service_errors).
+service's ValidationError lands on the right field (rapport.forms.add_service_errors).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from plans.models import (
 )
 from plans.selectors.progress import objective_label
 from plans.services.cbt import MOOD_NAME_MAX, RATING_MAX, RATING_MIN
+from rapport.forms import DateInput
 
 MOOD_ROWS = 3
 RATING_MESSAGE = "Give a rating from 0 to 100."
@@ -47,10 +48,6 @@ DISTORTION_HINTS = {
     Distortion.LABELLING: "Summing up a whole person in one word, such as \"liar\" or \"failure\".",
     Distortion.PERSONALISATION: "Taking something as being about you, or your fault, when it mostly is not.",
 }
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _today() -> datetime.date:
@@ -80,7 +77,7 @@ def rating_field(label: str, *, required: bool = False, help_text: str = "") -> 
 def date_field(label: str, *, required: bool = True, initial: Any = None, help_text: str = "",
                what: str = "the date") -> forms.DateField:
     return forms.DateField(
-        label=label, required=required, initial=initial, widget=_date_input(), help_text=help_text,
+        label=label, required=required, initial=initial, widget=DateInput(), help_text=help_text,
         error_messages={"required": f"Enter {what}.",
                         "invalid": f"Enter {what} as a real date, for example 2026-03-14."},
     )

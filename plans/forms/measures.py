@@ -16,15 +16,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.forms.couples import SummaryItem
 from plans.instruments import Instrument, Item
 from plans.models import SHORT_TEXT_MAX, PartnerPosition, ScheduleEvery
+from rapport.forms import DateInput, SummaryItem
 
 DEFINITION_MAX_CHARS = 200_000
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def item_field_name(item: Item) -> str:
@@ -58,7 +54,7 @@ class MeasureRecordForm(forms.Form):
                         "invalid_choice": "Choose partner A or partner B."},
     )
     administered_on = forms.DateField(
-        label="Date given", widget=_date_input(), initial=timezone.localdate,
+        label="Date given", widget=DateInput(), initial=timezone.localdate,
         error_messages={"required": "Enter the date the questionnaire was answered.",
                         "invalid": "Enter the date as a real date, for example 2026-03-14."},
     )

@@ -2,7 +2,7 @@
 
 Plain forms: they parse and check types and lengths; plans.services.plans and plans.services.library
 apply the rules (direction of improvement, dates, locked plans) and their ValidationErrors are shown on
-the fields (clinic.forms.couples.add_service_errors). Messages never repeat what was typed.
+the fields (rapport.forms.add_service_errors). Messages never repeat what was typed.
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ from plans.models import (
     PartnerChoice,
     PartnerPosition,
 )
+from rapport.forms import DateInput
 
 INCOMPLETE_FORM = "The form was incomplete: open the page again and redo your change."
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _today() -> datetime.date:
@@ -67,7 +64,7 @@ def number_field(label: str, what: str, *, required: bool = True, help_text: str
 def date_field(label: str, what: str, *, required: bool = False, help_text: str = "",
                initial: Any = None) -> forms.DateField:
     return forms.DateField(
-        label=label, required=required, widget=_date_input(), help_text=help_text, initial=initial,
+        label=label, required=required, widget=DateInput(), help_text=help_text, initial=initial,
         error_messages={"required": f"Enter {what}.", "invalid": f"Enter {what} as a real date, for example "
                                                                    f"2026-03-14."},
     )

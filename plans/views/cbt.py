@@ -19,15 +19,14 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user
 from clinic.models import Couple
-from clinic.views.couples import clinician_required
 from plans.forms.cbt import FORMS, CBTForm, CheckingLogForm, DeleteLogEntryForm, ThoughtRecordForm
 from plans.models import CheckingLogEntry, Distortion, PartnerChoice
 from plans.selectors import cbt as selectors
 from plans.selectors.progress import current_objectives
 from plans.services import cbt as services
+from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion
 
 NAV = "couples"

@@ -15,12 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinic.forms.couples import add_service_errors, error_summary
-from clinic.views.couples import clinician_required
+from clinic.access import clinician_required
 from plans.forms.plans import LibraryItemForm
 from plans.models import LibraryItem
 from plans.selectors import plans as selectors
 from plans.services import library as services
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "library"
 

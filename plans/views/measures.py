@@ -21,10 +21,8 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user, roles_allowed
 from clinic.models import Couple, Role
-from clinic.views.couples import clinician_required, roles_allowed
 from plans.forms.measures import (
     CustomInstrumentForm,
     InstrumentChoiceForm,
@@ -38,6 +36,7 @@ from plans.instruments.builtin import PHQ9
 from plans.models import MeasureAdministration, MeasureSchedule, PartnerPosition, ScheduleEvery, TreatmentPlan
 from plans.selectors import measures as selectors
 from plans.services import measures as services
+from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion
 
 NAV = "couples"

@@ -22,15 +22,14 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user, get_couple_record_for_user
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user
 from clinic.models import Couple
-from clinic.views.couples import clinician_required
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
 from plans.services import library as library_services
 from plans.services import plans as services
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
 

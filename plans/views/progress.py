@@ -18,14 +18,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple
-from clinic.views.couples import clinician_required
 from plans.forms.progress import ProgressPointForm
 from plans.models import ProgressSource
 from plans.selectors import progress as selectors
 from plans.services.progress import progress_point_record
+from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
 

@@ -20,9 +20,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinic.forms.couples import add_service_errors, error_summary
+from clinic.access import roles_allowed
 from clinic.models import Role
-from clinic.views.couples import roles_allowed
+from rapport.forms import add_service_errors, error_summary
 from reports import services
 from reports.models import ReportStatus
 from reports.selectors import batches as selectors

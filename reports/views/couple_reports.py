@@ -15,10 +15,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from audit.services import record_event
-from clinic.access import get_couple_for_user
-from clinic.forms.couples import error_summary
+from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple, CoupleStatus
-from clinic.views.couples import clinician_required
+from rapport.forms import error_summary
 from reports.builders.progress import default_period
 from reports.couple_reports import discharge_summary_pdf, progress_report_pdf, report_file_name
 from reports.forms import ProgressReportForm

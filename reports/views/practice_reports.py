@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from audit.services import record_event
-from clinic.forms.couples import error_summary
+from clinic.access import roles_allowed
 from clinic.models import Practice, Role
-from clinic.views.couples import roles_allowed
+from rapport.forms import error_summary
 from reports import practice_reports
 from reports.builders.practice import build_practice_report
 from reports.selectors.practice import Month

@@ -29,7 +29,7 @@ from clinic.backup.errors import RestoreRefused
 from clinic.backup.load import restore_backup
 from clinic.backup.tables import backup_tables
 from clinic.models import Practice, User
-from clinic.services.couples import find_clients_by_name
+from clinic.selectors.clients import find_clients_by_name
 from keys import envelope, keyring
 from keys.fields import EncryptedField, encrypted_fields
 from keys.models import DataKey

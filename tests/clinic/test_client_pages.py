@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import Client
-from clinic.services.couples import find_clients_by_name
+from clinic.selectors.clients import find_clients_by_name
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from clinic.forms.couples import PlainSelect
+from rapport.forms import PlainSelect
 
 CHOICES = [("", "Choose <one>"), ("1", "Ann & Bo"), ("2", "Cy \"Dee\"")]
 

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
+from clinic.selectors import staff as staff_selectors
 from clinic.services import users
 from tests.factories import TEST_PASSWORD, sign_in_verified
 
@@ -350,5 +351,5 @@ def test_anonymous_cannot_skip_two_factor_in_the_demo(client, db):
 def test_demo_skip_device_is_not_counted_as_enrolment(cast):
     with override_settings(DEMO_MODE=True):
         users.demo_skip_device(user=cast.therapist)
-    assert users.confirmed_totp_device(cast.therapist) is None
-    assert not users.two_factor_enrolled(cast.therapist)
+    assert staff_selectors.confirmed_totp_device(cast.therapist) is None
+    assert not staff_selectors.two_factor_enrolled(cast.therapist)

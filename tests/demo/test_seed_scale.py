@@ -15,7 +15,7 @@ from django.urls import reverse
 from audit.chain import verify_chain
 from audit.models import AuditEvent
 from clinic.models import CareTeamMember, Client, Couple, IPVResult, Partner, User
-from clinic.services.couples import find_clients_by_name
+from clinic.selectors.clients import find_clients_by_name
 from demo.management.commands.seed_scale import CLINICAL_STEPS
 from demo.scale import practice as scale
 from keys.fields import encrypted_fields

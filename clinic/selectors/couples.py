@@ -1,0 +1,76 @@
+"""Reads of couples for the practice core's pages: a clinician's list, the name search, a client's couples,
+and one couple as a practice manager may see it. Every query starts from a scoped queryset of clinic.models.
+
+The selectors own their select_related / prefetch_related, so a page's query count does not grow with
+the number of couples on it (see the query-count tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from clinic.models import CareTeamMember, Client, Couple, Partner
+from clinic.selectors.clients import find_clients_by_name
+
+# Columns a practice manager's pages may load: no clinical text is even read from the database.
+LISTING_FIELDS = ("id", "practice_id", "reference", "status", "start_date", "end_date")
+
+
+def couples_for_list(user: Any, *, status: str = "") -> QuerySet[Couple]:
+    """The clinician's "My couples": visible couples with partners' clients and the user's own role.
+
+    Each couple carries `my_memberships` (the user's current care-team rows on it, possibly empty).
+    """
+    couples = (
+        Couple.objects.visible_to(user)
+        .defer("presenting_concerns")
+        .prefetch_related(
+            Prefetch(
+                "partners",
+                queryset=Partner.objects.select_related("client").defer("ipv_notes"),
+            ),
+            Prefetch(
+                "care_team",
+                queryset=CareTeamMember.objects.current().filter(user=user),
+                to_attr="my_memberships",
+            ),
+        )
+        .order_by("reference")
+    )
+    if status:
+        couples = couples.filter(status=status)
+    return couples
+
+
+def couples_with_client_named(user: Any, *, name: str) -> tuple[QuerySet[Couple], int]:
+    """Couples `user` can see in which a partner's full or last name matches `name` exactly.
+
+    Matching folds case, accents and spacing (see find_clients_by_name). Returns the couples and how
+    many clients of the practice matched before the visibility filter (for the audit event only).
+    """
+    clients = find_clients_by_name(practice_id=user.practice_id, name=name)
+    partner_rows = Partner.objects.filter(client_id__in=[c.pk for c in clients]).values("couple_id")
+    return couples_for_list(user).filter(pk__in=partner_rows), len(clients)
+
+
+def couples_of_client(user: Any, client: Client) -> QuerySet[Couple]:
+    """Couples `user` can see in which `client` is a partner, the most recent first."""
+    return (
+        Couple.objects.visible_to(user)
+        .filter(pk__in=Partner.objects.filter(client=client).values("couple_id"))
+        .only(*LISTING_FIELDS)
+        .order_by("-start_date", "reference")
+    )
+
+
+def couple_listed_for(user: Any, pk: Any) -> Couple | None:
+    """One couple `user` may list (managers: any of their practice), with its care team; no clinical text."""
+    return (
+        Couple.objects.listed_for(user)
+        .filter(pk=pk)
+        .only(*LISTING_FIELDS)
+        .prefetch_related(Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user")))
+        .first()
+    )
