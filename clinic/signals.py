@@ -19,7 +19,7 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         # Idle and absolute session lifetimes (SessionLifetimeMiddleware) count from this sign-in, not from
         # anything left in the session from before it.
-        from .middleware import SessionLifetimeMiddleware
+        from rapport.middleware import SessionLifetimeMiddleware
 
         now = time.time()
         request.session[SessionLifetimeMiddleware.START_KEY] = now

@@ -49,8 +49,8 @@ if os.environ.get("RAPPORT_LOG_FORMAT", "plain") == "json":
     # gunicorn's own lines as JSON too (Django's come from settings.LOGGING), one object per line.
     _handler = {"class": "logging.StreamHandler", "formatter": "json"}
     logconfig_dict = {
-        "formatters": {"json": {"()": "clinic.log_formatters.JsonFormatter"}},
-        "filters": {"access_request_id": {"()": "clinic.log_formatters.AccessLogRequestIdFilter"}},
+        "formatters": {"json": {"()": "rapport.logging.JsonFormatter"}},
+        "filters": {"access_request_id": {"()": "rapport.logging.AccessLogRequestIdFilter"}},
         "handlers": {
             "error_console": {**_handler, "stream": "ext://sys.stderr"},
             "console": {**_handler, "stream": "ext://sys.stdout", "filters": ["access_request_id"]},

@@ -90,20 +90,20 @@ if DEBUG or DEMO_MODE or TESTING:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "clinic.middleware.RequestIdMiddleware",
+    "rapport.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "clinic.middleware.LoginRequiredMiddleware",
-    "clinic.middleware.SessionLifetimeMiddleware",
-    "clinic.middleware.TwoFactorRequiredMiddleware",
+    "rapport.middleware.LoginRequiredMiddleware",
+    "rapport.middleware.SessionLifetimeMiddleware",
+    "rapport.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "clinic.middleware.NoStoreMiddleware",
+    "rapport.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -120,7 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clinic.context_processors.rapport",
+                "rapport.context_processors.rapport",
             ],
         },
     },
@@ -172,6 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
 LOGIN_URL = "clinic:login"
+# Where TwoFactorRequiredMiddleware (and django-otp's otp_required) send a user who has not passed the second factor.
+OTP_LOGIN_URL = "clinic:two-factor"
 LOGIN_REDIRECT_URL = "clinic:home"
 LOGOUT_REDIRECT_URL = "clinic:login"
 
@@ -310,10 +312,10 @@ RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "clinic.log_filters.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "rapport.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "clinic.log_formatters.JsonFormatter"},
+        "json": {"()": "rapport.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["request_id"],

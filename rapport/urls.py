@@ -15,7 +15,7 @@ urlpatterns = [
     path("healthz/ready", health.readiness, name="healthz-ready"),
 ]
 
-handler400 = "clinic.views.errors.bad_request"
-handler403 = "clinic.views.errors.forbidden"
-handler404 = "clinic.views.errors.not_found"
-handler500 = "clinic.views.errors.server_error"
+handler400 = "rapport.errors.bad_request"
+handler403 = "rapport.errors.forbidden"
+handler404 = "rapport.errors.not_found"
+handler500 = "rapport.errors.server_error"

@@ -26,11 +26,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from clinic.forms.auth import InviteSetPasswordForm, OTPTokenForm, SignInForm
-from clinic.middleware import next_query
 from clinic.models import User
 from clinic.selectors import staff as selectors
 from clinic.services import users
 from rapport.forms import error_summary
+from rapport.middleware import next_query
 
 NEW_BACKUP_CODES_KEY = "rapport_new_backup_codes"
 

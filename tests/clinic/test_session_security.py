@@ -11,8 +11,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
-from clinic.middleware import SessionLifetimeMiddleware
 from clinic.models import SignedInSession
+from rapport.middleware import SessionLifetimeMiddleware
 from tests.factories import sign_in_verified
 
 LOGIN = reverse("clinic:login")

@@ -67,7 +67,7 @@ def test_access_log_names_no_query_referer_agent_cookie_or_address(load):
 
 def test_json_log_format_configures_gunicorns_own_loggers(load):
     config = load(RAPPORT_LOG_FORMAT="json")["logconfig_dict"]
-    assert config["formatters"]["json"]["()"] == "clinic.log_formatters.JsonFormatter"
+    assert config["formatters"]["json"]["()"] == "rapport.logging.JsonFormatter"
     for name in ("gunicorn.error", "gunicorn.access"):
         assert config["loggers"][name]["propagate"] is False
     for factory in (config["formatters"]["json"]["()"], config["filters"]["access_request_id"]["()"]):

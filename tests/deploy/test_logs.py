@@ -12,8 +12,7 @@ import sys
 import pytest
 from django.urls import reverse
 
-from clinic.log_filters import RequestIdFilter
-from clinic.log_formatters import AccessLogRequestIdFilter, JsonFormatter
+from rapport.logging import AccessLogRequestIdFilter, JsonFormatter, RequestIdFilter
 from tests.deploy.production import ROOT
 from tests.notes.note_factories import SessionFactory
 

@@ -1,3 +1,5 @@
+"""What every page's template may need from settings."""
+
 from django.conf import settings
 
 

@@ -1,9 +1,9 @@
-"""JSON log lines (RAPPORT_LOG_FORMAT=json): one object per line, for log collectors.
+"""Log lines: the id of the request on every record, and JSON lines (RAPPORT_LOG_FORMAT=json) for collectors.
 
-Only the record's own facts go out: time, level, logger, message, request id, process id, and the traceback of
-a logged exception. Extra attributes passed with `extra=` are ignored on purpose, so nothing attached to a record
-(a request, a form, a model instance) can carry client data into the logs. Importable without Django, so
-gunicorn's master process can use it too (rapport/gunicorn.conf.py).
+A JSON line holds only the record's own facts: time, level, logger, message, request id, process id, and the
+traceback of a logged exception. Extra attributes passed with `extra=` are ignored on purpose, so nothing attached
+to a record (a request, a form, a model instance) can carry client data into the logs. Importable without Django
+(audit.request_context is plain Python), so gunicorn's master process can use it too (rapport/gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,18 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+
+from audit import request_context
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the id of the request being served ("-" outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # django.request logs a failed response after the middleware has left: the request still has its id.
+        record.request_id = (request_context.current().request_id
+                             or getattr(getattr(record, "request", None), "request_id", None) or "-")
+        return True
 
 
 class JsonFormatter(logging.Formatter):

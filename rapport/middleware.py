@@ -89,7 +89,7 @@ def _login_redirect(request: HttpRequest, message: str) -> HttpResponse:
 class SessionLifetimeMiddleware:
     """Sign out after RAPPORT_IDLE_TIMEOUT_SECONDS without a request, or RAPPORT_SESSION_MAX_SECONDS in all.
 
-    Both clocks start at sign-in (clinic.signals.on_logged_in).
+    Both clocks start at sign-in (the user_logged_in receiver sets both keys).
     """
 
     IDLE_KEY = "rapport_last_seen"
@@ -153,7 +153,7 @@ class TwoFactorRequiredMiddleware:
                                "message": "Complete two-factor sign-in in the browser first."}},
                     status=403,
                 )
-            return redirect(f"{reverse('clinic:two-factor')}?{next_query(request.path)}")
+            return redirect(f"{reverse(settings.OTP_LOGIN_URL)}?{next_query(request.path)}")
         return self.get_response(request)
 
 
