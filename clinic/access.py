@@ -14,11 +14,12 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 
 from audit.models import AuditEvent
 from audit.services import record_event
 
-from .models import Client, Couple, Role
+from .models import Client, Couple, Role, User
 from .selectors.care_team import is_current_primary
 from .selectors.couples import couple_listed_for
 
@@ -46,12 +47,16 @@ def roles_allowed(*roles: str) -> Callable:
 
 
 clinician_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR)
-team_manager_roles = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.PRACTICE_MANAGER)
+supervisor_required = roles_allowed(Role.SUPERVISOR)
+# Care teams and report batches: a practice manager's operational pages, also a clinician's.
+clinician_or_manager_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.PRACTICE_MANAGER)
+# The instrument library: clinicians use it, the practice administrator keeps the practice's own instruments.
+clinician_or_admin_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Only active administrators of a practice (staff, settings, audit log); anyone else signed in gets 403
-    and an audit event naming the page."""
+    """Only active administrators of a practice (staff, settings, audit log, the practice's own instruments);
+    anyone else signed in gets 403 and an audit event naming the page."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -145,3 +150,8 @@ def get_couple_for_team_management(user: Any, pk: Any) -> Couple:
                      detail={"reason": "not_primary", "view": "care_team"})
         raise PermissionDenied
     return couple
+
+
+def get_colleague_for_admin(user: Any, pk: Any) -> User:
+    """A staff account of the administrator `user`'s own practice; any other account is 404, as if absent."""
+    return get_object_or_404(User, pk=pk, practice_id=user.practice_id)

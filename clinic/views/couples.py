@@ -20,11 +20,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import record_event
 from clinic.access import (
+    clinician_or_manager_required,
     clinician_required,
     get_client_for_user,
     get_couple_for_team_management,
     get_couple_for_user,
-    team_manager_roles,
 )
 from clinic.forms.couples import (
     CareTeamAddForm,
@@ -316,7 +316,7 @@ def _after_team_change(request: HttpRequest, couple: Couple, message: str) -> Ht
 
 
 @require_http_methods(["GET", "POST"])
-@team_manager_roles
+@clinician_or_manager_required
 def care_team_add(request: HttpRequest, pk: Any) -> HttpResponse:
     """The care-team page (GET) and adding a clinician to the team (POST)."""
     couple = get_couple_for_team_management(request.user, pk)
@@ -338,7 +338,7 @@ def care_team_add(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @require_POST
-@team_manager_roles
+@clinician_or_manager_required
 def care_team_end(request: HttpRequest, pk: Any, member_pk: Any) -> HttpResponse:
     """End one member's place on the care team (the history stays)."""
     couple = get_couple_for_team_management(request.user, pk)

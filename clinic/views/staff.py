@@ -6,23 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinic.access import admin_required
+from clinic.access import admin_required, get_colleague_for_admin
 from clinic.forms.staff import PracticeSettingsForm, UserEditForm, UserInviteForm
 from clinic.models import User
 from clinic.selectors import staff as selectors
 from clinic.services import users
 from rapport.forms import add_service_errors, error_summary
-
-
-def _colleague(request: HttpRequest, pk) -> User:
-    """A member of the admin's own practice; anyone else's staff is 404."""
-    return get_object_or_404(User, pk=pk, practice_id=request.user.practice_id)
 
 
 def _invite_url(request: HttpRequest, user: User) -> str:
@@ -71,7 +66,7 @@ def _edit_initial(member: User) -> dict:
 @require_http_methods(["GET", "POST"])
 @admin_required
 def user_edit(request: HttpRequest, pk) -> HttpResponse:
-    member = _colleague(request, pk)
+    member = get_colleague_for_admin(request.user, pk)
     action = request.POST.get("action", "save") if request.method == "POST" else None
     if action == "reset_two_factor":
         users.user_reset_two_factor(user=member, by=request.user)
@@ -116,7 +111,7 @@ def user_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 @admin_required
 def user_deactivate(request: HttpRequest, pk) -> HttpResponse:
-    member = _colleague(request, pk)
+    member = get_colleague_for_admin(request.user, pk)
     try:
         result = users.user_deactivate(user=member, by=request.user)
     except ValidationError as exc:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic.access import clinician_required, roles_allowed
+from clinic.access import clinician_required, supervisor_required
 from clinic.models import NOTE_TEXT_MAX, Role
 from notes.forms.supervision import CosignForm, ReturnForm
 from notes.models import NoteStatus, ProgressNote
@@ -25,7 +25,6 @@ from notes.services import supervision as services
 from rapport.forms import add_service_errors, error_summary
 
 NAV = "today"
-supervisor_required = roles_allowed(Role.SUPERVISOR)
 
 
 def _session_label(note: ProgressNote) -> str:

@@ -21,8 +21,14 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_event
-from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user, roles_allowed
-from clinic.models import Couple, Role
+from clinic.access import (
+    admin_required,
+    clinician_or_admin_required,
+    clinician_required,
+    get_couple_for_user,
+    get_couple_record_for_user,
+)
+from clinic.models import Couple
 from plans.forms.measures import (
     CustomInstrumentForm,
     InstrumentChoiceForm,
@@ -40,8 +46,6 @@ from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion
 
 NAV = "couples"
-clinician_or_admin_required = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
-admin_required = roles_allowed(Role.ADMIN)
 
 
 def _can_edit(user: Any, couple_id: Any) -> bool:

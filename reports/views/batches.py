@@ -20,16 +20,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinic.access import roles_allowed
-from clinic.models import Role
+from clinic.access import clinician_or_manager_required
 from rapport.forms import add_service_errors, error_summary
 from reports import services
 from reports.models import ReportStatus
 from reports.selectors import batches as selectors
 
 MONTHS_OFFERED = 12
-
-batch_roles = roles_allowed(Role.THERAPIST, Role.SUPERVISOR, Role.PRACTICE_MANAGER)
 
 
 def _nav(request: HttpRequest) -> str:
@@ -67,7 +64,7 @@ class BatchRequestForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@batch_roles
+@clinician_or_manager_required
 def batch_list(request: HttpRequest) -> HttpResponse:
     """The form that asks for a batch, and the batches this user asked for."""
     user = request.user
