@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone as django_timezone
 
 from clinic.models import Couple, CoupleStatus, Practice, User
-from clinic.services.couples import find_clients_by_name
+from clinic.selectors.clients import find_clients_by_name
 from demo import practice as demo_practice
 from demo.clock import clock_at
 from demo.stories import STORIES_BY_KEY, Aim, Method, Story

@@ -27,12 +27,12 @@ from clinic.models import (
     Role,
     User,
 )
+from clinic.selectors.clients import find_clients_by_name
 from clinic.services.couples import (
     care_team_add,
     client_create,
     couple_create,
     couple_update,
-    find_clients_by_name,
     partner_update,
 )
 from keys.blind_index import normalise_name

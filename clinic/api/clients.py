@@ -10,6 +10,7 @@ from audit.services import record_event
 from clinic.access import get_client_for_user
 from clinic.api.clients_serializers import ClientBriefOutput, ClientInput, ClientOutput, ClientSearchInput
 from clinic.models import Client
+from clinic.selectors.clients import find_clients_by_name
 from clinic.services import couples as services
 from rapport.api import UUID_PATTERN, RolePermissionsMixin, error_responses, validated
 
@@ -30,7 +31,7 @@ class ClientViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         clients = Client.objects.visible_to(request.user).order_by("created_at", "id")
         if "name" in request.query_params:
             name = validated(ClientSearchInput, request.query_params)["name"]
-            matches = services.find_clients_by_name(practice_id=request.user.practice_id, name=name)
+            matches = find_clients_by_name(practice_id=request.user.practice_id, name=name)
             clients = clients.filter(pk__in=[match.pk for match in matches])
             record_event("client.search", actor=request.user, detail={"candidates": len(matches)})
         page = self.paginate_queryset(clients)
