@@ -20,9 +20,9 @@ from clinic.forms.couples import error_summary
 from clinic.models import Couple, CoupleStatus
 from clinic.views.couples import clinician_required
 from reports.builders.progress import default_period
-from reports.couple_reports import discharge_summary_pdf, progress_report_pdf, report_file_name
-from reports.forms import ProgressReportForm
+from reports.forms.couple import ProgressReportForm
 from reports.models import ReportKind
+from reports.rendering.couple import discharge_summary_pdf, progress_report_pdf, report_file_name
 
 NAV = "couples"
 
