@@ -17,7 +17,7 @@ from django.utils import timezone
 from clinic.models import Confidentiality, Couple, CoupleStatus
 from notes.models import SessionKind
 from notes.templates import PLAN_SECTION
-from reports.builders.progress import (
+from reports.builders.sections import (
     AttendanceBlock,
     CaseFacts,
     MeasureBlock,
