@@ -22,7 +22,7 @@ from clinic.access import get_couple_for_user
 from clinic.api import UUID_PATTERN, RolePermissionsMixin
 from clinic.api_common import ErrorOutput, error_responses
 from clinic.models import User
-from notes import templates
+from notes import note_templates as templates
 from notes.models import ProgressNote, Session
 from notes.selectors import notes as selectors
 from notes.serializers import (

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from clinic.models import NOTE_TEXT_MAX
 from clinic.serializers import StaffBriefOutput
-from notes import templates
+from notes import note_templates as templates
 from notes.models import AddendumKind, Attendance, Modality, NoteStatus, NoteTemplate, SessionKind
 from notes.services import sessions as session_services
 from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX

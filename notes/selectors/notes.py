@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.access import get_couple_record_for_user
 from clinic.models import Couple
-from notes import templates
+from notes import note_templates
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
 
@@ -186,8 +186,8 @@ def active_plan_context(couple: Couple) -> PlanContext:
 def intervention_options(plan: PlanContext, chosen: list[dict[str, str]]) -> list[tuple[str, str]]:
     """(key, label) checkboxes: the active plan's interventions, the CBT list, then anything already
     chosen that is in neither any more (a plan revised since), so a saved choice never disappears."""
-    options = [(templates.plan_intervention_key(i.pk), i.description) for i in plan.interventions]
-    options += [(templates.cbt_key(slug), label) for slug, label in templates.CBT_INTERVENTIONS]
+    options = [(note_templates.plan_intervention_key(i.pk), i.description) for i in plan.interventions]
+    options += [(note_templates.cbt_key(slug), label) for slug, label in note_templates.CBT_INTERVENTIONS]
     offered = {key for key, _ in options}
     options += [(item["key"], item["label"]) for item in chosen if item.get("key") not in offered]
     return options
@@ -238,11 +238,11 @@ def search_couple_notes(couple: Couple, term: str) -> list[SearchHit]:
     for note in notes:
         where = []
         content = note.content or {}
-        for section in templates.sections_for(note.template):
+        for section in note_templates.sections_for(note.template):
             if needle in content.get(section.key, "").casefold():
                 where.append(section.label)
         risk = note.risk or {}
-        for partner, label in templates.PARTNERS:
+        for partner, label in note_templates.PARTNERS:
             if needle in (risk.get(partner) or {}).get("safety_plan", "").casefold():
                 where.append(f"Safety plan, {label}")
         for addendum in note.addenda.all():

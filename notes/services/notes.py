@@ -28,7 +28,7 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, User
 from clinic.reauth import confirm_identity
-from notes import templates
+from notes import note_templates
 from notes.models import (
     Addendum,
     AddendumKind,
@@ -127,7 +127,7 @@ def note_canonical_content(note: ProgressNote, ratings: list[ObjectiveRating] | 
         "note": str(note.pk),
         "session": str(note.session_id),
         "template": note.template,
-        "sections": {key: content.get(key, "") for key in templates.section_keys(note.template)},
+        "sections": {key: content.get(key, "") for key in note_templates.section_keys(note.template)},
         "risk": note.risk or {},
         "interventions": note.interventions_used or [],
         "objective_ratings": sorted(
@@ -178,7 +178,7 @@ def _too_long(label: str, limit: int, length: int) -> str:
 def _clean_content(template: str, content: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
-    for section in templates.sections_for(template):
+    for section in note_templates.sections_for(template):
         text = _normalise_text(content.get(section.key, ""))
         if len(text) > NOTE_TEXT_MAX:
             errors[section.key] = [_too_long(section.label, NOTE_TEXT_MAX, len(text))]
@@ -191,13 +191,13 @@ def _clean_content(template: str, content: dict[str, Any]) -> dict[str, str]:
 def _clean_risk(risk: dict[str, Any]) -> dict[str, dict[str, str]]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, dict[str, str]] = {}
-    answers = {value for value, _ in templates.RISK_ANSWERS}
-    for partner, partner_label in templates.PARTNERS:
+    answers = {value for value, _ in note_templates.RISK_ANSWERS}
+    for partner, partner_label in note_templates.PARTNERS:
         given = risk.get(partner) or {}
         if not isinstance(given, dict):
             given = {}
         entry: dict[str, str] = {}
-        for key, label in templates.RISK_ITEMS:
+        for key, label in note_templates.RISK_ITEMS:
             value = str(given.get(key) or "")
             if value and value not in answers:
                 errors[f"risk_{partner}_{key}"] = [f"{partner_label}, {label.lower()}: choose none or concern."]
@@ -217,9 +217,9 @@ def _clean_risk(risk: dict[str, Any]) -> dict[str, dict[str, str]]:
 def intervention_choices(couple_id: Any) -> dict[str, str]:
     """Every intervention key a note of this couple may name, with its label: the CBT list, then the
     interventions of every version of the couple's plan (so a note started before a revision stays valid)."""
-    choices = {templates.cbt_key(slug): label for slug, label in templates.CBT_INTERVENTIONS}
+    choices = {note_templates.cbt_key(slug): label for slug, label in note_templates.CBT_INTERVENTIONS}
     for intervention in Intervention.objects.filter(couple_id=couple_id).order_by("position"):
-        choices[templates.plan_intervention_key(intervention.pk)] = intervention.description
+        choices[note_templates.plan_intervention_key(intervention.pk)] = intervention.description
     return choices
 
 
@@ -266,10 +266,10 @@ def _clean_ratings(couple_id: Any, ratings: list[RatingInput]) -> list[RatingInp
 def _remap_sections(old_template: str, new_template: str, content: dict[str, str]) -> dict[str, str]:
     """Move text to the new template's sections: same-named sections keep their text; text of sections
     the new template lacks goes to its first section under a heading, so no word is lost."""
-    new_keys = templates.section_keys(new_template)
+    new_keys = note_templates.section_keys(new_template)
     remapped = {key: content.get(key, "") for key in new_keys}
     carried = []
-    for section in templates.sections_for(old_template):
+    for section in note_templates.sections_for(old_template):
         text = content.get(section.key, "")
         if section.key not in new_keys and text.strip():
             carried.append(f"[{section.label}]\n{text}")
@@ -302,7 +302,7 @@ def _lock(note: ProgressNote, base_version: int | None) -> ProgressNote:
 
 def default_template(by: User) -> str:
     """The template of the author's most recent note, if the practice still allows it, else the first allowed."""
-    allowed = [value for value, _ in templates.allowed_templates(by.practice)]
+    allowed = [value for value, _ in note_templates.allowed_templates(by.practice)]
     last = ProgressNote.objects.filter(author=by).order_by("-created_at").values_list("template", flat=True).first()
     return last if last in allowed else allowed[0]
 
@@ -319,7 +319,7 @@ def note_start(*, session: Session, by: User, template: str | None = None) -> tu
         return existing, False
     if session.attendance != Attendance.ATTENDED or session.starts_at > timezone.now():
         raise ValidationError(NOT_ATTENDED, code="not_attended")
-    allowed = [value for value, _ in templates.allowed_templates(by.practice)]
+    allowed = [value for value, _ in note_templates.allowed_templates(by.practice)]
     if template is not None and template not in allowed:
         raise ValidationError({"template": ["Choose one of the templates your practice allows."]})
     chosen = template or default_template(by)
@@ -333,7 +333,7 @@ def note_start(*, session: Session, by: User, template: str | None = None) -> tu
                 couple_id=session.couple_id,
                 author=by,
                 template=chosen,
-                content=dict.fromkeys(templates.section_keys(chosen), ""),
+                content=dict.fromkeys(note_templates.section_keys(chosen), ""),
                 risk={},
                 interventions_used=[],
                 restricted_to_partner=session.individual_partner,
@@ -367,7 +367,7 @@ def note_save_draft(
     _check_author(note, by)
     _check_not_signed(note)
     if template is not None and template != note.template and \
-            template not in [v for v, _ in templates.allowed_templates(by.practice)]:
+            template not in [v for v, _ in note_templates.allowed_templates(by.practice)]:
         raise ValidationError({"template": ["Choose one of the templates your practice allows."]})
     with transaction.atomic():
         current = _lock(note, base_version)
@@ -378,7 +378,7 @@ def note_save_draft(
             sections = _remap_sections(current.template, new_template, sections)
             changed.append("template")
         if content is not None:
-            sections.update({k: v for k, v in content.items() if k in templates.section_keys(new_template)})
+            sections.update({k: v for k, v in content.items() if k in note_templates.section_keys(new_template)})
         cleaned_sections = _clean_content(new_template, sections)
         if cleaned_sections != (current.content or {}):
             changed.append("content")
@@ -440,13 +440,13 @@ def note_copy_previous_plan(*, note: ProgressNote, by: User, base_version: int) 
     with transaction.atomic():
         current = _lock(note, base_version)
         previous = previous_signed_note(current)
-        text = _normalise_text((previous.content or {}).get(templates.PLAN_SECTION, "")) if previous else ""
+        text = _normalise_text((previous.content or {}).get(note_templates.PLAN_SECTION, "")) if previous else ""
         if not text.strip():
             return current, False
-        mine = (current.content or {}).get(templates.PLAN_SECTION, "")
+        mine = (current.content or {}).get(note_templates.PLAN_SECTION, "")
         plan = f"{mine.rstrip()}\n\n{text}" if mine.strip() else text
         current = note_save_draft(note=current, by=by, base_version=current.version,
-                                  content={templates.PLAN_SECTION: plan})
+                                  content={note_templates.PLAN_SECTION: plan})
         record_event("note.copy_previous_plan", actor=by, obj=current, detail={"from_note": str(previous.pk)})
     return current, True
 
@@ -455,18 +455,19 @@ def _sign_problems(note: ProgressNote) -> dict[str, list[str]]:
     """What must be completed before the note can be signed, by field."""
     problems: dict[str, list[str]] = {}
     content = note.content or {}
-    for section in templates.sections_for(note.template):
+    for section in note_templates.sections_for(note.template):
         if not content.get(section.key, "").strip():
             problems[section.key] = [f"{section.label}: write this section before signing."]
     risk = note.risk or {}
-    for partner, partner_label in templates.PARTNERS:
+    for partner, partner_label in note_templates.PARTNERS:
         entry = risk.get(partner) or {}
-        for key, label in templates.RISK_ITEMS:
-            if entry.get(key) not in (templates.RISK_NONE, templates.RISK_CONCERN):
+        for key, label in note_templates.RISK_ITEMS:
+            if entry.get(key) not in (note_templates.RISK_NONE, note_templates.RISK_CONCERN):
                 problems[f"risk_{partner}_{key}"] = [
                     f"{partner_label}, {label.lower()}: answer the risk check (none or concern) before signing."
                 ]
-        concerns = [label.lower() for key, label in templates.RISK_ITEMS if entry.get(key) == templates.RISK_CONCERN]
+        concerns = [label.lower() for key, label in note_templates.RISK_ITEMS
+                    if entry.get(key) == note_templates.RISK_CONCERN]
         if concerns and not entry.get("safety_plan", "").strip():
             problems[f"risk_{partner}_safety_plan"] = [
                 f"{partner_label}: a concern was noted ({', '.join(concerns)}). Write the safety plan for "

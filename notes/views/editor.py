@@ -27,7 +27,7 @@ from audit.services import record_event
 from clinic.access import get_couple_for_user
 from clinic.forms.couples import add_service_errors, error_summary
 from clinic.views.couples import clinician_required
-from notes import templates
+from notes import note_templates
 from notes.forms.notes import AddendumForm, NoteEditorForm
 from notes.forms.sessions import NoteSearchForm
 from notes.models import Attendance, NoteStatus, ProgressNote
@@ -49,11 +49,11 @@ def _editor_form(note: ProgressNote, data: Any = None) -> NoteEditorForm:
     """The editor's form for `note`; bound to `data`, its sections are those of the template the page
     showed (hidden `page_template`), which is not the saved one if another window changed it."""
     plan = selectors.active_plan_context(note.couple)
-    template_choices = templates.allowed_templates(note.couple.practice)
+    template_choices = note_templates.allowed_templates(note.couple.practice)
     if note.template not in dict(template_choices):  # the practice stopped offering it since the draft began
         template_choices.append((note.template, f"{note.get_template_display()} (no longer offered)"))
     template = note.template
-    if data is not None and data.get("page_template") in templates.TEMPLATES:
+    if data is not None and data.get("page_template") in note_templates.TEMPLATES:
         template = data["page_template"]
     return NoteEditorForm(
         data,
@@ -74,7 +74,7 @@ def _confidentiality(note: ProgressNote) -> dict[str, Any] | None:
     return {
         "agreement": couple.get_confidentiality_display(),
         "agreement_value": couple.confidentiality,
-        "partner": dict(templates.PARTNERS)[note.restricted_to_partner],
+        "partner": dict(note_templates.PARTNERS)[note.restricted_to_partner],
         "partners": list(couple.partners.all()),
     }
 
@@ -117,8 +117,8 @@ def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
     saved_content = current.content or {}
     sections = []
     your_content = form.content() if form.is_valid() else {n: form.data.get(n, "") for n in form.section_names}
-    saved_labels = {s.key: s.label for s in templates.sections_for(current.template)}
-    your_labels = {s.key: s.label for s in templates.sections_for(form.template)}
+    saved_labels = {s.key: s.label for s in note_templates.sections_for(current.template)}
+    your_labels = {s.key: s.label for s in note_templates.sections_for(form.template)}
     for key, label in {**saved_labels, **your_labels}.items():
         saved = saved_content.get(key, "") if key in saved_labels else None
         yours = your_content.get(key, "") if key in your_labels else None
@@ -127,14 +127,14 @@ def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
     others = []
     if form.is_valid():
         saved_risk = current.risk or {}
-        for partner, label in templates.PARTNERS:
+        for partner, label in note_templates.PARTNERS:
             saved_plan = (saved_risk.get(partner) or {}).get("safety_plan", "")
             your_plan = form.risk()[partner]["safety_plan"]
             if saved_plan != your_plan:
                 sections.append({"label": f"Safety plan for {label}", "saved": saved_plan, "yours": your_plan})
         if {k: {i: v for i, v in e.items() if i != "safety_plan"} for k, e in form.risk().items()} != {
             k: {i: v for i, v in (saved_risk.get(k) or {}).items() if i != "safety_plan"}
-            for k in dict(templates.PARTNERS)
+            for k in dict(note_templates.PARTNERS)
         }:
             others.append("the risk check answers")
         if sorted(form.interventions()) != sorted(i["key"] for i in current.interventions_used or []):
@@ -160,8 +160,9 @@ def _conflict_response(request: HttpRequest, note: ProgressNote, form: NoteEdito
 
 def _unsaved_texts(note: ProgressNote, data: Any) -> list[tuple[str, str]]:
     """The texts a refused POST carried, labelled, so that the page can give them back."""
-    texts = [(s.label, data.get(s.key, "")) for s in templates.sections_for(note.template)]
-    texts += [(f"Safety plan for {label}", data.get(f"risk_{p}_safety_plan", "")) for p, label in templates.PARTNERS]
+    texts = [(s.label, data.get(s.key, "")) for s in note_templates.sections_for(note.template)]
+    texts += [(f"Safety plan for {label}", data.get(f"risk_{p}_safety_plan", ""))
+              for p, label in note_templates.PARTNERS]
     return [(label, text) for label, text in texts if str(text).strip()]
 
 
@@ -350,11 +351,11 @@ def _detail_context(note: ProgressNote) -> dict[str, Any]:
         "note": note,
         "session": note.session,
         "couple": note.couple,
-        "sections": [(s, content.get(s.key, "")) for s in templates.sections_for(note.template)],
+        "sections": [(s, content.get(s.key, "")) for s in note_templates.sections_for(note.template)],
         "risk_rows": [
-            (label, [(item_label, (risk.get(p) or {}).get(key, "")) for key, item_label in templates.RISK_ITEMS],
+            (label, [(item_label, (risk.get(p) or {}).get(key, "")) for key, item_label in note_templates.RISK_ITEMS],
              (risk.get(p) or {}).get("safety_plan", ""))
-            for p, label in templates.PARTNERS
+            for p, label in note_templates.PARTNERS
         ],
         "rated": selectors.rated_objectives(note),
         "addenda": list(note.addenda.all()),

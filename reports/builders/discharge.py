@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clinic.models import Confidentiality, Couple, CoupleStatus
 from notes.models import SessionKind
-from notes.templates import PLAN_SECTION
+from notes.note_templates import PLAN_SECTION
 from reports.builders.sections import (
     AttendanceBlock,
     CaseFacts,

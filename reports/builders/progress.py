@@ -19,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from clinic.models import Confidentiality, Couple
-from notes import templates as note_templates
+from notes import note_templates
 from notes.models import AddendumKind, NoteStatus, NoteTemplate, ProgressNote, SessionKind
 from plans.models import PartnerPosition
 from reports.builders.sections import (
