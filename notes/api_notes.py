@@ -41,7 +41,8 @@ from notes.serializers import (
 )
 from notes.services import notes as note_services
 from notes.services import sessions as session_services
-from notes.services.notes import NoteLocked, RatingInput
+from notes.services.notes import NoteLocked
+from notes.services.validation import RatingInput
 
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
 LOCKED_409 = OpenApiResponse(

@@ -19,8 +19,8 @@ from clinic.serializers import StaffBriefOutput
 from notes import note_templates as templates
 from notes.models import AddendumKind, Attendance, Modality, NoteStatus, NoteTemplate, SessionKind
 from notes.services import sessions as session_services
-from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
 from notes.services.sessions import MAX_DURATION_MINUTES
+from notes.services.validation import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
 
 CHOICE_ERROR = {"invalid_choice": "Choose one of the allowed values."}
 UUID_ERROR = {"invalid": "Give the id (a UUID) of a record you can see."}

@@ -18,7 +18,7 @@ from clinic.models import NOTE_TEXT_MAX
 from notes import note_templates
 from notes.models import AddendumKind, ObjectiveRating, ProgressNote
 from notes.selectors.notes import PlanContext
-from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
+from notes.services.validation import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
 
 VERSION_ERROR = "The editor lost track of the note's version: reload the page (your saved draft is kept)."
 SECRET_HELP = "Signing locks the note. Confirm it is you: your password, or the code from your authenticator app."

@@ -17,7 +17,7 @@ from django.db.models import Prefetch, QuerySet
 from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.access import get_couple_record_for_user
-from clinic.models import Couple
+from clinic.models import Couple, User
 from notes import note_templates
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
@@ -251,3 +251,45 @@ def search_couple_notes(couple: Couple, term: str) -> list[SearchHit]:
         if where:
             hits.append(SearchHit(note, list(dict.fromkeys(where))))
     return hits
+
+
+# --- What the note services and the editor read about a note ------------------------------------
+
+
+def session_ends_at(session: Session) -> datetime.datetime:
+    return session.starts_at + datetime.timedelta(minutes=session.duration_minutes)
+
+
+def note_deadline(note: ProgressNote) -> datetime.datetime:
+    """When the note becomes a late entry: the session's end plus the practice's deadline."""
+    hours = note.couple.practice.note_deadline_hours
+    return session_ends_at(note.session) + datetime.timedelta(hours=hours)
+
+
+def previous_signed_note(note: ProgressNote) -> ProgressNote | None:
+    """The couple's most recent signed note of a session before this note's session."""
+    return (
+        ProgressNote.objects.filter(
+            couple_id=note.couple_id, signed_at__isnull=False, session__starts_at__lt=note.session.starts_at
+        )
+        .exclude(pk=note.pk)
+        .select_related("session")
+        .order_by("-session__starts_at")
+        .first()
+    )
+
+
+def intervention_choices(couple_id: Any) -> dict[str, str]:
+    """Every intervention key a note of this couple may name, with its label: the CBT list, then the
+    interventions of every version of the couple's plan (so a note started before a revision stays valid)."""
+    choices = {note_templates.cbt_key(slug): label for slug, label in note_templates.CBT_INTERVENTIONS}
+    for intervention in Intervention.objects.filter(couple_id=couple_id).order_by("position"):
+        choices[note_templates.plan_intervention_key(intervention.pk)] = intervention.description
+    return choices
+
+
+def default_template(by: User) -> str:
+    """The template of the author's most recent note, if the practice still allows it, else the first allowed."""
+    allowed = [value for value, _ in note_templates.allowed_templates(by.practice)]
+    last = ProgressNote.objects.filter(author=by).order_by("-created_at").values_list("template", flat=True).first()
+    return last if last in allowed else allowed[0]

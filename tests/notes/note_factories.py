@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from clinic.models import IPVResult
 from notes import note_templates
+from notes.content_hash import addendum_content_hash, note_content_hash
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
-from notes.services.notes import addendum_content_hash, note_content_hash
 from plans.models import Goal, Intervention, Objective, Problem, TreatmentPlan
 
 SOAP_TEXT = {
