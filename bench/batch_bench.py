@@ -5,9 +5,9 @@ Not a test. Builds a practice in a fresh temporary directory (SQLite file by def
 BENCH_DATABASE_URL for PostgreSQL: the database is emptied first), then for each worker count:
 
 1. starts N plain `python manage.py db_worker --queue-name reports` processes and waits until they poll;
-2. asks for the month's progress reports of all the therapist's active couples (`reports.services.batch_create`,
-   as the batch page does), and times it until the batch is ready: every PDF generated with the real builders
-   and WeasyPrint, encrypted and stored, and the ZIP built and stored;
+2. asks for the month's progress reports of all the therapist's active couples
+   (`reports.services.batches.batch_create`, as the batch page does), and times it until the batch is ready:
+   every PDF generated with the real builders and WeasyPrint, encrypted and stored, and the ZIP built and stored;
 3. stops the workers and reads their peak memory (ru_maxrss from wait4).
 
 Each couple has a year-like history (sessions with signed notes, a plan with progress, three instruments for
@@ -102,14 +102,14 @@ def wait_until_polling(workers: list[subprocess.Popen], seconds: float = 4.0) ->
 
 
 def run_batch(therapist, month: datetime.date, worker_count: int, env: dict[str, str], timeout: float) -> dict:
-    from reports import services
     from reports.models import GeneratedReport, ReportBatch, ReportStatus
+    from reports.services.batches import batch_create
 
     workers = start_workers(worker_count, env)
     try:
         wait_until_polling(workers)
         started = time.perf_counter()
-        batch = services.batch_create(by=therapist, month_start=month)
+        batch = batch_create(by=therapist, month_start=month)
         status = ReportStatus.QUEUED
         while time.perf_counter() - started < timeout:
             status = ReportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).get()

@@ -13,7 +13,7 @@ twelve times. See tests/reports/couple_data.py.
 Reports timed: the progress report for the last full month (the default), the progress report for the whole
 year (every note's assessment and plan), and the treatment summary.
 
-- full: reports.couple_reports.*_pdf: access check, builder (queries, decryption, chart SVGs), template, WeasyPrint
+- full: reports.rendering.couple.*_pdf: access check, builder (queries, decryption, chart SVGs), template, WeasyPrint
   (with the safe URL fetcher, tagged PDF/UA-1). The data-key cache is cleared first, as for a cold worker.
 - WeasyPrint alone: reports.pdf.html_to_pdf on the very HTML the full run rendered.
 Best of N rounds each, the two interleaved within each round. Target: full <= 1.3 x WeasyPrint alone, and < 1 s.
@@ -49,9 +49,10 @@ from keys import keyring  # noqa: E402
 from keys.providers import reset_key_provider, write_key_file  # noqa: E402
 from notes.models import ProgressNote, Session  # noqa: E402
 from plans.models import MeasureAdministration, Objective  # noqa: E402
-from reports import couple_reports, pdf  # noqa: E402
+from reports import pdf  # noqa: E402
 from reports.builders.discharge import build_discharge_summary  # noqa: E402
 from reports.builders.progress import ProgressOptions, build_progress_report, default_period  # noqa: E402
+from reports.rendering import couple as couple_reports  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results-reports.md"
 HEADING = "## Single reports (bench/report_bench.py)"
@@ -131,7 +132,7 @@ def table(rows, facts, rounds):
         )
     lines += [
         "",
-        "Full = `reports.couple_reports.progress_report_pdf` / `discharge_summary_pdf` with a cold data-key cache. "
+        "Full = `reports.rendering.couple.progress_report_pdf` / `discharge_summary_pdf` with a cold data-key cache. "
         "The builder and template columns are the same steps timed on their own in the same rounds. "
         "Wall-clock times depend on the machine's load (other processes share its CPUs); the ratio hardly does. "
         "CPU is this process's CPU time (`time.process_time`), a steadier measure on a shared machine. "

@@ -2,7 +2,7 @@
 
 Run by bench/scale_bench.py as `python -m bench.worker_memory --reports 10 --out FILE` with one data set's
 environment. Starts a plain `manage.py db_worker --queue-name default,reports`, asks for last month's
-progress reports of the bench therapist's first `--reports` active couples (reports.services.batch_create,
+progress reports of the bench therapist's first `--reports` active couples (reports.services.batches.batch_create,
 as the batch page does, limited to those couples), waits until the batch is ready, then reads the worker's
 VmHWM before stopping it.
 """
@@ -29,8 +29,9 @@ from django.utils import timezone  # noqa: E402
 from bench.dataset import bench_therapist  # noqa: E402
 from bench.scale_env import ROOT  # noqa: E402
 from bench.server import peak_memory_kib  # noqa: E402
-from reports import services  # noqa: E402
 from reports.models import ReportBatch, ReportStatus  # noqa: E402
+from reports.selectors.batches import batch_couples  # noqa: E402
+from reports.services import batches  # noqa: E402
 
 
 def start_worker() -> subprocess.Popen:
@@ -45,10 +46,9 @@ def start_worker() -> subprocess.Popen:
 
 def request_batch(reports: int) -> ReportBatch:
     """The month's batch for the first `reports` couples the therapist's batch would cover."""
-    everyone = services.batch_couples
     month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    with mock.patch.object(services, "batch_couples", lambda user: everyone(user)[:reports]):
-        return services.batch_create(by=bench_therapist(), month_start=month)
+    with mock.patch.object(batches, "batch_couples", lambda user: batch_couples(user)[:reports]):
+        return batches.batch_create(by=bench_therapist(), month_start=month)
 
 
 def wait_for(batch: ReportBatch, timeout: float) -> str:

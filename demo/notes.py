@@ -88,7 +88,7 @@ from demo.plans import (
     signing_as,
 )
 from demo.stories import Story
-from notes import templates
+from notes import note_templates as templates
 from notes.models import Attendance, ProgressNote, PsychotherapyNote, Session, SessionKind
 from notes.services import notes as note_services
 from notes.services import psychotherapy as private_services

@@ -48,6 +48,7 @@ from plans.models import (
     TreatmentPlan,
 )
 from plans.services import cbt as cbt_services
+from plans.services import from_library
 from plans.services import library as library_services
 from plans.services import measures as measure_services
 from plans.services import plans as plan_services
@@ -335,7 +336,7 @@ def _add_methods(plan: TreatmentPlan, by: User, goals: list[Goal], methods: tupl
         mine = [method for method in methods if method.cause == cause_index]
         if not mine:
             continue
-        plan_services.plan_add_from_library(plan=plan, by=by, items=[library[m.slug] for m in mine], goal=goal)
+        from_library.plan_add_from_library(plan=plan, by=by, items=[library[m.slug] for m in mine], goal=goal)
         for method in mine:
             intervention = Intervention.objects.filter(goal=goal, library_item=library[method.slug]).latest("position")
             plan_services.plan_item_update(plan=plan, item=intervention, by=by, delivered_by=method.delivered_by)
@@ -349,7 +350,7 @@ def _build_first_plan(case: DemoCase, signed_at: datetime.datetime, library: dic
         plan = plan_services.plan_start(couple=case.couple, by=by)
         goals: list[Goal] = []
         for cause in story.causes:
-            plan_services.plan_add_from_library(plan=plan, by=by, items=[library[cause.slug]],
+            from_library.plan_add_from_library(plan=plan, by=by, items=[library[cause.slug]],
                                                 partner=cause.applies_to)
             problem = Problem.objects.filter(plan=plan).latest("position")
             if cause.definition:
@@ -359,7 +360,7 @@ def _build_first_plan(case: DemoCase, signed_at: datetime.datetime, library: dic
         target_date = django_timezone.localdate(signed_at) + datetime.timedelta(weeks=TARGET_WEEKS)
         for index, aim in enumerate(story.aims):
             goal = goals[aim.cause]
-            plan_services.plan_add_from_library(plan=plan, by=by, items=[library[aim.sign]], partner=aim.who,
+            from_library.plan_add_from_library(plan=plan, by=by, items=[library[aim.sign]], partner=aim.who,
                                                 goal=goal)
             objective = Objective.objects.filter(goal=goal).latest("position")
             numbers_left_for_the_therapist = story.draft_only and index == len(story.aims) - 1

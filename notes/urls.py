@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import editor, home, psychotherapy, sessions, supervision
+from .views import detail, editor, home, psychotherapy, search, sessions, supervision
 
 app_name = "notes"
 
@@ -12,11 +12,11 @@ urlpatterns = [
     path("sessions/<uuid:pk>/edit/", sessions.session_edit, name="session-edit"),
     # Progress notes: editor with autosave, sign, addenda
     path("sessions/<uuid:session_pk>/note/", editor.note_edit, name="note-edit"),
-    path("notes/<uuid:pk>/", editor.note_detail, name="note-detail"),
+    path("notes/<uuid:pk>/", detail.note_detail, name="note-detail"),
     path("notes/<uuid:pk>/autosave/", editor.note_autosave, name="note-autosave"),
     path("notes/<uuid:pk>/sign/", editor.note_sign, name="note-sign"),
-    path("notes/<uuid:pk>/addenda/new/", editor.addendum_create, name="addendum-create"),
-    path("couples/<uuid:couple_pk>/notes/search/", editor.note_search, name="note-search"),
+    path("notes/<uuid:pk>/addenda/new/", detail.addendum_create, name="addendum-create"),
+    path("couples/<uuid:couple_pk>/notes/search/", search.note_search, name="note-search"),
     # Supervision
     path("supervision/", supervision.review_queue, name="review-queue"),
     path("notes/<uuid:pk>/cosign/", supervision.note_cosign, name="note-cosign"),

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from reports import services
+from reports.services import finishing, generation
+from reports.services.batch_state import FINISHER_PRIORITY
 
 
 @task(queue_name="reports")
 def generate_report(report_id: str) -> str:
     """Generate one report of a batch (skips it if another worker has it or it is done)."""
-    services.sweep_if_due()
-    return services.report_generate(report_id=report_id)
+    finishing.sweep_if_due()
+    return generation.report_generate(report_id=report_id)
 
 
-@task(queue_name="reports", priority=services.FINISHER_PRIORITY, takes_context=True)
+@task(queue_name="reports", priority=FINISHER_PRIORITY, takes_context=True)
 def finish_batch(context, batch_id: str) -> str:
     """Requeue what dead workers left behind, build the ZIP when every report is done, else look again soon."""
-    return services.batch_finish(batch_id=batch_id, finisher_id=str(context.task_result.id))
+    return finishing.batch_finish(batch_id=batch_id, finisher_id=str(context.task_result.id))

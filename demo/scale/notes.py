@@ -7,7 +7,7 @@ about 1,500 characters, the risk check for both partners, the interventions used
 signed, ratings of one or two objectives. Most notes are signed within a day, some within the 72-hour
 deadline, a few later (late entries); notes of the last few days are sometimes still drafts. Notes of
 supervised therapists wait for co-signature for a week, then are co-signed. A signed note carries the
-content hash the sign service computes (notes.services.notes.note_content_hash), and each of its ratings a
+content hash the sign service computes (notes.content_hash.note_content_hash), and each of its ratings a
 progress point, as note_sign records them. Signed rows are inserted as signed: nothing is updated later.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 from clinic.models import User
 from demo.scale.plans import PlanShare
 from demo.scale.practice import Batch, ScaleCase, ScalePractice, Visit, weighted
-from notes import templates
+from notes import note_templates as templates
+from notes.content_hash import note_content_hash
 from notes.models import Attendance, NoteStatus, ObjectiveRating, ProgressNote, Session
-from notes.services.notes import note_content_hash
 from notes.services.sessions import INDIVIDUAL_LONG_CODE, INDIVIDUAL_SHORT_CODE, INTAKE_CODE, JOINT_CODE
 from plans.instruments import BUILTIN
 from plans.models import ProgressPoint

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit.services import record_event
-from notes import templates
+from notes import note_templates as templates
 from notes.api.notes_serializers import (
     AddendumInput,
     AddendumOutput,
@@ -31,7 +31,8 @@ from notes.api.notes_serializers import (
 from notes.models import ProgressNote
 from notes.selectors import notes as selectors
 from notes.services import notes as note_services
-from notes.services.notes import NoteLocked, RatingInput
+from notes.services.notes import NoteLocked
+from notes.services.validation import RatingInput
 from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
 
 LOCKED_409 = OpenApiResponse(

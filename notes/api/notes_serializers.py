@@ -12,9 +12,9 @@ from rest_framework import serializers
 
 from clinic.api.couples_serializers import StaffBriefOutput
 from clinic.models import NOTE_TEXT_MAX
-from notes import templates
+from notes import note_templates as templates
 from notes.models import AddendumKind, NoteStatus, NoteTemplate, SessionKind
-from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
+from notes.services.validation import RATING_COMMENT_MAX, SAFETY_PLAN_MAX
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
 RISK_CHOICES = [("", "Not answered"), *templates.RISK_ANSWERS]

@@ -1,6 +1,6 @@
 """Forms of the progress-note editor and of addenda.
 
-The editor form is built from the note's template (notes/templates.py), the couple's active plan and the
+The editor form is built from the note's template (notes/note_templates.py), the couple's active plan and the
 CBT list. It only parses: notes.services.notes validates again and writes. Textareas carry no `maxlength`:
 a browser would cut a long paste short without a word, and we would rather keep every word and say the
 text is too long. Error messages never repeat what was typed.
@@ -15,10 +15,10 @@ from typing import Any
 from django import forms
 
 from clinic.models import NOTE_TEXT_MAX
-from notes import templates
+from notes import note_templates
 from notes.models import AddendumKind, ObjectiveRating, ProgressNote
 from notes.selectors.notes import PlanContext
-from notes.services.notes import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
+from notes.services.validation import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
 
 VERSION_ERROR = "The editor lost track of the note's version: reload the page (your saved draft is kept)."
 SECRET_HELP = "Signing locks the note. Confirm it is you: your password, or the code from your authenticator app."
@@ -71,19 +71,19 @@ class NoteEditorForm(forms.Form):
             error_messages={"invalid_choice": "Choose one of the templates your practice allows."},
         )
         self.section_names = []
-        for section in templates.sections_for(template):
+        for section in note_templates.sections_for(template):
             self.fields[section.key] = _textarea(
                 section.label, NOTE_TEXT_MAX, rows=7,
                 help_text=f"{section.help} Up to {NOTE_TEXT_MAX:,} characters.",
             )
             self.section_names.append(section.key)
         self.risk_groups = []
-        for partner, partner_label in templates.PARTNERS:
+        for partner, partner_label in note_templates.PARTNERS:
             names = []
-            for key, label in templates.RISK_ITEMS:
+            for key, label in note_templates.RISK_ITEMS:
                 name = f"risk_{partner}_{key}"
                 self.fields[name] = forms.ChoiceField(
-                    label=label, choices=templates.RISK_ANSWERS, required=False, widget=forms.RadioSelect,
+                    label=label, choices=note_templates.RISK_ANSWERS, required=False, widget=forms.RadioSelect,
                     error_messages={"invalid_choice": "Choose none or concern."},
                 )
                 self.fields[name].partner_label = partner_label
@@ -127,12 +127,12 @@ class NoteEditorForm(forms.Form):
     def initial_for(cls, note: ProgressNote, ratings: dict[Any, ObjectiveRating]) -> dict[str, Any]:
         initial: dict[str, Any] = {"version": note.version, "template": note.template, "page_template": note.template}
         content = note.content or {}
-        for key in templates.section_keys(note.template):
+        for key in note_templates.section_keys(note.template):
             initial[key] = content.get(key, "")
         risk = note.risk or {}
-        for partner, _ in templates.PARTNERS:
+        for partner, _ in note_templates.PARTNERS:
             entry = risk.get(partner) or {}
-            for key, _ in templates.RISK_ITEMS:
+            for key, _ in note_templates.RISK_ITEMS:
                 initial[f"risk_{partner}_{key}"] = entry.get(key, "")
             initial[f"risk_{partner}_safety_plan"] = entry.get("safety_plan", "")
         initial["interventions_used"] = [item["key"] for item in note.interventions_used or []]

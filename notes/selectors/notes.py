@@ -17,8 +17,8 @@ from django.db.models import Prefetch, QuerySet
 from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.access import get_couple_record_for_user
-from clinic.models import Couple
-from notes import templates
+from clinic.models import Couple, User
+from notes import note_templates
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
 
@@ -192,8 +192,8 @@ def active_plan_context(couple: Couple) -> PlanContext:
 def intervention_options(plan: PlanContext, chosen: list[dict[str, str]]) -> list[tuple[str, str]]:
     """(key, label) checkboxes: the active plan's interventions, the CBT list, then anything already
     chosen that is in neither any more (a plan revised since), so a saved choice never disappears."""
-    options = [(templates.plan_intervention_key(i.pk), i.description) for i in plan.interventions]
-    options += [(templates.cbt_key(slug), label) for slug, label in templates.CBT_INTERVENTIONS]
+    options = [(note_templates.plan_intervention_key(i.pk), i.description) for i in plan.interventions]
+    options += [(note_templates.cbt_key(slug), label) for slug, label in note_templates.CBT_INTERVENTIONS]
     offered = {key for key, _ in options}
     options += [(item["key"], item["label"]) for item in chosen if item.get("key") not in offered]
     return options
@@ -244,11 +244,11 @@ def search_couple_notes(couple: Couple, term: str) -> list[SearchHit]:
     for note in notes:
         where = []
         content = note.content or {}
-        for section in templates.sections_for(note.template):
+        for section in note_templates.sections_for(note.template):
             if needle in content.get(section.key, "").casefold():
                 where.append(section.label)
         risk = note.risk or {}
-        for partner, label in templates.PARTNERS:
+        for partner, label in note_templates.PARTNERS:
             if needle in (risk.get(partner) or {}).get("safety_plan", "").casefold():
                 where.append(f"Safety plan, {label}")
         for addendum in note.addenda.all():
@@ -257,3 +257,45 @@ def search_couple_notes(couple: Couple, term: str) -> list[SearchHit]:
         if where:
             hits.append(SearchHit(note, list(dict.fromkeys(where))))
     return hits
+
+
+# --- What the note services and the editor read about a note ------------------------------------
+
+
+def session_ends_at(session: Session) -> datetime.datetime:
+    return session.starts_at + datetime.timedelta(minutes=session.duration_minutes)
+
+
+def note_deadline(note: ProgressNote) -> datetime.datetime:
+    """When the note becomes a late entry: the session's end plus the practice's deadline."""
+    hours = note.couple.practice.note_deadline_hours
+    return session_ends_at(note.session) + datetime.timedelta(hours=hours)
+
+
+def previous_signed_note(note: ProgressNote) -> ProgressNote | None:
+    """The couple's most recent signed note of a session before this note's session."""
+    return (
+        ProgressNote.objects.filter(
+            couple_id=note.couple_id, signed_at__isnull=False, session__starts_at__lt=note.session.starts_at
+        )
+        .exclude(pk=note.pk)
+        .select_related("session")
+        .order_by("-session__starts_at")
+        .first()
+    )
+
+
+def intervention_choices(couple_id: Any) -> dict[str, str]:
+    """Every intervention key a note of this couple may name, with its label: the CBT list, then the
+    interventions of every version of the couple's plan (so a note started before a revision stays valid)."""
+    choices = {note_templates.cbt_key(slug): label for slug, label in note_templates.CBT_INTERVENTIONS}
+    for intervention in Intervention.objects.filter(couple_id=couple_id).order_by("position"):
+        choices[note_templates.plan_intervention_key(intervention.pk)] = intervention.description
+    return choices
+
+
+def default_template(by: User) -> str:
+    """The template of the author's most recent note, if the practice still allows it, else the first allowed."""
+    allowed = [value for value, _ in note_templates.allowed_templates(by.practice)]
+    last = ProgressNote.objects.filter(author=by).order_by("-created_at").values_list("template", flat=True).first()
+    return last if last in allowed else allowed[0]

@@ -93,3 +93,10 @@ def get_note_to_resubmit(user: Any, pk: Any) -> ProgressNote:
     if note.author_id != user.pk:
         _refuse(user, note, "not_author")
     return note
+
+
+def has_answer_since_return(note: ProgressNote) -> bool:
+    """Whether the author has signed an addendum to `note` since it was last returned."""
+    if note.returned_at is None:
+        return False
+    return Addendum.objects.filter(note=note, author_id=note.author_id, signed_at__gte=note.returned_at).exists()

@@ -19,7 +19,8 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, User
 from clinic.reauth import confirm_identity
-from notes.models import Addendum, NoteStatus, ProgressNote
+from notes.models import NoteStatus, ProgressNote
+from notes.selectors.supervision import has_answer_since_return
 
 REAUTH_FAILED = "That is not your password or a current code from your authenticator app. Nothing was co-signed."
 NOT_AWAITING = "This note is not awaiting co-signature: it has been co-signed or returned already, or is not signed."
@@ -101,13 +102,6 @@ def note_return(*, note: ProgressNote, by: User, comment: str) -> ProgressNote:
         current.save(update_fields=["status", "return_comment", "returned_at", "updated_at"])
         record_event("note.return", actor=by, obj=current)
     return current
-
-
-def has_answer_since_return(note: ProgressNote) -> bool:
-    """Whether the author has signed an addendum to `note` since it was last returned."""
-    if note.returned_at is None:
-        return False
-    return Addendum.objects.filter(note=note, author_id=note.author_id, signed_at__gte=note.returned_at).exists()
 
 
 def note_resubmit(*, note: ProgressNote, by: User) -> ProgressNote:

@@ -1,12 +1,12 @@
-"""The progress-note editor (autosave, conflicts, sign), the signed note with its addenda, and note search.
+"""The progress-note editor: open the session's draft, save it (autosave), resolve conflicts, sign it.
 
 Drafts are never lost: the editor saves to the server a few seconds after typing stops (htmx) and when the
 page is left (navigator.sendBeacon, rapport/static/rapport/autosave.js); every save carries the note's
 version, and a save based on an older one gets 409 with both texts shown. Without JavaScript the "Save
 draft" button does the same through a normal POST.
 
-Clinicians only. Reading needs the couple visible; writing needs it editable and, for a draft, to be its
-author (403 otherwise). Every read is audited as `note.view`.
+Clinicians only. Writing needs the couple editable and, for a draft, to be its author (403 otherwise). Every
+read is audited as `note.view`. The signed note and its addenda: notes.views.detail.
 """
 
 from __future__ import annotations
@@ -17,22 +17,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.models import AuditEvent
 from audit.services import record_event
-from clinic.access import clinician_required, get_couple_for_user
-from notes import templates
-from notes.forms.notes import AddendumForm, NoteEditorForm
-from notes.forms.sessions import NoteSearchForm
+from clinic.access import clinician_required
+from notes import note_templates
+from notes.forms.notes import NoteEditorForm
 from notes.models import Attendance, NoteStatus, ProgressNote
 from notes.selectors import notes as selectors
 from notes.services import notes as services
-from notes.views.sessions import session_list_context
-from notes.views.supervision import review_panel_context
+from notes.views.detail import confidentiality_context
 from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
@@ -48,11 +44,11 @@ def _editor_form(note: ProgressNote, data: Any = None) -> NoteEditorForm:
     """The editor's form for `note`; bound to `data`, its sections are those of the template the page
     showed (hidden `page_template`), which is not the saved one if another window changed it."""
     plan = selectors.active_plan_context(note.couple)
-    template_choices = templates.allowed_templates(note.couple.practice)
+    template_choices = note_templates.allowed_templates(note.couple.practice)
     if note.template not in dict(template_choices):  # the practice stopped offering it since the draft began
         template_choices.append((note.template, f"{note.get_template_display()} (no longer offered)"))
     template = note.template
-    if data is not None and data.get("page_template") in templates.TEMPLATES:
+    if data is not None and data.get("page_template") in note_templates.TEMPLATES:
         template = data["page_template"]
     return NoteEditorForm(
         data,
@@ -65,21 +61,8 @@ def _editor_form(note: ProgressNote, data: Any = None) -> NoteEditorForm:
     )
 
 
-def _confidentiality(note: ProgressNote) -> dict[str, Any] | None:
-    """For an individual session: the couple's agreement and each partner's agreement date."""
-    if not note.restricted_to_partner:
-        return None
-    couple = note.couple
-    return {
-        "agreement": couple.get_confidentiality_display(),
-        "agreement_value": couple.confidentiality,
-        "partner": dict(templates.PARTNERS)[note.restricted_to_partner],
-        "partners": list(couple.partners.all()),
-    }
-
-
 def _editor_context(note: ProgressNote, form: NoteEditorForm, **extra: Any) -> dict[str, Any]:
-    previous = services.previous_signed_note(note)
+    previous = selectors.previous_signed_note(note)
     return {
         "nav": NAV,
         "note": note,
@@ -96,8 +79,8 @@ def _editor_context(note: ProgressNote, form: NoteEditorForm, **extra: Any) -> d
                            for objective, value, comment in form.objective_rows],
         "plan": form.plan,
         "previous": previous,
-        "confidentiality": _confidentiality(note),
-        "deadline": services.note_deadline(note),
+        "confidentiality": confidentiality_context(note),
+        "deadline": selectors.note_deadline(note),
         **extra,
     }
 
@@ -116,8 +99,8 @@ def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
     saved_content = current.content or {}
     sections = []
     your_content = form.content() if form.is_valid() else {n: form.data.get(n, "") for n in form.section_names}
-    saved_labels = {s.key: s.label for s in templates.sections_for(current.template)}
-    your_labels = {s.key: s.label for s in templates.sections_for(form.template)}
+    saved_labels = {s.key: s.label for s in note_templates.sections_for(current.template)}
+    your_labels = {s.key: s.label for s in note_templates.sections_for(form.template)}
     for key, label in {**saved_labels, **your_labels}.items():
         saved = saved_content.get(key, "") if key in saved_labels else None
         yours = your_content.get(key, "") if key in your_labels else None
@@ -126,14 +109,14 @@ def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
     others = []
     if form.is_valid():
         saved_risk = current.risk or {}
-        for partner, label in templates.PARTNERS:
+        for partner, label in note_templates.PARTNERS:
             saved_plan = (saved_risk.get(partner) or {}).get("safety_plan", "")
             your_plan = form.risk()[partner]["safety_plan"]
             if saved_plan != your_plan:
                 sections.append({"label": f"Safety plan for {label}", "saved": saved_plan, "yours": your_plan})
         if {k: {i: v for i, v in e.items() if i != "safety_plan"} for k, e in form.risk().items()} != {
             k: {i: v for i, v in (saved_risk.get(k) or {}).items() if i != "safety_plan"}
-            for k in dict(templates.PARTNERS)
+            for k in dict(note_templates.PARTNERS)
         }:
             others.append("the risk check answers")
         if sorted(form.interventions()) != sorted(i["key"] for i in current.interventions_used or []):
@@ -159,8 +142,9 @@ def _conflict_response(request: HttpRequest, note: ProgressNote, form: NoteEdito
 
 def _unsaved_texts(note: ProgressNote, data: Any) -> list[tuple[str, str]]:
     """The texts a refused POST carried, labelled, so that the page can give them back."""
-    texts = [(s.label, data.get(s.key, "")) for s in templates.sections_for(note.template)]
-    texts += [(f"Safety plan for {label}", data.get(f"risk_{p}_safety_plan", "")) for p, label in templates.PARTNERS]
+    texts = [(s.label, data.get(s.key, "")) for s in note_templates.sections_for(note.template)]
+    texts += [(f"Safety plan for {label}", data.get(f"risk_{p}_safety_plan", ""))
+              for p, label in note_templates.PARTNERS]
     return [(label, text) for label, text in texts if str(text).strip()]
 
 
@@ -325,93 +309,3 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect("notes:note-detail", pk=signed.pk)
 
 
-@require_GET
-@clinician_required
-def note_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    """A note as written (read-only), with its signature, co-signature and addenda below."""
-    note = selectors.get_note_for_user(request.user, pk)
-    record_event("note.view", actor=request.user, obj=note, detail={"view": "detail"})
-    can_write = selectors.can_write_couple(request.user, note.couple)
-    return render(request, "notes/editor/detail.html", {
-        **_detail_context(note),
-        "can_write": can_write,
-        "can_edit_draft": not note.is_signed and note.author_id == request.user.pk and can_write,
-        "addendum_form": AddendumForm() if note.is_signed and can_write else None,
-        **review_panel_context(note, request.user),
-    })
-
-
-def _detail_context(note: ProgressNote) -> dict[str, Any]:
-    content = note.content or {}
-    risk = note.risk or {}
-    return {
-        "nav": NAV,
-        "note": note,
-        "session": note.session,
-        "couple": note.couple,
-        "sections": [(s, content.get(s.key, "")) for s in templates.sections_for(note.template)],
-        "risk_rows": [
-            (label, [(item_label, (risk.get(p) or {}).get(key, "")) for key, item_label in templates.RISK_ITEMS],
-             (risk.get(p) or {}).get("safety_plan", ""))
-            for p, label in templates.PARTNERS
-        ],
-        "rated": selectors.rated_objectives(note),
-        "addenda": list(note.addenda.all()),
-        "confidentiality": _confidentiality(note),
-        "hash_ok": services.note_hash_matches(note) if note.is_signed else None,
-        "state": selectors.note_state(note),
-    }
-
-
-@require_http_methods(["GET", "POST"])
-@clinician_required
-def addendum_create(request: HttpRequest, pk: Any) -> HttpResponse:
-    """Append a signed addendum below a signed note (the note itself never changes)."""
-    note = selectors.get_note_for_user(request.user, pk, write=True)
-    if not note.is_signed:
-        messages.info(request, "This note is still a draft: change it in the editor. Addenda are for signed notes.")
-        if note.author_id == request.user.pk:
-            return redirect("notes:note-edit", session_pk=note.session_id)
-        return redirect("notes:note-detail", pk=note.pk)
-    form = AddendumForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                addendum = services.addendum_create(note=note, by=request.user, kind=form.cleaned_data["kind"],
-                                                    text=form.cleaned_data["text"], secret=form.cleaned_data["secret"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{addendum.get_kind_display()} added and signed.")
-                return redirect(reverse("notes:note-detail", args=[note.pk]) + f"#addendum-{addendum.pk}")
-    else:
-        record_event("note.view", actor=request.user, obj=note, detail={"view": "addendum"})
-    return render(request, "notes/editor/addendum_form.html", {
-        **_detail_context(note), "form": form, "errors": error_summary(form),
-    }, status=status)
-
-
-@require_POST
-@clinician_required
-def note_search(request: HttpRequest, couple_pk: Any) -> HttpResponse:
-    """Search the couple's progress notes and addenda: decrypted and matched in memory, never in SQL.
-
-    A POST, so the term never reaches a URL, a server log or the browser history; the audit event records
-    how many notes matched, never the term.
-    """
-    couple = get_couple_for_user(request.user, couple_pk)
-    form = NoteSearchForm(request.POST)
-    hits = None
-    status = 200
-    if form.is_valid():
-        hits = selectors.search_couple_notes(couple, form.cleaned_data["term"])
-        record_event("note.search", actor=request.user, obj=couple, detail={"matches": len(hits)})
-    else:
-        status = 400
-        record_event("note.search", actor=request.user, obj=couple, outcome=AuditEvent.Outcome.FAILED,
-                     detail={"reason": "invalid"})
-    context = session_list_context(request, couple, search_form=form, hits=hits, searched=hits is not None,
-                                   errors=error_summary(form))
-    return render(request, "notes/sessions/list.html", context, status=status)

@@ -45,7 +45,7 @@ def review_panel_context(note: ProgressNote, user: Any, **forms: Any) -> dict[st
         "note": note,
         "can_review": can_review,
         "can_resubmit": can_resubmit,
-        "answered": can_resubmit and services.has_answer_since_return(note),
+        "answered": can_resubmit and selectors.has_answer_since_return(note),
         "cosign_form": forms.get("cosign_form") or (CosignForm() if can_review else None),
         "return_form": forms.get("return_form") or (ReturnForm() if can_review else None),
     }

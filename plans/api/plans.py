@@ -47,6 +47,7 @@ from plans.models import LibraryItem, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
 from plans.services import library as library_services
 from plans.services import plans as services
+from plans.structure import ITEM_KINDS
 from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
 
 PLAN_PK = OpenApiParameter("plan_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The plan's id.")
@@ -190,7 +191,7 @@ class PlanItemViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         data = validated(self.create_input, request.data)
         parent = None
         if self.parent_field:
-            parent_kind = services.ITEM_KINDS[self.kind].parent_kind
+            parent_kind = ITEM_KINDS[self.kind].parent_kind
             try:
                 parent = selectors.plan_item(plan, parent_kind, data.pop(self.parent_field))
             except Http404:
@@ -236,7 +237,7 @@ def _item_viewset(name: str, kind: str, label: str, parent_field: str, create_in
     schema = _item_schema(label, create_input, update_input, output, extra)
 
     class ItemViewSet(PlanItemViewSet):
-        queryset = services.ITEM_KINDS[kind].model.objects.none()
+        queryset = ITEM_KINDS[kind].model.objects.none()
 
         @schema["create"]
         def create(self, request, plan_pk=None):

@@ -27,7 +27,7 @@ from plans.models import (
     ProgressPoint,
     TreatmentPlan,
 )
-from plans.services.plans import ITEM_KINDS
+from plans.structure import ITEM_KINDS, objective_errors
 
 # Columns of a plan that a list of versions needs: the formulation (clinical text) is not even read.
 VERSION_FIELDS = (
@@ -156,6 +156,32 @@ def numbered_goal_choices(plan: TreatmentPlan) -> list[tuple[str, str]]:
         choices.append((str(goal.pk), f"Problem {problem_numbers[goal.problem_id]} \u00b7 "
                                       f"Goal {numbers[goal.problem_id]}: {text}"))
     return choices
+
+
+def signing_problems(plan: TreatmentPlan) -> list[str]:
+    """What stops this draft from being signed, in words a therapist can act on (no clinical text:
+    items are named by their place in the plan). Empty when it can be signed."""
+    problems = list(
+        Problem.objects.filter(plan=plan).prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.prefetch_related("objectives"))
+        )
+    )
+    issues = []
+    complete_chain = False
+    for p_index, problem in enumerate(problems, start=1):
+        for g_index, goal in enumerate(problem.goals.all(), start=1):
+            objectives = list(goal.objectives.all())
+            complete_chain = complete_chain or bool(objectives)
+            for o_index, objective in enumerate(objectives, start=1):
+                place = f"Objective {p_index}.{g_index}.{o_index}"
+                if objective.baseline is None or objective.target is None:
+                    issues.append(f"{place} needs a baseline and a target.")
+                elif objective_errors(baseline=objective.baseline, target=objective.target,
+                                      direction=objective.direction, target_date=None, today=None):
+                    issues.append(f"{place} has a target that is not in the direction of improvement.")
+    if not complete_chain:
+        issues.insert(0, "The plan needs at least one problem with a long-term goal and a measurable objective.")
+    return issues
 
 
 def overdue_reviews_for(user: Any, *, today: datetime.date | None = None) -> QuerySet[TreatmentPlan]:

@@ -28,6 +28,11 @@ def objective_label(objective: Objective) -> str:
     return f"{Truncator(objective.text).chars(70)} ({Truncator(objective.metric).chars(50)})"
 
 
+def objective_lineage_exists(*, couple_id: Any, objective_lineage: uuid.UUID) -> bool:
+    """Whether the lineage names an objective of the couple `couple_id` (in any version of its plan)."""
+    return Objective.objects.filter(couple_id=couple_id, lineage=objective_lineage).exists()
+
+
 def current_plan(couple: Couple) -> TreatmentPlan | None:
     """The couple's active plan, else its draft, else None (one query)."""
     plans = list(

@@ -33,6 +33,7 @@ from plans.models import (
     HomeworkStatus,
     ThoughtRecord,
 )
+from plans.selectors.progress import objective_lineage_exists
 from plans.services import progress
 from rapport.versioning import StaleVersion
 
@@ -167,7 +168,7 @@ def _validate_checking(record: CheckingLogEntry, errors: dict[str, list[str]]) -
     _check_past(errors, record, "occurred_on", "The date of the urge cannot be in the future.")
     if not isinstance(record.resisted, bool):
         errors.setdefault("resisted", []).append("Say whether the urge was resisted.")
-    if record.objective_lineage is not None and not progress.objective_lineage_exists(
+    if record.objective_lineage is not None and not objective_lineage_exists(
         couple_id=record.couple_id, objective_lineage=record.objective_lineage
     ):
         errors.setdefault("objective_lineage", []).append("Choose one of this couple's objectives.")

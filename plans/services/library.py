@@ -1,7 +1,7 @@
 """Writes to a practice's trust-issue library (plans.models.LibraryItem).
 
 Library text is generic clinical wording, not about any client, so it is stored in clear. Plans copy
-from it (see plans.services.plans.plan_add_from_library); a copy never points back for its text, so
+from it (see plans.services.from_library.plan_add_from_library); a copy never points back for its text, so
 editing the library never changes a plan and editing a plan never changes the library.
 """
 

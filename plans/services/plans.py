@@ -1,4 +1,5 @@
-"""Writes to treatment plans: drafts, their structure, signing, revisions and acknowledgements.
+"""Writes to treatment plans: drafts, their items, signing, revisions and acknowledgements. What a plan is
+made of and the objective rules: plans.structure; copying library items into a draft: plans.services.from_library.
 
 A couple has at most one draft and one active plan (database constraints). Only a draft changes; an
 active or superseded version is locked, and every function here that would change one refuses with
@@ -11,9 +12,6 @@ clinic.access.get_couple_record_for_user(..., write=True).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,19 +24,17 @@ from clinic.models import Couple, User
 from clinic.reauth import confirm_identity
 from plans.models import (
     AcknowledgementMethod,
-    Direction,
     Goal,
     Intervention,
-    LibraryItem,
-    LibraryKind,
     MeasureSchedule,
     Objective,
-    PartnerChoice,
     PartnerPosition,
     PlanStatus,
     Problem,
     TreatmentPlan,
 )
+from plans.selectors.plans import signing_problems
+from plans.structure import ITEM_KINDS, objective_errors
 from rapport.versioning import StaleVersion
 
 __all__ = ["PlanLocked", "StaleVersion"]
@@ -54,33 +50,10 @@ class PlanLocked(ValidationError):
         super().__init__(self.MESSAGE, code="plan_locked")
 
 
-# --- The structure: which kinds of item a plan holds ----------------------------------------------
+# --- Locking a draft ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ItemKind:
-    name: str
-    model: type[Model]
-    label: str
-    parent_kind: str | None  # None: the item hangs off the plan itself
-    parent_field: str
-    fields: tuple[str, ...]
-    plan_lookup: str  # from the item to its plan's id
-
-
-ITEM_KINDS: dict[str, ItemKind] = {
-    "problem": ItemKind("problem", Problem, "problem", None, "plan",
-                        ("applies_to", "title", "behavioural_definition"), "plan_id"),
-    "goal": ItemKind("goal", Goal, "long-term goal", "problem", "problem", ("text",), "problem__plan_id"),
-    "objective": ItemKind("objective", Objective, "objective", "goal", "goal",
-                          ("text", "who", "metric", "unit", "baseline", "target", "direction", "target_date",
-                           "status"), "goal__problem__plan_id"),
-    "intervention": ItemKind("intervention", Intervention, "intervention", "goal", "goal",
-                             ("approach", "description", "frequency", "delivered_by"), "goal__problem__plan_id"),
-}
-
-
-def _lock_plan(plan_id: Any, *, draft: bool = True) -> TreatmentPlan:
+def lock_plan(plan_id: Any, *, draft: bool = True) -> TreatmentPlan:
     """The plan row, locked for the rest of the transaction; a non-draft refuses with PlanLocked."""
     current = TreatmentPlan.objects.select_for_update().get(pk=plan_id)
     if draft and current.status != PlanStatus.DRAFT:
@@ -88,44 +61,18 @@ def _lock_plan(plan_id: Any, *, draft: bool = True) -> TreatmentPlan:
     return current
 
 
-def _next_position(queryset: Any) -> int:
+def next_position(queryset: Any) -> int:
     top = queryset.aggregate(top=Max("position"))["top"]
     return 0 if top is None else top + 1
 
 
-# --- Objectives: what makes the numbers valid ------------------------------------------------------
-
-
-def objective_errors(
-    *,
-    baseline: Decimal | None,
-    target: Decimal | None,
-    direction: str,
-    target_date: datetime.date | None,
-    check_target_date: bool,
-) -> dict[str, str]:
-    """Field -> message for objective numbers that do not make sense (empty dict when they do).
-
-    Missing numbers are allowed on a draft (an objective taken from the library has none yet); signing
-    then asks for them. When both are given, the target must lie in the direction of improvement.
-    """
-    errors: dict[str, str] = {}
-    if baseline is not None and target is not None:
-        if direction == Direction.DECREASE and not target < baseline:
-            errors["target"] = ("The target must be lower than the baseline, because lower is better for this "
-                                "objective. Change the target, or set the direction to \u201chigher is better\u201d.")
-        elif direction == Direction.INCREASE and not target > baseline:
-            errors["target"] = ("The target must be higher than the baseline, because higher is better for this "
-                                "objective. Change the target, or set the direction to \u201clower is better\u201d.")
-    if check_target_date and target_date is not None and target_date < timezone.localdate():
-        errors["target_date"] = "The target date cannot be before today."
-    return errors
+# --- Objectives: what makes the numbers valid (plans.structure.objective_errors) --------------------
 
 
 def _check_objective(objective: Objective, *, check_target_date: bool) -> None:
     errors = objective_errors(
         baseline=objective.baseline, target=objective.target, direction=objective.direction,
-        target_date=objective.target_date, check_target_date=check_target_date,
+        target_date=objective.target_date, today=timezone.localdate() if check_target_date else None,
     )
     if errors:
         raise ValidationError(errors)
@@ -218,7 +165,7 @@ def plan_update(
     if someone saved in between, nothing changes and StaleVersion says the current version. Arguments
     left out keep their value (`review_due=None` clears the date). Locked plans: PlanLocked."""
     with transaction.atomic():
-        current = _lock_plan(plan.pk)
+        current = lock_plan(plan.pk)
         if current.version != base_version:
             raise StaleVersion(current.version)
         changed = []
@@ -250,13 +197,13 @@ def plan_item_add(*, plan: TreatmentPlan, kind: str, by: User, parent: Model | N
     spec = ITEM_KINDS[kind]
     values = {name: value for name, value in fields.items() if name in spec.fields}
     with transaction.atomic():
-        _lock_plan(plan.pk)
+        lock_plan(plan.pk)
         if spec.parent_kind is None:
             parent = plan
         elif parent is None or not isinstance(parent, ITEM_KINDS[spec.parent_kind].model):
             raise ValidationError({"parent": f"Choose the {ITEM_KINDS[spec.parent_kind].label} to add this to."})
         siblings = spec.model.objects.filter(**{spec.parent_field: parent})
-        item = spec.model(couple_id=plan.couple_id, position=_next_position(siblings), **values)
+        item = spec.model(couple_id=plan.couple_id, position=next_position(siblings), **values)
         setattr(item, spec.parent_field, parent)
         if kind == "objective":
             _check_objective(item, check_target_date=True)
@@ -272,7 +219,7 @@ def plan_item_update(*, plan: TreatmentPlan, item: Model, by: User, **fields: An
     kind = _kind_of(item)
     spec = ITEM_KINDS[kind]
     with transaction.atomic():
-        _lock_plan(plan.pk)
+        lock_plan(plan.pk)
         changed = [name for name, value in fields.items() if name in spec.fields and getattr(item, name) != value]
         if not changed:
             return item
@@ -292,7 +239,7 @@ def plan_item_delete(*, plan: TreatmentPlan, item: Model, by: User) -> None:
     and interventions). Progress recorded against an objective's lineage stays."""
     kind = _kind_of(item)
     with transaction.atomic():
-        _lock_plan(plan.pk)
+        lock_plan(plan.pk)
         item_id = item.pk
         item.delete()
         record_event(f"plan.{kind}_delete", actor=by, object_type=item._meta.label_lower, object_id=item_id,
@@ -306,133 +253,7 @@ def _kind_of(item: Model) -> str:
     raise ValueError(f"{type(item).__name__} is not part of a plan")
 
 
-# --- From the library ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LibraryAdditions:
-    problems: int
-    goals: int
-    objectives: int
-    interventions: int
-
-
-def plan_add_from_library(
-    *,
-    plan: TreatmentPlan,
-    by: User,
-    items: Iterable[LibraryItem],
-    partner: str = PartnerChoice.BOTH,
-    goal: Goal | None = None,
-) -> LibraryAdditions:
-    """Copy library items into this draft, all at once.
-
-    - a cause becomes a problem (for `partner`) with its long-term goal;
-    - a sign becomes an objective (for `partner`) with the sign's text, metric, unit and direction, and no
-      baseline or target: the therapist sets those before signing;
-    - an intervention becomes an intervention.
-    Objectives and interventions go under `goal` (a goal of this draft) when given; otherwise under the goal
-    of the first cause added, or, with no cause, under a new problem and goal made from the first sign.
-    Items must belong to the plan's practice (the caller chose them from its library). The copies are
-    plain plan rows: editing them never touches the library, and editing the library never touches them.
-    """
-    items = list(items)
-    if not items:
-        raise ValidationError({"items": "Tick at least one item of the library to add."})
-    if partner not in PartnerChoice.values:
-        raise ValidationError({"partner": "Choose partner A, partner B or both partners."})
-    causes = [i for i in items if i.kind == LibraryKind.CAUSE]
-    signs = [i for i in items if i.kind == LibraryKind.SIGN]
-    interventions = [i for i in items if i.kind == LibraryKind.INTERVENTION]
-    if goal is None and not causes and not signs:
-        raise ValidationError({"goal": "Choose the goal these interventions belong to. This draft has no goal "
-                                       "yet: tick a cause or a sign as well to create one."})
-    counts = {"problems": 0, "goals": 0, "objectives": 0, "interventions": 0}
-    with transaction.atomic():
-        _lock_plan(plan.pk)
-        if goal is not None and not Goal.objects.filter(pk=goal.pk, problem__plan=plan).exists():
-            raise ValidationError({"goal": "Choose a goal of this draft."})
-        couple_id = plan.couple_id
-        problem_position = _next_position(Problem.objects.filter(plan=plan))
-
-        def new_problem(source: LibraryItem) -> Goal:
-            nonlocal problem_position
-            problem = Problem(plan=plan, couple_id=couple_id, position=problem_position, applies_to=partner,
-                              title=source.title, behavioural_definition=source.behavioural_definition,
-                              library_item=source)
-            problem_position += 1
-            problem.full_clean()
-            problem.save()
-            created = Goal(problem=problem, couple_id=couple_id, position=0,
-                           text=source.goal_text or source.title)
-            created.full_clean()
-            created.save()
-            counts["problems"] += 1
-            counts["goals"] += 1
-            return created
-
-        first_goal = None
-        for cause in causes:
-            made = new_problem(cause)
-            first_goal = first_goal or made
-        target_goal = goal or first_goal
-        if target_goal is None:
-            target_goal = new_problem(signs[0])
-        objective_position = _next_position(Objective.objects.filter(goal=target_goal))
-        for offset, sign in enumerate(signs):
-            objective = Objective(
-                goal=target_goal, couple_id=couple_id, position=objective_position + offset,
-                text=sign.objective_text or sign.title, who=partner, metric=sign.metric or sign.title,
-                unit=sign.unit or "per week", direction=sign.direction or Direction.DECREASE,
-                library_item=sign,
-            )
-            objective.full_clean()
-            objective.save()
-            counts["objectives"] += 1
-        intervention_position = _next_position(Intervention.objects.filter(goal=target_goal))
-        for offset, source in enumerate(interventions):
-            description = f"{source.title}: {source.description}" if source.description else source.title
-            intervention = Intervention(
-                goal=target_goal, couple_id=couple_id, position=intervention_position + offset,
-                approach=source.approach or "other", description=description, frequency=source.frequency,
-                library_item=source,
-            )
-            intervention.full_clean()
-            intervention.save()
-            counts["interventions"] += 1
-        record_event("plan.library_add", actor=by, obj=plan, detail={
-            **counts, "library_items": sorted(str(i.pk) for i in items),
-        })
-    return LibraryAdditions(**counts)
-
-
 # --- Signing, acknowledging -----------------------------------------------------------------------
-
-
-def signing_problems(plan: TreatmentPlan) -> list[str]:
-    """What stops this draft from being signed, in words a therapist can act on (no clinical text:
-    items are named by their place in the plan). Empty when it can be signed."""
-    problems = list(
-        Problem.objects.filter(plan=plan).prefetch_related(
-            Prefetch("goals", queryset=Goal.objects.prefetch_related("objectives"))
-        )
-    )
-    issues = []
-    complete_chain = False
-    for p_index, problem in enumerate(problems, start=1):
-        for g_index, goal in enumerate(problem.goals.all(), start=1):
-            objectives = list(goal.objectives.all())
-            complete_chain = complete_chain or bool(objectives)
-            for o_index, objective in enumerate(objectives, start=1):
-                place = f"Objective {p_index}.{g_index}.{o_index}"
-                if objective.baseline is None or objective.target is None:
-                    issues.append(f"{place} needs a baseline and a target.")
-                elif objective_errors(baseline=objective.baseline, target=objective.target,
-                                      direction=objective.direction, target_date=None, check_target_date=False):
-                    issues.append(f"{place} has a target that is not in the direction of improvement.")
-    if not complete_chain:
-        issues.insert(0, "The plan needs at least one problem with a long-term goal and a measurable objective.")
-    return issues
 
 
 def plan_sign(*, plan: TreatmentPlan, by: User, secret: str) -> TreatmentPlan:
@@ -454,7 +275,7 @@ def plan_sign(*, plan: TreatmentPlan, by: User, secret: str) -> TreatmentPlan:
         raise ValidationError({"secret": "That is not your password or a current code. Nothing was signed."})
     now = timezone.now()
     with transaction.atomic():
-        _lock_plan(plan.pk)
+        lock_plan(plan.pk)
         Couple.objects.select_for_update().filter(pk=plan.couple_id).values_list("pk", flat=True).first()
         if signing_problems(plan):  # changed since the check above
             raise ValidationError(signing_problems(plan), code="incomplete")
@@ -503,7 +324,7 @@ def plan_acknowledge(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        current = _lock_plan(plan.pk, draft=False)
+        current = lock_plan(plan.pk, draft=False)
         if current.status != PlanStatus.ACTIVE:
             raise ValidationError("Only the active plan can be acknowledged. A draft must be signed first; an "
                                   "older version has been replaced.", code="not_active")

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import Couple, User
-from plans.models import CheckingLogEntry, Objective, ProgressPoint, ProgressSource
+from plans.models import CheckingLogEntry, ProgressPoint, ProgressSource
+from plans.selectors.progress import objective_lineage_exists
 
 CENT = Decimal("0.01")
 
@@ -41,11 +42,6 @@ def _as_uuid(value: Any, field: str) -> uuid.UUID:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (ValueError, TypeError, AttributeError):
         raise ValidationError({field: "Choose one of this couple's objectives."}) from None
-
-
-def objective_lineage_exists(*, couple_id: Any, objective_lineage: uuid.UUID) -> bool:
-    """Whether the lineage names an objective of the couple `couple_id` (in any version of its plan)."""
-    return Objective.objects.filter(couple_id=couple_id, lineage=objective_lineage).exists()
 
 
 def progress_point_record(

@@ -27,8 +27,10 @@ from clinic.models import Couple
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
+from plans.services import from_library
 from plans.services import library as library_services
 from plans.services import plans as services
+from plans.structure import ITEM_KINDS
 from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
@@ -179,7 +181,7 @@ def _edit_conflict(request: HttpRequest, plan_pk: Any, stale_form: PlanEditForm)
 def _parent_for(plan: TreatmentPlan, kind: str, raw_pk: str) -> Any:
     """The problem (for a goal) or goal (for an objective or intervention) named by `raw_pk`; 404 if it
     is not part of this plan."""
-    parent_kind = services.ITEM_KINDS[kind].parent_kind
+    parent_kind = ITEM_KINDS[kind].parent_kind
     if parent_kind is None:
         return None
     try:
@@ -191,7 +193,7 @@ def _parent_for(plan: TreatmentPlan, kind: str, raw_pk: str) -> Any:
 
 def _item_context(plan: TreatmentPlan, kind: str, form: Any, **extra: Any) -> dict[str, Any]:
     return {"nav": NAV, "plan": plan, "couple": plan.couple, "kind": kind,
-            "kind_label": services.ITEM_KINDS[kind].label, "form": form, "errors": error_summary(form), **extra}
+            "kind_label": ITEM_KINDS[kind].label, "form": form, "errors": error_summary(form), **extra}
 
 
 @require_http_methods(["GET", "POST"])
@@ -214,7 +216,7 @@ def plan_item_add(request: HttpRequest, plan_pk: Any, kind: str) -> HttpResponse
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{services.ITEM_KINDS[kind].label.capitalize()} added.")
+            messages.success(request, f"{ITEM_KINDS[kind].label.capitalize()} added.")
             return redirect(_plan_url(plan, "draft"))
     return render(request, "plans/plan/item_form.html", _item_context(plan, kind, form, parent=parent, adding=True),
                   status=_status(form))
@@ -241,7 +243,7 @@ def plan_item_edit(request: HttpRequest, plan_pk: Any, kind: str, item_pk: Any) 
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{services.ITEM_KINDS[kind].label.capitalize()} saved.")
+                messages.success(request, f"{ITEM_KINDS[kind].label.capitalize()} saved.")
                 return redirect(_plan_url(plan, "draft"))
     else:
         form = form_class(initial={name: getattr(item, name) for name in form_class.base_fields})
@@ -264,11 +266,11 @@ def plan_item_delete(request: HttpRequest, plan_pk: Any, kind: str, item_pk: Any
             services.plan_item_delete(plan=plan, item=item, by=request.user)
         except services.PlanLocked:
             return _locked(request, plan)
-        messages.success(request, f"{services.ITEM_KINDS[kind].label.capitalize()} deleted.")
+        messages.success(request, f"{ITEM_KINDS[kind].label.capitalize()} deleted.")
         return redirect(_plan_url(plan, "draft"))
     return render(request, "plans/plan/item_delete.html", {
         "nav": NAV, "plan": plan, "couple": plan.couple, "kind": kind,
-        "kind_label": services.ITEM_KINDS[kind].label, "item": item,
+        "kind_label": ITEM_KINDS[kind].label, "item": item,
     })
 
 
@@ -294,8 +296,8 @@ def plan_add_from_library(request: HttpRequest, plan_pk: Any) -> HttpResponse:
         if data["goal"] != NEW_GOAL:
             goal = Goal.objects.filter(pk=data["goal"], problem__plan=plan).first()
         try:
-            added = services.plan_add_from_library(plan=plan, by=request.user, items=data["items"],
-                                                   partner=data["partner"], goal=goal)
+            added = from_library.plan_add_from_library(plan=plan, by=request.user, items=data["items"],
+                                                       partner=data["partner"], goal=goal)
         except services.PlanLocked:
             return _locked(request, plan)
         except ValidationError as error:
@@ -314,7 +316,7 @@ def plan_add_from_library(request: HttpRequest, plan_pk: Any) -> HttpResponse:
     }, status=_status(form))
 
 
-def _added_message(added: services.LibraryAdditions) -> str:
+def _added_message(added: from_library.LibraryAdditions) -> str:
     parts = [f"{count} {name if count != 1 else name[:-1]}" for name, count in (
         ("problems", added.problems), ("goals", added.goals), ("objectives", added.objectives),
         ("interventions", added.interventions),
@@ -352,7 +354,7 @@ def plan_sign(request: HttpRequest, plan_pk: Any) -> HttpResponse:
             return redirect(_plan_url(plan, "active"))
     return render(request, "plans/plan/sign.html", {
         "nav": NAV, "plan": plan, "couple": plan.couple, "form": form, "errors": error_summary(form),
-        "issues": services.signing_problems(plan),
+        "issues": selectors.signing_problems(plan),
     }, status=_status(form))
 
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from clinic.models import Confidentiality, Couple, CoupleStatus
 from notes.models import SessionKind
-from notes.templates import PLAN_SECTION
-from reports.builders.progress import (
+from notes.note_templates import PLAN_SECTION
+from reports.builders.sections import (
     AttendanceBlock,
     CaseFacts,
     MeasureBlock,

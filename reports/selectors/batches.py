@@ -8,14 +8,32 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record_event
-from clinic.models import Couple
+from clinic.models import Couple, CoupleStatus, User
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
 
 BATCH_LIST_LIMIT = 50
+
+
+def batch_couples(user: User) -> QuerySet[Couple]:
+    """The couples a therapist's or supervisor's batch covers: active, with `user` as primary or co-therapist."""
+    return Couple.objects.editable_by(user).filter(status=CoupleStatus.ACTIVE).order_by("reference")
+
+
+def stalled_batches() -> list[ReportBatch]:
+    """Unfinished batches on which nothing has moved for RAPPORT_REPORT_STALE_SECONDS."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.RAPPORT_REPORT_STALE_SECONDS)
+    return list(
+        ReportBatch.objects.defer("archive")
+        .filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+    )
 
 
 def _refuse(user: Any, model: type, pk: Any) -> None:

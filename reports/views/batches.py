@@ -7,60 +7,29 @@ everyone else they do not exist (404). Every download is audited; files expire (
 
 from __future__ import annotations
 
-import datetime
 import time
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import clinician_or_manager_required
 from rapport.forms import add_service_errors, error_summary
-from reports import services
+from reports.forms.batches import BatchRequestForm
 from reports.models import ReportStatus
 from reports.selectors import batches as selectors
-
-MONTHS_OFFERED = 12
+from reports.services import files
+from reports.services.batches import batch_create
+from reports.services.finishing import batch_nudge
 
 
 def _nav(request: HttpRequest) -> str:
     """Managers reach batches from "Reports"; clinicians from "Report batches"."""
     return "reports" if request.user.is_practice_manager else "batches"
-
-
-def month_choices(today: datetime.date | None = None) -> list[tuple[str, str]]:
-    """This month and the eleven before it, newest first: ("2026-10", "October 2026")."""
-    month = (today or timezone.localdate()).replace(day=1)
-    choices = []
-    for _ in range(MONTHS_OFFERED):
-        choices.append((f"{month:%Y-%m}", f"{month:%B %Y}"))
-        month = (month - datetime.timedelta(days=1)).replace(day=1)
-    return choices
-
-
-class BatchRequestForm(forms.Form):
-    month = forms.ChoiceField(label="Month", help_text="Reports cover the whole month, from the 1st to its last day.")
-    include_notes = forms.BooleanField(
-        label="Include the assessment and plan of each signed note", required=False, initial=True,
-        help_text="Psychotherapy notes and unsigned drafts are never included.",
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = month_choices()
-        self.fields["month"].choices = choices
-        self.fields["month"].initial = choices[1][0]  # "for October", asked in November
-        if not user.is_clinician:
-            del self.fields["include_notes"]
-
-    def clean_month(self) -> datetime.date:
-        return datetime.date.fromisoformat(f"{self.cleaned_data['month']}-01")
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,7 +40,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     form = BatchRequestForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.batch_create(
+            batch = batch_create(
                 by=user, month_start=form.cleaned_data["month"],
                 include_notes=form.cleaned_data.get("include_notes", False),
             )
@@ -83,7 +52,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             return redirect("reports:batch-detail", pk=batch.pk)
     couples = None
     if user.is_clinician:
-        couples = services.batch_couples(user).count()
+        couples = selectors.batch_couples(user).count()
     return render(request, "reports/batches/list.html", {
         "nav": _nav(request),
         "form": form,
@@ -95,7 +64,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 def _progress_context(request: HttpRequest, batch: Any) -> dict[str, Any]:
-    services.batch_nudge(batch=batch)  # a batch whose worker died gets a new finishing step
+    batch_nudge(batch=batch)  # a batch whose worker died gets a new finishing step
     # Each poll counts as activity for the idle sign-out, so a page left open must not poll for ever: it stops
     # after the idle timeout, counted from when the page was opened (`since`), and offers a refresh link.
     now = int(time.time())
@@ -148,7 +117,7 @@ def batch_download(request: HttpRequest, pk: Any) -> HttpResponse:
         return _gone(request, what="This batch", batch_id=batch.pk)
     if batch.status != ReportStatus.READY:
         return render(request, "reports/batches/not_ready.html", {"nav": _nav(request), "batch": batch}, status=404)
-    content = services.batch_download(batch=batch, by=request.user)
+    content = files.batch_download(batch=batch, by=request.user)
     return _attachment(content, file_name=batch.archive_name, content_type="application/zip")
 
 
@@ -160,5 +129,5 @@ def report_download(request: HttpRequest, pk: Any) -> HttpResponse:
         return _gone(request, what="This report", batch_id=report.batch_id)
     if report.status != ReportStatus.READY:
         return render(request, "reports/batches/not_ready.html", {"nav": _nav(request), "report": report}, status=404)
-    content = services.report_download(report=report, by=request.user)
+    content = files.report_download(report=report, by=request.user)
     return _attachment(content, file_name=report.file_name, content_type=report.content_type)

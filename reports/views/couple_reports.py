@@ -19,9 +19,9 @@ from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple, CoupleStatus
 from rapport.forms import error_summary
 from reports.builders.progress import default_period
-from reports.couple_reports import discharge_summary_pdf, progress_report_pdf, report_file_name
-from reports.forms import ProgressReportForm
+from reports.forms.couple import ProgressReportForm
 from reports.models import ReportKind
+from reports.rendering.couple import discharge_summary_pdf, progress_report_pdf, report_file_name
 
 NAV = "couples"
 

@@ -7,11 +7,7 @@ role gets 403 (audited); anonymous visitors are sent to sign in. Each PDF or CSV
 
 from __future__ import annotations
 
-import datetime
-import re
-
-from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,38 +19,12 @@ from audit.services import record_event
 from clinic.access import roles_allowed
 from clinic.models import Practice, Role
 from rapport.forms import error_summary
-from reports import practice_reports
 from reports.builders.practice import build_practice_report
+from reports.forms.practice import EARLIEST, MonthForm
+from reports.rendering import practice as rendering
 from reports.selectors.practice import Month
 
 NAV = "reports"
-EARLIEST = datetime.date(2000, 1, 1)
-MONTH_PATTERN = re.compile(r"^\d{4}-\d{2}$")
-BAD_FORMAT = "Enter the year and month as four digits, a dash and two digits, e.g. 2025-09."
-
-
-class MonthForm(forms.Form):
-    month = forms.CharField(
-        label="Month", max_length=7,
-        widget=forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}", "inputmode": "numeric"}),
-        help_text="Year and month, for example 2025-09.",
-        error_messages={"required": "Choose a month, for example 2025-09.", "max_length": BAD_FORMAT},
-    )
-
-    def clean_month(self) -> Month:
-        value = self.cleaned_data["month"].strip()
-        if not MONTH_PATTERN.match(value):
-            raise ValidationError(BAD_FORMAT)
-        try:
-            month = Month.parse(value)
-        except ValueError:
-            raise ValidationError("Enter a month from 01 to 12, e.g. 2025-09.") from None
-        current = Month.of(timezone.localdate())
-        if month.start > current.start:
-            raise ValidationError(f"Choose {current.label} or an earlier month: later months have not begun.")
-        if month.start < EARLIEST:
-            raise ValidationError("Choose a month from January 2000 onwards.")
-        return month
 
 
 def _chosen_month(request: HttpRequest) -> tuple[MonthForm, Month | None]:
@@ -123,9 +93,8 @@ def practice_report_pdf(request: HttpRequest) -> HttpResponse:
     form, month = _chosen_month(request)
     if month is None:
         return _invalid_month(request, form)
-    pdf = practice_reports.practice_report_pdf(practice=_practice(request), user=request.user,
-                                               month_start=month.start)
-    return _download(request, pdf, "application/pdf", practice_reports.file_name(month, "pdf"), month, "pdf")
+    pdf = rendering.practice_report_pdf(practice=_practice(request), user=request.user, month_start=month.start)
+    return _download(request, pdf, "application/pdf", rendering.file_name(month, "pdf"), month, "pdf")
 
 
 @require_GET
@@ -134,7 +103,5 @@ def practice_report_csv(request: HttpRequest) -> HttpResponse:
     form, month = _chosen_month(request)
     if month is None:
         return _invalid_month(request, form)
-    content = practice_reports.practice_report_csv(practice=_practice(request), user=request.user,
-                                                   month_start=month.start)
-    return _download(request, content, "text/csv; charset=utf-8", practice_reports.file_name(month, "csv"), month,
-                     "csv")
+    content = rendering.practice_report_csv(practice=_practice(request), user=request.user, month_start=month.start)
+    return _download(request, content, "text/csv; charset=utf-8", rendering.file_name(month, "csv"), month, "csv")

@@ -100,8 +100,8 @@ def plain_column_text() -> str:
 
 def signed_records_verify() -> dict[tuple[str, str], bool]:
     """Whether each signed note and addendum still matches the content hash stored when it was signed."""
+    from notes.content_hash import addendum_content_hash, note_hash_matches
     from notes.models import Addendum, ProgressNote
-    from notes.services.notes import addendum_content_hash, note_hash_matches
 
     state = {("note", str(n.pk)): note_hash_matches(n) for n in ProgressNote.objects.exclude(signed_at=None)}
     for addendum in Addendum.objects.all():

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Couple, CoupleStatus, User
+from notes.content_hash import note_hash_matches
 from notes.models import (
     Addendum,
     Attendance,
@@ -26,7 +27,6 @@ from notes.models import (
     Session,
     SessionKind,
 )
-from notes.services.notes import note_hash_matches
 from plans.models import (
     BehaviouralExperiment,
     CheckingLogEntry,

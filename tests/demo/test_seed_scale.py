@@ -20,8 +20,9 @@ from demo.management.commands.seed_scale import CLINICAL_STEPS
 from demo.scale import practice as scale
 from keys.fields import encrypted_fields
 from keys.models import DataKey
+from notes.content_hash import note_hash_matches
 from notes.models import NoteStatus, ObjectiveRating, ProgressNote, Session
-from notes.services.notes import note_hash_matches, session_ends_at
+from notes.selectors.notes import session_ends_at
 from plans.instruments import BUILTIN
 from plans.models import MeasureAdministration, Objective, ProgressPoint, TreatmentPlan
 

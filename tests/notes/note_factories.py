@@ -16,9 +16,9 @@ import factory
 from django.utils import timezone
 
 from clinic.models import IPVResult
-from notes import templates
+from notes import note_templates
+from notes.content_hash import addendum_content_hash, note_content_hash
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
-from notes.services.notes import addendum_content_hash, note_content_hash
 from plans.models import Goal, Intervention, Objective, Problem, TreatmentPlan
 
 SOAP_TEXT = {
@@ -32,8 +32,8 @@ SOAP_TEXT = {
 def all_clear_risk(**overrides) -> dict:
     """A risk check answered "none" for everything, for both partners (override per partner: a={...})."""
     risk = {
-        partner: {**{key: templates.RISK_NONE for key, _ in templates.RISK_ITEMS}, "safety_plan": ""}
-        for partner, _ in templates.PARTNERS
+        partner: {**{key: note_templates.RISK_NONE for key, _ in note_templates.RISK_ITEMS}, "safety_plan": ""}
+        for partner, _ in note_templates.PARTNERS
     }
     for partner, values in overrides.items():
         risk[partner].update(values)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import CareTeamMember
-from notes import templates
+from notes import note_templates
 from notes.models import Addendum, NoteStatus, ProgressNote, PsychotherapyNote
 from plans.models import ProgressPoint
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -50,11 +50,11 @@ def editor_data(note: ProgressNote, **overrides) -> dict:
     """What the editor form posts for `note` as saved, with `overrides`."""
     note.refresh_from_db()
     data = {"version": str(note.version), "page_template": note.template, "template": note.template}
-    for key in templates.section_keys(note.template):
+    for key in note_templates.section_keys(note.template):
         data[key] = (note.content or {}).get(key, "")
-    for partner, _ in templates.PARTNERS:
+    for partner, _ in note_templates.PARTNERS:
         entry = (note.risk or {}).get(partner) or {}
-        for key, _ in templates.RISK_ITEMS:
+        for key, _ in note_templates.RISK_ITEMS:
             data[f"risk_{partner}_{key}"] = entry.get(key, "")
         data[f"risk_{partner}_safety_plan"] = entry.get("safety_plan", "")
     data["interventions_used"] = [item["key"] for item in note.interventions_used or []]
@@ -89,7 +89,7 @@ def test_editor_page_has_the_autosave_wiring_and_no_inline_script(cast, login, s
     assert 'role="status" aria-live="polite"' in page
     assert "rapport/autosave.js" in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), "no inline script: the CSP forbids it"
-    for section in templates.sections_for("soap"):
+    for section in note_templates.sections_for("soap"):
         assert f'<label for="id_{section.key}">' in page
     assert "maxlength" not in re.search(r'<textarea[^>]*name="plan"[^>]*>', page).group(0)
 
@@ -232,8 +232,8 @@ def test_html_and_script_are_stored_as_text_and_escaped(cast, login, session, un
 
 def sign_data(note, **overrides):
     base = {key: SOAP_TEXT[key] for key in SOAP_TEXT}
-    for partner, _ in templates.PARTNERS:
-        for key, _ in templates.RISK_ITEMS:
+    for partner, _ in note_templates.PARTNERS:
+        for key, _ in note_templates.RISK_ITEMS:
             base[f"risk_{partner}_{key}"] = "none"
     base["secret"] = TEST_PASSWORD
     base.update(overrides)

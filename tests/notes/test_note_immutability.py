@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from notes.content_hash import note_hash_matches
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote
-from notes.services.notes import note_hash_matches
 from tests.notes.note_factories import NoteFactory, SessionFactory, active_plan, make_addendum, signed_note
 
 pytestmark = pytest.mark.django_db

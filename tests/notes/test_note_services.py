@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import CareTeamMember
+from notes import content_hash
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote
 from notes.services import notes as services
-from notes.services.notes import NoteLocked, RatingInput, ReauthFailed
+from notes.services.notes import NoteLocked, ReauthFailed
+from notes.services.validation import RatingInput
 from plans.models import ProgressPoint
 from rapport.versioning import StaleVersion
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -182,7 +184,7 @@ def test_author_can_sign_and_the_note_is_locked_with_its_hash(cast, draft):
     signed = services.note_sign(note=saved, by=cast.therapist, secret=TEST_PASSWORD, base_version=saved.version)
     assert signed.status == NoteStatus.FINAL and not signed.requires_cosign
     assert signed.signed_by == cast.therapist and signed.signed_at is not None
-    assert len(signed.content_hash) == 64 and services.note_hash_matches(signed)
+    assert len(signed.content_hash) == 64 and content_hash.note_hash_matches(signed)
     assert not signed.late_entry
     assert AuditEvent.objects.filter(action="note.sign", object_id=str(signed.pk)).exists()
     assert AuditEvent.objects.filter(action="reauth.note_sign", outcome="ok").exists()
@@ -270,9 +272,9 @@ def test_signing_turns_ratings_into_progress_points_dated_the_session_day(cast, 
 
 def test_hash_detects_a_change_after_signing(cast, session):
     note = signed_note(session=session)
-    assert services.note_hash_matches(note)
+    assert content_hash.note_hash_matches(note)
     note.content = {**note.content, "plan": "Quietly changed"}
-    assert not services.note_hash_matches(note)
+    assert not content_hash.note_hash_matches(note)
 
 
 # --- addenda --------------------------------------------------------------------------------------
@@ -287,7 +289,7 @@ def test_an_addendum_signed_at_a_local_time_verifies_after_the_database_round_tr
     monkeypatch.setattr(services.timezone, "now", lambda: summer)
     addendum = services.addendum_create(note=note, by=cast.therapist, kind="clarification",
                                         text="Seen in the summer.", secret=TEST_PASSWORD)
-    assert addendum.content_hash == services.addendum_content_hash(Addendum.objects.get(pk=addendum.pk))
+    assert addendum.content_hash == content_hash.addendum_content_hash(Addendum.objects.get(pk=addendum.pk))
 
 
 def test_co_therapist_can_add_a_signed_addendum_and_the_note_stays_as_it_was(cast, session):
@@ -296,7 +298,7 @@ def test_co_therapist_can_add_a_signed_addendum_and_the_note_stays_as_it_was(cas
     addendum = services.addendum_create(note=note, by=cast.co_therapist, kind="correction",
                                         text="The homework was set for both partners.", secret=TEST_PASSWORD)
     assert addendum.author == cast.co_therapist and len(addendum.content_hash) == 64
-    assert addendum.content_hash == services.addendum_content_hash(Addendum.objects.get(pk=addendum.pk))
+    assert addendum.content_hash == content_hash.addendum_content_hash(Addendum.objects.get(pk=addendum.pk))
     note.refresh_from_db()
     assert (note.content_hash, note.version, note.content) == before
     event = AuditEvent.objects.get(action="addendum.create")

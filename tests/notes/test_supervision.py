@@ -11,8 +11,9 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from clinic.models import CareTeamMember
 from keys import keyring
+from notes.content_hash import note_hash_matches
 from notes.models import NoteStatus, ProgressNote
-from notes.services.notes import addendum_create, note_hash_matches, note_sign
+from notes.services.notes import addendum_create, note_sign
 from tests.factories import TEST_PASSWORD, CoupleFactory, UserFactory
 from tests.notes.note_factories import NoteFactory, SessionFactory, make_addendum, signed_note
 

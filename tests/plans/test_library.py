@@ -11,7 +11,9 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from plans.library_data import CAUSES, INTERVENTIONS, SIGNS, default_items
 from plans.models import Goal, Intervention, LibraryItem, Objective, Problem
+from plans.selectors.plans import signing_problems
 from plans.services import plans as plan_services
+from plans.services.from_library import plan_add_from_library
 from plans.services.library import ensure_practice_library, library_item_create, library_item_update
 from tests.factories import TEST_PASSWORD, PracticeFactory
 from tests.plans.plan_factories import make_plan
@@ -192,14 +194,14 @@ def test_therapist_can_build_a_plan_from_the_library_in_one_submission(cast, log
     ]
     assert [i.approach for i in first_goal.interventions.order_by("position")] == ["cbt", "cbt"]
     assert "Needs a baseline and a target before the plan can be signed" in html
-    assert plan_services.signing_problems(empty_draft) == [
+    assert signing_problems(empty_draft) == [
         "Objective 1.1.1 needs a baseline and a target.", "Objective 1.1.2 needs a baseline and a target."]
 
 
 def test_signs_alone_start_a_problem_and_goal(cast, empty_draft):
     ensure_practice_library(cast.practice)
     sign = lib(cast.practice, "sign-neutral-as-threat")
-    added = plan_services.plan_add_from_library(plan=empty_draft, by=cast.therapist, items=[sign], partner="b")
+    added = plan_add_from_library(plan=empty_draft, by=cast.therapist, items=[sign], partner="b")
     assert (added.problems, added.goals, added.objectives) == (1, 1, 1)
     problem = Problem.objects.get(plan=empty_draft)
     assert (problem.title, problem.applies_to) == ("Reading neutral behaviour as threat", "b")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from plans.models import Goal, Intervention, MeasureSchedule, Objective, Problem, TreatmentPlan
 from plans.selectors.plans import overdue_reviews_for, plan_tab
+from plans.services import from_library
 from plans.services import plans as services
 from rapport.versioning import StaleVersion
 from tests.factories import TEST_PASSWORD, CoupleFactory
@@ -112,7 +113,7 @@ def test_nobody_can_edit_a_signed_plan_in_place_through_services(cast, status):
         lambda: services.plan_item_add(plan=plan, kind="goal", by=cast.therapist, parent=problem, text="New"),
         lambda: services.plan_item_update(plan=plan, item=objective, by=cast.therapist, text="Changed"),
         lambda: services.plan_item_delete(plan=plan, item=goal, by=cast.therapist),
-        lambda: services.plan_add_from_library(plan=plan, by=cast.therapist, items=[], goal=goal),
+        lambda: from_library.plan_add_from_library(plan=plan, by=cast.therapist, items=[], goal=goal),
         lambda: services.plan_sign(plan=plan, by=cast.therapist, secret=TEST_PASSWORD),
     ]
     for attempt in attempts:

@@ -7,8 +7,10 @@ import datetime
 
 from django.utils import timezone
 
-from reports import services
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
+from reports.services.batch_state import CSV, PDF, expiry_from
+from reports.services.batches import archive_file_name, month_bounds, progress_file_name
+from reports.services.finishing import batch_assemble
 
 IMMEDIATE_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "reports"]}
@@ -25,7 +27,7 @@ def month_key(month: datetime.date | None = None) -> str:
 
 def pdf_name(couple, month: datetime.date | None = None) -> str:
     """The name a couple's monthly progress report has, in a batch and on the couple page alike."""
-    start, end = services.month_bounds(month or last_month())
+    start, end = month_bounds(month or last_month())
     return f"{couple.reference}_progress_{start.isoformat()}_{end.isoformat()}.pdf"
 
 
@@ -37,19 +39,19 @@ def fake_pdf(report) -> bytes:
 def ready_batch(user, couples=()) -> ReportBatch:
     """A finished batch asked for by `user`: a progress report per couple (clinicians) or the practice pack
     (managers), with encrypted content and its ZIP."""
-    start, end = services.month_bounds(last_month())
+    start, end = month_bounds(last_month())
     now = timezone.now()
     kind = ReportKind.PRACTICE if user.is_practice_manager else ReportKind.PROGRESS
     batch = ReportBatch.objects.create(
         practice_id=user.practice_id, requested_by=user, kind=kind, period_start=start, period_end=end,
-        status=ReportStatus.RUNNING, expires_at=services.expiry_from(now),
-        archive_name=services.archive_file_name(kind, start, end), options={"include_notes": True},
+        status=ReportStatus.RUNNING, expires_at=expiry_from(now),
+        archive_name=archive_file_name(kind, start, end), options={"include_notes": True},
     )
     if kind == ReportKind.PRACTICE:
-        files = [(None, f"practice-report-{month_key()}.pdf", services.PDF),
-                 (None, f"practice-report-{month_key()}.csv", services.CSV)]
+        files = [(None, f"practice-report-{month_key()}.pdf", PDF),
+                 (None, f"practice-report-{month_key()}.csv", CSV)]
     else:
-        files = [(couple, services.progress_file_name(couple, start, end), services.PDF) for couple in couples]
+        files = [(couple, progress_file_name(couple, start, end), PDF) for couple in couples]
     for couple, file_name, content_type in files:
         report = GeneratedReport(
             practice_id=user.practice_id, couple=couple, batch=batch, kind=kind, requested_by=user,
@@ -62,7 +64,7 @@ def ready_batch(user, couples=()) -> ReportBatch:
         report.save()
     batch.total = len(files)
     batch.save(update_fields=["total"])
-    services.batch_assemble(batch_id=batch.pk)
+    batch_assemble(batch_id=batch.pk)
     batch.refresh_from_db()
     return batch
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from notes.content_hash import addendum_content_hash, note_content_hash
 from notes.models import Addendum, NoteStatus, ProgressNote, PsychotherapyNote, Session
-from notes.services.notes import addendum_content_hash, note_content_hash
 from plans.instruments import BUILTIN
 from plans.models import (
     Goal,

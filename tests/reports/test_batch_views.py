@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import CareTeamMember
-from reports import services
 from reports.models import GeneratedReport, ReportBatch
+from reports.services import batch_state, files, generation
 from tests.factories import CoupleFactory
 from tests.reports.batch_helpers import fake_pdf, first_report, month_key, pdf_name, ready_batch
 
@@ -29,7 +29,7 @@ OTHERS = ["co_therapist", "stranger", "supervisor", "manager", "admin", "outside
 
 @pytest.fixture
 def stub_render(monkeypatch):
-    monkeypatch.setattr(services, "render_report", fake_pdf)
+    monkeypatch.setattr(generation, "render_report", fake_pdf)
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_progress_bar_counts_reports_and_polls_until_done(cast, caseload, login,
     assert unchanged.status_code == 204 and unchanged.content == b""
 
     ids = list(GeneratedReport.objects.filter(batch=batch).values_list("pk", flat=True))
-    services.report_generate(report_id=ids[0])
+    generation.report_generate(report_id=ids[0])
     partial = poll("queued-0-0-0").content.decode()
     assert "<html" not in partial and partial.strip().startswith('<section id="batch-progress"')
     assert "1 of 3 ready" in partial and 'value="1"' in partial
@@ -134,7 +134,7 @@ def test_progress_bar_counts_reports_and_polls_until_done(cast, caseload, login,
     assert '<p id="batch-announce" hx-swap-oob="innerHTML">1 of 3 ready.</p>' in partial
 
     for pk in ids[1:]:
-        services.report_generate(report_id=pk)
+        generation.report_generate(report_id=pk)
     partial = poll("running-1-0-0").content.decode()
     assert "3 of 3 ready" in partial
     assert "hx-trigger" not in partial  # polling stops
@@ -160,11 +160,11 @@ def test_finished_batch_lists_what_failed(cast, caseload, login, monkeypatch):
     client = login(cast.therapist)
     client.post(reverse("reports:batch-list"), {"month": month_key()})
     batch = ReportBatch.objects.get()
-    monkeypatch.setattr(services, "render_report", lambda report: fake_pdf(report)
+    monkeypatch.setattr(generation, "render_report", lambda report: fake_pdf(report)
                         if report.couple_id != cast.couple.pk else 1 / 0)
-    for _ in range(services.MAX_ATTEMPTS):
+    for _ in range(batch_state.MAX_ATTEMPTS):
         for pk in GeneratedReport.objects.filter(batch=batch).values_list("pk", flat=True):
-            services.report_generate(report_id=pk)
+            generation.report_generate(report_id=pk)
     page = client.get(reverse("reports:batch-detail", args=[batch.pk])).content.decode()
     assert "2 of 3 ready, 1 failed" in page
     assert "Not included" in page and cast.couple.reference in page and "ZeroDivisionError" in page
@@ -264,7 +264,7 @@ def test_unfinished_batch_has_nothing_to_download(cast, caseload, login):
 def test_expired_batch_and_files_are_gone_and_the_page_says_so(cast, caseload, login):
     batch = ready_batch(cast.therapist, caseload)
     report = first_report(batch)
-    services.reports_expire(now=batch.expires_at + datetime.timedelta(seconds=1))
+    files.reports_expire(now=batch.expires_at + datetime.timedelta(seconds=1))
     client = login(cast.therapist)
     for url in (reverse("reports:batch-download", args=[batch.pk]),
                 reverse("reports:report-download", args=[report.pk])):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from keys import keyring
 from reports.builders.discharge import build_discharge_summary
-from reports.couple_reports import discharge_summary_pdf
+from reports.rendering.couple import discharge_summary_pdf
 from tests.factories import CoupleFactory
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinic.models import CareTeamMember
 from plans.models import MeasureSchedule, TreatmentPlan
 from reports.builders.practice import build_practice_report, percent
-from reports.practice_reports import report_csv, safe_cell
+from reports.rendering.practice import report_csv, safe_cell
 from reports.selectors.practice import Month
 from tests.factories import CoupleFactory, UserFactory
 from tests.notes.note_factories import NoteFactory, signed_note

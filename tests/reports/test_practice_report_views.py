@@ -15,7 +15,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from clinic.models import Client
 from notes.models import ProgressNote
-from reports.practice_reports import practice_report_csv, practice_report_pdf
+from reports.rendering.practice import practice_report_csv, practice_report_pdf
 from reports.selectors.practice import Month
 from tests.factories import CoupleFactory, UserFactory
 from tests.reports.pdf_support import pdf_pages, pdf_text

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from keys import keyring
 from reports.builders.progress import ProgressOptions, build_progress_report, default_period
-from reports.couple_reports import progress_report_pdf, report_file_name
+from reports.rendering.couple import progress_report_pdf, report_file_name
 from tests.factories import CoupleFactory
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from reports import pdf
-from reports.couple_reports import discharge_summary_pdf, progress_report_pdf
+from reports.rendering.couple import discharge_summary_pdf, progress_report_pdf
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text, squash
 

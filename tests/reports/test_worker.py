@@ -22,8 +22,8 @@ from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from reports import services
 from reports.models import GeneratedReport, ReportBatch, ReportStatus
+from reports.services import batches
 from tests.factories import CoupleFactory
 from tests.reports.batch_helpers import last_month
 
@@ -45,11 +45,11 @@ STUB_WORKER = """
 import os, sys, time
 import django
 django.setup()
-from reports import services
+from reports.services import generation
 def render(report):
     time.sleep(float(os.environ["STUB_SECONDS"]))
     return b"%PDF-stub " + str(report.pk).encode()
-services.render_report = render
+generation.render_report = render
 from django.core.management import call_command
 call_command("db_worker", "--queue-name", "reports", "--interval", "0.1", "--no-startup-delay", "--no-reload")
 """
@@ -145,7 +145,7 @@ def test_a_real_worker_generates_a_batch_and_the_page_follows_it(cast, login, tm
 def test_worker_killed_mid_batch_loses_no_report(cast, login, tmp_path):
     for _ in range(5):
         CoupleFactory(practice=cast.practice, primary=cast.therapist)
-    batch = services.batch_create(by=cast.therapist, month_start=last_month())
+    batch = batches.batch_create(by=cast.therapist, month_start=last_month())
     assert batch.total == 6
     first = start_worker(tmp_path, stub=True, name="first")
     try:

@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from reports import services
+from reports.selectors.batches import stalled_batches
+from reports.services.files import reports_expire
+from reports.services.finishing import batch_nudge, reports_recover
 
 
 class Command(BaseCommand):
@@ -13,9 +15,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        expired = services.reports_expire()
-        requeued = services.reports_recover()
-        nudged = sum(services.batch_nudge(batch=batch) for batch in services.stalled_batches())
+        expired = reports_expire()
+        requeued = reports_recover()
+        nudged = sum(batch_nudge(batch=batch) for batch in stalled_batches())
         self.stdout.write(
             f"Expired {expired.reports} report file(s) and {expired.batches} batch ZIP(s); "
             f"requeued {requeued} report(s); restarted the finishing step of {nudged} batch(es)."

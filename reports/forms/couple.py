@@ -1,4 +1,4 @@
-"""Forms of the reports pages."""
+"""The couple progress report's options form."""
 
 from __future__ import annotations
 

@@ -1,0 +1,135 @@
+"""What a progress note may hold: each part of a draft checked and normalised before notes.services.notes
+stores it (sections, risk check, interventions, objective ratings), and a template change that keeps every word.
+Errors are ValidationErrors keyed by the editor's field names, in words the author can act on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from clinic.models import NOTE_TEXT_MAX
+from notes import note_templates
+from notes.selectors.notes import intervention_choices
+from plans.models import Objective
+
+SAFETY_PLAN_MAX = 5_000
+RATING_COMMENT_MAX = 2_000
+VALUE_LIMIT = Decimal("999999.99")  # ObjectiveRating.value: 8 digits, 2 decimals
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    """An objective addressed in the session, with the value observed (and an optional comment)."""
+
+    objective_lineage: uuid.UUID
+    value: Decimal
+    comment: str = ""
+
+
+def normalise_text(value: Any) -> str:
+    return str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def too_long(label: str, limit: int, length: int) -> str:
+    return f"{label}: shorten it to {limit:,} characters or fewer (it has {length:,})."
+
+
+def clean_content(template: str, content: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for section in note_templates.sections_for(template):
+        text = normalise_text(content.get(section.key, ""))
+        if len(text) > NOTE_TEXT_MAX:
+            errors[section.key] = [too_long(section.label, NOTE_TEXT_MAX, len(text))]
+        cleaned[section.key] = text
+    if errors:
+        raise ValidationError(errors, code="max_length")
+    return cleaned
+
+
+def clean_risk(risk: dict[str, Any]) -> dict[str, dict[str, str]]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, dict[str, str]] = {}
+    answers = {value for value, _ in note_templates.RISK_ANSWERS}
+    for partner, partner_label in note_templates.PARTNERS:
+        given = risk.get(partner) or {}
+        if not isinstance(given, dict):
+            given = {}
+        entry: dict[str, str] = {}
+        for key, label in note_templates.RISK_ITEMS:
+            value = str(given.get(key) or "")
+            if value and value not in answers:
+                errors[f"risk_{partner}_{key}"] = [f"{partner_label}, {label.lower()}: choose none or concern."]
+            entry[key] = value
+        plan = normalise_text(given.get("safety_plan", ""))
+        if len(plan) > SAFETY_PLAN_MAX:
+            errors[f"risk_{partner}_safety_plan"] = [
+                too_long(f"{partner_label}, safety plan", SAFETY_PLAN_MAX, len(plan))
+            ]
+        entry["safety_plan"] = plan
+        cleaned[partner] = entry
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def clean_interventions(couple_id: Any, keys: list[str], current: list[dict[str, str]]) -> list[dict[str, str]]:
+    keys = list(dict.fromkeys(str(k) for k in keys))
+    known = {item.get("key"): item.get("label", "") for item in current if isinstance(item, dict)}
+    missing = [k for k in keys if k not in known]
+    if missing:
+        choices = intervention_choices(couple_id)
+        unknown = [k for k in missing if k not in choices]
+        if unknown:
+            raise ValidationError(
+                {"interventions_used": ["Choose interventions from the list: the CBT list or this couple's plan."]}
+            )
+        known.update({k: choices[k] for k in missing})
+    return [{"key": k, "label": known[k]} for k in keys]
+
+
+def _as_decimal(value: Any, label: str, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: [f"{label}: give the value as a number, for example 4 or 6.5."]}) from None
+    if not number.is_finite() or abs(number) > VALUE_LIMIT:
+        raise ValidationError({field: [f"{label}: give a number between -999,999.99 and 999,999.99."]})
+    return number.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def clean_ratings(couple_id: Any, ratings: list[RatingInput]) -> list[RatingInput]:
+    lineages = set(Objective.objects.filter(couple_id=couple_id).values_list("lineage", flat=True))
+    cleaned: dict[uuid.UUID, RatingInput] = {}
+    for rating in ratings:
+        field = f"objective_{rating.objective_lineage}"
+        if rating.objective_lineage not in lineages:
+            raise ValidationError({"objective_ratings": ["Choose objectives of this couple's treatment plan."]})
+        comment = normalise_text(rating.comment)
+        if len(comment) > RATING_COMMENT_MAX:
+            raise ValidationError({f"{field}_comment": [too_long("Comment", RATING_COMMENT_MAX, len(comment))]})
+        value = _as_decimal(rating.value, "Observed value", f"{field}_value")
+        cleaned[rating.objective_lineage] = RatingInput(rating.objective_lineage, value, comment)
+    return list(cleaned.values())
+
+
+def remap_sections(old_template: str, new_template: str, content: dict[str, str]) -> dict[str, str]:
+    """Move text to the new template's sections: same-named sections keep their text; text of sections
+    the new template lacks goes to its first section under a heading, so no word is lost."""
+    new_keys = note_templates.section_keys(new_template)
+    remapped = {key: content.get(key, "") for key in new_keys}
+    carried = []
+    for section in note_templates.sections_for(old_template):
+        text = content.get(section.key, "")
+        if section.key not in new_keys and text.strip():
+            carried.append(f"[{section.label}]\n{text}")
+    if carried:
+        first = new_keys[0]
+        remapped[first] = "\n\n".join([*(carried), *([remapped[first]] if remapped[first].strip() else [])])
+    return remapped

@@ -1,0 +1,66 @@
+"""What a treatment plan is made of and what makes its numbers valid: plain definitions, no writes.
+
+ITEM_KINDS: the kinds of item a plan holds (problem > long-term goal > objective, intervention), their model,
+their parent and the fields a therapist edits. objective_errors: the rule an objective's baseline, target and
+direction must follow, checked on every edit of a draft and again before it is signed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Model
+
+from plans.models import Direction, Goal, Intervention, Objective, Problem
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    name: str
+    model: type[Model]
+    label: str
+    parent_kind: str | None  # None: the item hangs off the plan itself
+    parent_field: str
+    fields: tuple[str, ...]
+    plan_lookup: str  # from the item to its plan's id
+
+
+ITEM_KINDS: dict[str, ItemKind] = {
+    "problem": ItemKind("problem", Problem, "problem", None, "plan",
+                        ("applies_to", "title", "behavioural_definition"), "plan_id"),
+    "goal": ItemKind("goal", Goal, "long-term goal", "problem", "problem", ("text",), "problem__plan_id"),
+    "objective": ItemKind("objective", Objective, "objective", "goal", "goal",
+                          ("text", "who", "metric", "unit", "baseline", "target", "direction", "target_date",
+                           "status"), "goal__problem__plan_id"),
+    "intervention": ItemKind("intervention", Intervention, "intervention", "goal", "goal",
+                             ("approach", "description", "frequency", "delivered_by"), "goal__problem__plan_id"),
+}
+
+
+def objective_errors(
+    *,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    direction: str,
+    target_date: datetime.date | None,
+    today: datetime.date | None,
+) -> dict[str, str]:
+    """Field -> message for objective numbers that do not make sense (empty dict when they do).
+
+    Missing numbers are allowed on a draft (an objective taken from the library has none yet); signing
+    then asks for them. When both are given, the target must lie in the direction of improvement. The target
+    date may not be before `today` (the caller's clock); None leaves the date unchecked.
+    """
+    errors: dict[str, str] = {}
+    if baseline is not None and target is not None:
+        if direction == Direction.DECREASE and not target < baseline:
+            errors["target"] = ("The target must be lower than the baseline, because lower is better for this "
+                                "objective. Change the target, or set the direction to \u201chigher is better\u201d.")
+        elif direction == Direction.INCREASE and not target > baseline:
+            errors["target"] = ("The target must be higher than the baseline, because higher is better for this "
+                                "objective. Change the target, or set the direction to \u201clower is better\u201d.")
+    if today is not None and target_date is not None and target_date < today:
+        errors["target_date"] = "The target date cannot be before today."
+    return errors

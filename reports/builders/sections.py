@@ -1,0 +1,421 @@
+"""The parts both couple reports show, as plain data: the case (people), the treatment plan with its objectives'
+values and charts, the measures with each partner's change, and attendance by session kind.
+
+reports.builders.progress and reports.builders.discharge put them together, each over its own period.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from clinic.models import Couple
+from notes.models import Attendance, SessionKind
+from plans import charts
+from plans.instruments import Instrument
+from plans.models import (
+    AcknowledgementMethod,
+    Approach,
+    Direction,
+    MeasureAdministration,
+    Objective,
+    ObjectiveStatus,
+    PartnerChoice,
+    ProgressPoint,
+    TreatmentPlan,
+)
+from plans.selectors.measures import instrument_section
+from plans.selectors.progress import objective_chart
+from reports.selectors import couple as selectors
+
+STATUS_BADGE = {
+    ObjectiveStatus.MET: "ok", ObjectiveStatus.IN_PROGRESS: "neutral", ObjectiveStatus.NOT_STARTED: "neutral",
+    ObjectiveStatus.REVISED: "warn", ObjectiveStatus.DISCONTINUED: "warn",
+}
+CHANGE_BADGE = {"improvement": "ok", "deterioration": "danger", "none": "neutral", "no_threshold": "neutral",
+                "single": "neutral"}
+
+
+def number(value: Decimal | float | int | None) -> str:
+    """12.50 -> "12.5", None -> "" (numbers as a clinician writes them)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
+def local_day(moment: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localtime(moment).date() if moment else None
+
+
+# --- People ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerLine:
+    label: str  # "Partner A"
+    name: str
+    preferred_name: str
+    pronouns: str
+    date_of_birth: datetime.date | None
+
+
+@dataclass(frozen=True)
+class TherapistLine:
+    role: str
+    name: str
+    licence_number: str
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    reference: str
+    status: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    confidentiality: str
+    partners: tuple[PartnerLine, ...]
+    therapists: tuple[TherapistLine, ...]
+
+    def partner_name(self, position: str) -> str:
+        index = 0 if position == "a" else 1
+        return self.partners[index].name if len(self.partners) > index else ""
+
+
+def build_case(couple: Couple) -> CaseFacts:
+    """Reference, dates, agreement, partners (names: the report is for the care team) and therapists."""
+    partners = tuple(
+        PartnerLine(partner.get_position_display(), partner.client.full_name, partner.client.preferred_name,
+                    partner.client.pronouns, partner.client.date_of_birth)
+        for partner in selectors.partners_of(couple)
+    )
+    therapists = tuple(
+        TherapistLine(member.get_role_display(), member.user.display_name, member.user.licence_number)
+        for member in selectors.therapists_of(couple)
+    )
+    return CaseFacts(
+        reference=couple.reference, status=couple.get_status_display(), start_date=couple.start_date,
+        end_date=couple.end_date, confidentiality=couple.get_confidentiality_display(), partners=partners,
+        therapists=therapists,
+    )
+
+
+# --- Treatment plan -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectiveLine:
+    number: int
+    text: str
+    who: str
+    metric: str
+    unit: str
+    direction: str
+    baseline: str
+    latest: str
+    latest_on: datetime.date | None
+    target: str
+    target_date: datetime.date | None
+    status: str
+    status_key: str
+    values_recorded: int
+    chart: SafeString
+
+    @property
+    def met(self) -> bool:
+        return self.status_key == ObjectiveStatus.MET
+
+    @property
+    def badge(self) -> str:
+        return STATUS_BADGE.get(self.status_key, "neutral")
+
+
+@dataclass(frozen=True)
+class InterventionLine:
+    approach: str
+    description: str
+    frequency: str
+
+
+@dataclass(frozen=True)
+class GoalBlock:
+    label: str  # "Goal 1.2"
+    text: str
+    objectives: tuple[ObjectiveLine, ...]
+    interventions: tuple[InterventionLine, ...]
+
+
+@dataclass(frozen=True)
+class ProblemBlock:
+    label: str  # "Problem 1"
+    title: str
+    applies_to: str
+    definition: str
+    goals: tuple[GoalBlock, ...]
+
+
+@dataclass(frozen=True)
+class PlanBlock:
+    number: int
+    status: str
+    activated_on: datetime.date | None
+    signed_by: str
+    review_due: datetime.date | None
+    acknowledgements: tuple[str, ...]
+    problems: tuple[ProblemBlock, ...]
+    notice: str = ""  # e.g. "activated after this period"
+
+    @property
+    def objectives(self) -> tuple[ObjectiveLine, ...]:
+        return tuple(o for p in self.problems for g in p.goals for o in g.objectives)
+
+    @property
+    def objectives_met(self) -> int:
+        return sum(1 for objective in self.objectives if objective.met)
+
+
+def _objective_chart(number_: int, objective: Objective, points: list[ProgressPoint]) -> SafeString:
+    if objective.baseline is not None and objective.target is not None:
+        return charts.render(objective_chart(number_, objective, points))
+    # A draft copied from the library may lack numbers: the same chart without reference lines.
+    values = [float(p.value) for p in points] or [0.0]
+    return charts.render(charts.Chart(
+        title=f"Objective {number_}: {objective.metric}", description=f"{len(points)} values recorded.",
+        y_label=objective.unit or "Value", y_min=min(0.0, *values), y_max=max(values) * 1.1 or 1.0,
+        series=(charts.Series("Recorded values", [(p.recorded_on, float(p.value)) for p in points], "objective"),),
+    ))
+
+
+def _acknowledgements(plan: TreatmentPlan) -> tuple[str, ...]:
+    methods = dict(AcknowledgementMethod.choices)
+    lines = []
+    for position, on, method in (("A", plan.partner_a_ack_on, plan.partner_a_ack_method),
+                                 ("B", plan.partner_b_ack_on, plan.partner_b_ack_method)):
+        if on:
+            lines.append(f"Partner {position} acknowledged the plan on {on:%-d %b %Y}"
+                         + (f" ({methods.get(method, method).lower()})" if method else "") + ".")
+        else:
+            lines.append(f"Partner {position} has not acknowledged the plan yet.")
+    return tuple(lines)
+
+
+def build_plan(couple: Couple, plan: TreatmentPlan | None, *, until: datetime.date, notice: str = "",
+               with_charts: bool = True) -> PlanBlock | None:
+    """The plan with every objective's values up to `until` (baseline -> latest -> target) and chart."""
+    if plan is None:
+        return None
+    selectors.plan_with_structure(plan)
+    problems = list(plan.problems.all())
+    objectives = [o for p in problems for g in p.goals.all() for o in g.objectives.all()]
+    points = selectors.progress_points_of(couple, (o.lineage for o in objectives), until=until)
+    who = dict(PartnerChoice.choices)
+    statuses = dict(ObjectiveStatus.choices)
+    directions = dict(Direction.choices)
+    approaches = dict(Approach.choices)
+    counter = 0
+    problem_blocks = []
+    for p_index, problem in enumerate(problems, start=1):
+        goal_blocks = []
+        for g_index, goal in enumerate(problem.goals.all(), start=1):
+            lines = []
+            for objective in goal.objectives.all():
+                counter += 1
+                values = points.get(objective.lineage, [])
+                latest = values[-1] if values else None
+                lines.append(ObjectiveLine(
+                    number=counter, text=objective.text, who=who.get(objective.who, objective.who),
+                    metric=objective.metric, unit=objective.unit,
+                    direction=directions.get(objective.direction, "").lower(),
+                    baseline=number(objective.baseline), latest=number(latest.value) if latest else "",
+                    latest_on=latest.recorded_on if latest else None, target=number(objective.target),
+                    target_date=objective.target_date, status=statuses.get(objective.status, objective.status),
+                    status_key=objective.status, values_recorded=len(values),
+                    chart=_objective_chart(counter, objective, values) if with_charts else SafeString(""),
+                ))
+            interventions = tuple(
+                InterventionLine(approaches.get(i.approach, i.approach), i.description, i.frequency)
+                for i in goal.interventions.all()
+            )
+            goal_blocks.append(GoalBlock(f"Goal {p_index}.{g_index}", goal.text, tuple(lines), interventions))
+        problem_blocks.append(ProblemBlock(
+            f"Problem {p_index}", problem.title, who.get(problem.applies_to, ""), problem.behavioural_definition,
+            tuple(goal_blocks),
+        ))
+    return PlanBlock(
+        number=plan.number, status=plan.get_status_display(), activated_on=local_day(plan.signed_at),
+        signed_by=plan.signed_by.display_name if plan.signed_by_id else "", review_due=plan.review_due,
+        acknowledgements=_acknowledgements(plan), problems=tuple(problem_blocks), notice=notice,
+    )
+
+
+# --- Measures -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    day: datetime.date
+    a_total: int | None
+    a_band: str
+    b_total: int | None
+    b_band: str
+    in_period: bool
+
+
+@dataclass(frozen=True)
+class PartnerOutcome:
+    partner: str  # "Partner A"
+    name: str
+    baseline: int | None
+    baseline_on: datetime.date | None
+    baseline_band: str
+    latest: int | None
+    latest_on: datetime.date | None
+    latest_band: str
+    difference: int | None
+    classification: str
+    kind: str
+    scores: int
+
+    @property
+    def badge(self) -> str:
+        return CHANGE_BADGE.get(self.kind, "neutral")
+
+    @property
+    def signed_difference(self) -> str:
+        if self.difference is None:
+            return ""
+        return f"{self.difference:+d}" if self.difference else "0"
+
+
+@dataclass(frozen=True)
+class MeasureBlock:
+    code: str
+    name: str
+    short_name: str
+    score_range: str
+    direction: str
+    cutoff: str
+    reliable_change: str
+    chart: SafeString
+    rows: tuple[ScoreRow, ...]
+    outcomes: tuple[PartnerOutcome, ...]
+    in_period: int
+
+
+def _reliable_change_text(instrument: Instrument) -> str:
+    if instrument.reliable_change is None:
+        return instrument.reliable_change_note or "No published reliable-change threshold: changes are not classified."
+    return f"A change of {number(instrument.reliable_change.threshold)} points or more is reliable."
+
+
+def build_measures(couple: Couple, *, until: datetime.date, period_start: datetime.date | None = None,
+                   case: CaseFacts | None = None) -> tuple[MeasureBlock, ...]:
+    """Every instrument given up to `until`: the couple-page chart (both partners, cut-off), the scores and
+    bands by date, and each partner's first -> latest change with its reliable-change classification."""
+    administrations = selectors.administrations_until(couple, until)
+    if not administrations:
+        return ()
+    instruments = selectors.instruments_of(couple)
+    grouped: dict[str, list[MeasureAdministration]] = {}
+    for m in administrations:
+        grouped.setdefault(m.instrument, []).append(m)
+    order = list(instruments)
+    blocks = []
+    for code in sorted(grouped, key=lambda c: order.index(c) if c in order else len(order)):
+        instrument = instruments.get(code)
+        if instrument is None:
+            continue  # a practice instrument since deleted: no definition to read its scores with
+        given = grouped[code]
+        section = instrument_section(instrument, given)
+        by_day: dict[datetime.date, dict[str, MeasureAdministration]] = {}
+        for m in given:
+            by_day.setdefault(m.administered_on, {})[m.partner] = m
+        rows = tuple(
+            ScoreRow(day, _total(by_day[day].get("a")), _band(by_day[day].get("a")), _total(by_day[day].get("b")),
+                     _band(by_day[day].get("b")), period_start is not None and day >= period_start)
+            for day in sorted(by_day)
+        )
+        outcomes = []
+        for change in section.changes:
+            mine = [m for m in given if m.partner == change.partner]
+            name = case.partner_name(change.partner) if case else ""
+            if change.change is None:
+                outcomes.append(PartnerOutcome(change.label, name, None, None, "", None, None, "", None,
+                                               "Not given to this partner", "none", 0))
+                continue
+            outcomes.append(PartnerOutcome(
+                change.label, name, change.change.baseline, change.baseline_on, mine[0].band,
+                change.change.latest, change.latest_on, mine[-1].band,
+                change.change.difference if len(mine) > 1 else None, change.change.label, change.change.kind,
+                len(mine),
+            ))
+        cutoff = ""
+        if instrument.cutoff is not None:
+            cutoff = instrument.cutoff_label or f"Cut-off {number(instrument.cutoff)}"
+        blocks.append(MeasureBlock(
+            code=code, name=instrument.name, short_name=instrument.short_name,
+            score_range=f"{instrument.min_score}–{instrument.max_score}",
+            direction="higher is better" if instrument.higher_is_better else "lower is better",
+            cutoff=cutoff, reliable_change=_reliable_change_text(instrument), chart=section.chart, rows=rows,
+            outcomes=tuple(outcomes), in_period=sum(1 for row in rows if row.in_period),
+        ))
+    return tuple(blocks)
+
+
+def _total(m: MeasureAdministration | None) -> int | None:
+    return m.total if m else None
+
+
+def _band(m: MeasureAdministration | None) -> str:
+    return m.band if m else ""
+
+
+# --- Attendance -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    kind: str
+    attended: int
+    cancelled: int
+    late_cancelled: int
+    no_show: int
+    scheduled: int
+
+    @property
+    def total(self) -> int:
+        return self.attended + self.cancelled + self.late_cancelled + self.no_show + self.scheduled
+
+
+@dataclass(frozen=True)
+class AttendanceBlock:
+    rows: tuple[AttendanceRow, ...]
+    total: AttendanceRow
+    first_attended: datetime.date | None
+    last_attended: datetime.date | None
+
+    @property
+    def empty(self) -> bool:
+        return self.total.total == 0
+
+
+def build_attendance(couple: Couple, *, start: datetime.datetime | None = None, end: datetime.datetime | None = None,
+                     exclude_kinds: tuple[str, ...] = ()) -> AttendanceBlock:
+    """Sessions by kind: attended, cancelled, late-cancelled, no-show, still to be recorded."""
+    result = selectors.session_counts(couple, start=start, end=end, exclude_kinds=exclude_kinds)
+    counts: Counter = result.counts
+
+    def row(label: str, kinds: list[str]) -> AttendanceRow:
+        def n(attendance: str) -> int:
+            return sum(counts.get((kind, attendance), 0) for kind in kinds)
+
+        return AttendanceRow(label, n(Attendance.ATTENDED), n(Attendance.CANCELLED), n(Attendance.LATE_CANCELLED),
+                             n(Attendance.NO_SHOW), n(Attendance.SCHEDULED))
+
+    rows = tuple(row(label, [kind]) for kind, label in SessionKind.choices if kind not in exclude_kinds)
+    return AttendanceBlock(rows, row("All sessions", [k for k, _ in SessionKind.choices]),
+                           local_day(result.first_attended), local_day(result.last_attended))
