@@ -21,7 +21,7 @@ from audit.services import record_event
 
 from .models import Client, Couple, Role, User
 from .selectors.care_team import is_current_primary
-from .selectors.couples import couple_listed_for
+from .selectors.couples import couple_listed_for, couple_summary_listed_for
 
 # --- Role gates of the HTML views ------------------------------------------------------------------
 
@@ -149,6 +149,17 @@ def get_couple_for_team_management(user: Any, pk: Any) -> Couple:
         record_event("access.denied", actor=user, obj=couple, outcome=AuditEvent.Outcome.DENIED,
                      detail={"reason": "not_primary", "view": "care_team"})
         raise PermissionDenied
+    return couple
+
+
+def get_couple_summary_for_user(user: Any, pk: Any, *, write: bool = False) -> Couple:
+    """The couple `pk` for an API caller: clinicians as get_couple_for_user; practice managers may open
+    (summary only, no clinical text) and staff the cases of their practice. Anything else is 404, audited."""
+    if not user.is_practice_manager:
+        return get_couple_for_user(user, pk, write=write)
+    couple = couple_summary_listed_for(user, pk)
+    if couple is None:
+        _refuse(user, Couple, pk, write=write)
     return couple
 
 

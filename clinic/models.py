@@ -221,11 +221,11 @@ class Couple(EncryptedModel):
 
     @property
     def partner_a(self) -> Partner | None:
-        return self.partner(Partner.Position.A)
+        return self.partner(PartnerPosition.A)
 
     @property
     def partner_b(self) -> Partner | None:
-        return self.partner(Partner.Position.B)
+        return self.partner(PartnerPosition.B)
 
     @property
     def ipv_screens_complete(self) -> bool:
@@ -239,17 +239,20 @@ class IPVResult(models.TextChoices):
     CONCERN = "concern", "Concern"
 
 
+class PartnerPosition(models.TextChoices):
+    """Which partner of a couple: the one enum every app uses for it."""
+
+    A = "a", "Partner A"
+    B = "b", "Partner B"
+
+
 class Partner(EncryptedModel):
     """One partner's place in a couple: agreement to the confidentiality terms and IPV screen."""
-
-    class Position(models.TextChoices):
-        A = "a", "Partner A"
-        B = "b", "Partner B"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="partners")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="partnerships")
-    position = models.CharField(max_length=1, choices=Position.choices)
+    position = models.CharField(max_length=1, choices=PartnerPosition.choices)
     agreed_confidentiality_on = models.DateField(null=True, blank=True)
     ipv_result = models.CharField(max_length=20, choices=IPVResult.choices, default=IPVResult.NOT_DONE)
     ipv_screened_on = models.DateField(null=True, blank=True)

@@ -32,7 +32,7 @@ from clinic.selectors.clients import find_clients_by_name
 from demo import practice as demo_practice
 from demo.clock import clock_at
 from demo.stories import STORIES_BY_KEY, Aim, Method, Story
-from plans.instruments import BUILTIN, instruments_for
+from plans.instruments import BUILTIN
 from plans.models import (
     BehaviouralExperiment,
     CheckingLogEntry,
@@ -47,6 +47,7 @@ from plans.models import (
     ThoughtRecord,
     TreatmentPlan,
 )
+from plans.selectors.instruments import instruments_for
 from plans.services import cbt as cbt_services
 from plans.services import from_library
 from plans.services import library as library_services

@@ -22,7 +22,7 @@ from clinic.models import (
     Couple,
     CoupleStatus,
     IPVResult,
-    Partner,
+    PartnerPosition,
     Practice,
     Role,
     User,
@@ -368,8 +368,8 @@ def ensure_client(practice: Practice, by: User, data: DemoClient, report: SeedRe
 
 def find_couple(partner_a: Client, partner_b: Client) -> Couple | None:
     return Couple.objects.filter(
-        partners__client=partner_a, partners__position=Partner.Position.A
-    ).filter(partners__client=partner_b, partners__position=Partner.Position.B).first()
+        partners__client=partner_a, partners__position=PartnerPosition.A
+    ).filter(partners__client=partner_b, partners__position=PartnerPosition.B).first()
 
 
 def record_agreements_and_screens(couple: Couple, data: DemoCouple, by: User) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clinic.models import PartnerPosition
 from notes.models import NoteTemplate
 
 
@@ -72,7 +73,7 @@ RISK_ITEMS: tuple[tuple[str, str], ...] = (
 )
 RISK_NONE, RISK_CONCERN = "none", "concern"
 RISK_ANSWERS: tuple[tuple[str, str], ...] = ((RISK_NONE, "None"), (RISK_CONCERN, "Concern"))
-PARTNERS: tuple[tuple[str, str], ...] = (("a", "Partner A"), ("b", "Partner B"))
+PARTNERS: tuple[tuple[str, str], ...] = tuple(PartnerPosition.choices)  # (value, label) of each partner
 
 
 # --- Interventions ----------------------------------------------------------------------------------

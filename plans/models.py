@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from clinic.models import NOTE_TEXT_MAX, Couple, Practice
+from clinic.models import NOTE_TEXT_MAX, Couple, PartnerPosition, Practice
 from keys.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
+from plans.instruments import BUILTIN, InvalidDefinition, validate_definition
 
 SHORT_TEXT_MAX = 2_000
 
@@ -25,9 +27,11 @@ class CoupleOwned(EncryptedModel):
         abstract = True
 
 
-class PartnerChoice(models.TextChoices):
-    A = "a", "Partner A"
-    B = "b", "Partner B"
+class PartnerScope(models.TextChoices):
+    """Whom a goal, an objective or homework is for: one partner (a PartnerPosition) or both."""
+
+    A = PartnerPosition.A.value, PartnerPosition.A.label
+    B = PartnerPosition.B.value, PartnerPosition.B.label
     BOTH = "both", "Both partners"
 
 
@@ -92,7 +96,7 @@ class Problem(CoupleOwned):
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="problems")
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField(default=0)
-    applies_to = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
+    applies_to = models.CharField(max_length=4, choices=PartnerScope.choices, default=PartnerScope.BOTH)
     title = EncryptedTextField(max_length=SHORT_TEXT_MAX)
     behavioural_definition = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
     library_item = models.ForeignKey("LibraryItem", on_delete=models.SET_NULL, null=True, blank=True,
@@ -143,7 +147,7 @@ class Objective(CoupleOwned):
     lineage = models.UUIDField(default=uuid.uuid4, db_index=True)
     position = models.PositiveIntegerField(default=0)
     text = EncryptedTextField(max_length=SHORT_TEXT_MAX)
-    who = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
+    who = models.CharField(max_length=4, choices=PartnerScope.choices, default=PartnerScope.BOTH)
     metric = EncryptedTextField(max_length=300, help_text="What is counted or rated, e.g. checking episodes")
     unit = models.CharField(max_length=40, help_text="e.g. per week, 0-10 rating")
     # Empty only on a draft's objective copied from the library: the numbers are the therapist's to set.
@@ -226,11 +230,6 @@ class LibraryItem(models.Model):
 
 
 # --- CBT work between sessions (per partner, encrypted under the couple's key) ---------------------
-
-
-class PartnerPosition(models.TextChoices):
-    A = "a", "Partner A"
-    B = "b", "Partner B"
 
 
 class Distortion(models.TextChoices):
@@ -328,7 +327,7 @@ class HomeworkStatus(models.TextChoices):
 class Homework(CoupleOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
-    partner = models.CharField(max_length=4, choices=PartnerChoice.choices, default=PartnerChoice.BOTH)
+    partner = models.CharField(max_length=4, choices=PartnerScope.choices, default=PartnerScope.BOTH)
     assigned_on = models.DateField()
     due_on = models.DateField(null=True, blank=True)
     description = EncryptedTextField(max_length=SHORT_TEXT_MAX)
@@ -406,10 +405,6 @@ class CustomInstrument(models.Model):
 
     def clean(self) -> None:
         """Refuse a definition that does not describe a valid instrument (see plans.instruments.custom)."""
-        from django.core.exceptions import ValidationError
-
-        from plans.instruments import BUILTIN, InvalidDefinition, validate_definition
-
         errors = {}
         if self.code in BUILTIN:
             errors["code"] = ["This is the code of a built-in instrument: choose another."]

@@ -8,6 +8,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
+from keys.keyring import verify_kek
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,7 +24,6 @@ def liveness(request):
 @require_safe
 def readiness(request):
     """Ready to serve: the database answers and the configured KEK opens the keyring's check value."""
-    from keys.keyring import verify_kek
 
     try:
         with connection.cursor() as cursor:

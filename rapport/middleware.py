@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from audit import request_context
+from audit.services import record_event
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -107,7 +108,6 @@ class SessionLifetimeMiddleware:
             idle = now - last_seen > settings.RAPPORT_IDLE_TIMEOUT_SECONDS
             expired = now - started > settings.RAPPORT_SESSION_MAX_SECONDS
             if idle or expired:
-                from audit.services import record_event
 
                 bind_user_to_context(request)
                 record_event("auth.session_expired", actor=user, detail={"reason": "idle" if idle else "lifetime"})

@@ -297,7 +297,7 @@ SPECTACULAR_SETTINGS = {
         "NoteStatusEnum": "notes.models.NoteStatus",
         "SessionKindEnum": "notes.models.SessionKind",
         "PartnerPositionEnum": "plans.models.PartnerPosition",
-        "PartnerChoiceEnum": "plans.models.PartnerChoice",
+        "PartnerChoiceEnum": "plans.models.PartnerScope",
         "HomeworkStatusEnum": "plans.models.HomeworkStatus",
         "ObjectiveStatusEnum": "plans.models.ObjectiveStatus",
         "LibraryKindEnum": "plans.models.LibraryKind",

@@ -8,9 +8,6 @@ may manage care teams; administrators are refused (403) everywhere here.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,9 +15,8 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from audit.models import AuditEvent
 from audit.services import record_event
-from clinic.access import get_couple_for_team_management, get_couple_for_user
+from clinic.access import get_couple_for_team_management, get_couple_for_user, get_couple_summary_for_user
 from clinic.api.couples_serializers import (
     CareTeamAddInput,
     CareTeamEndInput,
@@ -33,48 +29,13 @@ from clinic.api.couples_serializers import (
     PartnerOutput,
     PartnerUpdateInput,
 )
-from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner, User
+from clinic.models import CareTeamMember, Client, Couple, Partner, PartnerPosition, User
+from clinic.selectors.couples import couple_rows_for
 from clinic.services import couples as services
 from rapport.api import UUID_PATTERN, IsClinicianOrManager, RolePermissionsMixin, error_responses, validated
 from rapport.api_schema import superset_proxy
 
-# The only couple columns a practice manager's requests load: no clinical text is even read.
-SUMMARY_FIELDS = ("id", "practice_id", "reference", "status", "start_date", "end_date")
 COUPLE_PK = OpenApiParameter("couple_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The couple's id.")
-
-
-# --- Reads only this API makes (they move to clinic.selectors once it is a package) ---------------
-def with_primary_therapist(queryset: QuerySet[Couple]) -> QuerySet[Couple]:
-    """Prefetch each couple's current primary therapist into `current_primary` (one query per page)."""
-    primary = CareTeamMember.objects.current().filter(role=CareRole.PRIMARY).select_related("user")
-    return queryset.prefetch_related(Prefetch("care_team", queryset=primary, to_attr="current_primary"))
-
-
-def couple_rows_for(user: User) -> QuerySet[Couple]:
-    """The couples list: managers get the practice's cases, clinicians theirs, with partners' names."""
-    if user.is_practice_manager:
-        return with_primary_therapist(Couple.objects.listed_for(user).only(*SUMMARY_FIELDS))
-    partners = Partner.objects.select_related("client").defer("ipv_notes")
-    return with_primary_therapist(Couple.objects.visible_to(user).defer("presenting_concerns")).prefetch_related(
-        Prefetch("partners", queryset=partners)
-    )
-
-
-def couple_for(user: User, pk: Any, *, write: bool = False) -> Couple:
-    """The couple `pk` for an API caller: clinicians through clinic.access, managers through `listed_for`.
-
-    Managers may list, open (summary only) and staff cases of their practice; anything else is 404,
-    and a refused record that exists is audited, as clinic.access does for clinicians.
-    """
-    if not user.is_practice_manager:
-        return get_couple_for_user(user, pk, write=write)
-    couple = with_primary_therapist(Couple.objects.listed_for(user).only(*SUMMARY_FIELDS)).filter(pk=pk).first()
-    if couple is None:
-        if Couple.objects.filter(pk=pk).exists():
-            record_event("access.denied", actor=user, object_type="clinic.couple", object_id=pk, couple_id=pk,
-                         outcome=AuditEvent.Outcome.DENIED, detail={"write": write})
-        raise Http404("No such record.")
-    return couple
 
 
 # --- Couples --------------------------------------------------------------------------------------
@@ -108,7 +69,7 @@ class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         responses={200: COUPLE_VIEW, **error_responses(401, 403, 404)},
     )
     def retrieve(self, request, pk=None):
-        couple = couple_for(request.user, pk)
+        couple = get_couple_summary_for_user(request.user, pk)
         if request.user.is_practice_manager:
             record_event("couple.view", actor=request.user, obj=couple, detail={"view": "summary"})
             return Response(CoupleSummaryOutput(couple).data)
@@ -162,7 +123,7 @@ class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(summary="List a couple's care team, past members included",
                    responses={200: CareTeamMemberOutput(many=True), **error_responses(401, 403, 404)})
     def list(self, request, couple_pk=None):
-        couple = couple_for(request.user, couple_pk)
+        couple = get_couple_summary_for_user(request.user, couple_pk)
         members = CareTeamMember.objects.filter(couple=couple).select_related("user").order_by("start_date", "id")
         page = self.paginate_queryset(members)
         return self.get_paginated_response(CareTeamMemberOutput(page, many=True).data)
@@ -202,7 +163,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Record a partner's agreement date or IPV screen",
         description="Fields left out keep their value.",
-        parameters=[OpenApiParameter("position", str, OpenApiParameter.PATH, enum=["a", "b"])],
+        parameters=[OpenApiParameter("position", str, OpenApiParameter.PATH, enum=PartnerPosition.values)],
         request=PartnerUpdateInput,
         responses={200: PartnerOutput, **error_responses(400, 401, 403, 404)},
     )

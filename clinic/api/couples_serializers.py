@@ -82,7 +82,7 @@ class CoupleSummaryOutput(serializers.Serializer):
 
     @extend_schema_field(StaffBriefOutput(allow_null=True))
     def get_primary_therapist(self, couple) -> dict | None:
-        """Needs the `current_primary` prefetch (see clinic.api.couples.with_primary_therapist)."""
+        """Needs the `current_primary` prefetch (see clinic.selectors.couples.with_primary_therapist)."""
         members = couple.current_primary
         return StaffBriefOutput(members[0].user).data if members else None
 

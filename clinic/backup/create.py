@@ -14,6 +14,7 @@ import django
 from django.db import connection
 from django.utils import timezone
 
+from audit.services import record_event
 from keys import keyring
 from keys.errors import CryptoError
 from keys.providers import get_key_provider
@@ -57,7 +58,6 @@ def create_backup(path: Path, *, on_progress: Progress | None = None) -> BackupR
 
     Refuses unless the configured KEK opens the keyring. Audited as `backup.created` (ids and counts).
     """
-    from audit.services import record_event
 
     started = time.monotonic()
     provider = get_key_provider()

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from keys.models import DataKey
+
 from .codec import codecs_for
 from .tables import BackupTable, applied_migrations, backup_tables
 
@@ -62,7 +64,6 @@ class Snapshot:
 
 
 def describe_snapshot() -> Snapshot:
-    from keys.models import DataKey
 
     tables = backup_tables()
     counts = {t.table: t.model._base_manager.count() for t in tables}

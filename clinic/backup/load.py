@@ -18,8 +18,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
+from audit.chain import verify_chain
+from audit.services import record_event
 from keys import keyring
 from keys.errors import CryptoError
+from keys.models import DataKey
 from keys.providers import get_key_provider
 
 from .archive import KEY_SETTINGS, Header, read_header, read_records, unwrap_backup_key
@@ -238,7 +241,6 @@ def _reset_sequences(tables) -> None:
 
 
 def _check_keyring() -> None:
-    from keys.models import DataKey
 
     keyring.clear_cache()
     for row in DataKey.objects.exclude(state=DataKey.State.SHREDDED).iterator(chunk_size=500):
@@ -249,7 +251,6 @@ def _check_keyring() -> None:
 
 
 def _check_audit_chain() -> None:
-    from audit.chain import verify_chain
 
     checked, broken = verify_chain()
     if broken is not None:
@@ -260,7 +261,6 @@ def _check_audit_chain() -> None:
 
 
 def _record_restored(header: Header, rows: int) -> None:
-    from audit.services import record_event
 
     record_event(
         "backup.restored",

@@ -22,6 +22,7 @@ from clinic.models import (
     Confidentiality,
     CoupleStatus,
     IPVResult,
+    PartnerPosition,
     User,
 )
 from keys.blind_index import normalise_name
@@ -131,8 +132,8 @@ class CoupleRegistration:
     """The "New couple" page: Partner A, Partner B and the case, validated together."""
 
     def __init__(self, data: Any = None) -> None:
-        self.partner_a = ClientIdentityForm(data, prefix="a", partner_label="Partner A")
-        self.partner_b = ClientIdentityForm(data, prefix="b", partner_label="Partner B")
+        self.partner_a = ClientIdentityForm(data, prefix=PartnerPosition.A.value, partner_label=PartnerPosition.A.label)
+        self.partner_b = ClientIdentityForm(data, prefix=PartnerPosition.B.value, partner_label=PartnerPosition.B.label)
         self.case = CoupleCreateForm(data)
 
     @property

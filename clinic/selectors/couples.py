@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from clinic.models import CareTeamMember, Client, Couple, Partner
+from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner
 from clinic.selectors.clients import find_clients_by_name
 
 # Columns a practice manager's pages may load: no clinical text is even read from the database.
@@ -74,3 +74,25 @@ def couple_listed_for(user: Any, pk: Any) -> Couple | None:
         .prefetch_related(Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user")))
         .first()
     )
+
+
+def with_primary_therapist(queryset: QuerySet[Couple]) -> QuerySet[Couple]:
+    """Prefetch each couple's current primary therapist into `current_primary` (one query per page)."""
+    primary = CareTeamMember.objects.current().filter(role=CareRole.PRIMARY).select_related("user")
+    return queryset.prefetch_related(Prefetch("care_team", queryset=primary, to_attr="current_primary"))
+
+
+def couple_rows_for(user: Any) -> QuerySet[Couple]:
+    """The API's couples list: managers get the practice's cases (listing columns only: no clinical text is
+    even read), clinicians theirs with the partners' names."""
+    if user.is_practice_manager:
+        return with_primary_therapist(Couple.objects.listed_for(user).only(*LISTING_FIELDS))
+    partners = Partner.objects.select_related("client").defer("ipv_notes")
+    return with_primary_therapist(Couple.objects.visible_to(user).defer("presenting_concerns")).prefetch_related(
+        Prefetch("partners", queryset=partners)
+    )
+
+
+def couple_summary_listed_for(user: Any, pk: Any) -> Couple | None:
+    """One couple a practice manager may open in the API: listing columns and its primary therapist."""
+    return with_primary_therapist(Couple.objects.listed_for(user).only(*LISTING_FIELDS)).filter(pk=pk).first()

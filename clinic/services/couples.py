@@ -24,6 +24,7 @@ from clinic.models import (
     CoupleStatus,
     IPVResult,
     Partner,
+    PartnerPosition,
     Role,
     User,
 )
@@ -116,8 +117,8 @@ def couple_create(
         )
         couple.full_clean()
         couple.save()
-        a = Partner.objects.create(couple=couple, client=partner_a, position=Partner.Position.A)
-        b = Partner.objects.create(couple=couple, client=partner_b, position=Partner.Position.B)
+        a = Partner.objects.create(couple=couple, client=partner_a, position=PartnerPosition.A)
+        b = Partner.objects.create(couple=couple, client=partner_b, position=PartnerPosition.B)
         CareTeamMember.objects.create(couple=couple, user=by, role=CareRole.PRIMARY, start_date=couple.start_date)
         record_event("couple.create", actor=by, obj=couple)
     return NewCouple(couple, a, b)

@@ -36,7 +36,7 @@ from clinic.forms.couples import (
     PartnerForm,
     StatusFilterForm,
 )
-from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, Partner
+from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, PartnerPosition
 from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
 from clinic.services import couples as services
@@ -206,7 +206,7 @@ def _edit_conflict(request: HttpRequest, pk: Any, stale_form: CoupleEditForm) ->
 def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
     """One partner's confidentiality agreement date and IPV screen."""
     couple = get_couple_for_user(request.user, pk, write=True)
-    if position not in Partner.Position.values:
+    if position not in PartnerPosition.values:
         raise Http404("No such partner.")
     partner = couple.partner(position)
     if partner is None:

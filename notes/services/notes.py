@@ -46,6 +46,7 @@ from notes.services.validation import (
     remap_sections,
     too_long,
 )
+from plans.services.progress import progress_point_record
 from rapport.versioning import StaleVersion
 
 __all__ = [
@@ -293,8 +294,6 @@ def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | 
     # Outside the transaction below, so that a failed attempt stays in the audit trail.
     if not confirm_identity(by, secret, purpose="note_sign"):
         raise ReauthFailed()
-    from plans.services.progress import progress_point_record
-
     with transaction.atomic():
         current = _lock(note, base_version)
         _check_author(current, by, NOT_AUTHOR_SIGN)

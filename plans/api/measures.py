@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from audit.services import record_event
 from clinic.access import get_couple_for_user, get_couple_record_for_user
 from clinic.api.couples import COUPLE_PK
+from clinic.models import PartnerPosition
 from plans.api.measures_serializers import (
     InstrumentBriefOutput,
     InstrumentOutput,
@@ -32,9 +33,9 @@ from plans.api.measures_serializers import (
     MeasureScheduleOutput,
     RiskAcknowledgeInput,
 )
-from plans.instruments import instruments_for
 from plans.models import CustomInstrument, MeasureAdministration, TreatmentPlan
 from plans.selectors import measures as selectors
+from plans.selectors.instruments import instruments_for
 from plans.services import measures as services
 from rapport.api import (
     CODE_PATTERN,
@@ -93,7 +94,7 @@ class MeasureViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         description="Oldest first, without item answers. Filter by instrument, partner and date range.",
         parameters=[
             OpenApiParameter("instrument", str, description="An instrument code."),
-            OpenApiParameter("partner", str, enum=["a", "b"]),
+            OpenApiParameter("partner", str, enum=PartnerPosition.values),
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="Given on or after this date."),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="Given on or before this date."),
         ],

@@ -12,9 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.couples_serializers import StaffBriefOutput
+from clinic.models import PartnerPosition
 from plans.instruments import InvalidAnswers
 from plans.instruments.custom import MAX_ITEMS
-from plans.models import SHORT_TEXT_MAX, PartnerPosition, ScheduleEvery
+from plans.models import SHORT_TEXT_MAX, ScheduleEvery
 from rapport.api import choice_field
 
 

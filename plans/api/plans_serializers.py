@@ -18,8 +18,8 @@ from plans.models import (
     Direction,
     LibraryKind,
     ObjectiveStatus,
-    PartnerChoice,
     PartnerPosition,
+    PartnerScope,
 )
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
@@ -172,7 +172,7 @@ class PlanAcknowledgeInput(serializers.Serializer):
 
 
 class ProblemInput(serializers.Serializer):
-    applies_to = choice_field(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
+    applies_to = choice_field(PartnerScope.choices, required=False, help_text="Defaults to both partners.")
     title = _text(SHORT_TEXT_MAX)
     behavioural_definition = _text(NOTE_TEXT_MAX, required=False, allow_blank=True)
 
@@ -187,7 +187,7 @@ class GoalCreateInput(GoalInput):
 
 class ObjectiveInput(serializers.Serializer):
     text = _text(SHORT_TEXT_MAX)
-    who = choice_field(PartnerChoice.choices, required=False, help_text="Defaults to both partners.")
+    who = choice_field(PartnerScope.choices, required=False, help_text="Defaults to both partners.")
     metric = _text(300)
     unit = _text(40)
     baseline = _number()

@@ -39,7 +39,7 @@ from plans.api.progress_serializers import (
     ThoughtRecordOutput,
     ThoughtRecordUpdateInput,
 )
-from plans.models import PartnerChoice, ProgressPoint, ProgressSource
+from plans.models import PartnerScope, ProgressPoint, ProgressSource
 from plans.selectors import cbt as cbt_selectors
 from plans.selectors import progress as progress_selectors
 from plans.services import cbt as cbt_services
@@ -123,7 +123,7 @@ def _cbt_schema(*, plural: str, singular: str, output, create_input, update_inpu
 @extend_schema(tags=["between sessions"], parameters=[COUPLE_PK])
 @_cbt_schema(plural="thought records", singular="thought record", output=ThoughtRecordOutput,
              create_input=ThoughtRecordInput, update_input=ThoughtRecordUpdateInput,
-             partner_choices=[c for c in PartnerChoice.choices if c[0] != PartnerChoice.BOTH])
+             partner_choices=[c for c in PartnerScope.choices if c[0] != PartnerScope.BOTH])
 class ThoughtRecordViewSet(CBTRecordViewSet):
     """Thought records: situation, moods before and after, automatic thought, evidence, balanced thought,
     cognitive distortions."""
@@ -136,7 +136,7 @@ class ThoughtRecordViewSet(CBTRecordViewSet):
 @extend_schema(tags=["between sessions"], parameters=[COUPLE_PK])
 @_cbt_schema(plural="behavioural experiments", singular="behavioural experiment", output=ExperimentOutput,
              create_input=ExperimentInput, update_input=ExperimentUpdateInput,
-             partner_choices=[c for c in PartnerChoice.choices if c[0] != PartnerChoice.BOTH])
+             partner_choices=[c for c in PartnerScope.choices if c[0] != PartnerScope.BOTH])
 class ExperimentViewSet(CBTRecordViewSet):
     """Behavioural experiments: prediction, belief before and after, what was done, outcome, lesson."""
 
@@ -148,7 +148,7 @@ class ExperimentViewSet(CBTRecordViewSet):
 @extend_schema(tags=["between sessions"], parameters=[COUPLE_PK])
 @_cbt_schema(plural="checking and reassurance log entries", singular="checking log entry",
              output=CheckingLogOutput, create_input=CheckingLogInput, update_input=CheckingLogUpdateInput,
-             partner_choices=[c for c in PartnerChoice.choices if c[0] != PartnerChoice.BOTH], destroy=True)
+             partner_choices=[c for c in PartnerScope.choices if c[0] != PartnerScope.BOTH], destroy=True)
 class CheckingLogViewSet(CBTRecordViewSet):
     """The checking / reassurance log. Entries feed their objective a weekly count of urges not resisted."""
 
@@ -164,7 +164,7 @@ class CheckingLogViewSet(CBTRecordViewSet):
 
 @extend_schema(tags=["between sessions"], parameters=[COUPLE_PK])
 @_cbt_schema(plural="homework", singular="piece of homework", output=HomeworkOutput,
-             create_input=HomeworkInput, update_input=HomeworkUpdateInput, partner_choices=PartnerChoice.choices)
+             create_input=HomeworkInput, update_input=HomeworkUpdateInput, partner_choices=PartnerScope.choices)
 class HomeworkViewSet(CBTRecordViewSet):
     """Homework for one partner or both, with its completion status and review."""
 

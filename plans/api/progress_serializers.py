@@ -18,8 +18,8 @@ from plans.models import (
     CheckingKind,
     Distortion,
     HomeworkStatus,
-    PartnerChoice,
     PartnerPosition,
+    PartnerScope,
     ProgressSource,
 )
 from plans.services.cbt import MOOD_NAME_MAX, MOODS_MAX, RATING_MAX, RATING_MIN
@@ -63,7 +63,7 @@ def update_input(name: str, create_input: type[serializers.Serializer], doc: str
 
 
 class PartnerFilterInput(serializers.Serializer):
-    partner = choice_field(PartnerChoice.choices, required=False)
+    partner = choice_field(PartnerScope.choices, required=False)
 
 
 # --- Thought records --------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ CheckingLogUpdateInput = update_input("CheckingLogUpdateInput", CheckingLogInput
 
 # --- Homework ---------------------------------------------------------------------------------------
 class HomeworkOutput(CBTRecordOutput):
-    partner = serializers.ChoiceField(choices=PartnerChoice.choices)
+    partner = serializers.ChoiceField(choices=PartnerScope.choices)
     assigned_on = serializers.DateField()
     due_on = serializers.DateField(allow_null=True)
     description = serializers.CharField()
@@ -198,7 +198,7 @@ class HomeworkOutput(CBTRecordOutput):
 class HomeworkInput(serializers.Serializer):
     """Homework for one partner or both. A status other than "assigned" without `reviewed_on` is dated today."""
 
-    partner = choice_field(PartnerChoice.choices)
+    partner = choice_field(PartnerScope.choices)
     assigned_on = serializers.DateField(help_text="The date it was set; not in the future.")
     due_on = serializers.DateField(required=False, allow_null=True)
     description = _text()

@@ -23,8 +23,8 @@ from plans.models import (
     Distortion,
     HomeworkStatus,
     Objective,
-    PartnerChoice,
     PartnerPosition,
+    PartnerScope,
 )
 from plans.selectors.progress import objective_label
 from plans.services.cbt import MOOD_NAME_MAX, RATING_MAX, RATING_MIN
@@ -293,7 +293,7 @@ class CheckingLogForm(CBTForm):
 
 
 class HomeworkForm(CBTForm):
-    partner = forms.ChoiceField(label="For", choices=PartnerChoice.choices, initial=PartnerChoice.BOTH,
+    partner = forms.ChoiceField(label="For", choices=PartnerScope.choices, initial=PartnerScope.BOTH,
                                 error_messages={"required": "Choose who the homework is for.",
                                                 "invalid_choice": "Choose Partner A, Partner B or both."})
     assigned_on = date_field("Set on", initial=_today, what="the date it was set")

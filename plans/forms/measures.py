@@ -16,8 +16,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from clinic.models import PartnerPosition
 from plans.instruments import Instrument, Item
-from plans.models import SHORT_TEXT_MAX, PartnerPosition, ScheduleEvery
+from plans.models import SHORT_TEXT_MAX, ScheduleEvery
 from rapport.forms import DateInput, SummaryItem
 
 DEFINITION_MAX_CHARS = 200_000

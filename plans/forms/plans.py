@@ -22,8 +22,8 @@ from plans.models import (
     LibraryItem,
     LibraryKind,
     ObjectiveStatus,
-    PartnerChoice,
     PartnerPosition,
+    PartnerScope,
 )
 from rapport.forms import DateInput
 
@@ -105,8 +105,8 @@ class PlanEditForm(forms.Form):
 
 
 class ProblemForm(forms.Form):
-    applies_to = choice_field("For", PartnerChoice.choices, "who the problem concerns",
-                              initial=PartnerChoice.BOTH)
+    applies_to = choice_field("For", PartnerScope.choices, "who the problem concerns",
+                              initial=PartnerScope.BOTH)
     title = text_field("Problem", SHORT_TEXT_MAX, what="the problem",
                        help_text="A short name, for example: trust broken after an affair.")
     behavioural_definition = text_field(
@@ -122,7 +122,7 @@ class GoalForm(forms.Form):
 class ObjectiveForm(forms.Form):
     text = text_field("Objective", SHORT_TEXT_MAX, rows=3, what="the objective",
                       help_text="What will change, in terms you can count or rate.")
-    who = choice_field("Whose objective", PartnerChoice.choices, "whose objective it is", initial=PartnerChoice.BOTH)
+    who = choice_field("Whose objective", PartnerScope.choices, "whose objective it is", initial=PartnerScope.BOTH)
     metric = text_field("What is measured", 300, what="what is measured",
                         help_text="For example: checking episodes, confidence in commitments.")
     unit = text_field("Unit", 40, what="the unit", help_text="For example: per week, 0-10 rating.")
@@ -184,7 +184,7 @@ class AddFromLibraryForm(forms.Form):
     signs = forms.MultipleChoiceField(label="Signs", required=False, widget=forms.CheckboxSelectMultiple)
     interventions = forms.MultipleChoiceField(label="Interventions", required=False,
                                               widget=forms.CheckboxSelectMultiple)
-    partner = choice_field("For", PartnerChoice.choices, "who these items are for", initial=PartnerChoice.BOTH,
+    partner = choice_field("For", PartnerScope.choices, "who these items are for", initial=PartnerScope.BOTH,
                            help_text="Problems made from causes, and objectives made from signs, are for this "
                                      "partner or both. You can change each one afterwards.")
     goal = forms.ChoiceField(

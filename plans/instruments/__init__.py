@@ -1,7 +1,8 @@
-"""The outcome-measure registry: built-in instruments plus those a practice added as data.
+"""The outcome-measure registry: built-in instruments plus those a practice added as data (no queries here:
+plans.selectors.instruments looks up what a practice may record).
 
-    get_instrument("phq9", practice_id)       -> Instrument or None
-    instruments_for(practice_id)              -> every instrument the practice may record
+    BUILTIN["phq9"]                           -> the built-in Instrument
+    custom_instrument(row)                    -> a practice's own, from its stored definition
     instrument.score(answers)                 -> Score(total, band, risk_flag, ...) or InvalidAnswers
     classify_change(instrument, first, last)  -> Change (reliable improvement / none / deterioration)
 """
@@ -34,7 +35,7 @@ from .custom import InvalidDefinition, to_definition, validate_definition
 __all__ = [
     "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "NO_CHANGE", "NO_THRESHOLD", "SINGLE", "Band",
     "Change", "Instrument", "InvalidAnswers", "InvalidDefinition", "Item", "Option", "ReliableChange", "Score",
-    "classify_change", "custom_instrument", "get_instrument", "instruments_for", "shorten", "to_definition",
+    "classify_change", "custom_instrument", "shorten", "to_definition",
     "validate_definition",
 ]
 
@@ -45,25 +46,3 @@ def custom_instrument(row: Any) -> Instrument | None:
         return validate_definition(row.code, row.definition, reserved_codes=frozenset(BUILTIN))
     except InvalidDefinition:
         return None
-
-
-def instruments_for(practice_id: Any) -> dict[str, Instrument]:
-    """Built-in instruments, then the practice's own (one query), by code."""
-    from plans.models import CustomInstrument
-
-    instruments = dict(BUILTIN)
-    for row in CustomInstrument.objects.filter(practice_id=practice_id).order_by("code"):
-        instrument = custom_instrument(row)
-        if instrument is not None:
-            instruments[instrument.code] = instrument
-    return instruments
-
-
-def get_instrument(code: str, practice_id: Any) -> Instrument | None:
-    """One instrument by code: built-in ones without a query, a practice's own with one."""
-    if code in BUILTIN:
-        return BUILTIN[code]
-    from plans.models import CustomInstrument
-
-    row = CustomInstrument.objects.filter(practice_id=practice_id, code=code).first()
-    return custom_instrument(row) if row is not None else None

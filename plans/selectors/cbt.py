@@ -20,7 +20,7 @@ from plans.models import (
     Distortion,
     Homework,
     Objective,
-    PartnerChoice,
+    PartnerScope,
     ThoughtRecord,
 )
 from plans.selectors.progress import objective_label
@@ -84,7 +84,7 @@ def cbt_overview(couple: Couple) -> list[PartnerWork]:
     names = {p.position: p.client.preferred_name or p.client.first_name for p in couple.partners.all()}
     sections = {
         key: PartnerWork(key, label, names.get(key, ""))
-        for key, label in PartnerChoice.choices
+        for key, label in PartnerScope.choices
     }
     distortion_labels = dict(Distortion.choices)
     for record in cbt_records(couple, "thought-record"):
@@ -99,4 +99,4 @@ def cbt_overview(couple: Couple) -> list[PartnerWork]:
         sections[entry.partner].checking_logs.append(entry)
     for item in cbt_records(couple, "homework"):
         sections[item.partner].homework.append(item)
-    return [sections[PartnerChoice.A], sections[PartnerChoice.B], sections[PartnerChoice.BOTH]]
+    return [sections[PartnerScope.A], sections[PartnerScope.B], sections[PartnerScope.BOTH]]

@@ -10,18 +10,16 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.apps import apps
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from clinic.models import Couple, CoupleStatus
-from plans import charts
-from plans.instruments import Change, Instrument, classify_change, instruments_for
+from plans import charts, session_calendar
+from plans.instruments import Change, Instrument, classify_change
 from plans.models import (
     MeasureAdministration,
     MeasureSchedule,
@@ -30,13 +28,14 @@ from plans.models import (
     ScheduleEvery,
     TreatmentPlan,
 )
+from plans.selectors.instruments import instruments_for
 
 # Columns a list of administrations needs: never the encrypted answers or acknowledgement note.
 LIST_FIELDS = (
     "id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "risk_flag",
     "risk_acknowledged_at", "recorded_at",
 )
-PARTNERS = (PartnerPosition.A, PartnerPosition.B)
+PARTNERS = tuple(PartnerPosition)
 # Days after the last administration when an instrument is due again; "every session" falls back to a
 # week for couples with no sessions recorded in Rapport.
 INTERVAL_DAYS = {
@@ -227,30 +226,6 @@ def _local_day(moment: datetime.datetime) -> datetime.date:
     return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
 
 
-def _session_days(couple_ids: Iterable[Any], since: datetime.date) -> tuple[set[Any], dict[Any, list[datetime.date]]]:
-    """Couples with any session recorded, and each couple's attended session days from `since` (2 queries).
-
-    Sessions belong to the notes app, which depends on this one: the model is looked up by name.
-    """
-    couple_ids = list(couple_ids)
-    if not couple_ids:
-        return set(), {}
-    session_model = apps.get_model("notes", "Session")
-    with_sessions = set(
-        session_model.objects.filter(couple_id__in=couple_ids).order_by().values_list("couple_id", flat=True)
-        .distinct()
-    )
-    attended: dict[Any, list[datetime.date]] = defaultdict(list)
-    if with_sessions:
-        start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
-        rows = session_model.objects.filter(
-            couple_id__in=with_sessions, attendance="attended", starts_at__gte=start
-        ).values_list("couple_id", "starts_at").order_by("starts_at")
-        for couple_id, starts_at in rows:
-            attended[couple_id].append(_local_day(starts_at))
-    return with_sessions, attended
-
-
 class _PlanRow(NamedTuple):
     id: Any
     couple_id: Any
@@ -303,7 +278,7 @@ def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[D
              for p in PARTNERS])
         for plan in plans if plan.couple_id in session_couples
     ]
-    with_sessions, attended = _session_days(session_couples, min(floors) if floors else today)
+    with_sessions, attended = session_calendar.session_days(session_couples, min(floors) if floors else today)
     editable = set(Couple.objects.editable_by(user).filter(pk__in=couple_ids).values_list("pk", flat=True))
 
     rows = []
@@ -354,8 +329,3 @@ def _due_since(
 def schedule_of(plan: TreatmentPlan) -> QuerySet[MeasureSchedule]:
     """The plan's measure schedule: one row per instrument, in instrument order."""
     return MeasureSchedule.objects.filter(plan=plan).order_by("instrument")
-
-
-def unacknowledged_risks(couple: Couple) -> QuerySet[MeasureAdministration]:
-    """The couple's risk flags no clinician has acknowledged yet, oldest first."""
-    return administrations_of(couple).filter(Q(risk_flag=True) & Q(risk_acknowledged_at__isnull=True))

@@ -21,7 +21,7 @@ from plans.models import (
     LibraryItem,
     LibraryKind,
     Objective,
-    PartnerChoice,
+    PartnerScope,
     Problem,
     TreatmentPlan,
 )
@@ -41,7 +41,7 @@ def plan_add_from_library(
     plan: TreatmentPlan,
     by: User,
     items: Iterable[LibraryItem],
-    partner: str = PartnerChoice.BOTH,
+    partner: str = PartnerScope.BOTH,
     goal: Goal | None = None,
 ) -> LibraryAdditions:
     """Copy library items into this draft, all at once.
@@ -58,7 +58,7 @@ def plan_add_from_library(
     items = list(items)
     if not items:
         raise ValidationError({"items": "Tick at least one item of the library to add."})
-    if partner not in PartnerChoice.values:
+    if partner not in PartnerScope.values:
         raise ValidationError({"partner": "Choose partner A, partner B or both partners."})
     causes = [i for i in items if i.kind == LibraryKind.CAUSE]
     signs = [i for i in items if i.kind == LibraryKind.SIGN]

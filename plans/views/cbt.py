@@ -22,7 +22,7 @@ from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user
 from clinic.models import Couple
 from plans.forms.cbt import FORMS, CBTForm, CheckingLogForm, DeleteLogEntryForm, ThoughtRecordForm
-from plans.models import CheckingLogEntry, Distortion, PartnerChoice
+from plans.models import CheckingLogEntry, Distortion, PartnerScope
 from plans.selectors import cbt as selectors
 from plans.selectors.progress import current_objectives
 from plans.services import cbt as services
@@ -115,7 +115,7 @@ def cbt_create(request: HttpRequest, couple_pk: Any, kind: str) -> HttpResponse:
                 return redirect(_overview_url(couple.pk, record.partner))
     else:
         partner = request.GET.get("partner", "")
-        initial = {"partner": partner} if partner in PartnerChoice.values else {}
+        initial = {"partner": partner} if partner in PartnerScope.values else {}
         form = _build_form(spec, couple, initial=initial)
     return _render_form(request, couple, spec, form)
 

@@ -28,7 +28,7 @@ from clinic.access import (
     get_couple_for_user,
     get_couple_record_for_user,
 )
-from clinic.models import Couple
+from clinic.models import Couple, PartnerPosition
 from plans.forms.measures import (
     CustomInstrumentForm,
     InstrumentChoiceForm,
@@ -37,10 +37,11 @@ from plans.forms.measures import (
     ScheduleForm,
     record_error_summary,
 )
-from plans.instruments import BUILTIN, get_instrument, instruments_for, to_definition
+from plans.instruments import BUILTIN, to_definition
 from plans.instruments.builtin import PHQ9
-from plans.models import MeasureAdministration, MeasureSchedule, PartnerPosition, ScheduleEvery, TreatmentPlan
+from plans.models import MeasureAdministration, MeasureSchedule, ScheduleEvery, TreatmentPlan
 from plans.selectors import measures as selectors
+from plans.selectors.instruments import get_instrument, instruments_for
 from plans.services import measures as services
 from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user
-from clinic.models import Couple
+from clinic.models import Couple, PartnerPosition
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
@@ -374,7 +374,7 @@ def plan_acknowledge(request: HttpRequest, plan_pk: Any) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            partner = "Partner A" if form.cleaned_data["partner"] == "a" else "Partner B"
+            partner = PartnerPosition(form.cleaned_data["partner"]).label
             messages.success(request, f"{partner}'s acknowledgement recorded.")
             return redirect(_plan_url(plan, "active"))
     return render(request, "plans/plan/acknowledge.html", {

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from clinic.models import CLINICAL_ROLES, CareRole, Practice
+from clinic.models import CLINICAL_ROLES, CareRole, PartnerPosition, Practice
 from notes.models import Attendance, SessionKind
 from plans import charts
 from plans.instruments import (
@@ -28,9 +28,9 @@ from plans.instruments import (
     NO_THRESHOLD,
     Instrument,
     classify_change,
-    instruments_for,
 )
 from plans.models import ScheduleEvery
+from plans.selectors.instruments import instruments_for
 from plans.selectors.measures import INTERVAL_DAYS
 from reports.selectors import practice as selectors
 from reports.selectors.practice import Month
@@ -43,7 +43,7 @@ KINDS = (
     (SessionKind.INDIVIDUAL_A, "Individual A", "a"),
     (SessionKind.INDIVIDUAL_B, "Individual B", "b"),
 )
-PARTNERS = ("a", "b")
+PARTNERS = tuple(PartnerPosition.values)
 UNKNOWN_STAFF = "Former staff member"
 NO_PRIMARY = "No primary therapist"
 

@@ -18,10 +18,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinic.models import Confidentiality, Couple
+from clinic.models import Confidentiality, Couple, PartnerPosition
 from notes import note_templates
 from notes.models import AddendumKind, NoteStatus, NoteTemplate, ProgressNote, SessionKind
-from plans.models import PartnerPosition
 from reports.builders.sections import (
     AttendanceBlock,
     CaseFacts,

@@ -25,7 +25,7 @@ from plans.models import (
     MeasureAdministration,
     Objective,
     ObjectiveStatus,
-    PartnerChoice,
+    PartnerScope,
     ProgressPoint,
     TreatmentPlan,
 )
@@ -212,7 +212,7 @@ def build_plan(couple: Couple, plan: TreatmentPlan | None, *, until: datetime.da
     problems = list(plan.problems.all())
     objectives = [o for p in problems for g in p.goals.all() for o in g.objectives.all()]
     points = selectors.progress_points_of(couple, (o.lineage for o in objectives), until=until)
-    who = dict(PartnerChoice.choices)
+    who = dict(PartnerScope.choices)
     statuses = dict(ObjectiveStatus.choices)
     directions = dict(Direction.choices)
     approaches = dict(Approach.choices)

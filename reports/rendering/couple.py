@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from clinic.models import Couple
+from clinic.models import Couple, PartnerPosition
 from reports.builders.discharge import build_discharge_summary
 from reports.builders.progress import ProgressOptions, build_progress_report, default_period
 from reports.models import ReportKind
@@ -57,7 +57,7 @@ def progress_report_pdf(*, couple: Couple, user: Any, period_start: datetime.dat
     `exclude_partner` ("a" or "b"): leave that partner's individual sessions out entirely.
     """
     _check_reader(couple, user)
-    if exclude_partner not in ("", "a", "b"):
+    if exclude_partner not in ("", *PartnerPosition.values):
         raise ValueError("exclude_partner is '', 'a' or 'b'.")
     if period_end < period_start:
         raise ValueError("The period ends before it starts.")

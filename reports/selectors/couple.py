@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, Partner
 from notes.models import Addendum, NoteStatus, ProgressNote, Session
-from plans.instruments import Instrument, instruments_for
+from plans.instruments import Instrument
 from plans.models import (
     Goal,
     Intervention,
@@ -33,6 +33,7 @@ from plans.models import (
     ProgressPoint,
     TreatmentPlan,
 )
+from plans.selectors.instruments import instruments_for
 
 REPORTABLE_NOTE_STATUSES = (NoteStatus.FINAL, NoteStatus.AWAITING_COSIGN)
 MEASURE_FIELDS = ("id", "couple_id", "partner", "instrument", "administered_on", "total", "band")

@@ -41,7 +41,7 @@ def _backend_supports_defer(task: Any) -> bool:
 def enqueue_generation(report_id: Any, *, delay: float = 0) -> str:
     """Queue a task that generates report `report_id`; returns the task's id. Inside the caller's transaction:
     with the database backend the task row commits (or rolls back) together with the change that needs it."""
-    from reports import tasks
+    from reports import tasks  # a real cycle: reports.tasks runs the services that call this
 
     task = tasks.generate_report
     if delay and _backend_supports_defer(task):
@@ -51,7 +51,7 @@ def enqueue_generation(report_id: Any, *, delay: float = 0) -> str:
 
 def enqueue_finisher(batch_id: Any, *, delay: float = 0) -> None:
     """Queue the batch's finishing step and make it the one in charge (an older one then stops by itself)."""
-    from reports import tasks
+    from reports import tasks  # a real cycle: reports.tasks runs the services that call this
 
     task = tasks.finish_batch
     if delay:

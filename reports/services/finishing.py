@@ -138,7 +138,7 @@ def _lost_tasks(task_ids: list[str], cutoff: datetime.datetime) -> set[str]:
     """Which of these task ids will never run: missing, already finished, or started by a worker that died."""
     from django_tasks_db.backend import DatabaseBackend
 
-    from reports import tasks
+    from reports import tasks  # a real cycle: reports.tasks imports this module to run batch_finish
 
     if not isinstance(tasks.generate_report.get_backend(), DatabaseBackend):
         return set()

@@ -17,6 +17,8 @@ from audit import request_context
 from audit.services import record_event
 from clinic.models import Couple
 from reports.models import GeneratedReport, ReportKind, ReportStatus
+from reports.rendering import practice
+from reports.rendering.couple import progress_report_pdf
 from reports.services.batch_state import (
     CSV,
     MAX_ATTEMPTS,
@@ -42,15 +44,11 @@ def render_report(report: GeneratedReport) -> bytes:
     if report.kind == ReportKind.PRACTICE:
         if not (user.is_active and user.is_practice_manager and user.practice_id == report.practice_id):
             raise ReportNotAllowed
-        from reports.rendering import practice
-
         make = practice.practice_report_csv if report.content_type == CSV else practice.practice_report_pdf
         return make(practice=report.practice, user=user, month_start=report.period_start)
     couple = Couple.objects.visible_to(user).filter(pk=report.couple_id).first()
     if couple is None:
         raise ReportNotAllowed
-    from reports.rendering.couple import progress_report_pdf
-
     return progress_report_pdf(
         couple=couple, user=user, period_start=report.period_start, period_end=report.period_end,
         include_notes=report.options.get("include_notes", True),

@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from plans.instruments import BUILTIN, instruments_for
+from plans.instruments import BUILTIN
 from plans.models import CustomInstrument, MeasureAdministration, MeasureSchedule
+from plans.selectors.instruments import instruments_for
 from plans.services import measures as services
 from rapport.versioning import StaleVersion
 from tests.plans.measure_factories import administration, answers_for, definition, plan
