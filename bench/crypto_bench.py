@@ -8,7 +8,7 @@ prints a Markdown table and writes it to bench/results-crypto.md.
    row, (a) all in one transaction, so commit costs do not hide the field's own cost, and (b) each in its
    own transaction, as the app writes notes. Reads: every row loaded and its text read. Best of several
    rounds, the three fields interleaved within each round.
-2. KEK rotation for C couples holding V values: ours re-wraps C data keys (`rotation.rotate_kek`); the
+2. KEK rotation for C couples holding V values: ours re-wraps C data keys (`kek_rotation.rotate_kek`); the
    peer must decrypt and re-encrypt every value with the new key (load, then `bulk_update` in batches,
    the fastest the peer allows).
 """
@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from bench.benchapp.models import OurNote, PeerNote, PlainNote  # noqa: E402
-from keys import keyring, rotation  # noqa: E402
+from keys import kek_rotation, keyring  # noqa: E402
 from keys.providers import reset_key_provider, write_key_file  # noqa: E402
 
 NOTE_CHARS = 2048
@@ -132,7 +132,7 @@ def bench_rotation(n_couples: int, n_values: int) -> dict[str, float]:
         with transaction.atomic():
             for i in range(n_values):
                 model(couple_id=couples[i % n_couples], body=texts[i % len(texts)]).save(force_insert=True)
-    keys_before = rotation.kek_ids_in_use()
+    keys_before = kek_rotation.kek_ids_in_use()
     result = {"ours": float("inf"), "peer": float("inf")}
 
     # Ours: a new active KEK in the key file, then re-wrap every data key.
@@ -141,7 +141,7 @@ def bench_rotation(n_couples: int, n_values: int) -> dict[str, float]:
         reset_key_provider()
         keyring.clear_cache()
         checkpoint()
-        elapsed, done = timed(rotation.rotate_kek)
+        elapsed, done = timed(kek_rotation.rotate_kek)
         result["ours"] = min(result["ours"], elapsed)
         result["ours_keys"] = done.rewrapped
 

@@ -23,3 +23,7 @@ class KeyShreddedError(CryptoError):
 
 class EncryptionContextError(CryptoError):
     """An encrypted field was written outside model.save()/bulk_create (e.g. queryset.update())."""
+
+
+class RotationError(CryptoError):
+    """A rotation cannot go on safely; the message says what to fix. Nothing already done is undone."""

@@ -319,7 +319,7 @@ def reseal(instance: Any, field_names: list[str] | None = None) -> list[str]:
     """Seal the named encrypted fields again under the owner's active key (for rotate_dek).
 
     Returns the names of the fields it resealed. Write them with
-    `keys.rotation.write_sealed`, not `bulk_update()`: bulk_update reads the attribute, which
+    `keys.dek_rotation.write_sealed`, not `bulk_update()`: bulk_update reads the attribute, which
     is plaintext, and encrypted fields refuse plaintext outside save().
     """
     done = []

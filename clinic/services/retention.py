@@ -1,7 +1,7 @@
 """Retention and crypto-shredding of a couple: when its record may be destroyed, and destroying it.
 
 The rule is the practice's (RAPPORT_RETENTION_YEARS after a discharged couple's end date); destroying
-the data keys is the keys app's job (keys.rotation.shred_keys).
+the data keys is the keys app's job (keys.shredding.shred_keys).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from audit.services import record_event
 from clinic.models import Couple, CoupleStatus
 from keys import keyring
 from keys.errors import CryptoError
-from keys.rotation import shred_keys
+from keys.shredding import shred_keys
 
 
 class ShredRefused(CryptoError):

@@ -31,10 +31,10 @@ from clinic.backup.tables import backup_tables
 from clinic.models import Practice, User
 from clinic.selectors.clients import find_clients_by_name
 from keys import envelope, keyring
+from keys.dek_rotation import encrypted_models
 from keys.fields import EncryptedField, encrypted_fields
 from keys.models import DataKey
 from keys.providers import get_key_provider, reset_key_provider
-from keys.rotation import encrypted_models
 from tests.clinic.backup_support import frame_offsets, header_bytes_of, with_header
 from tests.keys.crypto_support import use_key_file, write_wrong_key_file
 

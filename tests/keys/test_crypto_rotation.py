@@ -15,8 +15,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from clinic.models import Client, Couple, Partner
 from clinic.services import retention
-from keys import envelope, keyring, rotation
-from keys.errors import KeyProviderError, KeyShreddedError
+from keys import dek_rotation, envelope, kek_rotation, keyring
+from keys.errors import KeyProviderError, KeyShreddedError, RotationError
 from keys.fields import SHREDDED_TEXT, encrypted_fields
 from keys.models import DataKey
 from keys.providers import EnvironmentKeyProvider, get_key_provider, reset_key_provider
@@ -63,7 +63,7 @@ def every_value():
     """Every decrypted value of every encrypted model, opened with an empty key cache."""
     keyring.clear_cache()
     values = {}
-    for model in rotation.encrypted_models():
+    for model in dek_rotation.encrypted_models():
         for row in model._base_manager.all():
             for f in encrypted_fields(model):
                 values[(model._meta.db_table, f.attname, row.pk)] = getattr(row, f.attname)
@@ -105,9 +105,9 @@ def test_rotate_kek_with_new_key_rewraps_every_data_key(key_file, capsys):
 
 def test_rotate_kek_touches_the_key_table_only(key_file):
     make_couples(2)
-    rotation.add_new_kek()
+    kek_rotation.add_new_kek()
     with CaptureQueriesContext(connection) as queries:
-        result = rotation.rotate_kek()
+        result = kek_rotation.rotate_kek()
     assert result.rewrapped > 0
     pattern = r"(clinic_\w+|plans_\w+|notes_\w+|reports_\w+)"
     tables = {t for q in queries.captured_queries for t in re.findall(pattern, q["sql"])}
@@ -117,7 +117,7 @@ def test_rotate_kek_touches_the_key_table_only(key_file):
 def test_interrupted_rotate_kek_keeps_every_value_open_and_resumes(key_file):
     make_couples(4)
     before = every_value()
-    rotation.add_new_kek()
+    kek_rotation.add_new_kek()
     new_kek = get_key_provider().active_kek_id
     total = DataKey.objects.count()
 
@@ -126,7 +126,7 @@ def test_interrupted_rotate_kek_keeps_every_value_open_and_resumes(key_file):
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        rotation.rotate_kek(batch_size=2, on_progress=crash_after_first_batch)
+        kek_rotation.rotate_kek(batch_size=2, on_progress=crash_after_first_batch)
     assert DataKey.objects.filter(kek_id=new_kek).count() == 2
     assert every_value() == before
 
@@ -138,9 +138,9 @@ def test_interrupted_rotate_kek_keeps_every_value_open_and_resumes(key_file):
 def test_rotate_kek_retire_old_removes_old_keys_once_unused(key_file):
     make_couples(1)
     old_kek = key_file_data(key_file)["active"]
-    rotation.add_new_kek()
-    with pytest.raises(rotation.RotationError, match="still wrapped by old key"):
-        rotation.retire_old_keks()
+    kek_rotation.add_new_kek()
+    with pytest.raises(RotationError, match="still wrapped by old key"):
+        kek_rotation.retire_old_keks()
     assert old_kek in key_file_data(key_file)["keys"]
 
     call_command("rotate_kek", "--retire-old")
@@ -185,7 +185,7 @@ def test_rotate_kek_with_the_environment_provider(settings, monkeypatch):
 
 def test_rotate_kek_without_the_old_key_fails_naming_the_key(key_file, settings):
     make_couples(1)
-    rotation.add_new_kek()
+    kek_rotation.add_new_kek()
     data = key_file_data(key_file)
     old = [k for k in data["keys"] if k != data["active"]][0]
     del data["keys"][old]
@@ -224,7 +224,7 @@ def test_rotate_dek_gives_a_couple_a_new_key_and_reseals_its_rows(probe):
 
 
 def test_rotate_dek_picks_up_every_encrypted_model(probe):
-    found = set(rotation.encrypted_models())
+    found = set(dek_rotation.encrypted_models())
     assert {Client, Couple, Partner, probe} <= found
     assert DataKey not in found
 
@@ -234,7 +234,7 @@ def test_interrupted_rotate_dek_keeps_every_value_open_and_resumes(probe, monkey
     for i in range(5):
         probe.objects.create(couple_id=couple.pk, data=[i], text=f"entry {i}")
     before = every_value()
-    original = rotation.write_sealed
+    original = dek_rotation.write_sealed
     calls = []
 
     def crash_on_second_batch(model, changed):
@@ -243,10 +243,10 @@ def test_interrupted_rotate_dek_keeps_every_value_open_and_resumes(probe, monkey
             raise Interrupted
         original(model, changed)
 
-    monkeypatch.setattr(rotation, "write_sealed", crash_on_second_batch)
+    monkeypatch.setattr(dek_rotation, "write_sealed", crash_on_second_batch)
     with pytest.raises(Interrupted):
         call_command("rotate_dek", "--couple", str(couple.pk), "--batch-size", "2", "--grace-seconds", "0")
-    monkeypatch.setattr(rotation, "write_sealed", original)
+    monkeypatch.setattr(dek_rotation, "write_sealed", original)
 
     assert set(owner_keys(couple.pk).values_list("state", flat=True)) == {"active", "retiring"}
     assert every_value() == before  # old and new keys both still open their values
@@ -290,14 +290,14 @@ def test_rotate_dek_reseals_values_written_with_the_old_key_during_the_grace_per
     (couple,) = make_couples(1)
     owner = keyring.KeyOwner("couple", couple.pk)
     old_id, old_dek = keyring.active_key(owner)
-    rot = rotation.begin_dek_rotation(owner)
-    rotation.reseal_owner_rows(rot)
+    rot = dek_rotation.begin_dek_rotation(owner)
+    dek_rotation.reseal_owner_rows(rot)
     # Another process whose cache still says the old key is active writes a value with it.
     aad = envelope.value_aad("clinic_couple", "presenting_concerns", couple.pk, str(owner))
     write_raw("clinic_couple", "presenting_concerns", couple.pk,
               envelope.seal_value(old_dek, old_id, b"written by a stale worker", aad))
     waited = []
-    rotation.rotate_dek([owner], grace_seconds=300, sleep=waited.append)
+    dek_rotation.rotate_dek([owner], grace_seconds=300, sleep=waited.append)
     assert 0 < waited[0] <= 300
     assert not owner_keys(couple.pk, pk=old_id).exists()
     keyring.clear_cache()

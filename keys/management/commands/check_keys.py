@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keys import rotation
+from keys import batching, key_check
 from keys.errors import CryptoError
 from rapport.progress_bar import ProgressBar
 
@@ -12,12 +12,12 @@ class Command(BaseCommand):
     requires_system_checks = []  # rapport.E001 would stop it before it could say which keys fail
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=rotation.BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, default=batching.BATCH_SIZE)
 
-    def handle(self, *args, batch_size=rotation.BATCH_SIZE, **options):
+    def handle(self, *args, batch_size=batching.BATCH_SIZE, **options):
         bar = ProgressBar(self.stderr, "Opening data keys")
         try:
-            result = rotation.check_keys(batch_size=batch_size, on_progress=bar.update)
+            result = key_check.check_keys(batch_size=batch_size, on_progress=bar.update)
         except CryptoError as exc:  # the provider itself cannot load (no key file, bad RAPPORT_KEK)
             raise CommandError(str(exc)) from None
         bar.finish()

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from keys import rotation
+from keys import batching, dek_rotation
 from keys.errors import CryptoError
 from keys.keyring import KeyOwner
 from rapport.progress_bar import ProgressBar
@@ -23,14 +23,14 @@ class Command(BaseCommand):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--couple", metavar="ID", help="The couple's UUID.")
         which.add_argument("--all", action="store_true", help="Every couple and every practice identity key.")
-        parser.add_argument("--batch-size", type=int, default=rotation.BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, default=batching.BATCH_SIZE)
         parser.add_argument(
             "--grace-seconds", type=float, default=None,
             help="How long to wait before deleting old keys, so other processes stop using them "
                  "(default RAPPORT_DEK_CACHE_SECONDS; 0 when no other process is running).",
         )
 
-    def handle(self, *args, couple=None, all=False, batch_size=rotation.BATCH_SIZE, grace_seconds=None, **options):
+    def handle(self, *args, couple=None, all=False, batch_size=batching.BATCH_SIZE, grace_seconds=None, **options):
         if couple:
             Couple = apps.get_model(settings.RAPPORT_CASE_MODEL)
             try:
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Couple {couple_obj.pk} was shredded; there is nothing to rotate.")
             owners = [KeyOwner("couple", couple_obj.pk)]
         else:
-            owners = rotation.rotatable_owners()
+            owners = dek_rotation.rotatable_owners()
         bar = ProgressBar(self.stderr, "Resealing rows")
 
         def waiting(seconds: float) -> None:
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             )
 
         try:
-            done = rotation.rotate_dek(owners, batch_size=batch_size, grace_seconds=grace_seconds,
+            done = dek_rotation.rotate_dek(owners, batch_size=batch_size, grace_seconds=grace_seconds,
                                        on_progress=bar.update, on_wait=waiting)
         except CryptoError as exc:
             raise CommandError(str(exc)) from None

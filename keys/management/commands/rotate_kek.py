@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keys import rotation
+from keys import batching, kek_rotation
 from keys.errors import CryptoError
 from keys.providers import get_key_provider
 from rapport.progress_bar import ProgressBar
@@ -20,12 +20,12 @@ class Command(BaseCommand):
                             help="Add a new active KEK to RAPPORT_KEY_FILE first (the old keys stay in it).")
         parser.add_argument("--retire-old", action="store_true",
                             help="After re-wrapping, remove every old KEK from RAPPORT_KEY_FILE.")
-        parser.add_argument("--batch-size", type=int, default=rotation.BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, default=batching.BATCH_SIZE)
 
-    def handle(self, *args, new_key=False, retire_old=False, batch_size=rotation.BATCH_SIZE, **options):
+    def handle(self, *args, new_key=False, retire_old=False, batch_size=batching.BATCH_SIZE, **options):
         try:
             if new_key:
-                kek_id = rotation.add_new_kek()
+                kek_id = kek_rotation.add_new_kek()
                 self.stdout.write(f"Added key-encryption key {kek_id} to the key file; it is now the active key.")
                 self.stdout.write(self.style.WARNING(
                     "Back up the key file again now, and restart the app servers so that new data keys are "
@@ -33,20 +33,20 @@ class Command(BaseCommand):
                 ))
             provider = get_key_provider()
             bar = ProgressBar(self.stderr, "Re-wrapping data keys")
-            result = rotation.rotate_kek(batch_size=batch_size, on_progress=bar.update)
+            result = kek_rotation.rotate_kek(batch_size=batch_size, on_progress=bar.update)
             bar.finish()
             self.stdout.write(self.style.SUCCESS(
                 f"{result.rewrapped} data key(s) re-wrapped under {result.active_kek_id} "
                 f"({result.already_current} already were, {result.shredded} shredded left as they are). "
                 "No clinical row was touched."
             ))
-            old = {k: n for k, n in rotation.kek_ids_in_use().items() if k != provider.active_kek_id}
+            old = {k: n for k, n in kek_rotation.kek_ids_in_use().items() if k != provider.active_kek_id}
             if old:
                 self.stdout.write(self.style.WARNING(
                     f"{sum(old.values())} data key(s) appeared under old keys meanwhile: run rotate_kek again."
                 ))
             if retire_old:
-                removed = rotation.retire_old_keks()
+                removed = kek_rotation.retire_old_keks()
                 if removed:
                     self.stdout.write(f"Removed old key(s) {', '.join(removed)} from the key file.")
                 else:

@@ -1,27 +1,19 @@
-"""Key rotation, crypto-shredding and the keyring check: the logic behind the management commands.
+"""DEK rotation: give an owner (a couple, or a practice's identity) a new data key and seal its rows again.
 
-rotate_kek   re-wraps data keys under the active KEK. Touches the DataKey table only: cost grows with
-             the number of cases, not of notes.
-rotate_dek   gives an owner (a couple, or a practice's identity) a new data key and seals its rows again.
-             The old key is "retiring" until no value uses it, then deleted.
-shred_keys   destroys an owner's data keys (clinic.services.retention decides when a couple may be shredded).
-check_keys   proves the configured KEK opens every data key.
-
-Every step commits in small batches, so an interruption leaves every value openable and a re-run
-finishes the rest. Audit events carry ids and counts, never key material or clinical text.
+The old key is "retiring" until no value uses it, then deleted. Every step commits in small batches, so an
+interruption leaves every value openable and a re-run finishes the rest. Audit events carry ids and counts,
+never key material or clinical text.
 """
+
 
 from __future__ import annotations
 
 import datetime
-import json
-import os
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -30,168 +22,13 @@ from django.db.models import Case, Count, F, Value, When
 from django.utils import timezone
 
 from . import envelope, keyring
-from .errors import CryptoError, KeyShreddedError
+from .batching import BATCH_SIZE, Progress, no_progress
+from .errors import CryptoError, KeyShreddedError, RotationError
 from .fields import EncryptedField, EncryptedModel, Sealed, reseal
 from .models import DataKey
-from .providers import FileKeyProvider, KeyProvider, get_key_provider, reset_key_provider, write_key_file
 from .signals import send_decryption_failed, send_key_event
 
-BATCH_SIZE = 500
 ROTATABLE_KINDS = ("couple", "practice")  # never "index" (blind index) or "check" (start-up check)
-
-Progress = Callable[[int, int], None]  # (done, total)
-
-
-def _no_progress(done: int, total: int) -> None:
-    return None
-
-
-class RotationError(CryptoError):
-    """A rotation cannot go on safely; the message says what to fix. Nothing already done is undone."""
-
-
-# --- KEK rotation ---------------------------------------------------------------------------------
-
-
-@dataclass
-class KekRotation:
-    active_kek_id: str
-    rewrapped: int = 0
-    already_current: int = 0
-    shredded: int = 0
-    batches: int = 0
-
-
-def rotate_kek(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_progress) -> KekRotation:
-    """Re-wrap every data key not yet wrapped by the provider's active KEK, in committed batches.
-
-    Reads and writes the DataKey table only. Each batch is one transaction, so an interruption leaves
-    every key wrapped by either the old or the new KEK (both are still in the provider) and a re-run
-    picks up the rest. Audited as `keys.rotate_kek`.
-    """
-    provider = get_key_provider()
-    result = KekRotation(active_kek_id=provider.active_kek_id)
-    live = DataKey.objects.exclude(state=DataKey.State.SHREDDED)
-    todo = live.exclude(kek_id=result.active_kek_id)
-    total = todo.count()
-    result.already_current = live.filter(kek_id=result.active_kek_id).count()
-    result.shredded = DataKey.objects.filter(state=DataKey.State.SHREDDED).count()
-    on_progress(0, total)
-    while True:
-        with transaction.atomic():
-            batch = list(todo.select_for_update().order_by("pk")[:batch_size])
-            if not batch:
-                break
-            now = timezone.now()
-            for row in batch:
-                dek = keyring.unwrap(row)
-                row.kek_id, row.wrapped_key = keyring.wrap_new(dek, row.id, keyring.owner_of(row))
-                row.rewrapped_at = now
-            _write_rewrapped(batch)
-        result.rewrapped += len(batch)
-        result.batches += 1
-        on_progress(min(result.rewrapped, total), total)
-    keyring.clear_cache()
-    send_key_event(
-        "keys.rotate_kek",
-        detail={
-            "active_kek_id": result.active_kek_id,
-            "rewrapped": result.rewrapped,
-            "already_current": result.already_current,
-            "shredded_skipped": result.shredded,
-        },
-    )
-    return result
-
-
-def _write_rewrapped(rows: list) -> None:
-    """Save the new wrapping of a batch of DataKey rows: one parameterised UPDATE run for every row.
-
-    Equivalent to bulk_update(rows, ["kek_id", "wrapped_key", "rewrapped_at"]), about twenty times
-    faster: bulk_update builds a CASE expression per row and field, which dominates a KEK rotation.
-    """
-    meta = DataKey._meta
-    qn = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in ("kek_id", "wrapped_key", "rewrapped_at")]
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model, values as parameters)
-        qn(meta.db_table), ", ".join(f"{qn(f.column)} = %s" for f in columns), qn(meta.pk.column)
-    )
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
-        + [meta.pk.get_db_prep_value(row.pk, connection)]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def kek_ids_in_use() -> dict[str, int]:
-    """How many live (not shredded) data keys each KEK id wraps."""
-    rows = (
-        DataKey.objects.exclude(state=DataKey.State.SHREDDED)
-        .values("kek_id")
-        .annotate(n=Count("id"))
-        .order_by("kek_id")
-    )
-    return {row["kek_id"]: row["n"] for row in rows}
-
-
-def _key_file_path(provider: KeyProvider) -> Path:
-    if not isinstance(provider, FileKeyProvider):
-        raise RotationError(
-            f"The key-encryption key comes from {provider.describe()}, not a key file. Set the new key in "
-            "RAPPORT_KEK and the old one in RAPPORT_OLD_KEKS, restart, then run rotate_kek without --new-key."
-        )
-    return provider.path
-
-
-def add_new_kek() -> str:
-    """Add a fresh active KEK to the key file (old keys stay). Returns its id. File provider only."""
-    path = _key_file_path(get_key_provider())
-    kek_id, _ = write_key_file(path, add_new_active=True)
-    reset_key_provider()
-    keyring.clear_cache()
-    send_key_event("keys.add_kek", detail={"kek_id": kek_id})
-    return kek_id
-
-
-def retire_old_keks() -> list[str]:
-    """Remove from the key file every KEK that is not active and wraps no live data key.
-
-    Refuses while any data key still uses an old KEK (run rotate_kek first). Returns the removed ids.
-    """
-    provider = get_key_provider()
-    path = _key_file_path(provider)
-    in_use = kek_ids_in_use()
-    still_used = {kek_id: n for kek_id, n in in_use.items() if kek_id != provider.active_kek_id}
-    if still_used:
-        first = sorted(still_used)[0]
-        raise RotationError(
-            f"{sum(still_used.values())} data key(s) are still wrapped by old key(s), e.g. {first!r}. "
-            "Run rotate_kek first; nothing was removed."
-        )
-    data = json.loads(path.read_text())
-    removed = sorted(kek_id for kek_id in data["keys"] if kek_id != data["active"])
-    if not removed:
-        return []
-    data["keys"] = {data["active"]: data["keys"][data["active"]]}
-    _write_key_data(path, data)
-    reset_key_provider()
-    keyring.clear_cache()
-    send_key_event("keys.retire_kek", detail={"removed_kek_ids": removed})
-    return removed
-
-
-def _write_key_data(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(tmp, path)
-    os.chmod(path, 0o600)
-
-
-# --- DEK rotation ---------------------------------------------------------------------------------
 
 
 def encrypted_models() -> list[type[EncryptedModel]]:
@@ -430,7 +267,7 @@ def rotate_dek(
     *,
     batch_size: int = BATCH_SIZE,
     grace_seconds: float | None = None,
-    on_progress: Progress = _no_progress,
+    on_progress: Progress = no_progress,
     on_wait: Callable[[float], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[DekRotation]:
@@ -469,70 +306,3 @@ def rotate_dek(
     for rotation in rotations:
         finish_dek_rotation(rotation)
     return rotations
-
-
-# --- Crypto-shredding -----------------------------------------------------------------------------
-
-
-def shred_keys(owner: keyring.KeyOwner) -> int:
-    """Destroy every data key of `owner`; nothing sealed under them opens again, backups included.
-
-    Call inside the caller's transaction (which decides whether the owner may be shredded). An owner that
-    never had a key gets a destroyed one, so nothing new can be written under it. Returns how many keys.
-    Forget the owner's cached keys (keyring.forget_owner) after the transaction commits.
-    """
-    keys = list(DataKey.objects.select_for_update().filter(owner_kind=owner.kind, owner_id=owner.id))
-    if not keys:
-        keys = [keyring.create_key(owner)]
-    for key in keys:
-        if key.state != DataKey.State.SHREDDED:
-            keyring.mark_shredded(key)
-    return len(keys)
-
-
-# --- Keyring check --------------------------------------------------------------------------------
-
-
-@dataclass
-class KeyCheck:
-    source: str
-    opened_by_kind: Counter = field(default_factory=Counter)
-    by_kek: Counter = field(default_factory=Counter)
-    shredded: int = 0
-    failures: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)  # (key id, kind, message)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-
-def check_keys(*, batch_size: int = BATCH_SIZE, on_progress: Progress = _no_progress) -> KeyCheck:
-    """Unwrap every live data key with the configured KEK(s). Audited as `keys.check`."""
-    provider = get_key_provider()
-    result = KeyCheck(source=provider.describe())
-    result.shredded = DataKey.objects.filter(state=DataKey.State.SHREDDED).count()
-    live = DataKey.objects.exclude(state=DataKey.State.SHREDDED).order_by("pk")
-    total = live.count()
-    on_progress(0, total)
-    for done, row in enumerate(live.iterator(chunk_size=batch_size), start=1):
-        try:
-            keyring.unwrap(row)
-        except CryptoError as exc:
-            result.failures.append((row.id, row.owner_kind, str(exc)))
-        else:
-            result.opened_by_kind[row.owner_kind] += 1
-            result.by_kek[row.kek_id] += 1
-        if done % batch_size == 0 or done == total:
-            on_progress(done, total)
-    send_key_event(
-        "keys.check",
-        object_id=result.failures[0][0] if result.failures else "",
-        outcome="ok" if result.ok else "failed",
-        detail={
-            "opened": dict(result.opened_by_kind),
-            "failed": len(result.failures),
-            "shredded": result.shredded,
-            "by_kek": dict(result.by_kek),
-        },
-    )
-    return result
