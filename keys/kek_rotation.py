@@ -8,7 +8,6 @@ provider) and a re-run finishes the rest. Audit events carry ids and counts, nev
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,14 @@ from . import keyring
 from .batching import BATCH_SIZE, Progress, no_progress
 from .errors import RotationError
 from .models import DataKey
-from .providers import FileKeyProvider, KeyProvider, get_key_provider, reset_key_provider, write_key_file
+from .providers import (
+    FileKeyProvider,
+    KeyProvider,
+    get_key_provider,
+    reset_key_provider,
+    write_key_data,
+    write_key_file,
+)
 from .signals import send_key_event
 
 
@@ -146,17 +152,8 @@ def retire_old_keks() -> list[str]:
     if not removed:
         return []
     data["keys"] = {data["active"]: data["keys"][data["active"]]}
-    _write_key_data(path, data)
+    write_key_data(path, data)
     reset_key_provider()
     keyring.clear_cache()
     send_key_event("keys.retire_kek", detail={"removed_kek_ids": removed})
     return removed
-
-
-def _write_key_data(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(tmp, path)
-    os.chmod(path, 0o600)

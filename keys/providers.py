@@ -145,13 +145,18 @@ def write_key_file(path: Path, *, add_new_active: bool = False) -> tuple[str, bo
     data["keys"][kek_id] = base64.b64encode(secrets.token_bytes(KEK_BYTES)).decode()
     data["active"] = kek_id
     path.parent.mkdir(parents=True, exist_ok=True)
+    write_key_data(path, data)
+    return kek_id, True
+
+
+def write_key_data(path: Path, data: dict) -> None:
+    """Replace the key file at once (written beside it, then renamed), readable by its owner only."""
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=2)
     os.replace(tmp, path)
     os.chmod(path, 0o600)
-    return kek_id, True
 
 
 @cache
