@@ -43,8 +43,19 @@ def error_summary(*forms_: forms.Form) -> list[SummaryItem]:
                     items.append(SummaryItem("", f"{lead}{error}"))
                 continue
             for error in field.errors:
-                items.append(SummaryItem(field.id_for_label, f"{lead}{field.label}: {error}"))
+                named = str(error) if str(error).startswith(f"{field.label}:") else f"{field.label}: {error}"
+                items.append(SummaryItem(_anchor(field), f"{lead}{named}"))
     return items
+
+
+def _anchor(field: forms.BoundField) -> str:
+    """The id a summary link jumps to: the field's own, or for a group of radios or checkboxes (which has
+    no single label target) its first option."""
+    if field.id_for_label:
+        return field.id_for_label
+    if field.auto_id and isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
+    return ""
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
