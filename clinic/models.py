@@ -1,7 +1,8 @@
-"""The practice core: people, cases (couples), care teams and signed-in sessions."""
+"""The practice core: people, cases (couples), care teams, signed-in sessions and the risk register."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from datetime import date
 
@@ -26,6 +27,10 @@ class Practice(models.Model):
     note_templates = models.CharField(
         max_length=40, default="soap,dap,birp",
         help_text="Progress-note templates therapists may choose, comma-separated (soap, dap, birp).",
+    )
+    risk_acknowledge_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="An open risk not acknowledged within this many hours is escalated to the supervisor.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -316,3 +321,82 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"Session of {self.user_id}"
+
+
+# --- The risk register ---------------------------------------------------------------------------------
+
+
+class RiskKind(models.TextChoices):
+    SUICIDE = "suicide", "Suicide or self-harm"
+    HARM_TO_OTHERS = "harm_to_others", "Harm to others"
+    IPV = "ipv", "Intimate partner violence"
+
+
+class RiskSource(models.TextChoices):
+    MEASURE = "measure", "Outcome measure"
+    NOTE = "note", "Progress note risk check"
+    IPV_SCREEN = "ipv_screen", "IPV screen"
+    CLIENT = "client", "Reported by the client"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CLOSED = "closed", "Closed"
+
+
+class RiskQuerySet(models.QuerySet):
+    def unresolved(self) -> RiskQuerySet:
+        return self.exclude(status=RiskStatus.CLOSED)
+
+
+class Risk(EncryptedModel):
+    """One clinical safety concern of a couple that someone must act on: open → acknowledged (with a
+    follow-up) → closed. Raised by the services that notice it (a PHQ-9 item 9 above 0, a signed note's
+    risk check, an IPV screen); what was seen and done is encrypted under the couple's key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="risks")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices, blank=True,
+                               help_text="Whose risk; blank for the couple as a whole.")
+    kind = models.CharField(max_length=20, choices=RiskKind.choices)
+    source = models.CharField(max_length=20, choices=RiskSource.choices)
+    source_id = models.UUIDField(null=True, blank=True, help_text="The measure, note or screen that raised it.")
+    detail = EncryptedTextField(max_length=2000, blank=True, default="")
+    status = models.CharField(max_length=20, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    follow_up = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    follow_up_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    closing_note = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RiskQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["couple", "source", "source_id", "kind", "partner"],
+                                    name="risk_once_per_source"),
+        ]
+        indexes = [models.Index(fields=["couple", "status"])]
+        ordering = ["raised_at"]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Risk {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def subject(self) -> str:
+        """Whose risk, for headings: "Partner A" or "The couple"."""
+        return PartnerPosition(self.partner).label if self.partner else "The couple"
+
+    def acknowledge_by(self, hours: int) -> datetime.datetime:
+        return self.raised_at + datetime.timedelta(hours=hours)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit_log, auth, couples, practice, staff
+from .views import audit_log, auth, couples, practice, risks, staff
 
 app_name = "clinic"
 
@@ -22,6 +22,9 @@ urlpatterns = [
     path("couples/<uuid:pk>/partners/<str:position>/", couples.partner_edit, name="partner-edit"),
     path("couples/<uuid:pk>/care-team/add/", couples.care_team_add, name="care-team-add"),
     path("couples/<uuid:pk>/care-team/<uuid:member_pk>/end/", couples.care_team_end, name="care-team-end"),
+    path("couples/<uuid:pk>/risks/", risks.risk_register, name="risk-register"),
+    path("couples/<uuid:pk>/risks/<uuid:risk_pk>/acknowledge/", risks.risk_acknowledge, name="risk-acknowledge"),
+    path("couples/<uuid:pk>/risks/<uuid:risk_pk>/close/", risks.risk_close, name="risk-close"),
     path("clients/<uuid:pk>/edit/", couples.client_edit, name="client-edit"),
     # Practice manager
     path("practice/", practice.practice_home, name="practice-home"),

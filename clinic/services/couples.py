@@ -25,9 +25,13 @@ from clinic.models import (
     IPVResult,
     Partner,
     PartnerPosition,
+    RiskKind,
+    RiskSource,
     Role,
     User,
 )
+from clinic.selectors.risks import has_unresolved_suicide_risk
+from clinic.services.risks import risk_raise
 from keys.blind_index import blind_index
 from rapport.versioning import StaleVersion
 
@@ -156,6 +160,12 @@ def couple_update(*, couple: Couple, by: User, base_version: int | None = None, 
         if base_version is not None and current.version != base_version:
             raise StaleVersion(current.version)
         changed = [n for n, v in fields.items() if n in COUPLE_FIELDS and getattr(couple, n) != v]
+        if (fields.get("status") == CoupleStatus.DISCHARGED and current.status != CoupleStatus.DISCHARGED
+                and has_unresolved_suicide_risk(current)):
+            raise ValidationError({"status": [
+                "This couple has an unresolved suicide or self-harm risk in its risk register. Follow it up and "
+                "close it before discharging (the register is on the couple's overview)."
+            ]})
         for name in changed:
             setattr(couple, name, fields[name])
         if couple.status == CoupleStatus.DISCHARGED and couple.end_date is None:
@@ -204,6 +214,9 @@ def partner_update(
     with transaction.atomic():
         partner.save()
         record_event("partner.update", actor=by, obj=partner, couple_id=partner.couple_id, detail={"fields": changed})
+        if "ipv_result" in changed and partner.ipv_result == IPVResult.CONCERN:
+            risk_raise(couple=partner.couple, kind=RiskKind.IPV, source=RiskSource.IPV_SCREEN, partner=partner.position,
+                       detail=f"IPV screen of {partner.ipv_screened_on:%d %b %Y}: concern.", by=by)
     return partner
 
 

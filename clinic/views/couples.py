@@ -39,6 +39,7 @@ from clinic.forms.couples import (
 from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, PartnerPosition
 from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
+from clinic.selectors import risks as risk_selectors
 from clinic.services import couples as services
 from rapport.forms import add_service_errors, error_summary
 
@@ -133,6 +134,7 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "couple": couple,
         "partners": partners,
         "missing_screens": [p for p in partners if p.ipv_result == IPVResult.NOT_DONE],
+        "risks": risk_selectors.unresolved_risks_of(couple),
         "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
         **_care_team_context(couple, can_manage=can_manage_team),
     })

@@ -13,7 +13,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from clinic.models import Couple, Role
+from clinic.models import Couple, Risk, Role
+from clinic.selectors.risks import unresolved_risks_for
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.supervision import NOTE_TEXT_COLUMNS, review_queue_for, with_answer_since_return
 from plans.models import TreatmentPlan
@@ -101,6 +102,7 @@ class TherapistHome:
     to_cosign: list[ProgressNote] = field(default_factory=list)
     overdue_reviews: list[TreatmentPlan] = field(default_factory=list)
     measures_due: list[DueRow] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
 
     # The two lists with pages of their own show their oldest rows here; the heading gives the total.
     @property
@@ -125,4 +127,5 @@ def home_for(user: Any) -> TherapistHome:
         to_cosign=list(review_queue_for(user)) if is_supervisor else [],
         overdue_reviews=list(overdue_reviews_for(user)),
         measures_due=measures_due_for(user),
+        risks=unresolved_risks_for(user),
     )

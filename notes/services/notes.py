@@ -14,6 +14,7 @@ fetch the note through notes.selectors.notes (404 for strangers); the author che
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -22,8 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from clinic.models import NOTE_TEXT_MAX, User
+from clinic.models import NOTE_TEXT_MAX, RiskKind, RiskSource, User
 from clinic.reauth import confirm_identity
+from clinic.services.risks import risk_raise
 from notes import note_templates
 from notes.content_hash import addendum_content_hash, note_content_hash
 from notes.models import (
@@ -324,7 +326,32 @@ def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | 
             "status": current.status, "late_entry": current.late_entry, "objective_ratings": len(ratings),
             "version": current.version,
         })
+        _raise_risks(current, session_day, by)
     return current
+
+
+# Which register entry each concern of a note's risk check opens.
+RISK_KIND_OF_CHECK = {
+    "suicidal_ideation": RiskKind.SUICIDE,
+    "harm_to_others": RiskKind.HARM_TO_OTHERS,
+    "partner_violence": RiskKind.IPV,
+}
+
+
+def _raise_risks(note: ProgressNote, session_day: datetime.date, by: User) -> None:
+    """Every "concern" in a signed note's risk check opens a risk in the couple's register, so it reaches
+    the therapists' daily pages instead of staying inside the note."""
+    labels = dict(note_templates.RISK_ITEMS)
+    for partner, answers in (note.risk or {}).items():
+        for key, kind in RISK_KIND_OF_CHECK.items():
+            if (answers or {}).get(key) != note_templates.RISK_CONCERN:
+                continue
+            plan = (answers.get("safety_plan") or "").strip()
+            detail = f"Risk check of the note of {session_day:%d %b %Y}: {labels[key].lower()}, concern."
+            if plan:
+                detail += f" Safety plan noted: {plan}"
+            risk_raise(couple=note.couple, kind=kind, source=RiskSource.NOTE, source_id=note.pk, partner=partner,
+                       detail=detail, by=by)
 
 
 def addendum_create(*, note: ProgressNote, by: User, kind: str, text: str, secret: str) -> Addendum:

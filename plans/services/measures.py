@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from audit.services import record_event
-from clinic.models import Couple, Practice, User
+from clinic.models import Couple, Practice, Risk, RiskKind, RiskSource, RiskStatus, User
+from clinic.services.risks import risk_acknowledge, risk_raise
 from plans.instruments import BUILTIN, Instrument, InvalidAnswers
 from plans.models import (
     SHORT_TEXT_MAX,
@@ -84,9 +85,24 @@ def measure_record(
             record_event("measure.record", actor=by, obj=administration, detail={
                 "instrument": instrument.code, "partner": partner, "risk_flag": score.risk_flag,
             })
+            if score.risk_flag:
+                _raise_risk(administration, instrument, by)
     except IntegrityError:  # the same administration saved by someone else a moment ago
         raise _duplicate_error(instrument, partner, administered_on) from None
     return administration
+
+
+def _raise_risk(administration: MeasureAdministration, instrument: Instrument, by: User) -> None:
+    """Put a flagged answer (PHQ-9 item 9 above 0: Kroenke, Spitzer & Williams 2001) in the couple's risk
+    register, naming the item and the answer (encrypted)."""
+    answers = administration.answers
+    items = ", ".join(
+        f"item {n} answered {answers[n - 1]}" for n in instrument.risk_items
+        if n <= len(answers) and answers[n - 1] is not None and answers[n - 1] > 0
+    )
+    risk_raise(couple=administration.couple, kind=RiskKind.SUICIDE, source=RiskSource.MEASURE,
+               source_id=administration.pk, partner=administration.partner,
+               detail=f"{instrument.short_name} on {administration.administered_on:%d %b %Y}: {items}.", by=by)
 
 
 def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User, note: str) -> MeasureAdministration:
@@ -116,6 +132,9 @@ def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User,
         ])
         record_event("measure.risk_acknowledged", actor=by, obj=administration,
                      detail={"instrument": administration.instrument})
+        for risk in Risk.objects.filter(source=RiskSource.MEASURE, source_id=administration.pk,
+                                        status=RiskStatus.OPEN):
+            risk_acknowledge(risk=risk, by=by, follow_up=note)
     return administration
 
 

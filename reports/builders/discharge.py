@@ -22,10 +22,12 @@ from reports.builders.sections import (
     CaseFacts,
     MeasureBlock,
     PlanBlock,
+    RiskLine,
     build_attendance,
     build_case,
     build_measures,
     build_plan,
+    build_risks,
     local_day,
 )
 from reports.pdf import ReportMeta, report_meta
@@ -62,6 +64,7 @@ class DischargeSummary:
     attendance: AttendanceBlock
     measures: tuple[MeasureBlock, ...]
     recommendations: Recommendations | None
+    risks: tuple[RiskLine, ...] = ()
 
     @property
     def weeks_in_treatment(self) -> int:
@@ -102,4 +105,5 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
         attendance=build_attendance(couple),
         measures=build_measures(couple, until=end, case=case),
         recommendations=recommendations,
+        risks=build_risks(couple),
     )

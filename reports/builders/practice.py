@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from clinic.models import CLINICAL_ROLES, CareRole, PartnerPosition, Practice
+from clinic.selectors.risks import RiskCounts, risk_counts
 from notes.models import Attendance, SessionKind
 from plans import charts
 from plans.instruments import (
@@ -214,6 +215,7 @@ class PracticeReport:
     measures_total: MeasureRow
     administrations_in_month: int
     outcomes: tuple[OutcomeRow, ...]
+    risks: RiskCounts | None = None  # numbers only: a manager never sees what a risk is about
 
     @property
     def sessions_held(self) -> int:
@@ -550,4 +552,5 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
         measures_total=measures_total,
         administrations_in_month=len(administrations),
         outcomes=_outcomes(selectors.outcome_scores(practice, month, OUTCOME_INSTRUMENTS), instruments),
+        risks=risk_counts(practice, now=now),
     )

@@ -26,10 +26,12 @@ from reports.builders.sections import (
     CaseFacts,
     MeasureBlock,
     PlanBlock,
+    RiskLine,
     build_attendance,
     build_case,
     build_measures,
     build_plan,
+    build_risks,
     local_day,
 )
 from reports.pdf import ReportMeta, report_meta
@@ -153,6 +155,7 @@ class ProgressReport:
     measures: tuple[MeasureBlock, ...]
     attendance: AttendanceBlock
     notes: tuple[NoteEntry, ...]
+    risks: tuple[RiskLine, ...] = ()
 
     @property
     def period_start(self) -> datetime.date:
@@ -221,6 +224,7 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
         measures=build_measures(couple, until=options.period_end, period_start=options.period_start, case=case),
         attendance=build_attendance(couple, start=start, end=end, exclude_kinds=excluded),
         notes=tuple(build_note(couple, note, include_content=options.include_notes) for note in notes),
+        risks=build_risks(couple),
     )
 
 

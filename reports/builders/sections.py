@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from clinic.models import Couple
+from clinic.selectors.risks import unresolved_risks_of
 from notes.models import Attendance, SessionKind
 from plans import charts
 from plans.instruments import Instrument
@@ -419,3 +420,26 @@ def build_attendance(couple: Couple, *, start: datetime.datetime | None = None, 
     rows = tuple(row(label, [kind]) for kind, label in SessionKind.choices if kind not in exclude_kinds)
     return AttendanceBlock(rows, row("All sessions", [k for k, _ in SessionKind.choices]),
                            local_day(result.first_attended), local_day(result.last_attended))
+
+
+# --- Risk register ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    kind: str
+    subject: str
+    source: str
+    raised: datetime.date
+    status: str
+    detail: str
+    follow_up: str
+
+
+def build_risks(couple: Couple) -> tuple[RiskLine, ...]:
+    """The couple's unresolved risks, for the clinical PDFs only (practice reports show counts)."""
+    return tuple(
+        RiskLine(risk.get_kind_display(), risk.subject, risk.get_source_display(), local_day(risk.raised_at),
+                 f"{risk.get_status_display()}{', overdue' if risk.overdue else ''}", risk.detail, risk.follow_up)
+        for risk in unresolved_risks_of(couple)
+    )

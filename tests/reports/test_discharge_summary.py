@@ -148,6 +148,7 @@ def test_builder_query_count_does_not_grow_with_sessions_notes_and_measures(cast
     data.one_year(big_couple, cast.therapist, start=datetime.date(2025, 2, 3), sessions=50, administrations=12)
     small, big = _count_queries(small_couple, cast.therapist), _count_queries(big_couple, cast.therapist)
     # partners with clients, the practice's data key, care team, plan versions, latest note, the couple's data
-    # key, plan structure (4), progress points, administrations, practice instruments, session counts (2)
+    # key, plan structure (4), progress points, administrations, practice instruments, session counts (2),
+    # unresolved risks
     assert big == small, (small, big)
-    assert small <= 15, small
+    assert small <= 16, small

@@ -14,6 +14,7 @@ from tests.security.matrix_common import (
     html_record,
     html_role_page,
     partner_a,
+    risk,
     roles,
 )
 
@@ -46,6 +47,13 @@ ENTRIES: dict[str, list[Probe]] = {
     "clinic:care-team-end": [Probe(lambda c: reverse("clinic:care-team-end", args=[couple(c), co_membership(c)]),
                                    html_record(("therapist",), status={200, 302}, co_therapist=403, supervisor=403,
                                                manager={200, 302}), method="post")],
+    # The risk register: every clinician who can read the case acts on it (a supervisor told of an overdue risk
+    # too); an empty form is a 400 for them. Managers and administrators never reach it.
+    "clinic:risk-register": [Probe(lambda c: reverse("clinic:risk-register", args=[couple(c)]), html_record(READERS))],
+    "clinic:risk-acknowledge": [Probe(lambda c: reverse("clinic:risk-acknowledge", args=[couple(c), risk(c, "open")]),
+                                      html_record(READERS, status=400), method="post")],
+    "clinic:risk-close": [Probe(lambda c: reverse("clinic:risk-close", args=[couple(c), risk(c, "acknowledged")]),
+                                html_record(READERS, status=400), method="post")],
     "clinic:client-edit": [Probe(lambda c: reverse("clinic:client-edit", args=[partner_a(c).client_id]),
                                  html_record(CLINICIANS_ON_CASE))],
     # --- practice manager and administrator ----------------------------------------------------
@@ -77,6 +85,11 @@ ENTRIES: dict[str, list[Probe]] = {
     "couple-care-team-end": [Probe(lambda c: reverse("couple-care-team-end", args=[couple(c), co_membership(c)]),
                                    api_record(("therapist",), co_therapist=403, supervisor=403, manager=200),
                                    method="post")],
+    "couple-risk-list": [Probe(lambda c: reverse("couple-risk-list", args=[couple(c)]), api_record(READERS))],
+    "couple-risk-acknowledge": [Probe(lambda c: reverse("couple-risk-acknowledge", args=[couple(c), risk(c, "open")]),
+                                      api_record(READERS, status=400), method="post")],
+    "couple-risk-close": [Probe(lambda c: reverse("couple-risk-close", args=[couple(c), risk(c, "acknowledged")]),
+                                api_record(READERS, status=400), method="post")],
     "couple-partner-detail": [Probe(lambda c: reverse("couple-partner-detail", args=[couple(c), "a"]),
                                     api_record(CLINICIANS_ON_CASE), method="patch")],
     "client-list": [Probe(lambda c: reverse("client-list"),

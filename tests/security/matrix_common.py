@@ -62,6 +62,14 @@ def partner_a(c):
     return c.couple.partners.get(position="a")
 
 
+def risk(c, status):
+    """A risk of the couple in `status` (the register's acknowledge and close probes)."""
+    from clinic.models import Risk
+
+    return Risk.objects.get_or_create(couple=c.couple, kind="suicide", source="client", partner="a", status=status,
+                                      defaults={"detail": "probe"})[0].pk
+
+
 def co_membership(c):
     return c.couple.care_team.get(user=c.co_therapist).pk
 

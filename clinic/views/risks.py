@@ -1,0 +1,97 @@
+"""The couple's risk register: every safety concern raised, acknowledged with its follow-up, closed.
+
+Clinicians who can read the couple (its care team, the supervisor of an associate on it) see it and act on
+it: a supervisor told of an overdue risk can acknowledge it too. Managers and administrators never reach it.
+Every view is audited; a save based on an old version is refused like any other stale save.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.services import record_event
+from clinic.access import clinician_required, get_couple_for_user
+from clinic.forms.risks import RiskAcknowledgeForm, RiskCloseForm
+from clinic.models import Couple, Risk
+from clinic.selectors import risks as selectors
+from clinic.services import risks as services
+from rapport.forms import add_service_errors, error_summary
+from rapport.versioning import StaleVersion
+
+NAV = "couples"
+
+
+def _register(request: HttpRequest, couple: Couple, *, forms: dict[Any, Any] | None = None,
+              status: int = 200) -> HttpResponse:
+    forms = forms or {}
+    risks = selectors.risks_of(couple)
+    for risk in risks:
+        risk.acknowledge_form, risk.close_form = forms.get(risk.pk) or (
+            RiskAcknowledgeForm(initial={"version": risk.version}, prefix=f"ack-{risk.pk}"),
+            RiskCloseForm(initial={"version": risk.version}, prefix=f"close-{risk.pk}"),
+        )
+    errors = [item for pair in forms.values() for item in error_summary(*pair)]
+    return render(request, "clinic/risks/register.html", {
+        "nav": NAV, "couple": couple, "risks": risks, "errors": errors,
+        "hours": couple.practice.risk_acknowledge_hours,
+    }, status=status)
+
+
+@require_GET
+@clinician_required
+def risk_register(request: HttpRequest, pk: Any) -> HttpResponse:
+    couple = get_couple_for_user(request.user, pk)
+    record_event("risk.view", actor=request.user, obj=couple)
+    return _register(request, couple)
+
+
+def _risk(couple: Couple, risk_pk: Any) -> Risk:
+    risk = selectors.get_risk_of(couple, risk_pk)
+    if risk is None:
+        raise Http404("No such risk.")
+    return risk
+
+
+def _act(request: HttpRequest, pk: Any, risk_pk: Any, *, closing: bool) -> HttpResponse:
+    couple = get_couple_for_user(request.user, pk)
+    risk = _risk(couple, risk_pk)
+    ack_form = RiskAcknowledgeForm(None if closing else request.POST, prefix=f"ack-{risk.pk}",
+                                   initial={"version": risk.version})
+    close_form = RiskCloseForm(request.POST if closing else None, prefix=f"close-{risk.pk}",
+                               initial={"version": risk.version})
+    form = close_form if closing else ack_form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if closing:
+                services.risk_close(risk=risk, by=request.user, note=data["note"], base_version=data["version"])
+            else:
+                services.risk_acknowledge(risk=risk, by=request.user, follow_up=data["follow_up"],
+                                          follow_up_on=data["follow_up_on"], base_version=data["version"])
+        except StaleVersion:
+            form.add_error(None, "Someone else changed this risk since you opened the page. Your text is kept "
+                                 "below: read the register again, then save.")
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Risk closed." if closing else "Risk acknowledged; follow-up recorded.")
+            return redirect("clinic:risk-register", pk=couple.pk)
+    return _register(request, couple, forms={risk.pk: (ack_form, close_form)}, status=400)
+
+
+@require_POST
+@clinician_required
+def risk_acknowledge(request: HttpRequest, pk: Any, risk_pk: Any) -> HttpResponse:
+    return _act(request, pk, risk_pk, closing=False)
+
+
+@require_POST
+@clinician_required
+def risk_close(request: HttpRequest, pk: Any, risk_pk: Any) -> HttpResponse:
+    return _act(request, pk, risk_pk, closing=True)
