@@ -428,10 +428,16 @@ class MeasureAdministration(CoupleOwned):
     partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
     instrument = models.CharField(max_length=40)
     administered_on = models.DateField()
-    answers = EncryptedJSONField()
-    total = models.IntegerField()
+    answers = EncryptedJSONField()  # one value per item; null for an item left unanswered on a partial form
+    # Null: an incomplete form that its instrument's published rule does not allow prorating (no total).
+    total = models.IntegerField(null=True, blank=True)
     band = models.CharField(max_length=40, blank=True)
     risk_flag = models.BooleanField(default=False)
+    # Partial forms (PHQ-9, GAD-7): how many items were left unanswered, and whether `total` is prorated.
+    missing_items = models.PositiveSmallIntegerField(default=0)
+    prorated = models.BooleanField(default=False)
+    # The unscored "how difficult have these problems made it..." answer (0-3), encrypted like the items.
+    difficulty = EncryptedJSONField(null=True, blank=True)
     risk_acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                              blank=True, related_name="+")
     risk_acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -451,6 +457,17 @@ class MeasureAdministration(CoupleOwned):
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.pk}"
+
+    @property
+    def incomplete(self) -> bool:
+        return self.missing_items > 0
+
+    @property
+    def total_display(self) -> str:
+        """The total as shown: "12", "12 (prorated)" or "Incomplete" (no total)."""
+        if self.total is None:
+            return "Incomplete"
+        return f"{self.total} (prorated)" if self.prorated else str(self.total)
 
 
 class ScheduleEvery(models.TextChoices):

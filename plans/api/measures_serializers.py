@@ -57,9 +57,20 @@ class InstrumentBriefOutput(serializers.Serializer):
     reliable_change = InstrumentReliableChangeOutput(allow_null=True)
     reliable_change_note = serializers.CharField(help_text="Why changes are not classified, when there is no "
                                                            "published threshold.")
+    accepts_partial = serializers.BooleanField(help_text="True: an unanswered item may be sent as null; the form "
+                                                         "is stored as incomplete.")
+    proration_max_missing = serializers.SerializerMethodField(
+        help_text="At most this many unanswered items still give a (prorated) total; null: never prorated.")
+    proration_source = serializers.SerializerMethodField()
 
     def get_item_count(self, instrument) -> int:
         return len(instrument.items)
+
+    def get_proration_max_missing(self, instrument) -> int | None:
+        return instrument.proration.max_missing if instrument.proration else None
+
+    def get_proration_source(self, instrument) -> str:
+        return instrument.proration.source if instrument.proration else instrument.proration_note
 
 
 class InstrumentOutput(InstrumentBriefOutput):
@@ -81,8 +92,11 @@ class MeasureOutput(serializers.Serializer):
     instrument = serializers.CharField()
     partner = serializers.CharField(help_text="a or b")
     administered_on = serializers.DateField()
-    total = serializers.IntegerField()
+    total = serializers.IntegerField(allow_null=True, help_text="Null: an incomplete form that may not be prorated.")
     band = serializers.CharField()
+    incomplete = serializers.BooleanField(help_text="True when any item was left unanswered.")
+    missing_items = serializers.IntegerField()
+    prorated = serializers.BooleanField(help_text="True when `total` is prorated from a partial form.")
     risk_flag = serializers.BooleanField()
     risk_acknowledged = serializers.SerializerMethodField()
     risk_acknowledged_at = serializers.DateTimeField(allow_null=True)
@@ -93,7 +107,9 @@ class MeasureOutput(serializers.Serializer):
 
 
 class MeasureDetailOutput(MeasureOutput):
-    answers = serializers.ListField(child=serializers.IntegerField(), help_text="One value per item, in order.")
+    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True),
+                                    help_text="One value per item, in order; null for an unanswered item.")
+    difficulty = serializers.IntegerField(allow_null=True, help_text="The unscored difficulty question (0-3).")
     recorded_by = StaffBriefOutput()
     risk_acknowledged_by = StaffBriefOutput(allow_null=True)
     risk_acknowledgement_note = serializers.CharField(allow_null=True)
@@ -116,8 +132,11 @@ class MeasureCreateInput(serializers.Serializer):
     administered_on = serializers.DateField(help_text="Not in the future.")
     answers = serializers.ListField(
         child=AnswerField(allow_null=True), max_length=MAX_ITEMS,
-        help_text="One whole number per item, in item order, each one of the item's option values.",
+        help_text="One whole number per item, in item order, each one of the item's option values. Where the "
+                  "instrument accepts partial forms (PHQ-9, GAD-7), null for an item left unanswered.",
     )
+    difficulty = AnswerField(required=False, allow_null=True,
+                             help_text="PHQ-9 and GAD-7: the unscored difficulty question, 0-3 (optional).")
 
     def validate_administered_on(self, value):
         if value > timezone.localdate():
@@ -130,9 +149,13 @@ class MeasureCreateInput(serializers.Serializer):
             raise serializers.ValidationError({"instrument": "Choose an instrument this practice can record "
                                                              "(see /api/v1/instruments/)."})
         try:
-            attrs["answers"] = instrument.validate(attrs["answers"])
+            attrs["answers"] = instrument.validate(attrs["answers"], allow_partial=True)
         except InvalidAnswers as error:
             raise serializers.ValidationError({"answers": error.messages}) from None
+        try:
+            attrs["difficulty"] = instrument.validate_difficulty(attrs.get("difficulty"))
+        except InvalidAnswers as error:
+            raise serializers.ValidationError({"difficulty": error.messages}) from None
         attrs["instrument"] = instrument
         return attrs
 

@@ -47,7 +47,9 @@ class InstrumentChoiceForm(forms.Form):
 
 
 class MeasureRecordForm(forms.Form):
-    """Partner, date and every item of one instrument, each item a required radio group."""
+    """Partner, date and every item of one instrument, each item a radio group: required, except on
+    instruments that accept partial forms (PHQ-9, GAD-7), where an item left blank is stored as unanswered
+    and the record is marked incomplete. Those also ask the unscored difficulty question (optional)."""
 
     partner = forms.ChoiceField(
         label="Partner", widget=forms.RadioSelect,
@@ -71,11 +73,22 @@ class MeasureRecordForm(forms.Form):
                 label=f"Item {item.number}",
                 choices=[(str(option.value), option_label(option.value, option.label)) for option in item.options],
                 coerce=int,
+                empty_value=None,
+                required=not instrument.accepts_partial,
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": f"{item.reference} needs an answer.",
                     "invalid_choice": f"{item.reference}: choose one of the listed answers.",
                 },
+            )
+
+        if instrument.difficulty_item is not None:
+            item = instrument.difficulty_item
+            self.fields["difficulty"] = forms.TypedChoiceField(
+                label=item.text, required=False, coerce=int, empty_value=None, widget=forms.RadioSelect,
+                choices=[(str(option.value), option_label(option.value, option.label)) for option in item.options],
+                help_text="Not scored. Optional.",
+                error_messages={"invalid_choice": "Difficulty question: choose one of the listed answers."},
             )
 
     def clean_administered_on(self) -> datetime.date:
@@ -89,8 +102,12 @@ class MeasureRecordForm(forms.Form):
         return [(item, self[item_field_name(item)]) for item in self.instrument.items]
 
     @property
-    def answers(self) -> list[int]:
-        return [self.cleaned_data[item_field_name(item)] for item in self.instrument.items]
+    def answers(self) -> list[int | None]:
+        return [self.cleaned_data.get(item_field_name(item)) for item in self.instrument.items]
+
+    @property
+    def difficulty_answer(self) -> int | None:
+        return self.cleaned_data.get("difficulty")
 
     def add_answer_errors(self, messages: list[str]) -> None:
         """Put the service's per-item messages ("Item 3 (...) ...") on their items, the rest at the top."""

@@ -5,6 +5,7 @@ plans.selectors.instruments looks up what a practice may record).
     custom_instrument(row)                    -> a practice's own, from its stored definition
     instrument.score(answers)                 -> Score(total, band, risk_flag, ...) or InvalidAnswers
     classify_change(instrument, first, last)  -> Change (reliable improvement / none / deterioration)
+    classify_outcome(instrument, first, last) -> Outcome (recovered / reliably improved / ... / not classifiable)
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from .base import (
     DETERIORATION,
     IMPROVEMENT,
     NO_CHANGE,
+    NO_RELIABLE_CHANGE,
     NO_THRESHOLD,
+    NOT_CLASSIFIABLE,
+    NOT_ON_TRACK_SESSIONS,
+    OUTCOME_LABELS,
+    RECOVERED,
+    RELIABLY_DETERIORATED,
+    RELIABLY_IMPROVED,
     SINGLE,
     Band,
     Change,
@@ -24,19 +32,24 @@ from .base import (
     InvalidAnswers,
     Item,
     Option,
+    Outcome,
+    Proration,
     ReliableChange,
     Score,
     classify_change,
+    classify_outcome,
+    not_on_track,
     shorten,
 )
 from .builtin import BUILTIN
 from .custom import InvalidDefinition, to_definition, validate_definition
 
 __all__ = [
-    "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "NO_CHANGE", "NO_THRESHOLD", "SINGLE", "Band",
-    "Change", "Instrument", "InvalidAnswers", "InvalidDefinition", "Item", "Option", "ReliableChange", "Score",
-    "classify_change", "custom_instrument", "shorten", "to_definition",
-    "validate_definition",
+    "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "NOT_CLASSIFIABLE", "NOT_ON_TRACK_SESSIONS",
+    "NO_CHANGE", "NO_RELIABLE_CHANGE", "NO_THRESHOLD", "OUTCOME_LABELS", "RECOVERED", "RELIABLY_DETERIORATED",
+    "RELIABLY_IMPROVED", "SINGLE", "Band", "Change", "Instrument", "InvalidAnswers", "InvalidDefinition", "Item",
+    "Option", "Outcome", "Proration", "ReliableChange", "Score", "classify_change", "classify_outcome",
+    "custom_instrument", "not_on_track", "shorten", "to_definition", "validate_definition",
 ]
 
 

@@ -10,7 +10,7 @@ found (the CSI versions) the data says so, and changes are shown without being c
 
 from __future__ import annotations
 
-from .base import Band, Instrument, Item, Option, ReliableChange
+from .base import Band, Instrument, Item, Option, Proration, ReliableChange
 
 JACOBSON_TRUAX = (
     "Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical approach to defining meaningful "
@@ -29,6 +29,34 @@ CSI_SOURCE = (
     "Psychology, 21(4), 572-583. doi:10.1037/0893-3200.21.4.572"
 )
 CSI_LICENCE = "Free for research and clinical use (Funk & Rogge, 2007)."
+
+
+PHQ9_PRORATION = Proration(
+    max_missing=2,
+    source=(
+        "A PHQ-9 with at most 2 of its 9 items unanswered is scored by replacing each missing item with the mean "
+        "of the answered ones (total = mean x 9): Arrieta, J., et al. (2017). Validity and utility of the "
+        "Patient Health Questionnaire (PHQ)-2 and PHQ-9 for screening depression in rural Chiapas, Mexico. "
+        "Journal of Clinical Psychology, 73(9), 1076-1090. doi:10.1002/jclp.22390; see also Kroenke, K., "
+        "Spitzer, R. L., Williams, J. B. W., & Löwe, B. (2010). General Hospital Psychiatry, 32(4), 345-359."
+    ),
+)
+GAD7_NO_PRORATION = (
+    "No published proration rule for the GAD-7 was verified, so a GAD-7 with any item unanswered is stored as "
+    "incomplete, without a total: it is not charted and not used for change or recovery."
+)
+DIFFICULTY_OPTIONS = (
+    Option(0, "Not difficult at all"),
+    Option(1, "Somewhat difficult"),
+    Option(2, "Very difficult"),
+    Option(3, "Extremely difficult"),
+)
+# The unscored functional question of the PHQ-9 and GAD-7 (Kroenke et al. 2001; Spitzer et al. 2006).
+DIFFICULTY_TEXT = (
+    "If you checked off any problems, how difficult have these problems made it for you to do your work, take "
+    "care of things at home, or get along with other people?"
+)
+DIFFICULTY = Item(0, DIFFICULTY_TEXT, DIFFICULTY_OPTIONS)
 
 
 def _items(texts: list[str], options: tuple[Option, ...]) -> tuple[Item, ...]:
@@ -88,6 +116,9 @@ PHQ9 = Instrument(
     risk_items=(9,),
     risk_note="Any answer above 0 on item 9 (thoughts of being better off dead or of self-harm) needs a risk "
               "review the same day, acknowledged here with what was done.",
+    accepts_partial=True,
+    proration=PHQ9_PRORATION,
+    difficulty_item=DIFFICULTY,
 )
 
 
@@ -118,7 +149,8 @@ GAD7 = Instrument(
     ),
     cutoff=10,
     cutoff_label="10 or more is in the clinical range (likely anxiety disorder)",
-    cutoff_source="Spitzer, Kroenke, Williams & Löwe (2006); NHS Talking Therapies uses 8 or more for caseness.",
+    cutoff_source=("Spitzer, Kroenke, Williams & Löwe (2006). Rapport uses 10 for caseness and recovery; NHS Talking "
+                   "Therapies uses 8 or more, so recovery rates here are not directly comparable with theirs."),
     reliable_change=ReliableChange(
         threshold=4,
         source=NHS_TALKING_THERAPIES + "a change of 4 or more points on the GAD-7 is reliable. Method: "
@@ -130,6 +162,10 @@ GAD7 = Instrument(
         "generalized anxiety disorder: the GAD-7. Archives of Internal Medicine, 166(10), 1092-1097."
     ),
     licence=PHQ_LICENCE,
+    accepts_partial=True,
+    proration=None,
+    proration_note=GAD7_NO_PRORATION,
+    difficulty_item=DIFFICULTY,
 )
 
 

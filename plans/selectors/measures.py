@@ -19,7 +19,14 @@ from django.utils.formats import date_format
 
 from clinic.models import Couple, CoupleStatus
 from plans import charts, session_calendar
-from plans.instruments import Change, Instrument, classify_change
+from plans.instruments import (
+    NOT_ON_TRACK_SESSIONS,
+    Change,
+    Instrument,
+    Outcome,
+    classify_outcome,
+    not_on_track,
+)
 from plans.models import (
     MeasureAdministration,
     MeasureSchedule,
@@ -33,7 +40,7 @@ from plans.selectors.instruments import instruments_for
 # Columns a list of administrations needs: never the encrypted answers or acknowledgement note.
 LIST_FIELDS = (
     "id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "risk_flag",
-    "risk_acknowledged_at", "recorded_at",
+    "risk_acknowledged_at", "recorded_at", "missing_items", "prorated",
 )
 PARTNERS = tuple(PartnerPosition)
 # Days after the last administration when an instrument is due again; "every session" falls back to a
@@ -90,11 +97,19 @@ class TableRow:
 
 @dataclass(frozen=True)
 class PartnerChange:
+    """One partner's baseline -> latest on one instrument. Only scored administrations count (complete, or
+    incomplete with a prorated total); incomplete ones without a total are left out and counted in
+    `unscored`. `prorated` says whether the baseline or the latest total is prorated."""
+
     partner: str
     label: str
-    change: Change | None  # None: never given to this partner
+    change: Change | None  # None: never given (with a total) to this partner
     baseline_on: datetime.date | None = None
     latest_on: datetime.date | None = None
+    outcome: Outcome | None = None
+    prorated: bool = False
+    unscored: int = 0
+    off_track: bool = False
 
 
 @dataclass
@@ -118,26 +133,44 @@ class MeasuresTab:
     schedules: list[tuple[Instrument | None, MeasureSchedule]] = field(default_factory=list)
     instruments: dict[str, Instrument] = field(default_factory=dict)
 
+    attended_sessions: int = 0
+
     @property
     def empty(self) -> bool:
         return not self.sections
 
+    @property
+    def off_track(self) -> list[tuple[Instrument, PartnerChange]]:
+        """Partner outcomes that call for a plan review (plans.instruments.not_on_track)."""
+        return [(s.instrument, c) for s in self.sections for c in s.changes if c.off_track]
 
-def _partner_change(instrument: Instrument, partner: str, given: list[MeasureAdministration]) -> PartnerChange:
+
+def _partner_change(instrument: Instrument, partner: str, given: list[MeasureAdministration],
+                    attended_sessions: int = 0) -> PartnerChange:
     label = PartnerPosition(partner).label
-    if not given:
-        return PartnerChange(partner, label, None)
-    first, last = given[0], given[-1]
-    change = classify_change(instrument, first.total, last.total, count=len(given))
-    return PartnerChange(partner, label, change, first.administered_on, last.administered_on)
+    scored = [m for m in given if m.total is not None]
+    unscored = len(given) - len(scored)
+    if not scored:
+        return PartnerChange(partner, label, None, unscored=unscored)
+    first, last = scored[0], scored[-1]
+    outcome = classify_outcome(instrument, first.total, last.total, count=len(scored))
+    return PartnerChange(partner, label, outcome.change, first.administered_on, last.administered_on, outcome,
+                         prorated=first.prorated or last.prorated, unscored=unscored,
+                         off_track=not_on_track(outcome, attended_sessions))
 
 
-def instrument_section(instrument: Instrument, administrations: list[MeasureAdministration]) -> InstrumentSection:
+def instrument_section(instrument: Instrument, administrations: list[MeasureAdministration],
+                       attended_sessions: int = 0) -> InstrumentSection:
     """One instrument on the tab: a chart of both partners with the cut-off and the gap between them, the
-    table of the same numbers, and each partner's change from baseline."""
+    table of the same numbers, and each partner's change from baseline and named outcome.
+
+    Incomplete forms: a prorated total is charted and used for change like any other (the table and the
+    change line mark it "prorated"); an incomplete form without a total is listed in the table only.
+    `attended_sessions` (the couple's attended sessions) decides "not on track"."""
     by_partner = {p: [m for m in administrations if m.partner == p] for p in PARTNERS}
     series = [
-        charts.Series(PartnerPosition(p).label, [(m.administered_on, m.total) for m in by_partner[p]], style=p)
+        charts.Series(PartnerPosition(p).label,
+                      [(m.administered_on, m.total) for m in by_partner[p] if m.total is not None], style=p)
         for p in PARTNERS
     ]
     lines = []
@@ -161,16 +194,23 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
     for m in administrations:
         days[m.administered_on][m.partner] = m
     rows = [TableRow(day, days[day].get("a"), days[day].get("b")) for day in sorted(days, reverse=True)]
-    changes = [_partner_change(instrument, p, by_partner[p]) for p in PARTNERS]
+    changes = [_partner_change(instrument, p, by_partner[p], attended_sessions) for p in PARTNERS]
     return InstrumentSection(instrument, chart, rows, changes)
+
+
+def attended_session_count(couple: Couple) -> int:
+    """The couple's attended sessions (joint and individual), through plans.session_calendar (one query)."""
+    _, attended = session_calendar.session_days([couple.pk], datetime.date.min)
+    return len(attended.get(couple.pk, []))
 
 
 def measures_tab(couple: Couple) -> MeasuresTab:
     """Everything the Measures tab shows, in a fixed number of queries: the administrations (1), the
-    practice's instruments (1), and the schedule of the active or draft plan (2)."""
+    practice's instruments (1), the attended sessions (1) and the schedule of the active or draft plan (2)."""
     administrations = list(administrations_of(couple))
     instruments = instruments_for(couple.practice_id)
     tab = MeasuresTab(couple=couple, instruments=instruments)
+    tab.attended_sessions = attended_session_count(couple) if administrations else 0
     grouped: dict[str, list[MeasureAdministration]] = defaultdict(list)
     for m in administrations:
         grouped[m.instrument].append(m)
@@ -179,7 +219,7 @@ def measures_tab(couple: Couple) -> MeasuresTab:
     for code, given in grouped.items():
         instrument = instruments.get(code)
         if instrument is not None:
-            tab.sections.append(instrument_section(instrument, given))
+            tab.sections.append(instrument_section(instrument, given, tab.attended_sessions))
     order = list(instruments)
     tab.sections.sort(key=lambda s: order.index(s.instrument.code))
     plans = {
@@ -196,6 +236,42 @@ def measures_tab(couple: Couple) -> MeasuresTab:
     for m in tab.risks:
         m.instrument_data = instruments.get(m.instrument)
     return tab
+
+
+@dataclass(frozen=True)
+class ReviewPrompt:
+    """A partner not on track on an instrument: a plan review is due (couple page)."""
+
+    instrument: str
+    partner_label: str
+    outcome_label: str
+    reason: str
+
+
+def plan_review_prompts(couple: Couple) -> list[ReviewPrompt]:
+    """Partners "not on track" (no reliable improvement by the NOT_ON_TRACK_SESSIONS-th attended session, or
+    any reliable deterioration), per instrument with a reliable-change threshold. Three queries."""
+    administrations = list(administrations_of(couple).filter(total__isnull=False))
+    if not administrations:
+        return []
+    instruments = instruments_for(couple.practice_id)
+    attended = attended_session_count(couple)
+    grouped: dict[str, list[MeasureAdministration]] = defaultdict(list)
+    for m in administrations:
+        grouped[m.instrument].append(m)
+    prompts = []
+    for code, given in grouped.items():
+        instrument = instruments.get(code)
+        if instrument is None:
+            continue
+        for partner in PARTNERS:
+            change = _partner_change(instrument, partner, [m for m in given if m.partner == partner], attended)
+            if change.off_track and change.outcome is not None:
+                reason = ("reliable deterioration" if change.outcome.kind == "reliably_deteriorated" else
+                          f"no reliable improvement after {attended} attended sessions "
+                          f"(review from the {NOT_ON_TRACK_SESSIONS}th)")
+                prompts.append(ReviewPrompt(instrument.short_name, change.label, change.outcome.label, reason))
+    return prompts
 
 
 # --- Measures due ---------------------------------------------------------------------------------

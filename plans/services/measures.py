@@ -55,8 +55,14 @@ def measure_record(
     partner: str,
     administered_on: datetime.date,
     answers: list,
+    difficulty: int | None = None,
 ) -> MeasureAdministration:
     """Score and store one partner's answers to one instrument on one date (answers encrypted).
+
+    Instruments that accept partial forms (PHQ-9, GAD-7) store unanswered items as null: the record is
+    marked incomplete (missing_items), totalled with a prorated total only under the instrument's published
+    rule (prorated=True), else left without a total. A risk item answered above 0 flags however many items
+    are missing. `difficulty` is the unscored functional question (encrypted).
 
     Refuses answers that do not fit the instrument (ValidationError on "answers", one message per item),
     a date in the future, and a second administration of the instrument to the partner on that date.
@@ -66,12 +72,17 @@ def measure_record(
     if administered_on > timezone.localdate():
         raise ValidationError({"administered_on": "The date cannot be in the future."})
     try:
-        score = instrument.score(answers)
+        score = instrument.score(answers, allow_partial=True)
     except InvalidAnswers as error:
         raise ValidationError({"answers": error.messages}, code="invalid_answers") from None
+    try:
+        difficulty = instrument.validate_difficulty(difficulty)
+    except InvalidAnswers as error:
+        raise ValidationError({"difficulty": error.messages}, code="invalid_difficulty") from None
     administration = MeasureAdministration(
         couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on,
         answers=score.values, total=score.total, band=score.band, risk_flag=score.risk_flag, recorded_by=by,
+        missing_items=len(score.missing), prorated=score.prorated, difficulty=difficulty,
     )
     exists = MeasureAdministration.objects.filter(
         couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on
@@ -84,6 +95,7 @@ def measure_record(
             administration.save(force_insert=True)
             record_event("measure.record", actor=by, obj=administration, detail={
                 "instrument": instrument.code, "partner": partner, "risk_flag": score.risk_flag,
+                "missing_items": len(score.missing), "prorated": score.prorated,
             })
             if score.risk_flag:
                 _raise_risk(administration, instrument, by)

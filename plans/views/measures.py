@@ -99,6 +99,7 @@ def measure_record(request: HttpRequest, couple_pk: Any) -> HttpResponse:
                 administration = services.measure_record(
                     couple=couple, by=request.user, instrument=instrument, partner=form.cleaned_data["partner"],
                     administered_on=form.cleaned_data["administered_on"], answers=form.answers,
+                    difficulty=form.difficulty_answer,
                 )
             except ValidationError as error:
                 _form_errors(form, error)
@@ -127,8 +128,13 @@ def _after_record(request: HttpRequest, couple: Couple, name: str, administratio
                   ) -> HttpResponse:
     partner = PartnerPosition(administration.partner)
     day = date_format(administration.administered_on, "j F Y")
-    summary = f"{name} for {partner.label} on {day} recorded: {administration.total}"
+    summary = f"{name} for {partner.label} on {day} recorded: {administration.total_display}"
     summary += f" ({administration.band})." if administration.band else "."
+    if administration.incomplete:
+        n = administration.missing_items
+        summary += (f" Incomplete: {n} item{'' if n == 1 else 's'} unanswered"
+                    + ("; the total is prorated." if administration.prorated
+                       else "; too many to prorate, so it has no total and is left out of charts and change."))
     if administration.risk_flag:
         messages.warning(request, f"{summary} It raised a risk flag: review it and record what was done.")
         return redirect("plans:measure-detail", pk=administration.pk)
@@ -150,10 +156,15 @@ def _detail_context(request: HttpRequest, administration: MeasureAdministration,
     rows = [
         (item, answer, next((o.label for o in item.options if o.value == answer), "")) for item, answer in answers
     ]
+    difficulty = ""
+    if instrument and instrument.difficulty_item and administration.difficulty is not None:
+        difficulty = next((o.label for o in instrument.difficulty_item.options
+                           if o.value == administration.difficulty), "")
     can_edit = _can_edit(request.user, couple.pk)
     needs_ack = administration.risk_flag and administration.risk_acknowledged_at is None
     return {
         "nav": NAV, "couple": couple, "measure": administration, "instrument": instrument, "rows": rows,
+        "difficulty": difficulty,
         "can_edit": can_edit, "needs_ack": needs_ack,
         "ack_form": extra.pop("ack_form", RiskAcknowledgeForm() if needs_ack and can_edit else None),
         **extra,

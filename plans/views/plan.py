@@ -26,6 +26,7 @@ from clinic.access import clinician_required, get_couple_for_user, get_couple_re
 from clinic.models import Couple, PartnerPosition
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
+from plans.selectors import measures as measure_selectors
 from plans.selectors import plans as selectors
 from plans.services import from_library
 from plans.services import library as library_services
@@ -73,6 +74,7 @@ def plan_detail(request: HttpRequest, couple_pk: Any) -> HttpResponse:
         "nav": NAV,
         "couple": couple,
         "tab": tab,
+        "review_prompts": measure_selectors.plan_review_prompts(couple),
         "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
     })
 

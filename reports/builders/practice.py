@@ -27,8 +27,9 @@ from plans.instruments import (
     IMPROVEMENT,
     NO_CHANGE,
     NO_THRESHOLD,
+    RECOVERED,
     Instrument,
-    classify_change,
+    classify_outcome,
 )
 from plans.models import ScheduleEvery
 from plans.selectors.instruments import instruments_for
@@ -37,7 +38,7 @@ from reports.selectors import practice as selectors
 from reports.selectors.practice import Month
 
 # Instruments whose outcomes the report summarises.
-OUTCOME_INSTRUMENTS = ("csi16", "phq9")
+OUTCOME_INSTRUMENTS = ("csi16", "csi4", "phq9", "gad7")
 # Session kinds in display order, with their chart style (plans.charts offers "a", "b" and "objective").
 KINDS = (
     (SessionKind.JOINT, "Joint", "objective"),
@@ -168,10 +169,20 @@ class OutcomeRow:
     couples_mixed: int
     couples_deteriorated: int
     mean_change: float | None
+    cutoff: float | None = None
+    cutoff_source: str = ""
+    partners_at_caseness: int = 0  # two or more scores, the first on the clinical side of the cut-off
+    partners_recovered: int = 0
 
     @property
     def classified(self) -> bool:
         return self.threshold is not None
+
+    @property
+    def recovery_share(self) -> str:
+        """Recovered out of the partners who were above the clinical cut-off at baseline (the usual
+        denominator of a recovery rate), "—" where recovery cannot be classified."""
+        return percent(self.partners_recovered, self.partners_at_caseness) if self.classified else "—"
 
     @property
     def couples_no_change(self) -> int:
@@ -460,7 +471,9 @@ def _measures(
 
 
 def _outcomes(scores: list[selectors.ScoreRow], instruments: dict[str, Instrument]) -> tuple[OutcomeRow, ...]:
-    """Baseline (first score) to latest score per partner, classified for reliable change.
+    """Baseline (first score) to latest score per partner, classified for reliable change and recovery
+    (plans.instruments.classify_outcome: Jacobson & Truax 1991 criterion c with the reliable change index).
+    Incomplete forms without a total never reach here (selectors.outcome_scores); prorated totals count.
 
     Per couple: improved when at least one partner reliably improved and neither reliably deteriorated;
     deteriorated the other way round; mixed when one did each.
@@ -473,12 +486,16 @@ def _outcomes(scores: list[selectors.ScoreRow], instruments: dict[str, Instrumen
         instrument = instruments[code]
         partner_kinds: dict[uuid.UUID, list[str]] = defaultdict(list)
         changes: list[int] = []
+        at_caseness = recovered = 0
         for (instrument_code, couple_id, _), totals in series.items():
             if instrument_code != code or len(totals) < 2:
                 continue
-            change = classify_change(instrument, totals[0], totals[-1], count=len(totals))
+            outcome = classify_outcome(instrument, totals[0], totals[-1], count=len(totals))
+            change = outcome.change
             partner_kinds[couple_id].append(change.kind)
             changes.append(change.difference)
+            at_caseness += bool(instrument.is_clinical(totals[0]))
+            recovered += outcome.kind == RECOVERED
         kinds = Counter(kind for per_couple in partner_kinds.values() for kind in per_couple)
         couple_kinds = Counter(_couple_kind(per_couple) for per_couple in partner_kinds.values())
         rc = instrument.reliable_change
@@ -491,6 +508,8 @@ def _outcomes(scores: list[selectors.ScoreRow], instruments: dict[str, Instrumen
             couples_measured=len(partner_kinds), couples_improved=couple_kinds[IMPROVEMENT],
             couples_mixed=couple_kinds["mixed"], couples_deteriorated=couple_kinds[DETERIORATION],
             mean_change=sum(changes) / len(changes) if changes else None,
+            cutoff=instrument.cutoff, cutoff_source=instrument.cutoff_source,
+            partners_at_caseness=at_caseness, partners_recovered=recovered,
         ))
     return tuple(rows)
 

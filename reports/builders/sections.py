@@ -280,6 +280,9 @@ class PartnerOutcome:
     classification: str
     kind: str
     scores: int
+    outcome: str = ""  # the named outcome: recovered, reliably improved, ... (plans.instruments.classify_outcome)
+    outcome_reason: str = ""
+    prorated: bool = False  # the first or latest total is prorated from a partial form
 
     @property
     def badge(self) -> str:
@@ -316,7 +319,9 @@ def _reliable_change_text(instrument: Instrument) -> str:
 def build_measures(couple: Couple, *, until: datetime.date, period_start: datetime.date | None = None,
                    case: CaseFacts | None = None) -> tuple[MeasureBlock, ...]:
     """Every instrument given up to `until`: the couple-page chart (both partners, cut-off), the scores and
-    bands by date, and each partner's first -> latest change with its reliable-change classification."""
+    bands by date, and each partner's first -> latest change with its reliable-change classification and
+    named outcome (recovered, reliably improved, ...). Prorated totals are used and marked; incomplete forms
+    without a total are listed but not charted or classified."""
     administrations = selectors.administrations_until(couple, until)
     if not administrations:
         return ()
@@ -342,7 +347,8 @@ def build_measures(couple: Couple, *, until: datetime.date, period_start: dateti
         )
         outcomes = []
         for change in section.changes:
-            mine = [m for m in given if m.partner == change.partner]
+            # Scored administrations only: incomplete forms without a total are listed in the table, not used.
+            mine = [m for m in given if m.partner == change.partner and m.total is not None]
             name = case.partner_name(change.partner) if case else ""
             if change.change is None:
                 outcomes.append(PartnerOutcome(change.label, name, None, None, "", None, None, "", None,
@@ -352,7 +358,8 @@ def build_measures(couple: Couple, *, until: datetime.date, period_start: dateti
                 change.label, name, change.change.baseline, change.baseline_on, mine[0].band,
                 change.change.latest, change.latest_on, mine[-1].band,
                 change.change.difference if len(mine) > 1 else None, change.change.label, change.change.kind,
-                len(mine),
+                len(mine), change.outcome.label if change.outcome else "",
+                change.outcome.reason if change.outcome else "", change.prorated,
             ))
         cutoff = ""
         if instrument.cutoff is not None:
@@ -372,7 +379,11 @@ def _total(m: MeasureAdministration | None) -> int | None:
 
 
 def _band(m: MeasureAdministration | None) -> str:
-    return m.band if m else ""
+    if m is None:
+        return ""
+    if m.total is None:
+        return "Incomplete: no total"
+    return f"{m.band} (prorated)" if m.prorated else m.band
 
 
 # --- Attendance -----------------------------------------------------------------------------------

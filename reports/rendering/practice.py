@@ -170,7 +170,8 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
         ["Instrument", "Reliable-change threshold (points)", "Partners with 2+ scores", "Reliably improved",
          "No reliable change", "Reliably deteriorated", "Share of partners improved", "Couples with 2+ scores",
          "Couples improved", "Couples mixed", "Couples deteriorated", "Share of couples improved",
-         "Mean change (points)"],
+         "Mean change (points)", "Clinical cut-off", "Partners above the cut-off at first score", "Recovered",
+         "Recovery rate"],
         [_outcome_row(o) for o in report.outcomes],
         "No outcome instruments.",
     )
@@ -182,9 +183,11 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
 
 def _outcome_row(o: OutcomeRow) -> list[Any]:
     mean = round(o.mean_change, 1) if o.mean_change is not None else ""
+    cutoff = f"{o.cutoff:g}" if o.cutoff is not None else ""
     if not o.classified:
         return [o.instrument_name, "None published", o.partners_measured, "", "", "", "—", o.couples_measured,
-                "", "", "", "—", mean]
+                "", "", "", "—", mean, cutoff, o.partners_at_caseness if o.cutoff is not None else "", "", "—"]
     return [o.instrument_name, f"{o.threshold:g}", o.partners_measured, o.partners_improved, o.partners_no_change,
             o.partners_deteriorated, o.partners_improved_share, o.couples_measured, o.couples_improved,
-            o.couples_mixed, o.couples_deteriorated, o.couples_improved_share, mean]
+            o.couples_mixed, o.couples_deteriorated, o.couples_improved_share, mean, cutoff, o.partners_at_caseness,
+            o.partners_recovered, o.recovery_share]

@@ -36,7 +36,8 @@ from plans.models import (
 from plans.selectors.instruments import instruments_for
 
 REPORTABLE_NOTE_STATUSES = (NoteStatus.FINAL, NoteStatus.AWAITING_COSIGN)
-MEASURE_FIELDS = ("id", "couple_id", "partner", "instrument", "administered_on", "total", "band")
+MEASURE_FIELDS = ("id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "missing_items",
+                  "prorated")
 
 
 def day_start(day: datetime.date) -> datetime.datetime:

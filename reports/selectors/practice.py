@@ -259,7 +259,7 @@ def outcome_scores(practice: Practice, month: Month, instruments: tuple[str, ...
     rows = (
         MeasureAdministration.objects.filter(
             couple__in=_open_couples(practice, month).values("pk"), instrument__in=instruments,
-            administered_on__lte=month.end,
+            administered_on__lte=month.end, total__isnull=False,  # incomplete forms without a total
         )
         .order_by("administered_on")
         .values_list("couple_id", "partner", "instrument", "administered_on", "total")

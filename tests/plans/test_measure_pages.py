@@ -98,7 +98,8 @@ def test_therapist_can_record_a_csi4_and_it_is_scored_and_encrypted(cast, login)
     assert b"[4, 3, 3, 2]" not in raw and b"4,3,3,2" not in raw
     event = AuditEvent.objects.get(action="measure.record")
     assert event.object_id == str(measure.pk)
-    assert event.detail == {"instrument": "csi4", "partner": "a", "risk_flag": False}
+    assert event.detail == {"instrument": "csi4", "partner": "a", "risk_flag": False, "missing_items": 0,
+                            "prorated": False}
 
 
 def test_save_and_record_the_other_partner_opens_the_form_for_partner_b(cast, login):
@@ -112,12 +113,13 @@ def test_save_and_record_the_other_partner_opens_the_form_for_partner_b(cast, lo
 
 
 def test_a_missing_answer_is_refused_naming_the_item(cast, login):
-    answers = answers_for(BUILTIN["phq9"], 5)
+    """Instruments without partial forms (CSI-16) still need every item; PHQ-9/GAD-7: test_measure_partial."""
+    answers = answers_for(BUILTIN["csi16"], 3)
     answers[2] = None
-    response = login(cast.therapist).post(record_url(cast.couple), form_data("phq9", answers))
+    response = login(cast.therapist).post(record_url(cast.couple), form_data("csi16", answers))
     assert response.status_code == 400
     html = response.content.decode()
-    message = "Item 3 (Trouble falling or staying asleep...) needs an answer."
+    message = "Item 3 (Our relationship is strong.) needs an answer."
     assert html.count(message) == 2  # in the summary at the top and next to the item
     assert 'href="#id_item_3_0"' in html
     assert not MeasureAdministration.objects.exists()
