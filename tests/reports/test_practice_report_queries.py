@@ -13,8 +13,8 @@ from tests.reports.practice_report_factories import MONTH, NOW, seed_couple
 
 pytestmark = pytest.mark.django_db
 
-BUILDER_QUERIES = 11  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
-#                       overdue reviews, schedules, couples with sessions, outcome scores
+BUILDER_QUERIES = 12  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
+#                       overdue reviews, schedules, couples with sessions, outcome scores, risk counts
 # Plus the signed-in session, the user, their second factor and practice, and the session's save (savepoint,
 # update, release) that keeps the idle timeout moving.
 PAGE_QUERIES = BUILDER_QUERIES + 7
