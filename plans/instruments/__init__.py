@@ -15,8 +15,10 @@ from .base import (
     CHANGE_LABELS,
     DETERIORATION,
     IMPROVEMENT,
+    INDIVIDUAL,
     NO_CHANGE,
     NO_THRESHOLD,
+    RELATIONSHIP,
     SINGLE,
     Band,
     Change,
@@ -33,9 +35,9 @@ from .builtin import BUILTIN
 from .custom import InvalidDefinition, to_definition, validate_definition
 
 __all__ = [
-    "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "NO_CHANGE", "NO_THRESHOLD", "SINGLE", "Band",
-    "Change", "Instrument", "InvalidAnswers", "InvalidDefinition", "Item", "Option", "ReliableChange", "Score",
-    "classify_change", "custom_instrument", "shorten", "to_definition",
+    "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "INDIVIDUAL", "NO_CHANGE", "NO_THRESHOLD",
+    "RELATIONSHIP", "SINGLE", "Band", "Change", "Instrument", "InvalidAnswers", "InvalidDefinition", "Item", "Option",
+    "ReliableChange", "Score", "classify_change", "custom_instrument", "shorten", "to_definition",
     "validate_definition",
 ]
 

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 SHORT_TEXT_CHARS = 45
 MIN_CLAUSE_CHARS = 20
 
+# What an instrument is about (Instrument.about): one person's own symptoms (PHQ-9, GAD-7), or the relationship
+# (CSI-16, CSI-4). A couple-facing report shows a partner's individual measures only with that partner's recorded
+# consent (reports.builders.progress); relationship measures always. Anything not marked is treated as individual.
+INDIVIDUAL = "individual"
+RELATIONSHIP = "relationship"
+
 
 @dataclass(frozen=True)
 class Option:
@@ -78,6 +84,12 @@ class Instrument:
     risk_items: tuple[int, ...] = ()
     risk_note: str = ""
     builtin: bool = True
+    about: str = INDIVIDUAL  # INDIVIDUAL or RELATIONSHIP: see above
+
+    @property
+    def is_individual(self) -> bool:
+        """About one person (shared with the other partner only with consent); anything unmarked counts as so."""
+        return self.about != RELATIONSHIP
 
     def band_for(self, total: int) -> str:
         for band in self.bands:

@@ -10,7 +10,7 @@ found (the CSI versions) the data says so, and changes are shown without being c
 
 from __future__ import annotations
 
-from .base import Band, Instrument, Item, Option, ReliableChange
+from .base import INDIVIDUAL, RELATIONSHIP, Band, Instrument, Item, Option, ReliableChange
 
 JACOBSON_TRUAX = (
     "Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical approach to defining meaningful "
@@ -88,6 +88,7 @@ PHQ9 = Instrument(
     risk_items=(9,),
     risk_note="Any answer above 0 on item 9 (thoughts of being better off dead or of self-harm) needs a risk "
               "review the same day, acknowledged here with what was done.",
+    about=INDIVIDUAL,  # one person's depression symptoms: in couple-facing reports only with their consent
 )
 
 
@@ -130,6 +131,7 @@ GAD7 = Instrument(
         "generalized anxiety disorder: the GAD-7. Archives of Internal Medicine, 166(10), 1092-1097."
     ),
     licence=PHQ_LICENCE,
+    about=INDIVIDUAL,  # one person's anxiety symptoms: in couple-facing reports only with their consent
 )
 
 
@@ -214,6 +216,7 @@ CSI4 = Instrument(
     reliable_change_note=CSI_NO_RCI.format(name="CSI-4"),
     source=CSI_SOURCE,
     licence=CSI_LICENCE,
+    about=RELATIONSHIP,  # satisfaction with the relationship: shown in couple-facing reports
 )
 
 CSI16 = Instrument(
@@ -254,6 +257,7 @@ CSI16 = Instrument(
     reliable_change_note=CSI_NO_RCI.format(name="CSI-16"),
     source=CSI_SOURCE,
     licence=CSI_LICENCE,
+    about=RELATIONSHIP,  # satisfaction with the relationship: shown in couple-facing reports
 )
 
 BUILTIN: dict[str, Instrument] = {instrument.code: instrument for instrument in (PHQ9, GAD7, CSI4, CSI16)}
