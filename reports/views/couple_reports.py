@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user
-from clinic.models import Couple, CoupleStatus
+from clinic.models import Confidentiality, Couple, CoupleStatus
 from rapport.forms import error_summary
 from reports.builders.progress import default_period
 from reports.forms.couple import ProgressReportForm
@@ -41,6 +41,8 @@ def _options_page(request: HttpRequest, couple: Couple, form: ProgressReportForm
         "default_start": start,
         "default_end": end,
         "discharged": couple.status == CoupleStatus.DISCHARGED,
+        "partners": sorted(couple.partners.all(), key=lambda partner: partner.position),
+        "agreement_recorded": couple.confidentiality != Confidentiality.NOT_RECORDED,
     }, status=status)
 
 

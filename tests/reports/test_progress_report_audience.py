@@ -12,14 +12,18 @@ import datetime
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from clinic.models import Confidentiality, Partner
 from clinic.services.couples import partner_update
+from keys import keyring
 from plans.instruments import BUILTIN, INDIVIDUAL, RELATIONSHIP, validate_definition
 from reports.builders.progress import ProgressOptions, build_progress_report
 from reports.rendering.couple import progress_report_pdf, report_file_name
+from tests.factories import CoupleFactory
 from tests.plans import measure_factories
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text
@@ -168,6 +172,14 @@ def test_options_page_offers_the_audience(cast, login):
     html = login(cast.therapist).get(reverse("reports:couple-reports", args=[cast.couple.pk])).content.decode()
     assert 'name="audience" value="clinical"' in html and 'name="audience" value="couple"' in html
     assert "Who the report is for" in html
+    assert "Partner A: no individual measures in reports for the couple until the confidentiality terms" in html
+
+
+def test_options_page_says_whose_consent_is_recorded(cast, login):
+    history(cast, Confidentiality.NO_SECRETS)
+    html = login(cast.therapist).get(reverse("reports:couple-reports", args=[cast.couple.pk])).content.decode()
+    assert "Partner A: consented on 30 September 2025" in html
+    assert "Partner B: no consent to share individual measures" in html
 
 
 def test_download_for_the_couple_is_named_and_audited(cast, login):
@@ -229,3 +241,27 @@ def test_api_sets_keeps_and_withdraws_the_consent(cast, login):
     future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
     refused = patch({"measures_consent_on": future})
     assert refused.status_code == 400 and "future" in refused.content.decode()
+
+
+# --- Query count ------------------------------------------------------------------------------------
+
+
+def _couple_report_queries(couple, user) -> int:
+    keyring.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        report = build_progress_report(couple=couple, user=user, options=ProgressOptions(
+            datetime.date(2025, 2, 1), datetime.date(2026, 1, 31), audience="couple"))
+    assert report.measures and report.plan and not report.notes
+    return len(queries)
+
+
+@pytest.mark.django_db(transaction=True)  # committed data keys are cached, as on a running server
+def test_couple_report_query_count_does_not_grow_with_data(cast):
+    counts = []
+    for sessions in (5, 50):
+        couple = CoupleFactory(practice=cast.practice, primary=cast.therapist, confidentiality="limited_secrets")
+        data.one_year(couple, cast.therapist, start=datetime.date(2025, 2, 3), sessions=sessions,
+                      administrations=max(sessions // 4, 1), goals=1 if sessions < 10 else 3,
+                      objectives=1 if sessions < 10 else 3)
+        counts.append(_couple_report_queries(couple, cast.therapist))
+    assert counts[0] == counts[1], counts
