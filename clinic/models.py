@@ -263,6 +263,11 @@ class Partner(EncryptedModel):
     ipv_screened_on = models.DateField(null=True, blank=True)
     ipv_screened_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     ipv_notes = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    # The day this partner consented to share their individual measures (PHQ-9, GAD-7...) with the other partner
+    # in couple-facing reports; empty: no consent, those scores stay out of reports for the couple.
+    measures_consent_on = models.DateField(
+        "consents to share individual measures with the partner in couple reports", null=True, blank=True,
+    )
 
     class Meta:
         constraints = [

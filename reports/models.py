@@ -19,6 +19,13 @@ class ReportKind(models.TextChoices):
     PRACTICE = "practice", "Practice report"
 
 
+class ReportAudience(models.TextChoices):
+    """Who a couple report is for (reports.builders.progress: what each may see)."""
+
+    CLINICAL = "clinical", "The clinical record or a supervisor"
+    COUPLE = "couple", "The couple themselves"
+
+
 class ReportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Being generated"

@@ -206,11 +206,13 @@ class ReportMeta:
     reference: str = ""  # the couple's case number, or "" for practice reports
     subtitle: str = ""  # e.g. the period
     confidential: str = "Confidential"
+    audience: str = ""  # who the report is for, on the cover: "For the couple"
 
 
-def report_meta(*, title: str, user, practice_name: str, reference: str = "", subtitle: str = "") -> ReportMeta:
+def report_meta(*, title: str, user, practice_name: str, reference: str = "", subtitle: str = "",
+                audience: str = "") -> ReportMeta:
     """The margin data for a report `user` is generating now."""
     return ReportMeta(
         title=title, practice_name=practice_name, generated_by=user.display_name,
-        generated_at=timezone.localtime(), reference=reference, subtitle=subtitle,
+        generated_at=timezone.localtime(), reference=reference, subtitle=subtitle, audience=audience,
     )

@@ -161,7 +161,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[ab]"
 
     @extend_schema(
-        summary="Record a partner's agreement date or IPV screen",
+        summary="Record a partner's agreement date, IPV screen or consent to share individual measures",
         description="Fields left out keep their value.",
         parameters=[OpenApiParameter("position", str, OpenApiParameter.PATH, enum=PartnerPosition.values)],
         request=PartnerUpdateInput,
@@ -180,6 +180,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
             ipv_result=data.get("ipv_result"),
             ipv_screened_on=data.get("ipv_screened_on", partner.ipv_screened_on),
             ipv_notes=data.get("ipv_notes"),
+            measures_consent_on=data.get("measures_consent_on", services.KEEP),
         )
         return Response(PartnerOutput(partner).data)
 

@@ -58,6 +58,9 @@ class PartnerOutput(PartnerBriefOutput):
     ipv_screened_on = serializers.DateField(allow_null=True)
     ipv_screened_by = serializers.UUIDField(source="ipv_screened_by_id", allow_null=True)
     ipv_notes = serializers.CharField()
+    measures_consent_on = serializers.DateField(
+        allow_null=True, help_text="The day this partner consented to share their individual measures (PHQ-9, "
+                                   "GAD-7) with the other partner in couple reports; null: no consent.")
 
 
 class PartnerUpdateInput(serializers.Serializer):
@@ -67,6 +70,9 @@ class PartnerUpdateInput(serializers.Serializer):
     ipv_result = choice_field(IPVResult.choices, required=False)
     ipv_screened_on = serializers.DateField(required=False, allow_null=True)
     ipv_notes = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
+    measures_consent_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Consent to share individual measures in couple reports; null "
+                                                   "withdraws it.")
 
 
 # --- Couples --------------------------------------------------------------------------------------

@@ -208,6 +208,19 @@ class PartnerForm(forms.Form):
         help_text="Only what the team needs to know for safety planning.",
     )
 
+    measures_consent_on = forms.DateField(
+        label="Consents to share individual measures with the partner in couple reports, on", required=False,
+        widget=DateInput(),
+        help_text="PHQ-9, GAD-7 and other measures about this partner alone appear in reports for the couple only "
+                  "with this consent. Leave empty for no consent; clear it to withdraw.",
+        error_messages={"invalid": "Enter the consent date as a real date."},
+    )
+
+    def clean_measures_consent_on(self) -> datetime.date | None:
+        value = self.cleaned_data.get("measures_consent_on")
+        _not_in_future(value, "The consent date cannot be in the future.")
+        return value
+
     def clean_agreed_confidentiality_on(self) -> datetime.date | None:
         value = self.cleaned_data.get("agreed_confidentiality_on")
         _not_in_future(value, "The agreement date cannot be in the future.")

@@ -180,6 +180,9 @@ def couple_update(*, couple: Couple, by: User, base_version: int | None = None, 
     return couple
 
 
+KEEP: object = object()  # partner_update: "leave this field as it is"
+
+
 def partner_update(
     *,
     partner: Partner,
@@ -188,9 +191,17 @@ def partner_update(
     ipv_result: str | None = None,
     ipv_screened_on: datetime.date | None = None,
     ipv_notes: str | None = None,
+    measures_consent_on: datetime.date | None | object = KEEP,
 ) -> Partner:
-    """Record a partner's agreement date and intimate-partner-violence screen."""
+    """Record a partner's agreement date and intimate-partner-violence screen, and the day they consented to
+    share their individual measures with the other partner in couple reports (None withdraws the consent;
+    left out: unchanged)."""
     changed = []
+    if measures_consent_on is not KEEP and measures_consent_on != partner.measures_consent_on:
+        if isinstance(measures_consent_on, datetime.date) and measures_consent_on > timezone.localdate():
+            raise ValidationError({"measures_consent_on": "The consent date cannot be in the future."})
+        partner.measures_consent_on = measures_consent_on
+        changed.append("measures_consent_on")
     if agreed_confidentiality_on != partner.agreed_confidentiality_on:
         partner.agreed_confidentiality_on = agreed_confidentiality_on
         changed.append("agreed_confidentiality_on")

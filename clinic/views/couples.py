@@ -229,6 +229,7 @@ def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
             "ipv_result": partner.ipv_result,
             "ipv_screened_on": partner.ipv_screened_on,
             "ipv_notes": partner.ipv_notes,
+            "measures_consent_on": partner.measures_consent_on,
         })
     return render(request, "clinic/couples/partner_edit.html", {
         "nav": NAV, "couple": couple, "partner": partner, "form": form, "errors": error_summary(form),

@@ -16,6 +16,7 @@ from .base import (
     CHANGE_LABELS,
     DETERIORATION,
     IMPROVEMENT,
+    INDIVIDUAL,
     NO_CHANGE,
     NO_RELIABLE_CHANGE,
     NO_THRESHOLD,
@@ -23,6 +24,7 @@ from .base import (
     NOT_ON_TRACK_SESSIONS,
     OUTCOME_LABELS,
     RECOVERED,
+    RELATIONSHIP,
     RELIABLY_DETERIORATED,
     RELIABLY_IMPROVED,
     SINGLE,
@@ -45,11 +47,12 @@ from .builtin import BUILTIN
 from .custom import InvalidDefinition, to_definition, validate_definition
 
 __all__ = [
-    "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "NOT_CLASSIFIABLE", "NOT_ON_TRACK_SESSIONS",
-    "NO_CHANGE", "NO_RELIABLE_CHANGE", "NO_THRESHOLD", "OUTCOME_LABELS", "RECOVERED", "RELIABLY_DETERIORATED",
-    "RELIABLY_IMPROVED", "SINGLE", "Band", "Change", "Instrument", "InvalidAnswers", "InvalidDefinition", "Item",
-    "Option", "Outcome", "Proration", "ReliableChange", "Score", "classify_change", "classify_outcome",
-    "custom_instrument", "not_on_track", "shorten", "to_definition", "validate_definition",
+    "BUILTIN", "CHANGE_LABELS", "DETERIORATION", "IMPROVEMENT", "INDIVIDUAL", "NOT_CLASSIFIABLE",
+    "NOT_ON_TRACK_SESSIONS", "NO_CHANGE", "NO_RELIABLE_CHANGE", "NO_THRESHOLD", "OUTCOME_LABELS", "RECOVERED",
+    "RELATIONSHIP", "RELIABLY_DETERIORATED", "RELIABLY_IMPROVED", "SINGLE", "Band", "Change", "Instrument",
+    "InvalidAnswers", "InvalidDefinition", "Item", "Option", "Outcome", "Proration", "ReliableChange", "Score",
+    "classify_change", "classify_outcome", "custom_instrument", "not_on_track", "shorten", "to_definition",
+    "validate_definition",
 ]
 
 

@@ -15,6 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 SHORT_TEXT_CHARS = 45
 MIN_CLAUSE_CHARS = 20
 
+# What an instrument is about (Instrument.about): one person's own symptoms (PHQ-9, GAD-7), or the relationship
+# (CSI-16, CSI-4). A couple-facing report shows a partner's individual measures only with that partner's recorded
+# consent (reports.builders.progress); relationship measures always. Anything not marked is treated as individual.
+INDIVIDUAL = "individual"
+RELATIONSHIP = "relationship"
+
 
 @dataclass(frozen=True)
 class Option:
@@ -95,6 +101,13 @@ class Instrument:
     proration_note: str = ""
     # The unscored functional question asked after the items ("how difficult have these problems made it...").
     difficulty_item: Item | None = None
+
+    about: str = INDIVIDUAL  # INDIVIDUAL or RELATIONSHIP: see above
+
+    @property
+    def is_individual(self) -> bool:
+        """About one person (shared with the other partner only with consent); anything unmarked counts as so."""
+        return self.about != RELATIONSHIP
 
     def band_for(self, total: int) -> str:
         for band in self.bands:

@@ -10,7 +10,7 @@ found (the CSI versions) the data says so, and changes are shown without being c
 
 from __future__ import annotations
 
-from .base import Band, Instrument, Item, Option, Proration, ReliableChange
+from .base import INDIVIDUAL, RELATIONSHIP, Band, Instrument, Item, Option, Proration, ReliableChange
 
 JACOBSON_TRUAX = (
     "Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical approach to defining meaningful "
@@ -119,6 +119,7 @@ PHQ9 = Instrument(
     accepts_partial=True,
     proration=PHQ9_PRORATION,
     difficulty_item=DIFFICULTY,
+    about=INDIVIDUAL,  # one person's depression symptoms: in couple-facing reports only with their consent
 )
 
 
@@ -166,6 +167,7 @@ GAD7 = Instrument(
     proration=None,
     proration_note=GAD7_NO_PRORATION,
     difficulty_item=DIFFICULTY,
+    about=INDIVIDUAL,  # one person's anxiety symptoms: in couple-facing reports only with their consent
 )
 
 
@@ -250,6 +252,7 @@ CSI4 = Instrument(
     reliable_change_note=CSI_NO_RCI.format(name="CSI-4"),
     source=CSI_SOURCE,
     licence=CSI_LICENCE,
+    about=RELATIONSHIP,  # satisfaction with the relationship: shown in couple-facing reports
 )
 
 CSI16 = Instrument(
@@ -290,6 +293,7 @@ CSI16 = Instrument(
     reliable_change_note=CSI_NO_RCI.format(name="CSI-16"),
     source=CSI_SOURCE,
     licence=CSI_LICENCE,
+    about=RELATIONSHIP,  # satisfaction with the relationship: shown in couple-facing reports
 )
 
 BUILTIN: dict[str, Instrument] = {instrument.code: instrument for instrument in (PHQ9, GAD7, CSI4, CSI16)}

@@ -8,6 +8,26 @@ returned notes (see reports.selectors.couple.signed_notes). Individual-session n
 confidentiality agreement: "no secrets" -> included for the care team; "limited secrets" or no agreement
 recorded -> only the fact and date of the session; and `exclude_partner` leaves one partner's individual
 sessions out entirely (notes and attendance counts).
+
+The audience (ProgressOptions.audience, reports.models.ReportAudience):
+
+- "clinical" (the clinical record, or a supervisor): everything above, as the requesting clinician may see it.
+- "couple" (a report handed to the partners themselves): the rule, under every confidentiality agreement —
+    * never any progress-note content (joint or individual), psychotherapy notes or IPV screen data: notes are
+      written for the record and may hold what one partner said alone or safety information that could put a
+      partner at risk if the other read it (Bograd & Mederos 1999, J Marital Fam Ther 25(3):291-312; the IPV
+      screen is never in any couple report, see reports.pdf templates: only the agreement and names are shown);
+    * attendance counts by session kind (the partners agreed to the format, so the fact of individual sessions
+      is no secret; their content is);
+    * relationship measures (Instrument.about == RELATIONSHIP: CSI-16, CSI-4) for both partners;
+    * a partner's individual measures (Instrument.is_individual: PHQ-9, GAD-7, any practice instrument) only
+      with that partner's recorded consent (clinic Partner.measures_consent_on): a score about one person is
+      that person's information, and in conjoint treatment one partner's information is disclosed to the other
+      only with that partner's written authorisation (AAMFT Code of Ethics 2015, standard 2.2; APA Ethical
+      Principles 2017, standard 4.05). This holds under "no secrets" and "limited secrets" alike: a no-secrets
+      agreement lets the therapist bring what was said into joint sessions, not hand over written scores;
+    * with no agreement recorded ("Not yet agreed") no individual measure appears, even with consent: the
+      consent is given within the agreement, which the couple has not made yet.
 """
 
 from __future__ import annotations
@@ -34,6 +54,7 @@ from reports.builders.sections import (
     build_risks,
     local_day,
 )
+from reports.models import ReportAudience
 from reports.pdf import ReportMeta, report_meta
 from reports.selectors import couple as selectors
 
@@ -138,11 +159,17 @@ class ProgressOptions:
     period_end: datetime.date
     include_notes: bool = True
     exclude_partner: str = ""  # "a" or "b": leave that partner's individual sessions out entirely
+    audience: str = ReportAudience.CLINICAL  # who the report is for: see the module docstring
+
+    @property
+    def for_couple(self) -> bool:
+        return self.audience == ReportAudience.COUPLE
 
     def as_audit_detail(self) -> dict[str, Any]:
         """The options, non-clinical, for an audit event or a batch row."""
         return {"period_start": self.period_start.isoformat(), "period_end": self.period_end.isoformat(),
-                "include_notes": self.include_notes, "exclude_partner": self.exclude_partner}
+                "include_notes": self.include_notes, "exclude_partner": self.exclude_partner,
+                "audience": self.audience}
 
 
 @dataclass(frozen=True)
@@ -171,6 +198,41 @@ def default_period(today: datetime.date | None = None) -> tuple[datetime.date, d
     today = today or timezone.localdate()
     end = today.replace(day=1) - datetime.timedelta(days=1)
     return end.replace(day=1), end
+
+
+AUDIENCE_COVER = {
+    ReportAudience.CLINICAL: "For the clinical record or a supervisor",
+    ReportAudience.COUPLE: "For the couple",
+}
+
+
+def withheld_individual_measures(couple: Couple) -> dict[str, str]:
+    """For a couple-audience report: {position: why} for each partner whose individual measures stay out."""
+    if couple.confidentiality == Confidentiality.NOT_RECORDED:
+        why = "Not shared: the couple has not agreed the confidentiality terms yet."
+        return dict.fromkeys(PartnerPosition.values, why)
+    return {
+        partner.position: "Not shared in reports for the couple: no consent recorded."
+        for partner in selectors.partners_of(couple) if partner.measures_consent_on is None
+    }
+
+
+def _couple_scope(couple: Couple, withheld: dict[str, str]) -> tuple[str, ...]:
+    lines = [
+        "This report is for the couple. It holds the treatment plan, attendance and outcome measures; it never holds "
+        "session notes, psychotherapy notes or safety screening results, which stay in the clinical record.",
+        "Relationship measures (such as the CSI) are shown for both partners.",
+    ]
+    if couple.confidentiality == Confidentiality.NOT_RECORDED:
+        lines.append("Measures about one partner alone (such as the PHQ-9 and GAD-7) are not shown: the couple has "
+                     "not agreed the confidentiality terms yet.")
+    else:
+        for position in PartnerPosition.values:
+            label = PartnerPosition(position).label
+            lines.append(f"{label}'s own measures (such as the PHQ-9 and GAD-7) are "
+                         + ("not shown: no consent to share them is recorded." if position in withheld
+                            else "shown with their consent."))
+    return tuple(lines)
 
 
 def _scope(couple: Couple, options: ProgressOptions, case: CaseFacts) -> tuple[str, ...]:
@@ -207,28 +269,35 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
             plan = later[-1]
             notice = (f"No plan was active during this period. This is the current plan, activated on "
                       f"{local_day(plan.signed_at):%-d %B %Y}, after the period.")
-    notes = [
-        note for note in selectors.signed_notes_in_period(couple, start, end, exclude_kinds=excluded)
-        if individual_partner(note) != options.exclude_partner or not options.exclude_partner
-    ]
+    if options.for_couple:  # no note is even read: see the module docstring
+        notes, withheld = [], withheld_individual_measures(couple)
+        scope = _couple_scope(couple, withheld)
+    else:
+        notes = [
+            note for note in selectors.signed_notes_in_period(couple, start, end, exclude_kinds=excluded)
+            if individual_partner(note) != options.exclude_partner or not options.exclude_partner
+        ]
+        withheld, scope = {}, _scope(couple, options, case)
     return ProgressReport(
         meta=report_meta(
             title="Couple progress report", user=user, practice_name=couple.practice.name,
             reference=couple.reference,
             subtitle=f"{options.period_start:%-d %B %Y} to {options.period_end:%-d %B %Y}",
+            audience=AUDIENCE_COVER.get(options.audience, ""),
         ),
         case=case,
         options=options,
-        scope=_scope(couple, options, case),
+        scope=scope,
         plan=build_plan(couple, plan, until=options.period_end, notice=notice),
-        measures=build_measures(couple, until=options.period_end, period_start=options.period_start, case=case),
+        measures=build_measures(couple, until=options.period_end, period_start=options.period_start, case=case,
+                                withhold_individual=withheld),
         attendance=build_attendance(couple, start=start, end=end, exclude_kinds=excluded),
         notes=tuple(build_note(couple, note, include_content=options.include_notes) for note in notes),
-        risks=build_risks(couple),
+        risks=() if options.for_couple else build_risks(couple),  # the register is for the clinical record
     )
 
 
 __all__ = [
-    "NoteEntry", "ProgressOptions", "ProgressReport", "build_note", "build_progress_report", "content_may_be_shown",
-    "default_period", "individual_partner", "note_sections",
+    "AUDIENCE_COVER", "NoteEntry", "ProgressOptions", "ProgressReport", "build_note", "build_progress_report",
+    "content_may_be_shown", "default_period", "individual_partner", "note_sections", "withheld_individual_measures",
 ]

@@ -283,6 +283,7 @@ class PartnerOutcome:
     outcome: str = ""  # the named outcome: recovered, reliably improved, ... (plans.instruments.classify_outcome)
     outcome_reason: str = ""
     prorated: bool = False  # the first or latest total is prorated from a partial form
+    withheld: str = ""  # why this partner's scores are left out of this report, or ""
 
     @property
     def badge(self) -> str:
@@ -317,11 +318,17 @@ def _reliable_change_text(instrument: Instrument) -> str:
 
 
 def build_measures(couple: Couple, *, until: datetime.date, period_start: datetime.date | None = None,
-                   case: CaseFacts | None = None) -> tuple[MeasureBlock, ...]:
+                   case: CaseFacts | None = None, withhold_individual: dict[str, str] | None = None,
+                   ) -> tuple[MeasureBlock, ...]:
     """Every instrument given up to `until`: the couple-page chart (both partners, cut-off), the scores and
     bands by date, and each partner's first -> latest change with its reliable-change classification and
     named outcome (recovered, reliably improved, ...). Prorated totals are used and marked; incomplete forms
-    without a total are listed but not charted or classified."""
+    without a total are listed but not charted or classified.
+
+    `withhold_individual` ({"b": "why"}): leave those partners' scores on individual instruments
+    (Instrument.is_individual: PHQ-9, GAD-7) out entirely, saying why; an instrument left with no score is left
+    out. Relationship instruments (CSI-16, CSI-4) are never withheld."""
+    withheld = withhold_individual or {}
     administrations = selectors.administrations_until(couple, until)
     if not administrations:
         return ()
@@ -335,7 +342,10 @@ def build_measures(couple: Couple, *, until: datetime.date, period_start: dateti
         instrument = instruments.get(code)
         if instrument is None:
             continue  # a practice instrument since deleted: no definition to read its scores with
-        given = grouped[code]
+        hidden = withheld if instrument.is_individual else {}
+        given = [m for m in grouped[code] if m.partner not in hidden]
+        if not given:
+            continue
         section = instrument_section(instrument, given)
         by_day: dict[datetime.date, dict[str, MeasureAdministration]] = {}
         for m in given:
@@ -350,6 +360,10 @@ def build_measures(couple: Couple, *, until: datetime.date, period_start: dateti
             # Scored administrations only: incomplete forms without a total are listed in the table, not used.
             mine = [m for m in given if m.partner == change.partner and m.total is not None]
             name = case.partner_name(change.partner) if case else ""
+            if change.partner in hidden:
+                outcomes.append(PartnerOutcome(change.label, name, None, None, "", None, None, "", None,
+                                               "Not shared", "none", 0, withheld=hidden[change.partner]))
+                continue
             if change.change is None:
                 outcomes.append(PartnerOutcome(change.label, name, None, None, "", None, None, "", None,
                                                "Not given to this partner", "none", 0))

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from rapport.forms import DateInput
+from reports.models import ReportAudience
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -32,6 +33,17 @@ class ProgressReportForm(forms.Form):
         error_messages={"required": "Enter the last day of the period.",
                         "invalid": "Enter the last day as a date, for example 2026-01-31."},
     )
+    audience = forms.ChoiceField(
+        label="Who the report is for", required=False, widget=_Radios, initial=ReportAudience.CLINICAL,
+        choices=[
+            (ReportAudience.CLINICAL, "The clinical record or a supervisor: everything below that you may see"),
+            (ReportAudience.COUPLE, "The couple themselves: plan, attendance and relationship measures; a partner's "
+                                    "own measures (PHQ-9, GAD-7) only with their recorded consent; never notes"),
+        ],
+        help_text="A report for the couple never holds session notes, psychotherapy notes or IPV screen results; "
+                  "the options below apply to reports for the record.",
+        error_messages={"invalid_choice": "Choose who the report is for: the clinical record or the couple."},
+    )
     include_notes = forms.BooleanField(
         label="Include the assessment and plan sections of signed notes", required=False, initial=True,
         help_text="SOAP and DAP: assessment and plan; BIRP: response and plan. Drafts and psychotherapy notes are "
@@ -55,6 +67,9 @@ class ProgressReportForm(forms.Form):
             ("", "Include both partners' individual sessions (as the confidentiality agreement allows)"),
             ("a", label("a")), ("b", label("b")),
         ]
+
+    def clean_audience(self) -> str:
+        return self.cleaned_data.get("audience") or ReportAudience.CLINICAL
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit import request_context
 from audit.services import record_event
 from clinic.models import Couple
-from reports.models import GeneratedReport, ReportKind, ReportStatus
+from reports.models import GeneratedReport, ReportAudience, ReportKind, ReportStatus
 from reports.rendering import practice
 from reports.rendering.couple import progress_report_pdf
 from reports.services.batch_state import (
@@ -53,6 +53,7 @@ def render_report(report: GeneratedReport) -> bytes:
         couple=couple, user=user, period_start=report.period_start, period_end=report.period_end,
         include_notes=report.options.get("include_notes", True),
         exclude_partner=report.options.get("exclude_partner", ""),
+        audience=report.options.get("audience", ReportAudience.CLINICAL),
     )
 
 

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET
 
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user
-from clinic.models import Couple, CoupleStatus
+from clinic.models import Confidentiality, Couple, CoupleStatus
 from rapport.forms import error_summary
 from reports.builders.progress import default_period
 from reports.forms.couple import ProgressReportForm
-from reports.models import ReportKind
+from reports.models import ReportAudience, ReportKind
 from reports.rendering.couple import discharge_summary_pdf, progress_report_pdf, report_file_name
 
 NAV = "couples"
@@ -41,6 +41,8 @@ def _options_page(request: HttpRequest, couple: Couple, form: ProgressReportForm
         "default_start": start,
         "default_end": end,
         "discharged": couple.status == CoupleStatus.DISCHARGED,
+        "partners": sorted(couple.partners.all(), key=lambda partner: partner.position),
+        "agreement_recorded": couple.confidentiality != Confidentiality.NOT_RECORDED,
     }, status=status)
 
 
@@ -58,7 +60,8 @@ def report_options(request: HttpRequest, couple_pk: Any) -> HttpResponse:
     and options, and the treatment / discharge summary."""
     couple = get_couple_for_user(request.user, couple_pk)
     start, end = default_period()
-    form = ProgressReportForm(initial={"start": start, "end": end, "include_notes": True, "exclude_partner": ""},
+    form = ProgressReportForm(initial={"start": start, "end": end, "include_notes": True, "exclude_partner": "",
+                                       "audience": ReportAudience.CLINICAL},
                               partner_names=_partner_names(couple))
     return _options_page(request, couple, form)
 
@@ -75,15 +78,17 @@ def progress_pdf(request: HttpRequest, couple_pk: Any) -> HttpResponse:
             return _options_page(request, couple, form, status=400)
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         include_notes, exclude_partner = form.cleaned_data["include_notes"], form.cleaned_data["exclude_partner"]
+        audience = form.cleaned_data["audience"]
     else:
         (start, end), include_notes, exclude_partner = default_period(), True, ""
+        audience = ReportAudience.CLINICAL
     data = progress_report_pdf(couple=couple, user=request.user, period_start=start, period_end=end,
-                               include_notes=include_notes, exclude_partner=exclude_partner)
+                               include_notes=include_notes, exclude_partner=exclude_partner, audience=audience)
     record_event("report.download", actor=request.user, obj=couple, detail={
         "kind": ReportKind.PROGRESS, "period_start": start.isoformat(), "period_end": end.isoformat(),
-        "include_notes": include_notes, "exclude_partner": exclude_partner, "bytes": len(data),
+        "include_notes": include_notes, "exclude_partner": exclude_partner, "audience": audience, "bytes": len(data),
     })
-    return _pdf_response(data, report_file_name(couple, ReportKind.PROGRESS, start, end))
+    return _pdf_response(data, report_file_name(couple, ReportKind.PROGRESS, start, end, audience))
 
 
 @require_GET
