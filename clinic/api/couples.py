@@ -180,6 +180,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
             ipv_result=data.get("ipv_result"),
             ipv_screened_on=data.get("ipv_screened_on", partner.ipv_screened_on),
             ipv_notes=data.get("ipv_notes"),
+            hits_answers=data.get("hits_answers"),
         )
         return Response(PartnerOutput(partner).data)
 

@@ -40,6 +40,11 @@ ENTRIES: dict[str, list[Probe]] = {
                                  html_record(CLINICIANS_ON_CASE))],
     "clinic:partner-edit": [Probe(lambda c: reverse("clinic:partner-edit", args=[couple(c), "a"]),
                                   html_record(CLINICIANS_ON_CASE))],
+    # Documenting an override of the IPV gate: clinicians who may change the case (a POST without a reason: 400).
+    "clinic:ipv-override": [Probe(lambda c: reverse("clinic:ipv-override", args=[couple(c)]),
+                                  html_record(CLINICIANS_ON_CASE)),
+                            Probe(lambda c: reverse("clinic:ipv-override", args=[couple(c)]),
+                                  html_record(CLINICIANS_ON_CASE, status=400), method="post")],
     # Managing the care team: the primary therapist and the practice manager; others who can see the case: 403.
     "clinic:care-team-add": [Probe(lambda c: reverse("clinic:care-team-add", args=[couple(c)]),
                                    html_record(("therapist",), co_therapist=403, supervisor=403, manager=200))],
