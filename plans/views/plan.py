@@ -27,6 +27,7 @@ from clinic.models import Couple, PartnerPosition
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
 from plans.selectors import plans as selectors
+from plans.selectors import safety as safety_selectors
 from plans.services import from_library
 from plans.services import library as library_services
 from plans.services import plans as services
@@ -73,6 +74,7 @@ def plan_detail(request: HttpRequest, couple_pk: Any) -> HttpResponse:
         "nav": NAV,
         "couple": couple,
         "tab": tab,
+        "safety_prompts": safety_selectors.safety_prompts(couple, [tab.active, tab.draft]),
         "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
     })
 
