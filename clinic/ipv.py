@@ -3,11 +3,18 @@
 HITS (Sherin, Sinacore, Li, Zitter & Shakil 1998, "HITS: a short domestic violence screening tool for use
 in a family practice setting", Fam Med 30(7):508-512): four questions, "How often does your partner...
 physically Hurt you, Insult or talk down to you, Threaten you with harm, Scream or curse at you?", each
-answered 1 (never) to 5 (frequently); the total runs 4-20 and a total above 10 is a positive screen. The
-instrument is free to use for clinical purposes (the author's terms: no permission or fee for clinical or
-non-commercial use; it may not be sold). Each partner is screened alone: couples-therapy guidance on
-conjoint treatment (e.g. Stith, McCollum & Rosen 2011, Couples therapy for domestic violence; AAMFT) asks
-for a separate interview with each partner, and a positive screen stops conjoint work until assessed.
+answered 1 (never) to 5 (frequently); the total runs 4-20 and a total above 10 is a positive screen.
+
+Terms of use (checked December 2026; the sources disagree, so treat it as NOT settled): HITS is copyright
+Kevin M. Sherin (2003). Some catalogues list it as free of cost for clinical use (CVR/NCJRS record: "Cost:
+No"); others say it is copyrighted for commercial use (fpnotebook) or "normally has a copyright fee of $25",
+more for larger organisations, through thehitstool.com (California Evidence-Based Clearinghouse). Rapport
+ships the four item stems for clinician-administered use; a practice or distributor must obtain the
+author's written permission (thehitstool.com) before commercial distribution. See README "Clinical safety".
+
+Each partner is screened alone: guidance on conjoint treatment where there may be violence (e.g. Stith,
+McCollum & Rosen 2011, Couples therapy for domestic violence: finding safe solutions, APA) asks for a
+separate interview with each partner, and conjoint work waits until the violence has been assessed.
 
 The clinician's judgement (Partner.ipv_result: no concern / concern) is recorded beside the score; either
 a positive HITS or a clinician's concern for either partner blocks joint sessions until an override is
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HITS_SOURCE = "HITS, Sherin et al. 1998, Fam Med 30:508-512 (free for clinical use)"
+HITS_SOURCE = "HITS, Sherin et al. 1998, Fam Med 30:508-512 (copyright K. M. Sherin; see module docstring)"
 HITS_ITEMS: tuple[tuple[str, str], ...] = (
     ("hurt", "Physically hurt you"),
     ("insult", "Insult or talk down to you"),

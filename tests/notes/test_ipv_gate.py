@@ -84,3 +84,10 @@ def test_a_partner_violence_concern_in_a_later_note_prompts_a_rescreen(cast, log
     assert [(p.partner.position, p.reason) for p in prompts] == [("b", "note_concern")]
     page = login(cast.therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
     assert "IPV re-screen due" in page and "noted a partner-violence concern" in page
+
+
+def test_session_form_says_joint_sessions_are_on_hold_and_defaults_to_an_individual_one(cast, login):
+    screen_both(cast)
+    page = login(cast.therapist).get(reverse("notes:session-create", args=[cast.couple.pk])).content.decode()
+    assert "Joint sessions on hold: IPV screen" in page
+    assert 'value="individual_a" selected' in page or '<option value="individual_a" selected>' in page
