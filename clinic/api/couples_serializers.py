@@ -129,6 +129,14 @@ class CoupleDetailOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class IpvOverrideInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=NOTE_TEXT_MAX,
+        help_text="Why sessions with both partners may go on: the assessment done with each partner alone and "
+                  "the safety plan.",
+    )
+
+
 class CoupleCreateInput(serializers.Serializer):
     partner_a = _uuid(help_text="Id of a client you can see.")
     partner_b = _uuid(help_text="Id of another client you can see.")

@@ -192,3 +192,17 @@ def test_rescreen_is_prompted_after_the_practice_interval(cast, login):
     assert len(rescreen_prompts(couple, list(couple.partners.all()))) == 2
     page = login(cast.therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
     assert "IPV re-screen due" in page
+
+
+def test_api_documents_an_override_and_refuses_it_without_a_flag(cast, login):
+    client = login(cast.therapist)
+    url = reverse("couple-ipv-override", args=[cast.couple.pk])
+    refused = client.post(url, {"reason": REASON}, content_type="application/json")
+    assert refused.status_code == 400 and "not blocked" in refused.json()["error"]["fields"]["reason"][0]
+    screen(cast.couple, "a", [5, 5, 5, 5])
+    assert client.post(url, {}, content_type="application/json").status_code == 400
+    response = client.post(url, {"reason": REASON}, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["ipv_joint_blocked"] is False and body["ipv_override_by"] == str(cast.therapist.pk)
+    assert login(cast.manager).post(url, {"reason": REASON}, content_type="application/json").status_code == 403

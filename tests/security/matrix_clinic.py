@@ -77,6 +77,9 @@ ENTRIES: dict[str, list[Probe]] = {
         Probe(lambda c: reverse("couple-detail", args=[couple(c)]), api_record(CLINICIANS_ON_CASE, status=400),
               method="patch"),
     ],
+    # No reason given: a 400 for those who may change the case, and nothing else may even try.
+    "couple-ipv-override": [Probe(lambda c: reverse("couple-ipv-override", args=[couple(c)]),
+                                  api_record(CLINICIANS_ON_CASE, status=400), method="post")],
     "couple-care-team-list": [Probe(lambda c: reverse("couple-care-team-list", args=[couple(c)]),
                                     api_record(READERS, manager=200))],
     "couple-care-team-end": [Probe(lambda c: reverse("couple-care-team-end", args=[couple(c), co_membership(c)]),
