@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.ipv import HITS_POSITIVE_ABOVE
 from keys.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
 
 NAME_MAX = 100
@@ -31,6 +32,9 @@ class Practice(models.Model):
     risk_acknowledge_hours = models.PositiveIntegerField(
         default=24,
         help_text="An open risk not acknowledged within this many hours is escalated to the supervisor.",
+    )
+    ipv_rescreen_days = models.PositiveIntegerField(
+        default=90, help_text="Days after which a partner's IPV screen is due again (clinic.ipv).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -199,6 +203,11 @@ class Couple(EncryptedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    # A documented decision to go on with joint sessions despite a positive IPV screen or a clinician's
+    # concern (clinic.ipv). A new screen clears it: a new result needs a new decision.
+    ipv_override_reason = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, null=True)
+    ipv_override_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ipv_override_at = models.DateTimeField(null=True, blank=True)
 
     objects = CoupleQuerySet.as_manager()
 
@@ -237,8 +246,20 @@ class Couple(EncryptedModel):
         partners = list(self.partners.all())
         return len(partners) == 2 and all(p.ipv_result != IPVResult.NOT_DONE for p in partners)
 
+    @property
+    def ipv_flagged(self) -> bool:
+        """A positive HITS or a clinician's concern for either partner (clinic.ipv)."""
+        return any(p.ipv_flagged for p in self.partners.all())
+
+    @property
+    def ipv_joint_blocked(self) -> bool:
+        """Joint sessions are refused: an IPV flag and no documented override."""
+        return self.ipv_flagged and self.ipv_override_at is None
+
 
 class IPVResult(models.TextChoices):
+    """The clinician's judgement after screening a partner alone (beside the HITS score)."""
+
     NOT_DONE = "not_done", "Not done"
     NO_CONCERN = "no_concern", "No concern"
     CONCERN = "concern", "Concern"
@@ -268,6 +289,10 @@ class Partner(EncryptedModel):
     measures_consent_on = models.DateField(
         "consents to share individual measures with the partner in couple reports", null=True, blank=True,
     )
+    # HITS (clinic.ipv): the four answers "1,2,1,1" encrypted; total and result in clear for the gate.
+    # Empty for screens recorded before HITS: their ipv_result is the clinician's judgement.
+    hits_answers = EncryptedCharField(max_length=20, blank=True, null=True)
+    hits_total = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -281,6 +306,15 @@ class Partner(EncryptedModel):
 
     def __str__(self) -> str:
         return f"{self.get_position_display()} of {self.couple_id}"
+
+    @property
+    def hits_positive(self) -> bool | None:
+        """None when no HITS was recorded."""
+        return None if self.hits_total is None else self.hits_total > HITS_POSITIVE_ABOVE
+
+    @property
+    def ipv_flagged(self) -> bool:
+        return bool(self.hits_positive) or self.ipv_result == IPVResult.CONCERN
 
 
 class CareTeamQuerySet(models.QuerySet):

@@ -26,12 +26,14 @@ from clinic.api.couples_serializers import (
     CoupleListOutput,
     CoupleSummaryOutput,
     CoupleUpdateInput,
+    IpvOverrideInput,
     PartnerOutput,
     PartnerUpdateInput,
 )
 from clinic.models import CareTeamMember, Client, Couple, Partner, PartnerPosition, User
 from clinic.selectors.couples import couple_rows_for
 from clinic.services import couples as services
+from clinic.services import ipv as ipv_services
 from rapport.api import UUID_PATTERN, IsClinicianOrManager, RolePermissionsMixin, error_responses, validated
 from rapport.api_schema import superset_proxy
 
@@ -111,6 +113,21 @@ class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         services.couple_update(couple=couple, by=request.user, base_version=data.pop("version"), **data)
         return Response(CoupleDetailOutput(couple).data)
 
+    @extend_schema(
+        summary="Document an override of the IPV gate on joint sessions",
+        description="Only while a partner's IPV screen is positive (HITS above 10) or a concern. The reason is "
+                    "stored encrypted; the audit event names the couple only; the therapists' supervisor is "
+                    "told. A new screen clears the override.",
+        request=IpvOverrideInput,
+        responses={200: CoupleDetailOutput, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="ipv-override")
+    def ipv_override(self, request, pk=None):
+        couple = get_couple_for_user(request.user, pk, write=True)
+        data = validated(IpvOverrideInput, request.data)
+        ipv_services.ipv_override_record(couple=couple, by=request.user, reason=data["reason"])
+        return Response(CoupleDetailOutput(get_couple_for_user(request.user, pk)).data)
+
 
 @extend_schema(tags=["couples"], parameters=[COUPLE_PK])
 class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
@@ -181,6 +198,7 @@ class PartnerViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
             ipv_screened_on=data.get("ipv_screened_on", partner.ipv_screened_on),
             ipv_notes=data.get("ipv_notes"),
             measures_consent_on=data.get("measures_consent_on", services.KEEP),
+            hits_answers=data.get("hits_answers"),
         )
         return Response(PartnerOutput(partner).data)
 

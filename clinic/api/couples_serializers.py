@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.clients_serializers import ClientBriefOutput
+from clinic.ipv import decode_answers
 from clinic.models import NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, IPVResult
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
@@ -61,6 +62,14 @@ class PartnerOutput(PartnerBriefOutput):
     measures_consent_on = serializers.DateField(
         allow_null=True, help_text="The day this partner consented to share their individual measures (PHQ-9, "
                                    "GAD-7) with the other partner in couple reports; null: no consent.")
+    hits_answers = serializers.SerializerMethodField(
+        help_text="HITS answers (hurt, insult, threaten, scream), each 1-5; empty when not recorded.")
+    hits_total = serializers.IntegerField(allow_null=True, help_text="4-20; above 10 is positive (Sherin et al. 1998).")
+    hits_positive = serializers.BooleanField(allow_null=True)
+    ipv_flagged = serializers.BooleanField(help_text="Positive HITS or the clinician's concern: joint sessions wait.")
+
+    def get_hits_answers(self, partner) -> list[int]:
+        return list(decode_answers(partner.hits_answers))
 
 
 class PartnerUpdateInput(serializers.Serializer):
@@ -73,6 +82,11 @@ class PartnerUpdateInput(serializers.Serializer):
     measures_consent_on = serializers.DateField(
         required=False, allow_null=True, help_text="Consent to share individual measures in couple reports; null "
                                                    "withdraws it.")
+    hits_answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=5), min_length=4, max_length=4, required=False,
+        help_text="HITS (Sherin et al. 1998), asked with this partner alone: hurt, insult, threaten, scream, "
+                  "each 1 (never) to 5 (frequently).",
+    )
 
 
 # --- Couples --------------------------------------------------------------------------------------
@@ -110,9 +124,23 @@ class CoupleDetailOutput(serializers.Serializer):
     presenting_concerns = serializers.CharField()
     version = serializers.IntegerField()
     partners = PartnerOutput(many=True)
+    ipv_joint_blocked = serializers.BooleanField(
+        help_text="A positive IPV screen or a clinician's concern and no documented override: joint sessions "
+                  "are refused.")
+    ipv_override_at = serializers.DateTimeField(allow_null=True)
+    ipv_override_by = serializers.UUIDField(source="ipv_override_by_id", allow_null=True)
+    ipv_override_reason = serializers.CharField(allow_null=True)
     care_team = CareTeamMemberOutput(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class IpvOverrideInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=NOTE_TEXT_MAX,
+        help_text="Why sessions with both partners may go on: the assessment done with each partner alone and "
+                  "the safety plan.",
+    )
 
 
 class CoupleCreateInput(serializers.Serializer):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from clinic.ipv import HITS_ITEMS, HITS_OPTIONS
 from clinic.models import (
     NAME_MAX,
     NOTE_TEXT_MAX,
@@ -195,9 +196,18 @@ class PartnerForm(forms.Form):
         help_text="Leave empty until this partner has agreed.",
         error_messages={"invalid": "Enter the agreement date as a real date."},
     )
+    # HITS (Sherin et al. 1998; clinic.ipv): "How often does your partner...", asked with this partner alone.
+    hits_hurt, hits_insult, hits_threaten, hits_scream = (
+        forms.TypedChoiceField(
+            label=f"How often does your partner {label[0].lower()}{label[1:]}?", coerce=int, required=False,
+            choices=[("", "Not asked")] + [(value, f"{value} {text}") for value, text in HITS_OPTIONS],
+            widget=PlainSelect(), empty_value=None,
+        )
+        for _key, label in HITS_ITEMS
+    )
     ipv_result = forms.ChoiceField(
-        label="IPV screen result", choices=IPVResult.choices,
-        help_text="Intimate partner violence screen, done with this partner alone.",
+        label="Clinician's judgement", choices=IPVResult.choices,
+        help_text="Your judgement after screening this partner alone, whatever the HITS score.",
     )
     ipv_screened_on = forms.DateField(
         label="Date of the IPV screen", required=False, widget=DateInput(),
@@ -231,10 +241,28 @@ class PartnerForm(forms.Form):
         _not_in_future(value, "The screen date cannot be in the future.")
         return value
 
+    HITS_FIELDS = tuple(f"hits_{key}" for key, _label in HITS_ITEMS)
+
+    def __init__(self, *args: Any, hits_recorded: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hits_recorded = hits_recorded
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         result = data.get("ipv_result")
-        if result and result != IPVResult.NOT_DONE and not data.get("ipv_screened_on") and \
+        answers = [data.get(name) for name in self.HITS_FIELDS]
+        given = [a for a in answers if a is not None]
+        if given and len(given) != len(answers):
+            for name, answer in zip(self.HITS_FIELDS, answers, strict=True):
+                if answer is None and name not in self.errors:
+                    self.add_error(name, "Answer all four HITS questions, or none.")
+        elif not given and result and result != IPVResult.NOT_DONE and not self.hits_recorded:
+            self.add_error(self.HITS_FIELDS[0], "Ask the four HITS questions with this partner alone and record "
+                                                "the answers with your judgement.")
+        data["hits_answers"] = answers if len(given) == len(answers) else None
+        for name in self.HITS_FIELDS:
+            data.pop(name, None)
+        if (result and result != IPVResult.NOT_DONE or given) and not data.get("ipv_screened_on") and \
                 "ipv_screened_on" not in self.errors:
             self.add_error("ipv_screened_on", "Give the date the screen was done.")
         return data

@@ -78,6 +78,10 @@ class PracticeSettingsForm(forms.Form):
         label="Treatment plan review interval (days)", min_value=7, max_value=730,
         help_text="How often each treatment plan is due for review.",
     )
+    ipv_rescreen_days = forms.IntegerField(
+        label="IPV re-screen interval (days)", min_value=7, max_value=730,
+        help_text="After this many days the couple's page asks for each partner's IPV screen again.",
+    )
 
     @classmethod
     def for_practice(cls, practice: Practice, data=None) -> PracticeSettingsForm:

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import record_event
+from clinic.ipv import encode_answers, score_hits
 from clinic.models import (
     CareRole,
     CareTeamMember,
@@ -192,16 +193,28 @@ def partner_update(
     ipv_screened_on: datetime.date | None = None,
     ipv_notes: str | None = None,
     measures_consent_on: datetime.date | None | object = KEEP,
+    hits_answers: list[int] | None = None,
 ) -> Partner:
-    """Record a partner's agreement date and intimate-partner-violence screen, and the day they consented to
-    share their individual measures with the other partner in couple reports (None withdraws the consent;
-    left out: unchanged)."""
+    """Record a partner's agreement date and intimate-partner-violence screen: the HITS answers (clinic.ipv,
+    scored here) and the clinician's judgement (ipv_result), and the day they consented to share their individual
+    measures with the other partner in couple reports (None withdraws the consent; left out: unchanged). A changed
+    screen clears the couple's documented override of the joint-session gate: a new result needs a new decision."""
     changed = []
     if measures_consent_on is not KEEP and measures_consent_on != partner.measures_consent_on:
         if isinstance(measures_consent_on, datetime.date) and measures_consent_on > timezone.localdate():
             raise ValidationError({"measures_consent_on": "The consent date cannot be in the future."})
         partner.measures_consent_on = measures_consent_on
         changed.append("measures_consent_on")
+    if hits_answers is not None:
+        try:
+            score = score_hits(hits_answers)
+        except ValueError as exc:
+            raise ValidationError({"hits_answers": str(exc)}) from None
+        if encode_answers(score) != partner.hits_answers:
+            partner.hits_answers = encode_answers(score)
+            partner.hits_total = score.total
+            partner.ipv_screened_by = by
+            changed.append("hits_answers")
     if agreed_confidentiality_on != partner.agreed_confidentiality_on:
         partner.agreed_confidentiality_on = agreed_confidentiality_on
         changed.append("agreed_confidentiality_on")
@@ -219,15 +232,25 @@ def partner_update(
         raise ValidationError({"ipv_screened_on": "Give the date the screen was done."})
     if partner.ipv_screened_on and partner.ipv_screened_on > timezone.localdate():
         raise ValidationError({"ipv_screened_on": "The screen date cannot be in the future."})
+    if partner.hits_total is not None and partner.ipv_screened_on is None:
+        raise ValidationError({"ipv_screened_on": "Give the date the screen was done."})
     if not changed:
         return partner
     partner.full_clean()
     with transaction.atomic():
         partner.save()
         record_event("partner.update", actor=by, obj=partner, couple_id=partner.couple_id, detail={"fields": changed})
-        if "ipv_result" in changed and partner.ipv_result == IPVResult.CONCERN:
+        screen_fields = {"hits_answers", "ipv_result", "ipv_screened_on"}
+        if screen_fields.intersection(changed):
+            cleared = Couple.objects.filter(pk=partner.couple_id, ipv_override_at__isnull=False).update(
+                ipv_override_at=None, ipv_override_by=None)
+            if cleared:
+                # The encrypted reason stays until the next override replaces it; the gate reads the date.
+                record_event("couple.ipv_override_cleared", actor=by, object_type="couple",
+                             object_id=partner.couple_id, couple_id=partner.couple_id)
+        if {"hits_answers", "ipv_result"}.intersection(changed) and partner.ipv_flagged:
             risk_raise(couple=partner.couple, kind=RiskKind.IPV, source=RiskSource.IPV_SCREEN, partner=partner.position,
-                       detail=f"IPV screen of {partner.ipv_screened_on:%d %b %Y}: concern.", by=by)
+                       detail=f"IPV screen of {partner.ipv_screened_on:%d %b %Y}: positive or a concern.", by=by)
     return partner
 
 

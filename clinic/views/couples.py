@@ -36,9 +36,11 @@ from clinic.forms.couples import (
     PartnerForm,
     StatusFilterForm,
 )
+from clinic.ipv import decode_answers
 from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, PartnerPosition
 from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
+from clinic.selectors import ipv as ipv_selectors
 from clinic.selectors import risks as risk_selectors
 from clinic.services import couples as services
 from rapport.forms import add_service_errors, error_summary
@@ -128,6 +130,7 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     record_event("couple.view", actor=request.user, obj=couple)
     partners = list(couple.partners.all())
     prefetch_related_objects(partners, "ipv_screened_by")
+    prefetch_related_objects([couple], "ipv_override_by", "practice")
     can_manage_team = team_selectors.is_current_primary(couple, request.user)
     return render(request, "clinic/couples/detail.html", {
         "nav": NAV,
@@ -135,6 +138,8 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "partners": partners,
         "missing_screens": [p for p in partners if p.ipv_result == IPVResult.NOT_DONE],
         "risks": risk_selectors.unresolved_risks_of(couple),
+        "ipv_flagged": any(p.ipv_flagged for p in partners),
+        "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
         "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
         **_care_team_context(couple, can_manage=can_manage_team),
     })
@@ -213,8 +218,9 @@ def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
     partner = couple.partner(position)
     if partner is None:
         raise Http404("No such partner.")
+    hits_recorded = partner.hits_total is not None
     if request.method == "POST":
-        form = PartnerForm(request.POST)
+        form = PartnerForm(request.POST, hits_recorded=hits_recorded)
         if form.is_valid():
             try:
                 services.partner_update(partner=partner, by=request.user, **form.cleaned_data)
@@ -230,7 +236,8 @@ def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
             "ipv_screened_on": partner.ipv_screened_on,
             "ipv_notes": partner.ipv_notes,
             "measures_consent_on": partner.measures_consent_on,
-        })
+            **dict(zip(PartnerForm.HITS_FIELDS, decode_answers(partner.hits_answers), strict=False)),
+        }, hits_recorded=hits_recorded)
     return render(request, "clinic/couples/partner_edit.html", {
         "nav": NAV, "couple": couple, "partner": partner, "form": form, "errors": error_summary(form),
     })

@@ -1,6 +1,7 @@
 """Writes to sessions (appointments): record one, change it. Sessions hold no clinical text.
 
-Rules: a joint session needs both partners' IPV screens recorded first; a session in the future cannot be
+Rules: a joint session needs both partners' IPV screens recorded first, and neither positive or a concern
+unless an override is documented; a session in the future cannot be
 attended; a session with a progress note stays attended, and once its note is signed its date, length and
 kind stay as the note documents them. Keyword-only functions; each validates, runs in one transaction and
 writes its audit event there. Callers have checked that `by` may change the couple (clinic.access).
@@ -21,7 +22,9 @@ from clinic.models import CareTeamMember, Couple, User
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
 from rapport.versioning import StaleVersion
 
-__all__ = ["StaleVersion", "suggest_service_code", "session_create", "session_update", "IPV_SCREENS_MISSING"]
+__all__ = [
+    "StaleVersion", "suggest_service_code", "session_create", "session_update", "IPV_SCREENS_MISSING", "IPV_GATE",
+]
 
 INTAKE_CODE, JOINT_CODE, INDIVIDUAL_SHORT_CODE, INDIVIDUAL_LONG_CODE = "90791", "90847", "90834", "90837"
 INDIVIDUAL_LONG_FROM_MINUTES = 53
@@ -33,6 +36,11 @@ COUNTING_ATTENDANCE = (Attendance.SCHEDULED, Attendance.ATTENDED)
 IPV_SCREENS_MISSING = (
     "A session with both partners together needs both partners' IPV screens recorded first. Screen each "
     "partner on their own, then record the result on the couple's page (Agreement and IPV screen)."
+)
+IPV_GATE = (
+    "Sessions with both partners together are on hold: a partner's IPV screen is positive (HITS above 10) "
+    "or the clinician noted a concern. See each partner on their own, or document an override on the "
+    "couple's page (IPV gate) giving the assessment done and the safety plan."
 )
 # Error messages avoid the words of the choices (joint, attended...): the API hides any message that repeats
 # a submitted value (rapport.api), and these must stay readable.
@@ -104,6 +112,10 @@ def _check_rules(session: Session, *, kind_changed: bool) -> None:
         errors["attendance"] = [FUTURE_ATTENDED]
     if kind_changed and session.kind == SessionKind.JOINT and not session.couple.ipv_screens_complete:
         errors["kind"] = [IPV_SCREENS_MISSING]
+    elif kind_changed and session.kind == SessionKind.JOINT and session.couple.ipv_joint_blocked:
+        # HITS (Sherin et al. 1998) positive or a clinician's concern: no conjoint work until assessed and an
+        # override is documented (clinic.ipv, clinic.services.ipv).
+        errors["kind"] = [IPV_GATE]
     if errors:
         raise ValidationError(errors)
 

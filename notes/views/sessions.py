@@ -70,6 +70,7 @@ def _form_context(couple: Couple, form: SessionForm, **extra: Any) -> dict[str, 
         "form": form,
         "errors": error_summary(form),
         "missing_screens": _missing_screens(couple),
+        "ipv_joint_blocked": couple.ipv_joint_blocked,
         **extra,
     }
 
@@ -108,7 +109,8 @@ def session_create(request: HttpRequest, couple_pk: Any) -> HttpResponse:
         start = default_start()
         form = SessionForm(couple=couple, initial={
             "date": start.date(), "time": start.time(), "duration_minutes": 50, "modality": Modality.IN_PERSON,
-            "kind": SessionKind.JOINT if couple.ipv_screens_complete else SessionKind.INDIVIDUAL_A,
+            "kind": SessionKind.JOINT if couple.ipv_screens_complete and not couple.ipv_joint_blocked
+            else SessionKind.INDIVIDUAL_A,
             "attendance": Attendance.ATTENDED, "therapist": request.user.pk,
         })
         status = 200

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import clinician_required, supervisor_required
 from clinic.models import NOTE_TEXT_MAX, Role
+from clinic.selectors import ipv as ipv_selectors
 from clinic.selectors.risks import overdue_risks_for
 from notes.forms.supervision import CosignForm, ReturnForm
 from notes.models import NoteStatus, ProgressNote
@@ -78,6 +79,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "returned": list(selectors.with_answer_since_return(selectors.returned_by(request.user))),
         "overdue_risks": overdue_risks_for(request.user),
         "comment_max": NOTE_TEXT_MAX,
+        "ipv_overrides": list(ipv_selectors.overrides_for_supervisor(request.user)),
     })
 
 

@@ -28,6 +28,7 @@ from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibr
 from plans.models import Goal, PlanStatus, TreatmentPlan
 from plans.selectors import measures as measure_selectors
 from plans.selectors import plans as selectors
+from plans.selectors import safety as safety_selectors
 from plans.services import from_library
 from plans.services import library as library_services
 from plans.services import plans as services
@@ -75,6 +76,7 @@ def plan_detail(request: HttpRequest, couple_pk: Any) -> HttpResponse:
         "couple": couple,
         "tab": tab,
         "review_prompts": measure_selectors.plan_review_prompts(couple),
+        "safety_prompts": safety_selectors.safety_prompts(couple, [tab.active, tab.draft]),
         "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
     })
 

@@ -105,5 +105,5 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
         attendance=build_attendance(couple),
         measures=build_measures(couple, until=end, case=case),
         recommendations=recommendations,
-        risks=build_risks(couple),
+        risks=build_risks(couple, include_ipv=False),  # a summary is often shared: no IPV data
     )

@@ -293,7 +293,8 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
                                 withhold_individual=withheld),
         attendance=build_attendance(couple, start=start, end=end, exclude_kinds=excluded),
         notes=tuple(build_note(couple, note, include_content=options.include_notes) for note in notes),
-        risks=() if options.for_couple else build_risks(couple),  # the register is for the clinical record
+        # The register is for the clinical record; IPV risks stay out of a copy that leaves a partner out.
+        risks=() if options.for_couple else build_risks(couple, include_ipv=not options.exclude_partner),
     )
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from clinic.models import Couple
+from clinic.models import Couple, RiskKind
 from clinic.selectors.risks import unresolved_risks_of
 from notes.models import Attendance, SessionKind
 from plans import charts
@@ -461,10 +461,12 @@ class RiskLine:
     follow_up: str
 
 
-def build_risks(couple: Couple) -> tuple[RiskLine, ...]:
-    """The couple's unresolved risks, for the clinical PDFs only (practice reports show counts)."""
+def build_risks(couple: Couple, *, include_ipv: bool) -> tuple[RiskLine, ...]:
+    """The couple's unresolved risks, for the clinical PDFs only (practice reports show counts). IPV risks only
+    where `include_ipv`: the clinical record itself, never a copy that may be handed to a partner."""
     return tuple(
         RiskLine(risk.get_kind_display(), risk.subject, risk.get_source_display(), local_day(risk.raised_at),
                  f"{risk.get_status_display()}{', overdue' if risk.overdue else ''}", risk.detail, risk.follow_up)
         for risk in unresolved_risks_of(couple)
+        if include_ipv or risk.kind != RiskKind.IPV
     )

@@ -500,7 +500,8 @@ def test_unknown_partner_position_is_not_found(cast, login):
 def test_therapist_can_record_a_screen(cast, login):
     url = reverse("clinic:partner-edit", args=[cast.couple.pk, "b"])
     data = partner_data(agreed_confidentiality_on="2024-05-01", ipv_result="concern",
-                        ipv_screened_on="2024-05-02", ipv_notes="Reports fear during arguments.")
+                        ipv_screened_on="2024-05-02", ipv_notes="Reports fear during arguments.",
+                        hits_hurt="1", hits_insult="3", hits_threaten="1", hits_scream="3")
     response = login(cast.therapist).post(url, data)
     assert response.status_code == 302
     partner = Partner.objects.get(couple=cast.couple, position="b")

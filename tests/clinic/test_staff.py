@@ -384,7 +384,7 @@ def test_admin_can_change_practice_settings(admin, cast):
     url = reverse("clinic:practice-settings")
     assert 'value="Harbour Couples Counselling"' in admin.get(url).content.decode()
     response = admin.post(url, {"name": "Harbour Couples Clinic", "note_deadline_hours": "48",
-                                "plan_review_days": "90"})
+                                "plan_review_days": "90", "ipv_rescreen_days": "90"})
     assert response.status_code == 302
     cast.practice.refresh_from_db()
     assert (cast.practice.name, cast.practice.note_deadline_hours) == ("Harbour Couples Clinic", 48)
@@ -393,11 +393,15 @@ def test_admin_can_change_practice_settings(admin, cast):
     assert event.object_id == str(cast.practice.pk)
 
 
+SETTINGS = {"name": "P", "note_deadline_hours": "72", "plan_review_days": "90", "ipv_rescreen_days": "90"}
+
+
 @pytest.mark.parametrize("data,field", [
-    ({"name": "", "note_deadline_hours": "72", "plan_review_days": "90"}, "name"),
-    ({"name": "P", "note_deadline_hours": "0", "plan_review_days": "90"}, "note_deadline_hours"),
-    ({"name": "P", "note_deadline_hours": "72", "plan_review_days": "-3"}, "plan_review_days"),
-    ({"name": "P", "note_deadline_hours": "lots", "plan_review_days": "90"}, "note_deadline_hours"),
+    ({**SETTINGS, "name": ""}, "name"),
+    ({**SETTINGS, "note_deadline_hours": "0"}, "note_deadline_hours"),
+    ({**SETTINGS, "plan_review_days": "-3"}, "plan_review_days"),
+    ({**SETTINGS, "note_deadline_hours": "lots"}, "note_deadline_hours"),
+    ({**SETTINGS, "ipv_rescreen_days": "0"}, "ipv_rescreen_days"),
 ])
 def test_admin_cannot_save_invalid_practice_settings(admin, cast, data, field):
     response = admin.post(reverse("clinic:practice-settings"), data)
@@ -411,7 +415,7 @@ def test_admin_cannot_save_invalid_practice_settings(admin, cast, data, field):
 def test_admin_of_another_practice_changes_only_their_own_practice(client, login, cast, other_admin):
     login(other_admin)
     client.post(reverse("clinic:practice-settings"), {"name": "Renamed", "note_deadline_hours": "24",
-                                                      "plan_review_days": "30"})
+                                                      "plan_review_days": "30", "ipv_rescreen_days": "60"})
     cast.practice.refresh_from_db()
     cast.other_practice.refresh_from_db()
     assert cast.practice.name == "Harbour Couples Counselling"
