@@ -172,6 +172,9 @@ class Approach(models.TextChoices):
     EFT = "eft", "Emotionally focused work"
     GOTTMAN = "gottman", "Gottman method"
     PSYCHOEDUCATION = "psychoeducation", "Psychoeducation"
+    # Gordon, Baucom & Snyder's forgiveness-based intervention for affair recovery (J Marital Fam Ther
+    # 2004;30(2):213-231), an integrative CBT/insight-oriented approach: not emotionally focused therapy.
+    FORGIVENESS = "forgiveness", "Forgiveness-based affair recovery (Gordon, Baucom & Snyder)"
     OTHER = "other", "Other"
 
 
@@ -218,6 +221,7 @@ class LibraryItem(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
     approach = models.CharField(max_length=20, choices=Approach.choices, blank=True)
     frequency = models.CharField(max_length=80, blank=True)
+    source = models.TextField(blank=True, help_text="Published sources this item is based on.")
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

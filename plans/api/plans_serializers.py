@@ -148,6 +148,7 @@ class LibraryItemOutput(serializers.Serializer):
     direction = serializers.CharField()
     approach = serializers.CharField()
     frequency = serializers.CharField()
+    source = serializers.CharField(help_text="Published sources this item is based on.")
     active = serializers.BooleanField()
     updated_at = serializers.DateTimeField()
 
@@ -223,6 +224,7 @@ class LibraryItemInput(serializers.Serializer):
     direction = choice_field(Direction.choices, required=False, allow_blank=True)
     approach = choice_field(Approach.choices, required=False, allow_blank=True)
     frequency = _text(80, required=False, allow_blank=True)
+    source = _text(2000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
 
 

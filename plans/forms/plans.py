@@ -243,6 +243,8 @@ class LibraryItemForm(forms.Form):
                                  error_messages={"invalid_choice": "Choose an approach from the list."})
     frequency = text_field("Suggested frequency", 80, required=False,
                            help_text="Interventions: for example every session, weekly homework.")
+    source = text_field("Sources", 2000, required=False, rows=2,
+                        help_text="The published sources this item is based on (authors, year, title).")
     active = forms.BooleanField(label="Offer this item when building plans", required=False, initial=True)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
