@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from plans import diagnoses
 from plans.models import TreatmentPlan
 from plans.services import plans as plan_services
-from reports.rendering.couple import progress_report_pdf
+from reports.rendering.couple import discharge_summary_pdf, progress_report_pdf
 from tests.plans.plan_factories import make_plan
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text
@@ -126,3 +126,12 @@ def test_progress_report_shows_the_plans_diagnoses(cast):
     assert "Diagnoses (ICD-10-CM)" in text
     assert "F41.1" in text and "Generalized anxiety disorder" in text
     assert "Z63.0" in text and "Problems in relationship with spouse or partner" in text
+
+
+def test_discharge_summary_shows_the_latest_plans_diagnoses(cast):
+    plan = data.plan(cast.couple, cast.therapist, signed=datetime.date(2025, 10, 1))
+    plan.diagnoses = diagnoses.clean({"b": ["F43.23"], "relationship": ["Z63.0"]})
+    plan.save()
+    text = pdf_text(discharge_summary_pdf(couple=cast.couple, user=cast.therapist))
+    assert "Diagnoses (ICD-10-CM), plan version 1" in text
+    assert "F43.23" in text and "Z63.0" in text
