@@ -381,8 +381,8 @@ SOURCES: dict[str, str] = {
         'Greenberger, D. & Padesky, C. A. (2015). Mind Over Mood (2nd ed.). Guilford.'
     ),
     "intervention-behavioural-experiments": (
-        'Bennett-Levy, J. et al. (2004). Oxford Guide to Behavioural Experiments in Cognitive Therapy. Oxford'
-        ' University Press.'
+        "Oxford Guide to Behavioural Experiments in Cognitive Therapy (2004). Oxford University Press; Westbrook, "
+        "D., Kennerley, H. & Kirk, J. (2011). An Introduction to Cognitive Behaviour Therapy (2nd ed.). Sage."
     ),
     "intervention-reducing-checking": (
         'Salkovskis, P. M. (1991). Safety-seeking behaviour. Behavioural Psychotherapy, 19(1), 6-19; Rachman,'
