@@ -10,6 +10,10 @@ Kinds:
 - "sign": becomes a measurable objective (text, metric, unit, direction). Baseline, target and target date
   are left for the therapist: they belong to this couple, not to a template.
 - "intervention": becomes an intervention (approach, what is done, suggested frequency).
+
+Every item names its published sources (SOURCES, by slug). Items added after a practice's library was
+first created reach it through plans/migrations/0005_library_sources.py (by slug, idempotent) and through
+ensure_practice_library, which adds any default slug a practice lacks.
 """
 
 from __future__ import annotations
@@ -70,6 +74,29 @@ CAUSES: list[dict[str, str]] = [
                                   "closed and refuses to revisit it.",
         "goal_text": "The couple talks through the unresolved hurts in a structured way until each partner feels "
                      "the other understands what happened and what it meant.",
+    },
+    {
+        "slug": "cause-low-self-esteem",
+        "title": "Low self-esteem",
+        "description": "Doubting one's own worth makes it hard to believe a partner's love and commitment are "
+                       "real or will last.",
+        "behavioural_definition": "The partner discounts affection and compliments, compares themself "
+                                  "unfavourably with others the partner meets, and reads small slights as proof "
+                                  "that they are about to be replaced; they then seek reassurance or withdraw "
+                                  "to protect themself.",
+        "goal_text": "The partner can accept the other's regard as genuine and respond to doubts about their "
+                     "worth without testing or pushing the other away.",
+    },
+    {
+        "slug": "cause-anxiety",
+        "title": "Anxiety and intolerance of uncertainty",
+        "description": "A general tendency to worry, or anxiety about the relationship itself, makes not "
+                       "knowing feel unbearable.",
+        "behavioural_definition": "When the partner cannot know for certain where the other is or what they "
+                                  "feel, worry escalates quickly into worst-case scenarios, with physical "
+                                  "tension and an urge to check, ask or call until the doubt is settled.",
+        "goal_text": "The partner tolerates ordinary uncertainty in the relationship and worries less, without "
+                     "needing certainty before they can settle.",
     },
 ]
 
@@ -138,6 +165,38 @@ SIGNS: list[dict[str, str]] = [
         "metric": "Confidence that agreed commitments will be kept",
         "unit": "0-10 rating",
         "direction": "increase",
+    },
+    {
+        "slug": "sign-jealousy",
+        "title": "Jealousy",
+        "description": "Strong suspicion, fear or anger about the partner's attention to, or contact with, "
+                       "other people.",
+        "behavioural_definition": "The partner imagines the other being unfaithful, questions them about "
+                                  "colleagues, friends or former partners, and feels distressed for hours after "
+                                  "an ordinary interaction with someone else.",
+        "goal_text": "Jealous thoughts are noticed and handled without accusations or interrogation.",
+        "objective_text": "Reduce jealous episodes that lead to accusing or questioning the other partner, "
+                          "recorded in a weekly log.",
+        "metric": "Jealous episodes acted on (accusing, questioning)",
+        "unit": "per week",
+        "direction": "decrease",
+    },
+    {
+        "slug": "sign-controlling-behaviour",
+        "title": "Controlling behaviour",
+        "description": "Demanding passwords or location, limiting friendships, time out or money, or insisting "
+                       "on approving plans. Assess for coercive control and intimate partner violence with each "
+                       "partner alone before treating this as a trust problem in joint sessions.",
+        "behavioural_definition": "One partner monitors or restricts the other (reading messages, tracking "
+                                  "location, vetoing contact with friends or family) and becomes angry when "
+                                  "this is questioned; the other partner complies to avoid conflict.",
+        "goal_text": "Both partners make decisions about privacy and contact with others freely, and the "
+                     "partner who controls tolerates the anxiety of not checking.",
+        "objective_text": "Reduce controlling acts (checking messages or location, restricting contact), as "
+                          "reported by the partner on the receiving end in an individual check-in.",
+        "metric": "Controlling acts reported",
+        "unit": "per week",
+        "direction": "decrease",
     },
 ]
 
@@ -210,8 +269,11 @@ INTERVENTIONS: list[dict[str, str]] = [
         "slug": "intervention-forgiveness-work",
         "title": "Forgiveness work",
         "description": "Help the hurt partner explore what forgiving would and would not mean, and the other "
-                       "partner take responsibility without minimising, at a pace both can manage.",
-        "approach": "eft",
+                       "partner take responsibility without minimising, at a pace both can manage. Three "
+                       "stages: dealing with the impact of the affair, exploring its context and meaning, and "
+                       "moving on (deciding about the relationship's future). Not while an affair is ongoing or "
+                       "where there is intimate partner violence.",
+        "approach": "forgiveness",
         "frequency": "Every session during this phase",
     },
     {
@@ -223,13 +285,179 @@ INTERVENTIONS: list[dict[str, str]] = [
         "approach": "eft",
         "frequency": "Weekly sessions",
     },
+    {
+        "slug": "intervention-practising-vulnerability",
+        "title": "Practising vulnerability",
+        "description": "In small, planned steps the partner shares a feeling, fear or need they would usually "
+                       "keep back; the other partner listens and responds with care, and both notice that the "
+                       "disclosure was safe. Steps grow as confidence grows.",
+        "approach": "eft",
+        "frequency": "In session, then one planned disclosure a week",
+    },
+    {
+        "slug": "intervention-reassurance-cycle",
+        "title": "Psychoeducation: the reassurance cycle",
+        "description": "Explain to both partners how checking and asking for reassurance bring short-term relief "
+                       "but keep the anxiety going: doubt rises, checking or reassurance lowers it briefly, the "
+                       "relief teaches that the doubt was dangerous and could only be settled by checking, so "
+                       "the next doubt comes sooner and stronger. Draw the couple's own cycle together, and "
+                       "agree how the reassuring partner can respond kindly without supplying reassurance.",
+        "approach": "psychoeducation",
+        "frequency": "Once, early in treatment, revisited when urges rise",
+    },
+    {
+        "slug": "intervention-checking-exposure",
+        "title": "Graded exposure hierarchy for checking (exposure and response prevention)",
+        "description": "List the situations that trigger an urge to check (a late reply, a locked phone, an "
+                       "evening out), rate the distress each would cause without checking (0-100), and order "
+                       "them from least to most difficult. Starting low, the partner stays in each situation "
+                       "without checking or asking until the urge fades, records distress before and after, "
+                       "and moves up the list when a step is manageable.",
+        "approach": "cbt",
+        "frequency": "Daily practice of the current step, hierarchy reviewed each session",
+    },
+    {
+        "slug": "intervention-gottman-trust",
+        "title": "Gottman-method trust work: attunement",
+        "description": "Build trust through small everyday moments: turning towards bids for connection rather "
+                       "than away, and attunement when one partner is upset (awareness of the feeling, turning "
+                       "towards it, tolerating a different view, trying to understand, listening without "
+                       "defending, responding with empathy).",
+        "approach": "gottman",
+        "frequency": "In session, then daily turning towards; one attunement conversation a week",
+    },
 ]
+
+
+# Published sources per item (shown in the library; a practice may edit its copy).
+SOURCES: dict[str, str] = {
+    "cause-past-dishonesty": (
+        'Gordon, K. C., Baucom, D. H. & Snyder, D. K. (2004). An integrative intervention for promoting '
+        'recovery from extramarital affairs. Journal of Marital and Family Therapy, 30(2), 213-231; Glass, S.'
+        ' P. (2003). Not "Just Friends". Free Press.'
+    ),
+    "cause-inconsistent-caregiving": (
+        'Hazan, C. & Shaver, P. (1987). Romantic love conceptualized as an attachment process. JPSP, 52(3), '
+        '511-524; Mikulincer, M. & Shaver, P. R. (2016). Attachment in Adulthood (2nd ed.). Guilford.'
+    ),
+    "cause-ongoing-misunderstandings": (
+        'Bradbury, T. N. & Fincham, F. D. (1990). Attributions in marriage: review and critique. '
+        'Psychological Bulletin, 107(1), 3-33.'
+    ),
+    "cause-emotional-distance": (
+        'Gottman, J. M. (1999). The Marriage Clinic. Norton; Johnson, S. M. (2004). The Practice of '
+        'Emotionally Focused Couple Therapy (2nd ed.). Brunner-Routledge.'
+    ),
+    "cause-unprocessed-betrayals": (
+        'Johnson, S. M., Makinen, J. A. & Millikin, J. W. (2001). Attachment injuries in couple '
+        'relationships. Journal of Marital and Family Therapy, 27(2), 145-155.'
+    ),
+    "sign-checking-reassurance": (
+        'Salkovskis, P. M. (1991). The importance of behaviour in the maintenance of anxiety and panic: '
+        'safety-seeking behaviour. Behavioural Psychotherapy, 19(1), 6-19; Rachman, S. (2002). A cognitive '
+        'theory of compulsive checking. Behaviour Research and Therapy, 40(6), 625-639.'
+    ),
+    "sign-avoiding-vulnerability": (
+        'Reis, H. T. & Shaver, P. (1988). Intimacy as an interpersonal process. In S. Duck (Ed.), Handbook of'
+        ' Personal Relationships (pp. 367-389). Wiley.'
+    ),
+    "sign-neutral-as-threat": (
+        'Bradbury, T. N. & Fincham, F. D. (1990). Attributions in marriage. Psychological Bulletin, 107(1), '
+        '3-33; Beck, A. T. (1988). Love Is Never Enough. Harper & Row.'
+    ),
+    "sign-time-apart-tension": (
+        'Epstein, N. B. & Baucom, D. H. (2002). Enhanced Cognitive-Behavioral Therapy for Couples. American '
+        'Psychological Association.'
+    ),
+    "sign-doubting-commitments": (
+        'Rempel, J. K., Holmes, J. G. & Zanna, M. P. (1985). Trust in close relationships. JPSP, 49(1), '
+        '95-112.'
+    ),
+    "intervention-cognitive-restructuring": (
+        'Epstein, N. B. & Baucom, D. H. (2002). Enhanced Cognitive-Behavioral Therapy for Couples. APA; Beck,'
+        ' A. T. (1988). Love Is Never Enough. Harper & Row.'
+    ),
+    "intervention-thought-records": (
+        'Greenberger, D. & Padesky, C. A. (2015). Mind Over Mood (2nd ed.). Guilford.'
+    ),
+    "intervention-behavioural-experiments": (
+        "Oxford Guide to Behavioural Experiments in Cognitive Therapy (2004). Oxford University Press; Westbrook, "
+        "D., Kennerley, H. & Kirk, J. (2011). An Introduction to Cognitive Behaviour Therapy (2nd ed.). Sage."
+    ),
+    "intervention-reducing-checking": (
+        'Salkovskis, P. M. (1991). Safety-seeking behaviour. Behavioural Psychotherapy, 19(1), 6-19; Rachman,'
+        ' S. (2002). A cognitive theory of compulsive checking. Behaviour Research and Therapy, 40(6), '
+        '625-639.'
+    ),
+    "intervention-listening-skills": (
+        'Markman, H. J., Stanley, S. M. & Blumberg, S. L. (2010). Fighting for Your Marriage (3rd ed.). '
+        'Jossey-Bass (the speaker-listener technique of PREP).'
+    ),
+    "intervention-agreeing-boundaries": (
+        'Epstein, N. B. & Baucom, D. H. (2002). Enhanced Cognitive-Behavioral Therapy for Couples. APA. '
+        'Assess for coercive control first: Stark, E. (2007). Coercive Control. Oxford University Press.'
+    ),
+    "intervention-shared-activities": (
+        "Aron, A., Norman, C. C., Aron, E. N., McKenna, C. & Heyman, R. E. (2000). Couples' shared "
+        'participation in novel and arousing activities and experienced relationship quality. JPSP, 78(2), '
+        '273-284.'
+    ),
+    "intervention-follow-through": (
+        'Rempel, J. K., Holmes, J. G. & Zanna, M. P. (1985). Trust in close relationships. JPSP, 49(1), '
+        '95-112.'
+    ),
+    "intervention-forgiveness-work": (
+        'Gordon, K. C., Baucom, D. H. & Snyder, D. K. (2004). An integrative intervention for promoting '
+        'recovery from extramarital affairs. Journal of Marital and Family Therapy, 30(2), 213-231; Snyder, '
+        'D. K., Baucom, D. H. & Gordon, K. C. (2007). Getting Past the Affair. Guilford.'
+    ),
+    "intervention-attachment-injury-repair": (
+        'Johnson, S. M., Makinen, J. A. & Millikin, J. W. (2001). Attachment injuries in couple '
+        'relationships. JMFT, 27(2), 145-155; Makinen, J. A. & Johnson, S. M. (2006). Resolving attachment '
+        'injuries in couples using EFT. JCCP, 74(6), 1055-1064.'
+    ),
+    "cause-low-self-esteem": (
+        "Murray, S. L., Holmes, J. G. & Griffin, D. W. (2000). Self-esteem and the quest for felt security: "
+        "how perceived regard regulates attachment processes. JPSP, 78(3), 478-498."
+    ),
+    "cause-anxiety": (
+        "Mikulincer, M. & Shaver, P. R. (2016). Attachment in Adulthood (2nd ed.). Guilford; Dugas, M. J. & "
+        "Robichaud, M. (2007). Cognitive-Behavioral Treatment for Generalized Anxiety Disorder. Routledge."
+    ),
+    "sign-jealousy": (
+        "Pfeiffer, S. M. & Wong, P. T. P. (1989). Multidimensional jealousy. Journal of Social and Personal "
+        "Relationships, 6(2), 181-196."
+    ),
+    "sign-controlling-behaviour": (
+        "Stark, E. (2007). Coercive Control: How Men Entrap Women in Personal Life. Oxford University Press; "
+        "Johnson, M. P. (2008). A Typology of Domestic Violence. Northeastern University Press."
+    ),
+    "intervention-practising-vulnerability": (
+        "Reis, H. T. & Shaver, P. (1988). Intimacy as an interpersonal process. In S. Duck (Ed.), Handbook of "
+        "Personal Relationships. Wiley; Johnson, S. M. (2004). The Practice of Emotionally Focused Couple "
+        "Therapy (2nd ed.). Brunner-Routledge."
+    ),
+    "intervention-reassurance-cycle": (
+        "Salkovskis, P. M. (1985). Obsessional-compulsive problems: a cognitive-behavioural analysis. Behaviour "
+        "Research and Therapy, 23(5), 571-583; Salkovskis, P. M. (1991). Safety-seeking behaviour. Behavioural "
+        "Psychotherapy, 19(1), 6-19; Rachman, S. (2002). A cognitive theory of compulsive checking. Behaviour "
+        "Research and Therapy, 40(6), 625-639."
+    ),
+    "intervention-checking-exposure": (
+        "Foa, E. B., Yadin, E. & Lichner, T. K. (2012). Exposure and Response (Ritual) Prevention for "
+        "Obsessive-Compulsive Disorder: Therapist Guide (2nd ed.). Oxford University Press; Rachman, S. (2002). "
+        "A cognitive theory of compulsive checking. Behaviour Research and Therapy, 40(6), 625-639."
+    ),
+    "intervention-gottman-trust": (
+        "Gottman, J. M. (2011). The Science of Trust: Emotional Attunement for Couples. Norton."
+    ),
+}
 
 
 def default_items() -> list[dict[str, str]]:
     """Every default library entry with its `kind`, causes first, then signs, then interventions."""
-    return (
-        [{"kind": "cause", **item} for item in CAUSES]
-        + [{"kind": "sign", **item} for item in SIGNS]
-        + [{"kind": "intervention", **item} for item in INTERVENTIONS]
-    )
+    return [
+        {"kind": kind, **item, "source": SOURCES.get(item["slug"], "")}
+        for kind, items in (("cause", CAUSES), ("sign", SIGNS), ("intervention", INTERVENTIONS))
+        for item in items
+    ]

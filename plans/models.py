@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from clinic.models import NOTE_TEXT_MAX, Couple, PartnerPosition, Practice
 from keys.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
+from plans import diagnoses as plan_diagnoses
 from plans.instruments import BUILTIN, InvalidDefinition, validate_definition
 
 SHORT_TEXT_MAX = 2_000
@@ -61,6 +62,10 @@ class TreatmentPlan(CoupleOwned):
     formulation = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="",
                                      help_text="Case formulation: how the problems arose and keep going.")
     review_due = models.DateField(null=True, blank=True)
+    diagnoses = EncryptedJSONField(
+        null=True, blank=True,  # null: none recorded (existing plans); an encrypted value needs its row
+        help_text='ICD-10-CM codes from plans.diagnoses: {"a": [...], "b": [...], "relationship": ["Z63.0"]}.',
+    )
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="superseded_by")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -89,6 +94,11 @@ class TreatmentPlan(CoupleOwned):
 
     def __str__(self) -> str:
         return f"Plan v{self.number} of {self.couple_id}"
+
+    @property
+    def diagnosis_lines(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """[("Partner A", [(code, title), ...]), ...] for pages and reports (plans.diagnoses)."""
+        return plan_diagnoses.lines(self.diagnoses)
 
 
 class Problem(CoupleOwned):
@@ -172,6 +182,9 @@ class Approach(models.TextChoices):
     EFT = "eft", "Emotionally focused work"
     GOTTMAN = "gottman", "Gottman method"
     PSYCHOEDUCATION = "psychoeducation", "Psychoeducation"
+    # Gordon, Baucom & Snyder's forgiveness-based intervention for affair recovery (J Marital Fam Ther
+    # 2004;30(2):213-231), an integrative CBT/insight-oriented approach: not emotionally focused therapy.
+    FORGIVENESS = "forgiveness", "Forgiveness-based affair recovery (Gordon, Baucom & Snyder)"
     OTHER = "other", "Other"
 
 
@@ -218,6 +231,7 @@ class LibraryItem(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
     approach = models.CharField(max_length=20, choices=Approach.choices, blank=True)
     frequency = models.CharField(max_length=80, blank=True)
+    source = models.TextField(blank=True, help_text="Published sources this item is based on.")
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -131,7 +131,7 @@ class PlanViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         return Response(_detail(plan))
 
     @extend_schema(
-        summary="Change a draft's formulation or review date",
+        summary="Change a draft's formulation, review date or diagnoses",
         description="Send the `version` you last read. If someone saved in between, nothing changes and the "
                     "answer is 409 `conflict` with the current version. Signed versions: 409 `plan_locked`.",
         request=PlanUpdateInput,
@@ -140,7 +140,7 @@ class PlanViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         plan = _plan(request.user, pk, write=True, draft=True)
         data = validated(PlanUpdateInput, request.data)
-        changes = {name: data[name] for name in ("formulation", "review_due") if name in data}
+        changes = {name: data[name] for name in ("formulation", "review_due", "diagnoses") if name in data}
         with _refuse_locked():
             services.plan_update(plan=plan, by=request.user, base_version=data["version"], **changes)
         return Response(_detail(plan))

@@ -7,10 +7,12 @@ is listed by name, so a new encrypted column is never exposed by accident.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.couples_serializers import StaffBriefOutput
 from clinic.models import NOTE_TEXT_MAX
+from plans import diagnoses as plan_diagnoses
 from plans.models import (
     SHORT_TEXT_MAX,
     AcknowledgementMethod,
@@ -127,12 +129,32 @@ class PlanSummaryOutput(serializers.Serializer):
     partner_b_ack_method = serializers.CharField()
 
 
+class DiagnosesOutput(serializers.Serializer):
+    """ICD-10-CM codes from plans.diagnoses (a curated list): per partner and for the relationship."""
+
+    a = serializers.ListField(child=serializers.CharField(), help_text="Partner A's codes, e.g. F41.1.")
+    b = serializers.ListField(child=serializers.CharField(), help_text="Partner B's codes.")
+    relationship = serializers.ListField(child=serializers.CharField(), help_text="Z63.0 or Z63.5.")
+
+
+class DiagnosesInput(serializers.Serializer):
+    a = serializers.ListField(child=serializers.CharField(max_length=10), required=False, max_length=10)
+    b = serializers.ListField(child=serializers.CharField(max_length=10), required=False, max_length=10)
+    relationship = serializers.ListField(child=serializers.CharField(max_length=10), required=False,
+                                         max_length=10)
+
+
 class PlanDetailOutput(PlanSummaryOutput):
-    """A plan version with its formulation and whole structure."""
+    """A plan version with its formulation, diagnoses and whole structure."""
 
     formulation = serializers.CharField()
+    diagnoses = serializers.SerializerMethodField()
     problems = ProblemWithGoalsOutput(many=True)
     schedules = PlanScheduleOutput(many=True)
+
+    @extend_schema_field(DiagnosesOutput)
+    def get_diagnoses(self, plan) -> dict:
+        return {**plan_diagnoses.empty(), **(plan.diagnoses or {})}
 
 
 class LibraryItemOutput(serializers.Serializer):
@@ -148,6 +170,7 @@ class LibraryItemOutput(serializers.Serializer):
     direction = serializers.CharField()
     approach = serializers.CharField()
     frequency = serializers.CharField()
+    source = serializers.CharField(help_text="Published sources this item is based on.")
     active = serializers.BooleanField()
     updated_at = serializers.DateTimeField()
 
@@ -156,6 +179,8 @@ class LibraryItemOutput(serializers.Serializer):
 class PlanUpdateInput(VersionedUpdateInput):
     version = version_field("the draft")
     formulation = _text(NOTE_TEXT_MAX, required=False, allow_blank=True)
+    diagnoses = DiagnosesInput(required=False, help_text="Replaces all three lists; codes from the curated "
+                                                         "ICD-10-CM list (plans.diagnoses).")
     review_due = serializers.DateField(required=False, allow_null=True,
                                        help_text="Empty: set on signing from the practice's review interval.")
 
@@ -223,6 +248,7 @@ class LibraryItemInput(serializers.Serializer):
     direction = choice_field(Direction.choices, required=False, allow_blank=True)
     approach = choice_field(Approach.choices, required=False, allow_blank=True)
     frequency = _text(80, required=False, allow_blank=True)
+    source = _text(2000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
 
 

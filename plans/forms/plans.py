@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.models import NOTE_TEXT_MAX
+from plans import diagnoses as plan_diagnoses
 from plans.models import (
     SHORT_TEXT_MAX,
     AcknowledgementMethod,
@@ -88,7 +89,8 @@ def version_field() -> forms.IntegerField:
 
 
 class PlanEditForm(forms.Form):
-    """A draft's formulation and review date. `version` is the version the user started from."""
+    """A draft's formulation, review date and diagnoses (ICD-10-CM, per partner and for the relationship, from
+    the curated list in plans.diagnoses). `version` is the version the user started from."""
 
     formulation = text_field(
         "Case formulation", NOTE_TEXT_MAX, required=False, rows=8,
@@ -98,7 +100,35 @@ class PlanEditForm(forms.Form):
         "Review due", "the review date",
         help_text="Leave empty to use the practice's review interval from the day the plan is signed.",
     )
+    diagnoses_a = forms.MultipleChoiceField(
+        label="Partner A", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(code, f"{code} {title}") for code, title in plan_diagnoses.PARTNER_CODES.items()],
+        error_messages={"invalid_choice": "Partner A: choose codes from the list."},
+    )
+    diagnoses_b = forms.MultipleChoiceField(
+        label="Partner B", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(code, f"{code} {title}") for code, title in plan_diagnoses.PARTNER_CODES.items()],
+        error_messages={"invalid_choice": "Partner B: choose codes from the list."},
+    )
+    diagnoses_relationship = forms.MultipleChoiceField(
+        label="The relationship", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(code, f"{code} {title}") for code, title in plan_diagnoses.RELATIONSHIP_CODES.items()],
+        error_messages={"invalid_choice": "The relationship: choose Z63.0 or Z63.5."},
+    )
     version = version_field()
+
+    DIAGNOSIS_FIELDS = ("diagnoses_a", "diagnoses_b", "diagnoses_relationship")
+
+    def diagnoses(self) -> dict[str, list[str]]:
+        """The ticked codes as plans.diagnoses stores them (valid form only)."""
+        return {name.removeprefix("diagnoses_"): list(self.cleaned_data.get(name) or [])
+                for name in self.DIAGNOSIS_FIELDS}
+
+    @classmethod
+    def initial_for(cls, plan: Any) -> dict[str, Any]:
+        diagnoses = plan.diagnoses or {}
+        return {"formulation": plan.formulation, "review_due": plan.review_due, "version": plan.version,
+                **{name: diagnoses.get(name.removeprefix("diagnoses_"), []) for name in cls.DIAGNOSIS_FIELDS}}
 
 
 # --- Items of a draft -----------------------------------------------------------------------------
@@ -243,6 +273,8 @@ class LibraryItemForm(forms.Form):
                                  error_messages={"invalid_choice": "Choose an approach from the list."})
     frequency = text_field("Suggested frequency", 80, required=False,
                            help_text="Interventions: for example every session, weekly homework.")
+    source = text_field("Sources", 2000, required=False, rows=2,
+                        help_text="The published sources this item is based on (authors, year, title).")
     active = forms.BooleanField(label="Offer this item when building plans", required=False, initial=True)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:

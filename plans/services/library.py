@@ -21,7 +21,7 @@ from plans.models import LibraryItem, LibraryKind
 
 LIBRARY_FIELDS = (
     "title", "description", "behavioural_definition", "goal_text", "objective_text", "metric", "unit",
-    "direction", "approach", "frequency", "active",
+    "direction", "approach", "frequency", "source", "active",
 )
 
 # What each kind needs to be usable in a plan, with the message shown when it is missing.

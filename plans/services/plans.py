@@ -22,6 +22,7 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import Couple, User
 from clinic.reauth import confirm_identity
+from plans import diagnoses as plan_diagnoses
 from plans.models import (
     AcknowledgementMethod,
     Goal,
@@ -101,6 +102,7 @@ def plan_start(*, couple: Couple, by: User) -> TreatmentPlan:
         )
         if active is not None:
             draft.formulation = active.formulation
+            draft.diagnoses = active.diagnoses
         draft.full_clean()
         draft.save()
         if active is not None:
@@ -160,10 +162,13 @@ def plan_update(
     base_version: int,
     formulation: str | None = None,
     review_due: datetime.date | None | object = ...,
+    diagnoses: dict | None = None,
 ) -> TreatmentPlan:
-    """Change a draft's formulation or review due date. `base_version` is the version the caller read:
-    if someone saved in between, nothing changes and StaleVersion says the current version. Arguments
-    left out keep their value (`review_due=None` clears the date). Locked plans: PlanLocked."""
+    """Change a draft's formulation, review due date or diagnoses (ICD-10-CM codes per partner and for the
+    relationship, checked against plans.diagnoses; `diagnoses` replaces all three lists). `base_version`
+    is the version the caller read: if someone saved in between, nothing changes and StaleVersion says the
+    current version. Arguments left out keep their value (`review_due=None` clears the date). Locked plans:
+    PlanLocked."""
     with transaction.atomic():
         current = lock_plan(plan.pk)
         if current.version != base_version:
@@ -177,6 +182,11 @@ def plan_update(
                 raise ValidationError({"review_due": "The review date cannot be before today."})
             plan.review_due = review_due
             changed.append("review_due")
+        if diagnoses is not None:
+            cleaned = plan_diagnoses.clean(diagnoses)
+            if cleaned != (plan.diagnoses or plan_diagnoses.empty()):
+                plan.diagnoses = cleaned
+                changed.append("diagnoses")
         if not changed:
             return plan
         plan.version = current.version + 1

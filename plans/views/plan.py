@@ -134,15 +134,15 @@ def plan_edit(request: HttpRequest, plan_pk: Any) -> HttpResponse:
     if plan.status != PlanStatus.DRAFT:
         return _locked(request, plan)
     if request.method == "GET":
-        form = PlanEditForm(initial={"formulation": plan.formulation, "review_due": plan.review_due,
-                                     "version": plan.version})
+        form = PlanEditForm(initial=PlanEditForm.initial_for(plan))
     else:
         form = PlanEditForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 services.plan_update(plan=plan, by=request.user, base_version=data["version"],
-                                     formulation=data["formulation"], review_due=data["review_due"])
+                                     formulation=data["formulation"], review_due=data["review_due"],
+                                     diagnoses=form.diagnoses())
             except services.StaleVersion:
                 return _edit_conflict(request, plan_pk, form)
             except services.PlanLocked:
@@ -173,6 +173,14 @@ def _edit_conflict(request: HttpRequest, plan_pk: Any, stale_form: PlanEditForm)
     if current.review_due != yours.get("review_due"):
         differences.append({"label": "Review due", "saved": _long_date(current.review_due),
                             "yours": _long_date(yours.get("review_due")), "long": False})
+    saved_diagnoses = current.diagnoses or {}
+    for name in PlanEditForm.DIAGNOSIS_FIELDS:
+        scope = name.removeprefix("diagnoses_")
+        saved, mine = list(saved_diagnoses.get(scope) or []), sorted(yours.get(name) or [])
+        if sorted(saved) != mine:
+            differences.append({"label": f"Diagnoses: {stale_form.fields[name].label}",
+                                "saved": ", ".join(saved) or "None", "yours": ", ".join(mine) or "None",
+                                "long": False})
     return render(request, "plans/plan/edit.html", {
         "nav": NAV, "plan": current, "couple": current.couple, "form": form, "errors": [],
         "conflict": True, "differences": differences,

@@ -169,6 +169,8 @@ class PlanBlock:
     acknowledgements: tuple[str, ...]
     problems: tuple[ProblemBlock, ...]
     notice: str = ""  # e.g. "activated after this period"
+    # ICD-10-CM codes of the plan (plans.diagnoses): (("Partner A", (("F41.1", "Generalized ..."), ...)), ...)
+    diagnoses: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def objectives(self) -> tuple[ObjectiveLine, ...]:
@@ -250,6 +252,7 @@ def build_plan(couple: Couple, plan: TreatmentPlan | None, *, until: datetime.da
         number=plan.number, status=plan.get_status_display(), activated_on=local_day(plan.signed_at),
         signed_by=plan.signed_by.display_name if plan.signed_by_id else "", review_due=plan.review_due,
         acknowledgements=_acknowledgements(plan), problems=tuple(problem_blocks), notice=notice,
+        diagnoses=tuple((label, tuple(codes)) for label, codes in plan.diagnosis_lines),
     )
 
 

@@ -85,11 +85,12 @@ def _plan_structure(plan: TreatmentPlan) -> TreatmentPlan:
 
 
 def plan_versions(couple: Couple) -> list[TreatmentPlan]:
-    """Every signed version of the couple's plan (active or superseded), oldest first, without its text."""
+    """Every signed version of the couple's plan (active or superseded), oldest first, without its text
+    but with its diagnoses (a few ICD-10-CM codes, decrypted only for the version the report shows)."""
     return list(
         TreatmentPlan.objects.filter(couple=couple, status__in=[PlanStatus.ACTIVE, PlanStatus.SUPERSEDED])
         .only("id", "couple_id", "number", "status", "signed_at", "superseded_at", "review_due", "signed_by",
-              "partner_a_ack_on", "partner_a_ack_method", "partner_b_ack_on", "partner_b_ack_method")
+              "partner_a_ack_on", "partner_a_ack_method", "partner_b_ack_on", "partner_b_ack_method", "diagnoses")
         .select_related("signed_by").order_by("number")
     )
 

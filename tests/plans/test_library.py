@@ -288,3 +288,73 @@ def test_editing_a_copy_never_changes_the_library_and_editing_the_library_never_
 def test_library_of_a_new_practice_is_ready_for_a_first_plan(cast):
     practice = PracticeFactory(name="New practice")
     assert ensure_practice_library(practice) == len(default_items())
+
+
+# --- issue 11: the seed in full, with sources; existing libraries updated by slug ----------------------------
+
+NEW_SLUGS = (
+    "cause-low-self-esteem", "cause-anxiety", "sign-jealousy", "sign-controlling-behaviour",
+    "intervention-practising-vulnerability", "intervention-reassurance-cycle", "intervention-checking-exposure",
+    "intervention-gottman-trust",
+)
+
+
+def test_library_covers_the_whole_seed_and_every_item_names_its_sources():
+    items = {item["slug"]: item for item in default_items()}
+    assert set(NEW_SLUGS) <= set(items)
+    assert all(item["source"].strip() for item in items.values())
+    for slug in ("sign-jealousy", "sign-controlling-behaviour"):
+        assert items[slug]["objective_text"] and items[slug]["unit"] == "per week"
+        assert items[slug]["direction"] == "decrease"
+    assert "coercive control" in items["sign-controlling-behaviour"]["description"]
+    assert "Stark" in items["sign-controlling-behaviour"]["source"]
+    assert items["intervention-forgiveness-work"]["approach"] == "forgiveness"
+    assert "Gordon" in items["intervention-forgiveness-work"]["source"]
+    assert items["intervention-reassurance-cycle"]["approach"] == "psychoeducation"
+    assert "Salkovskis" in items["intervention-reassurance-cycle"]["source"]
+    assert "Rachman" in items["intervention-reassurance-cycle"]["source"]
+    assert "Exposure and Response" in items["intervention-checking-exposure"]["source"]
+    assert items["intervention-gottman-trust"]["approach"] == "gottman"
+    assert "Science of Trust" in items["intervention-gottman-trust"]["source"]
+
+
+def test_library_page_shows_sources_and_the_forgiveness_approach(cast, login):
+    page = login(cast.therapist).get(reverse("plans:library-list")).content.decode()
+    assert "Gottman, J. M. (2011). The Science of Trust" in page
+    assert "Forgiveness-based affair recovery (Gordon, Baucom &amp; Snyder)" in page
+
+
+def test_migration_brings_an_existing_library_up_to_date_by_slug_without_overwriting_edits(cast):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("plans.migrations.0005_library_sources")
+    ensure_practice_library(cast.practice)
+    # The state before issue 11: no new items, no sources, forgiveness labelled as EFT.
+    LibraryItem.objects.filter(practice=cast.practice, slug__in=NEW_SLUGS).delete()
+    LibraryItem.objects.filter(practice=cast.practice).update(source="")
+    LibraryItem.objects.filter(practice=cast.practice, slug="intervention-forgiveness-work").update(
+        approach="eft", description=migration.OLD_FORGIVENESS_DESCRIPTION)
+    edited = lib(cast.practice, "cause-past-dishonesty")
+    edited.title, edited.source = "Our wording", "Our own reading list"
+    edited.save()
+
+    migration.update_libraries(apps, None)
+    migration.update_libraries(apps, None)  # idempotent
+
+    assert LibraryItem.objects.filter(practice=cast.practice).count() == len(default_items())
+    forgiveness = lib(cast.practice, "intervention-forgiveness-work")
+    assert forgiveness.approach == "forgiveness" and "Three stages" in forgiveness.description
+    assert lib(cast.practice, "intervention-gottman-trust").source.startswith("Gottman")
+    assert lib(cast.practice, "cause-past-dishonesty").title == "Our wording"
+    assert lib(cast.practice, "cause-past-dishonesty").source == "Our own reading list"
+    assert lib(cast.practice, "sign-checking-reassurance").source.startswith("Salkovskis")
+    assert not LibraryItem.objects.filter(practice=cast.other_practice).exists()
+
+
+def test_library_item_source_can_be_edited(cast):
+    ensure_practice_library(cast.practice)
+    item = lib(cast.practice, "intervention-thought-records")
+    library_item_update(item=item, by=cast.therapist, source="Beck, J. S. (2020). Cognitive Behavior Therapy.")
+    assert lib(cast.practice, "intervention-thought-records").source.startswith("Beck, J. S.")
