@@ -48,7 +48,7 @@ def update_libraries(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0004_measures_risk_note_schedule_version'),
+        ('plans', '0005_measure_partial_forms'),
     ]
 
     operations = [

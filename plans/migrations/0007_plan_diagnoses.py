@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0005_library_sources'),
+        ('plans', '0006_library_sources'),
     ]
 
     operations = [
