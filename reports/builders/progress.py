@@ -32,6 +32,7 @@ The audience (ProgressOptions.audience, reports.models.ReportAudience):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from typing import Any
@@ -235,6 +236,13 @@ def _couple_scope(couple: Couple, withheld: dict[str, str]) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _for_audience(plan: PlanBlock | None, options: ProgressOptions) -> PlanBlock | None:
+    """The couple's copy leaves out the diagnoses: a partner's diagnosis is theirs to share, not the report's."""
+    if plan is None or not options.for_couple:
+        return plan
+    return dataclasses.replace(plan, diagnoses=())
+
+
 def _scope(couple: Couple, options: ProgressOptions, case: CaseFacts) -> tuple[str, ...]:
     lines = []
     if options.include_notes:
@@ -288,7 +296,7 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
         case=case,
         options=options,
         scope=scope,
-        plan=build_plan(couple, plan, until=options.period_end, notice=notice),
+        plan=_for_audience(build_plan(couple, plan, until=options.period_end, notice=notice), options),
         measures=build_measures(couple, until=options.period_end, period_start=options.period_start, case=case,
                                 withhold_individual=withheld),
         attendance=build_attendance(couple, start=start, end=end, exclude_kinds=excluded),

@@ -128,6 +128,17 @@ def test_progress_report_shows_the_plans_diagnoses(cast):
     assert "Z63.0" in text and "Problems in relationship with spouse or partner" in text
 
 
+def test_the_couples_copy_of_the_report_leaves_the_diagnoses_out(cast):
+    cast.couple.confidentiality = "no_secrets"
+    cast.couple.save()
+    plan = data.plan(cast.couple, cast.therapist, signed=datetime.date(2025, 10, 1))
+    plan.diagnoses = diagnoses.clean(CODES)
+    plan.save()
+    text = pdf_text(progress_report_pdf(couple=cast.couple, user=cast.therapist, audience="couple",
+                                        period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 1, 31)))
+    assert "F41.1" not in text and "Diagnoses (ICD-10-CM)" not in text
+
+
 def test_discharge_summary_shows_the_latest_plans_diagnoses(cast):
     plan = data.plan(cast.couple, cast.therapist, signed=datetime.date(2025, 10, 1))
     plan.diagnoses = diagnoses.clean({"b": ["F43.23"], "relationship": ["Z63.0"]})
