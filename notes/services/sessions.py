@@ -1,6 +1,7 @@
 """Writes to sessions (appointments): record one, change it. Sessions hold no clinical text.
 
-Rules: a joint session needs both partners' IPV screens recorded first; a session in the future cannot be
+Rules: a joint session needs both partners' IPV screens recorded first; a session may be booked ahead but
+not dated before the couple's start date (clinic.services.record_dates), and a session in the future cannot be
 attended; a session with a progress note stays attended, and once its note is signed its date, length and
 kind stay as the note documents them. Keyword-only functions; each validates, runs in one transaction and
 writes its audit event there. Callers have checked that `by` may change the couple (clinic.access).
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import CareTeamMember, Couple, User
+from clinic.services.record_dates import record_date_problem
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
 from rapport.versioning import StaleVersion
 
@@ -39,6 +41,10 @@ IPV_SCREENS_MISSING = (
 FUTURE_ATTENDED = (
     "A session that has not happened yet cannot be marked as having taken place. Record it as scheduled, "
     "or correct the date."
+)
+FUTURE_MISSED = (
+    "A session that has not happened yet cannot be recorded as missed. Record it as scheduled, or as "
+    "cancelled if the couple has said they will not come."
 )
 HAS_NOTE = (
     "A progress note has been started for this session, so it must stay attended. If the session did not "
@@ -86,7 +92,7 @@ def start_in_range(starts_at: datetime.datetime) -> bool:
     return EARLIEST_SESSION <= starts_at <= latest
 
 
-def _check_rules(session: Session, *, kind_changed: bool) -> None:
+def _check_rules(session: Session, *, kind_changed: bool, date_changed: bool) -> None:
     errors: dict[str, list[str]] = {}
     if not start_in_range(session.starts_at):
         errors["starts_at"] = [START_OUT_OF_RANGE]
@@ -102,6 +108,13 @@ def _check_rules(session: Session, *, kind_changed: bool) -> None:
         errors["duration_minutes"] = [f"Give the length in minutes, from 1 to {MAX_DURATION_MINUTES}."]
     if session.attendance == Attendance.ATTENDED and session.starts_at > timezone.now():
         errors["attendance"] = [FUTURE_ATTENDED]
+    if session.attendance == Attendance.NO_SHOW and session.starts_at > timezone.now():
+        errors["attendance"] = [FUTURE_MISSED]
+    if date_changed and "starts_at" not in errors:
+        problem = record_date_problem(couple=session.couple, day=session.starts_at, allow_future=True,
+                                      what="A session's date")
+        if problem:
+            errors["starts_at"] = [problem]
     if kind_changed and session.kind == SessionKind.JOINT and not session.couple.ipv_screens_complete:
         errors["kind"] = [IPV_SCREENS_MISSING]
     if errors:
@@ -131,7 +144,7 @@ def session_create(
     session.service_code = (service_code or "").strip().upper() or suggest_service_code(
         couple=couple, kind=kind, duration_minutes=duration_minutes, starts_at=starts_at
     )
-    _check_rules(session, kind_changed=True)
+    _check_rules(session, kind_changed=True, date_changed=True)
     session.full_clean()
     with transaction.atomic():
         session.save(force_insert=True)
@@ -166,7 +179,7 @@ def session_update(*, session: Session, by: User, base_version: int | None = Non
             if note.signed_at is not None and {"starts_at", "duration_minutes", "kind"} & set(changed):
                 field = next(n for n in ("starts_at", "duration_minutes", "kind") if n in changed)
                 raise ValidationError({field: [NOTE_SIGNED]})
-        _check_rules(current, kind_changed="kind" in changed)
+        _check_rules(current, kind_changed="kind" in changed, date_changed="starts_at" in changed)
         if not current.service_code:
             current.service_code = suggest_service_code(
                 couple=current.couple, kind=current.kind, duration_minutes=current.duration_minutes,
