@@ -37,7 +37,7 @@ def record_date_problem(
         return None  # a missing or unparsable date is the form's or full_clean's to report
     if isinstance(day, datetime.datetime):
         day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
-    start = earliest or couple.start_date
+    start = earliest if earliest is not None else couple.start_date
     if start and day < start:
         return BEFORE_START.format(what=what, start=date_format(start, "j F Y"))
     if not allow_future and day > timezone.localdate():

@@ -68,8 +68,10 @@ def progress_point_record(
     if source not in ProgressSource.values:
         raise ValidationError({"source": "Choose one of: session, log, measure, manual."})
     number = _as_decimal(value)
-    # A typed rating may not precede the couple's start; a log week's point is dated its Monday, which may.
-    earliest = week_start(couple.start_date) if source == ProgressSource.LOG and couple.start_date else None
+    # A typed value may not precede the couple's start. A derived one takes the date of what it comes from,
+    # checked when that was recorded (a session, a measure; a log week is dated its Monday, which may precede
+    # the start), so a note of a session older than a corrected start date can still be signed.
+    earliest = None if source == ProgressSource.MANUAL else datetime.date.min
     check_record_date(couple=couple, day=recorded_on, field="recorded_on", earliest=earliest)
     if not objective_lineage_exists(couple_id=couple.pk, objective_lineage=lineage):
         raise ValidationError({"objective": "Choose one of this couple's objectives."})

@@ -73,6 +73,7 @@ def test_the_editor_of_an_individual_note_asks_the_attending_partner_only(cast, 
     page = client.get(reverse("notes:note-edit", args=[session.pk])).content.decode()
     assert 'name="risk_b_suicidal_ideation"' in page and 'name="risk_a_suicidal_ideation"' not in page
     assert "Safety plan for Partner B" in page and "Safety plan for Partner A" not in page
+    assert "risk check answered for the partner seen" in page
     note = ProgressNote.objects.get(session=session)
     data = {"version": str(note.version), "page_template": "soap", "template": "soap", **SOAP_TEXT,
             **{f"risk_b_{key}": "none" for key, _ in note_templates.RISK_ITEMS}, "secret": TEST_PASSWORD}

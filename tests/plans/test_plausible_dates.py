@@ -160,6 +160,16 @@ def test_a_rating_before_the_start_is_refused_on_the_page_in_the_api_and_in_the_
     assert not ProgressPoint.objects.exists()
 
 
+def test_a_derived_value_takes_the_date_of_its_source_unchecked_against_the_start(cast, couple, objective):
+    """A note of a session held before a corrected start date can still be signed and rate its objectives."""
+    point = progress_point_record(couple=couple, objective_lineage=objective.lineage, recorded_on=BEFORE, value=3,
+                                  source="session", by=cast.therapist, source_id=objective.lineage)
+    assert point.recorded_on == BEFORE
+    with pytest.raises(ValidationError):
+        progress_point_record(couple=couple, objective_lineage=objective.lineage, recorded_on=TOMORROW, value=3,
+                              source="session", by=cast.therapist, source_id=objective.lineage)
+
+
 def test_the_log_week_of_the_start_is_counted_on_its_monday(cast, couple, objective):
     """A log week's point is dated its Monday, which may fall before the start date (a Wednesday)."""
     CheckingLogFactory(couple=couple, created_by=cast.therapist, occurred_on=START,
