@@ -76,6 +76,13 @@ RISK_ANSWERS: tuple[tuple[str, str], ...] = ((RISK_NONE, "None"), (RISK_CONCERN,
 PARTNERS: tuple[tuple[str, str], ...] = tuple(PartnerPosition.choices)  # (value, label) of each partner
 
 
+def risk_partners(restricted_to_partner: str) -> tuple[tuple[str, str], ...]:
+    """The partners whose risk check a note asks: both after a joint session, only the attending partner after
+    an individual one (the note's restricted_to_partner, 'a' or 'b'). The absent partner was not seen, so
+    an answer for them would document an assessment that did not take place."""
+    return tuple(p for p in PARTNERS if not restricted_to_partner or p[0] == restricted_to_partner)
+
+
 # --- Interventions ----------------------------------------------------------------------------------
 
 CBT_INTERVENTIONS: tuple[tuple[str, str], ...] = (

@@ -63,6 +63,9 @@ class CoupleFactory(factory.django.DjangoModelFactory):
     practice = factory.SubFactory(PracticeFactory)
     reference = factory.Sequence(lambda n: f"C-{n + 1:04d}")
     status = "active"
+    # In care since 2020, like their care team: tests date sessions, measures and logs in the past, and no
+    # record may predate the couple's start (clinic.services.record_dates).
+    start_date = datetime.date(2020, 1, 1)
     presenting_concerns = "Trust ruptured after a disclosed affair; frequent checking of phone."
 
     @factory.post_generation

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -56,8 +57,18 @@ def _ratings(items: list[dict]) -> list[RatingInput]:
     return [RatingInput(item["objective_lineage"], item["value"], item.get("comment", "")) for item in items]
 
 
+ABSENT_PARTNER_RISK = (
+    "This note is of an individual session: give the risk check of the partner who attended only. Assess the "
+    "other partner when you see them."
+)
+
+
 def _risk(note: ProgressNote, given: dict) -> dict:
-    """The note's risk check with the answers given laid over it (answers left out keep their value)."""
+    """The note's risk check with the answers given laid over it (answers left out keep their value).
+    After an individual session, only the attending partner's (note_templates.risk_partners)."""
+    asked = dict(templates.risk_partners(note.restricted_to_partner))
+    if any(partner not in asked and values for partner, values in given.items()):
+        raise ValidationError({"risk": [ABSENT_PARTNER_RISK]})
     risk = {partner: dict(values) for partner, values in (note.risk or {}).items()}
     for partner, values in given.items():
         risk.setdefault(partner, {}).update(values)
@@ -144,7 +155,8 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Sign and lock the draft",
         description="The author only, with their password or a current authenticator code (a wrong one is a 400 "
-                    "on `secret`, audited). Every section must be written and the risk check answered, with a "
+                    "on `secret`, audited). Every section must be written and the risk check answered (both "
+                    "partners after a joint session, the attending partner after an individual one), with a "
                     "safety plan for any concern. With a supervisor, the note then awaits co-signature.",
         request=NoteSignInput,
         responses={200: NoteOutput, 409: LOCKED_409, **error_responses(400, 401, 403, 404)},

@@ -72,9 +72,10 @@ class SessionCreateInput(serializers.Serializer):
     kind = choice_field(SessionKind.choices, default=SessionKind.JOINT,
                    help_text="A joint session needs both partners' IPV screens recorded first.")
     attendance = choice_field(Attendance.choices, default=Attendance.SCHEDULED,
-                         help_text="A session in the future cannot be attended.")
-    service_code = _service_code(help_text="Leave out to use the suggested code (90791 intake, 90847 joint, "
-                                           "90834 individual up to 52 minutes, 90837 from 53).")
+                         help_text="A session in the future cannot be attended or a no-show.")
+    service_code = _service_code(help_text="Leave out to use the suggested code (90791 intake; individual 90832 "
+                                           "16-37 minutes, 90834 38-52, 90837 53+; joint 90847 from 26). "
+                                           "Cancelled, late-cancelled and no-show sessions have none.")
     therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR,
                                       help_text="A therapist on the couple's care team; defaults to you.")
 

@@ -78,7 +78,7 @@ class NoteEditorForm(forms.Form):
             )
             self.section_names.append(section.key)
         self.risk_groups = []
-        for partner, partner_label in note_templates.PARTNERS:
+        for partner, partner_label in note_templates.risk_partners(note.restricted_to_partner):
             names = []
             for key, label in note_templates.RISK_ITEMS:
                 name = f"risk_{partner}_{key}"
@@ -130,7 +130,7 @@ class NoteEditorForm(forms.Form):
         for key in note_templates.section_keys(note.template):
             initial[key] = content.get(key, "")
         risk = note.risk or {}
-        for partner, _ in note_templates.PARTNERS:
+        for partner, _ in note_templates.risk_partners(note.restricted_to_partner):
             entry = risk.get(partner) or {}
             for key, _ in note_templates.RISK_ITEMS:
                 initial[f"risk_{partner}_{key}"] = entry.get(key, "")

@@ -14,14 +14,14 @@ from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, User
 from notes.models import Attendance, Modality, SessionKind
-from notes.services.sessions import INDIVIDUAL_LONG_FROM_MINUTES, MAX_DURATION_MINUTES
+from notes.services.sessions import MAX_DURATION_MINUTES
 from rapport.forms import DateInput
 
 VERSION_ERROR = "The form was incomplete: open the page again and redo your change."
 SERVICE_CODE_HELP = (
-    "Leave empty to use the suggested code: 90791 for the couple's first session (intake), 90847 joint, "
-    f"90834 individual up to {INDIVIDUAL_LONG_FROM_MINUTES - 1} minutes, 90837 individual "
-    f"{INDIVIDUAL_LONG_FROM_MINUTES} minutes or more."
+    "Leave empty to use the suggested code: 90791 for the couple's first session (intake); individual "
+    "90832 for 16-37 minutes, 90834 for 38-52, 90837 for 53 or more; joint 90847 from 26 minutes (CPT time "
+    "rules). Shorter sessions, cancellations and no-shows get no code."
 )
 
 

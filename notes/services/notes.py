@@ -179,8 +179,9 @@ def note_save_draft(
         cleaned_sections = clean_content(new_template, sections)
         if cleaned_sections != (current.content or {}):
             changed.append("content")
-        cleaned_risk = clean_risk(risk) if risk is not None else None
-        if cleaned_risk is not None and cleaned_risk != clean_risk(current.risk or {}):
+        only = current.restricted_to_partner
+        cleaned_risk = clean_risk(risk, restricted_to_partner=only) if risk is not None else None
+        if cleaned_risk is not None and cleaned_risk != clean_risk(current.risk or {}, restricted_to_partner=only):
             changed.append("risk")
         cleaned_interventions = None
         if interventions_used is not None:
@@ -256,7 +257,7 @@ def _sign_problems(note: ProgressNote) -> dict[str, list[str]]:
         if not content.get(section.key, "").strip():
             problems[section.key] = [f"{section.label}: write this section before signing."]
     risk = note.risk or {}
-    for partner, partner_label in note_templates.PARTNERS:
+    for partner, partner_label in note_templates.risk_partners(note.restricted_to_partner):
         entry = risk.get(partner) or {}
         for key, label in note_templates.RISK_ITEMS:
             if entry.get(key) not in (note_templates.RISK_NONE, note_templates.RISK_CONCERN):
@@ -279,7 +280,8 @@ def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | 
     Only the author, after re-authenticating with their password or a current second-factor code
     (`reauth.note_sign`, audited even when it fails: ReauthFailed). With `base_version`, refuses a draft
     saved since (StaleVersion), so that what is signed is what the author saw. Every section must be
-    written and the risk check answered for both partners, with a safety plan for any concern.
+    written and the risk check answered for each partner seen (both after a joint session, the attending
+    partner after an individual one: note_templates.risk_partners), with a safety plan for any concern.
 
     Stores the SHA-256 of the canonical content, the signer and the time; marks a late entry when signed
     more than the practice's deadline after the session ended; with a supervisor, the note waits for

@@ -1,7 +1,8 @@
 """Writes to sessions (appointments): record one, change it. Sessions hold no clinical text.
 
 Rules: a joint session needs both partners' IPV screens recorded first, and neither positive or a concern
-unless an override is documented; a session in the future cannot be
+unless an override is documented; a session may be booked ahead but not dated before the couple's start date
+(clinic.services.record_dates), and a session in the future cannot be
 attended; a session with a progress note stays attended, and once its note is signed its date, length and
 kind stay as the note documents them. Keyword-only functions; each validates, runs in one transaction and
 writes its audit event there. Callers have checked that `by` may change the couple (clinic.access).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,15 +21,49 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import CareTeamMember, Couple, User
+from clinic.services.record_dates import record_date_problem
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
 from rapport.versioning import StaleVersion
 
 __all__ = [
-    "StaleVersion", "suggest_service_code", "session_create", "session_update", "IPV_SCREENS_MISSING", "IPV_GATE",
+    "StaleVersion", "suggest_service_code", "code_for", "DEFAULT_CODE_RULES", "session_create", "session_update",
+    "IPV_SCREENS_MISSING", "IPV_GATE",
 ]
 
 INTAKE_CODE, JOINT_CODE, INDIVIDUAL_SHORT_CODE, INDIVIDUAL_LONG_CODE = "90791", "90847", "90834", "90837"
+INDIVIDUAL_BRIEF_CODE = "90832"
+
+
+@dataclass(frozen=True)
+class CodeRule:
+    """One line of the service-code table: sessions of `kind` ("individual" or "joint") lasting from
+    `min_minutes` to `max_minutes` (None: no upper limit) take `code`."""
+
+    kind: str
+    min_minutes: int
+    max_minutes: int | None
+    code: str
+
+
+INDIVIDUAL, JOINT = "individual", "joint"
+# CPT psychotherapy codes and their times (AMA, CPT Professional, Psychiatry section, Psychotherapy guidelines;
+# the CPT time rule: "a unit of time is attained when the mid-point is passed"): 90832 is 30 minutes, reported
+# for 16-37; 90834 45 minutes for 38-52; 90837 60 minutes for 53 or more; 90847 family (conjoint)
+# psychotherapy with the patient present, 50 minutes, reported from 26 (past the midpoint). Below 16 minutes
+# (individual) or 26 (joint) no psychotherapy code applies, so none is suggested. 90846 (without the patient
+# present) has no session kind of its own here: the therapist types it when it applies. CMS restates these
+# times in MLN Booklet MLN1986542 "Medicare & Mental Health Coverage". Code numbers only: CPT descriptors
+# are the AMA's copyright and are not reproduced.
+DEFAULT_CODE_RULES: tuple[CodeRule, ...] = (
+    CodeRule(INDIVIDUAL, 16, 37, INDIVIDUAL_BRIEF_CODE),
+    CodeRule(INDIVIDUAL, 38, 52, INDIVIDUAL_SHORT_CODE),
+    CodeRule(INDIVIDUAL, 53, None, INDIVIDUAL_LONG_CODE),
+    CodeRule(JOINT, 26, None, JOINT_CODE),
+)
 INDIVIDUAL_LONG_FROM_MINUTES = 53
+# A session that did not take place is not billed as psychotherapy: no code (a late-cancellation fee, where
+# the practice charges one, is not a CPT service).
+UNBILLED_ATTENDANCE = (Attendance.CANCELLED, Attendance.LATE_CANCELLED, Attendance.NO_SHOW)
 MAX_DURATION_MINUTES = 480
 SESSION_FIELDS = ("starts_at", "duration_minutes", "modality", "kind", "attendance", "service_code", "therapist")
 # Sessions that count when looking for the couple's first session (the intake).
@@ -48,6 +84,10 @@ FUTURE_ATTENDED = (
     "A session that has not happened yet cannot be marked as having taken place. Record it as scheduled, "
     "or correct the date."
 )
+FUTURE_MISSED = (
+    "A session that has not happened yet cannot be recorded as missed. Record it as scheduled, or as "
+    "cancelled if the couple has said they will not come."
+)
 HAS_NOTE = (
     "A progress note has been started for this session, so it must stay attended. If the session did not "
     "take place, keep it attended and say so in the note, or ask your practice administrator."
@@ -58,12 +98,26 @@ NOTE_SIGNED = (
 )
 
 
+def code_for(*, kind: str, duration_minutes: int, rules: tuple[CodeRule, ...] = DEFAULT_CODE_RULES) -> str:
+    """The code of the first rule matching the session's kind and length, or "" when none does."""
+    group = JOINT if kind == SessionKind.JOINT else INDIVIDUAL
+    minutes = duration_minutes or 0
+    for rule in rules:
+        if rule.kind == group and rule.min_minutes <= minutes and (rule.max_minutes is None
+                                                                    or minutes <= rule.max_minutes):
+            return rule.code
+    return ""
+
+
 def suggest_service_code(
     *, couple: Couple, kind: str, duration_minutes: int, starts_at: datetime.datetime | None = None,
-    exclude_pk: Any = None,
+    exclude_pk: Any = None, attendance: str = Attendance.ATTENDED,
 ) -> str:
-    """The billing code to suggest: 90791 for the couple's first session (intake), else 90847 for a joint
-    session, 90834 for an individual session up to 52 minutes, 90837 from 53 minutes."""
+    """The billing code to suggest: none for a session that did not take place (UNBILLED_ATTENDANCE); 90791
+    for the couple's first session (intake: a diagnostic evaluation, no time requirement); else the code of
+    the kind and length (DEFAULT_CODE_RULES), or none when the session is too short for any."""
+    if attendance in UNBILLED_ATTENDANCE:
+        return ""
     earlier = Session.objects.filter(couple=couple, attendance__in=COUNTING_ATTENDANCE)
     if starts_at is not None:
         earlier = earlier.filter(starts_at__lt=starts_at)
@@ -71,9 +125,7 @@ def suggest_service_code(
         earlier = earlier.exclude(pk=exclude_pk)
     if not earlier.exists():
         return INTAKE_CODE
-    if kind == SessionKind.JOINT:
-        return JOINT_CODE
-    return INDIVIDUAL_LONG_CODE if (duration_minutes or 0) >= INDIVIDUAL_LONG_FROM_MINUTES else INDIVIDUAL_SHORT_CODE
+    return code_for(kind=kind, duration_minutes=duration_minutes)
 
 
 def _check_therapist(couple: Couple, therapist: User) -> None:
@@ -94,7 +146,7 @@ def start_in_range(starts_at: datetime.datetime) -> bool:
     return EARLIEST_SESSION <= starts_at <= latest
 
 
-def _check_rules(session: Session, *, kind_changed: bool) -> None:
+def _check_rules(session: Session, *, kind_changed: bool, date_changed: bool) -> None:
     errors: dict[str, list[str]] = {}
     if not start_in_range(session.starts_at):
         errors["starts_at"] = [START_OUT_OF_RANGE]
@@ -110,6 +162,13 @@ def _check_rules(session: Session, *, kind_changed: bool) -> None:
         errors["duration_minutes"] = [f"Give the length in minutes, from 1 to {MAX_DURATION_MINUTES}."]
     if session.attendance == Attendance.ATTENDED and session.starts_at > timezone.now():
         errors["attendance"] = [FUTURE_ATTENDED]
+    if session.attendance == Attendance.NO_SHOW and session.starts_at > timezone.now():
+        errors["attendance"] = [FUTURE_MISSED]
+    if date_changed and "starts_at" not in errors:
+        problem = record_date_problem(couple=session.couple, day=session.starts_at, allow_future=True,
+                                      what="A session's date")
+        if problem:
+            errors["starts_at"] = [problem]
     if kind_changed and session.kind == SessionKind.JOINT and not session.couple.ipv_screens_complete:
         errors["kind"] = [IPV_SCREENS_MISSING]
     elif kind_changed and session.kind == SessionKind.JOINT and session.couple.ipv_joint_blocked:
@@ -133,17 +192,19 @@ def session_create(
     therapist: User | None = None,
 ) -> Session:
     """Record a session of `couple`. The therapist defaults to `by`; an empty service code takes the
-    suggested one (suggest_service_code). Writes `session.create`."""
+    suggested one (suggest_service_code); a session that did not take place has none. Writes `session.create`."""
     therapist = therapist or by
     _check_therapist(couple, therapist)
     session = Session(
         couple=couple, therapist=therapist, starts_at=starts_at, duration_minutes=duration_minutes,
         modality=modality, kind=kind, attendance=attendance, created_by=by,
     )
-    session.service_code = (service_code or "").strip().upper() or suggest_service_code(
-        couple=couple, kind=kind, duration_minutes=duration_minutes, starts_at=starts_at
+    session.service_code = "" if attendance in UNBILLED_ATTENDANCE else (
+        (service_code or "").strip().upper() or suggest_service_code(
+            couple=couple, kind=kind, duration_minutes=duration_minutes, starts_at=starts_at, attendance=attendance,
+        )
     )
-    _check_rules(session, kind_changed=True)
+    _check_rules(session, kind_changed=True, date_changed=True)
     session.full_clean()
     with transaction.atomic():
         session.save(force_insert=True)
@@ -152,9 +213,17 @@ def session_create(
     return session
 
 
+def _suggestion(session: Session) -> str:
+    return suggest_service_code(
+        couple=session.couple, kind=session.kind, duration_minutes=session.duration_minutes,
+        starts_at=session.starts_at, exclude_pk=session.pk, attendance=session.attendance,
+    )
+
+
 def session_update(*, session: Session, by: User, base_version: int | None = None, **fields: Any) -> Session:
     """Change a session (fields named in SESSION_FIELDS). With base_version, refuse (StaleVersion) if
-    someone saved in between. An empty service code takes the suggested one. A session with a progress
+    someone saved in between. An empty service code, or one that was the suggestion, takes the suggested one
+    for the new values; a session that did not take place has none. A session with a progress
     note stays attended; once the note is signed, its date, length and kind stay too. Changing the kind
     of a session whose note is a draft moves the note's partner restriction with it. Writes `session.update`.
     """
@@ -168,6 +237,11 @@ def session_update(*, session: Session, by: User, base_version: int | None = Non
         changed = [n for n in SESSION_FIELDS if n in fields and getattr(current, n) != fields[n]]
         if not changed:
             return current
+        old_code = current.service_code
+        # A code that was the suggestion follows the session's kind, length and attendance when they change.
+        suggested_before = current.service_code == _suggestion(current) if (
+            {"kind", "duration_minutes", "attendance", "starts_at"} & set(changed) and "service_code" not in fields
+        ) else False
         for name in changed:
             setattr(current, name, fields[name])
         if "therapist" in changed:
@@ -178,12 +252,13 @@ def session_update(*, session: Session, by: User, base_version: int | None = Non
             if note.signed_at is not None and {"starts_at", "duration_minutes", "kind"} & set(changed):
                 field = next(n for n in ("starts_at", "duration_minutes", "kind") if n in changed)
                 raise ValidationError({field: [NOTE_SIGNED]})
-        _check_rules(current, kind_changed="kind" in changed)
-        if not current.service_code:
-            current.service_code = suggest_service_code(
-                couple=current.couple, kind=current.kind, duration_minutes=current.duration_minutes,
-                starts_at=current.starts_at, exclude_pk=current.pk,
-            )
+        _check_rules(current, kind_changed="kind" in changed, date_changed="starts_at" in changed)
+        if current.attendance in UNBILLED_ATTENDANCE:
+            current.service_code = ""
+        elif not current.service_code or suggested_before:
+            current.service_code = _suggestion(current)
+        if current.service_code != old_code and "service_code" not in changed:
+            changed.append("service_code")
         current.version += 1
         current.full_clean()
         current.save()

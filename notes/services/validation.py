@@ -53,11 +53,13 @@ def clean_content(template: str, content: dict[str, Any]) -> dict[str, str]:
     return cleaned
 
 
-def clean_risk(risk: dict[str, Any]) -> dict[str, dict[str, str]]:
+def clean_risk(risk: dict[str, Any], *, restricted_to_partner: str = "") -> dict[str, dict[str, str]]:
+    """The risk check as stored: one entry per partner the note asks about (note_templates.risk_partners);
+    an entry for a partner absent from an individual session is left out."""
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, dict[str, str]] = {}
     answers = {value for value, _ in note_templates.RISK_ANSWERS}
-    for partner, partner_label in note_templates.PARTNERS:
+    for partner, partner_label in note_templates.risk_partners(restricted_to_partner):
         given = risk.get(partner) or {}
         if not isinstance(given, dict):
             given = {}

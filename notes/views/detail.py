@@ -71,6 +71,9 @@ def _detail_context(note: ProgressNote) -> dict[str, Any]:
             (label, [(item_label, (risk.get(p) or {}).get(key, "")) for key, item_label in note_templates.RISK_ITEMS],
              (risk.get(p) or {}).get("safety_plan", ""))
             for p, label in note_templates.PARTNERS
+            # the partners the note asks about, and any answer an older note holds for the other partner
+            if p in dict(note_templates.risk_partners(note.restricted_to_partner))
+            or any((risk.get(p) or {}).values())
         ],
         "rated": selectors.rated_objectives(note),
         "addenda": list(note.addenda.all()),

@@ -109,14 +109,14 @@ def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
     others = []
     if form.is_valid():
         saved_risk = current.risk or {}
-        for partner, label in note_templates.PARTNERS:
+        for partner, label in note_templates.risk_partners(current.restricted_to_partner):
             saved_plan = (saved_risk.get(partner) or {}).get("safety_plan", "")
             your_plan = form.risk()[partner]["safety_plan"]
             if saved_plan != your_plan:
                 sections.append({"label": f"Safety plan for {label}", "saved": saved_plan, "yours": your_plan})
         if {k: {i: v for i, v in e.items() if i != "safety_plan"} for k, e in form.risk().items()} != {
             k: {i: v for i, v in (saved_risk.get(k) or {}).items() if i != "safety_plan"}
-            for k in dict(note_templates.PARTNERS)
+            for k in dict(note_templates.risk_partners(current.restricted_to_partner))
         }:
             others.append("the risk check answers")
         if sorted(form.interventions()) != sorted(i["key"] for i in current.interventions_used or []):

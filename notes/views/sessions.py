@@ -125,7 +125,7 @@ def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     couple = get_couple_for_user(request.user, session.couple_id, write=True)
     suggestion = services.suggest_service_code(
         couple=couple, kind=session.kind, duration_minutes=session.duration_minutes,
-        starts_at=session.starts_at, exclude_pk=session.pk,
+        starts_at=session.starts_at, exclude_pk=session.pk, attendance=session.attendance,
     )
     if request.method == "GET":
         local = timezone.localtime(session.starts_at)

@@ -2,8 +2,9 @@
 reassurance log and homework, each for one partner (homework: one or both), encrypted under the couple's key.
 
 Each function is keyword-only, validates (ratings 0-100, dates of things that happened not in the future,
-moods and distortions well formed) and full_clean()s, runs in one transaction and writes its audit event
-in that transaction. Audit events name the record by UUID and list changed field names, never values.
+no date before the couple's start, moods and distortions well formed) and full_clean()s, runs in one
+transaction and writes its audit event in that transaction. Audit events name the record by UUID and list
+changed field names, never values.
 Every change to a checking log entry recounts the ISO week(s) it touches for the objective it feeds
 (plans.services.progress.checking_log_week_recount), in the same transaction.
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import Couple, User
+from clinic.services.record_dates import record_date_problem
 from plans.models import (
     BehaviouralExperiment,
     CheckingLogEntry,
@@ -104,6 +106,15 @@ def _check_past(errors: dict[str, list[str]], record: Any, name: str, message: s
     value = getattr(record, name)
     if isinstance(value, datetime.date) and value > timezone.localdate():
         errors.setdefault(name, []).append(message)
+    else:
+        _check_after_start(errors, record, name)
+
+
+def _check_after_start(errors: dict[str, list[str]], record: Any, name: str) -> None:
+    """Nothing of the couple's work predates their care (clinic.services.record_dates, the shared rule)."""
+    problem = record_date_problem(couple=record.couple, day=getattr(record, name), allow_future=True)
+    if problem:
+        errors.setdefault(name, []).append(problem)
 
 
 def clean_moods(value: Any) -> list[dict[str, Any]]:
@@ -162,6 +173,8 @@ def _validate_experiment(record: BehaviouralExperiment, errors: dict[str, list[s
     if done:
         _check_past(errors, record, "planned_on",
                     "An experiment with an outcome has happened: its date cannot be in the future.")
+    else:
+        _check_after_start(errors, record, "planned_on")
 
 
 def _validate_checking(record: CheckingLogEntry, errors: dict[str, list[str]]) -> None:

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 
 from audit.services import record_event
 from clinic.models import Couple, Practice, Risk, RiskKind, RiskSource, RiskStatus, User
+from clinic.services.record_dates import check_record_date
 from clinic.services.risks import risk_acknowledge, risk_raise
 from plans.instruments import BUILTIN, Instrument, InvalidAnswers
 from plans.models import (
@@ -65,12 +66,12 @@ def measure_record(
     are missing. `difficulty` is the unscored functional question (encrypted).
 
     Refuses answers that do not fit the instrument (ValidationError on "answers", one message per item),
-    a date in the future, and a second administration of the instrument to the partner on that date.
+    a date in the future or before the couple's start date (clinic.services.record_dates), and a second
+    administration of the instrument to the partner on that date.
     """
     if partner not in PartnerPosition.values:
         raise ValidationError({"partner": "Choose partner A or partner B."})
-    if administered_on > timezone.localdate():
-        raise ValidationError({"administered_on": "The date cannot be in the future."})
+    check_record_date(couple=couple, day=administered_on, field="administered_on")
     try:
         score = instrument.score(answers, allow_partial=True)
     except InvalidAnswers as error:

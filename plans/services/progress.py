@@ -17,10 +17,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import Couple, User
+from clinic.services.record_dates import check_record_date
 from plans.models import CheckingLogEntry, ProgressPoint, ProgressSource
 from plans.selectors.progress import objective_lineage_exists
 
@@ -61,15 +61,18 @@ def progress_point_record(
 
     Called by the progress page ("manual"), the checking log ("log") and progress notes when they are
     signed ("session", source_id = the note's id). The caller has checked that `by` may change the couple.
-    Values are rounded to two decimals. Raises ValidationError for an unknown source, a future date,
-    a value that is not a number, or a lineage that is not one of the couple's objectives.
+    Values are rounded to two decimals. Raises ValidationError for an unknown source, a future date or one
+    before the couple's start, a value that is not a number, or a lineage that is not one of the couple's objectives.
     """
     lineage = _as_uuid(objective_lineage, "objective")
     if source not in ProgressSource.values:
         raise ValidationError({"source": "Choose one of: session, log, measure, manual."})
     number = _as_decimal(value)
-    if recorded_on > timezone.localdate():
-        raise ValidationError({"recorded_on": "The date cannot be in the future."})
+    # A typed value may not precede the couple's start. A derived one takes the date of what it comes from,
+    # checked when that was recorded (a session, a measure; a log week is dated its Monday, which may precede
+    # the start), so a note of a session older than a corrected start date can still be signed.
+    earliest = None if source == ProgressSource.MANUAL else datetime.date.min
+    check_record_date(couple=couple, day=recorded_on, field="recorded_on", earliest=earliest)
     if not objective_lineage_exists(couple_id=couple.pk, objective_lineage=lineage):
         raise ValidationError({"objective": "Choose one of this couple's objectives."})
     source_key = _as_uuid(source_id, "source_id") if source_id is not None else None

@@ -59,7 +59,9 @@ def _stat(html: str, label: str) -> int:
 
 def test_counts_by_status_and_new_intakes(cast, login):
     today = timezone.localdate()
-    CoupleFactory(practice=cast.practice, status="intake", primary=cast.stranger)
+    cast.couple.start_date = today
+    cast.couple.save(update_fields=["start_date"])
+    CoupleFactory(practice=cast.practice, status="intake", primary=cast.stranger, start_date=today)
     CoupleFactory(practice=cast.practice, status="intake", start_date=today.replace(day=1) - datetime.timedelta(days=1))
     CoupleFactory(practice=cast.practice, status="discharged", start_date=datetime.date(2021, 5, 1),
                   end_date=datetime.date(2022, 1, 1))

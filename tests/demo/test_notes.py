@@ -62,7 +62,10 @@ def test_months_of_sessions_with_codes_kinds_and_missed_appointments(seeded):  #
     assert kinds[SessionKind.JOINT] > 0.85 * sessions.count()
     assert kinds[SessionKind.INDIVIDUAL_A] >= 4 and kinds[SessionKind.INDIVIDUAL_B] >= 4
     codes = Counter(sessions.values_list("service_code", flat=True))
-    assert set(codes) == {"90791", "90847", "90834"}
+    assert set(codes) == {"90791", "90847", "90834", ""}
+    # A session that did not take place has no service code (notes.services.sessions.UNBILLED_ATTENDANCE).
+    assert set(sessions.filter(service_code="").values_list("attendance", flat=True)) == {
+        Attendance.CANCELLED, Attendance.LATE_CANCELLED, Attendance.NO_SHOW}
     # One intake per couple seen, and each couple's first session is the intake.
     for couple in Couple.objects.filter(practice=seeded.practice, sessions__isnull=False).distinct():
         first = couple.sessions.order_by("starts_at").first()

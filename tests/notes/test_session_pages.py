@@ -239,7 +239,8 @@ def test_co_therapist_can_change_a_session(cast, login):
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.attendance == "no_show" and session.version == 2
-    assert AuditEvent.objects.get(action="session.update").detail == {"fields": ["attendance"]}
+    assert session.service_code == ""  # a no-show is not billed (notes.services.sessions.UNBILLED_ATTENDANCE)
+    assert AuditEvent.objects.get(action="session.update").detail == {"fields": ["attendance", "service_code"]}
 
 
 def test_session_with_a_draft_cannot_be_cancelled(cast, login):

@@ -329,7 +329,7 @@ def test_migration_brings_an_existing_library_up_to_date_by_slug_without_overwri
 
     from django.apps import apps
 
-    migration = importlib.import_module("plans.migrations.0005_library_sources")
+    migration = importlib.import_module("plans.migrations.0006_library_sources")
     ensure_practice_library(cast.practice)
     # The state before issue 11: no new items, no sources, forgiveness labelled as EFT.
     LibraryItem.objects.filter(practice=cast.practice, slug__in=NEW_SLUGS).delete()

@@ -21,6 +21,14 @@ from tests.reports.practice_report_factories import MONTH, NOW, at, seed_couple,
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _cast_couple_starts_today(cast):
+    """The cast couple starts today (after the report's month), as these counts expect; the factory's default
+    start is 2020 (tests/factories.py)."""
+    cast.couple.start_date = timezone.localdate()
+    cast.couple.save(update_fields=["start_date"])
+
 SEPTEMBER = Month(MONTH)
 
 
