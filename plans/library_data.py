@@ -12,7 +12,7 @@ Kinds:
 - "intervention": becomes an intervention (approach, what is done, suggested frequency).
 
 Every item names its published sources (SOURCES, by slug). Items added after a practice's library was
-first created reach it through plans/migrations/0005_library_sources.py (by slug, idempotent) and through
+first created reach it through plans/migrations/0006_library_sources.py (by slug, idempotent) and through
 ensure_practice_library, which adds any default slug a practice lacks.
 """
 
