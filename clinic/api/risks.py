@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from audit.services import record_event
 from clinic.access import get_couple_for_user
 from clinic.api.couples import COUPLE_PK
-from clinic.api.risks_serializers import RiskAcknowledgeInput, RiskCloseInput, RiskOutput
+from clinic.api.risks_serializers import RiskCloseInput, RiskFollowUpInput, RiskOutput
 from clinic.models import Risk
 from clinic.selectors import risks as selectors
 from clinic.services import risks as services
@@ -47,12 +47,12 @@ class RiskViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     def _out(self, risk: Risk) -> Response:
         return Response(RiskOutput(selectors.with_overdue([risk])[0]).data)
 
-    @extend_schema(summary="Acknowledge an open risk with its follow-up", request=RiskAcknowledgeInput,
+    @extend_schema(summary="Acknowledge an open risk with its follow-up", request=RiskFollowUpInput,
                    responses={200: RiskOutput, **error_responses(400, 401, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, couple_pk=None, pk=None):
         risk = self._risk(request, couple_pk, pk)
-        data = validated(RiskAcknowledgeInput, request.data)
+        data = validated(RiskFollowUpInput, request.data)
         risk = services.risk_acknowledge(risk=risk, by=request.user, follow_up=data["follow_up"],
                                          follow_up_on=data.get("follow_up_on"), base_version=data["version"])
         return self._out(risk)

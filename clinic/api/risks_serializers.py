@@ -30,7 +30,7 @@ class RiskOutput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class RiskAcknowledgeInput(serializers.Serializer):
+class RiskFollowUpInput(serializers.Serializer):
     version = version_field("the risk")
     follow_up = serializers.CharField(max_length=FOLLOW_UP_MAX, help_text="What you did or will do.")
     follow_up_on = serializers.DateField(required=False, allow_null=True, help_text="When to check again.")
@@ -41,4 +41,4 @@ class RiskCloseInput(serializers.Serializer):
     note = serializers.CharField(max_length=FOLLOW_UP_MAX, help_text="Why the risk no longer needs action.")
 
 
-__all__ = ["RiskAcknowledgeInput", "RiskCloseInput", "RiskOutput"]
+__all__ = ["RiskFollowUpInput", "RiskCloseInput", "RiskOutput"]
