@@ -77,7 +77,8 @@ class Lockout:
 
 
 def rules() -> list[Rule]:
-    return [Rule(scope, **values) for scope, values in settings.RAPPORT_LOCKOUT.items()]
+    """The configured rules; a rule with a limit of 0 is off."""
+    return [Rule(scope, **values) for scope, values in settings.RAPPORT_LOCKOUT.items() if values["limit"] > 0]
 
 
 def username_digest(username: str | None) -> str | None:

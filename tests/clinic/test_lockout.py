@@ -191,3 +191,12 @@ def test_web_and_api_failures_count_together(client, cast):
         sign_in(client, cast.therapist.username, WRONG, ip=addr(n))
         request_token(client, cast.therapist.username, WRONG, "123456", ip=addr(n + 20))
     assert sign_in(client, cast.therapist.username, ip=addr(99)).status_code == 429
+
+
+def test_a_rule_with_limit_zero_is_off(client, cast, settings):
+    """Behind a proxy that hides client addresses, the per-address rule can be turned off."""
+    settings.RAPPORT_LOCKOUT = {**settings.RAPPORT_LOCKOUT,
+                                "address": {**settings.RAPPORT_LOCKOUT["address"], "limit": 0}}
+    for name in ("nobody.one", "nobody.two", "nobody.three", "nobody.four", "nobody.five", "nobody.six"):
+        sign_in(client, name, WRONG, ip=addr(53))
+    assert sign_in(client, cast.admin.username, ip=addr(53)).status_code == 302
