@@ -148,8 +148,20 @@ def lockout_wait(request: HttpRequest, username: str | None) -> Lockout:
     return lockout_for(username_digest(username) if username else None, _request_ip(request))
 
 
+def remember_sign_in(request: HttpRequest, username: str) -> None:
+    """Log a successful sign-in of `username` at this request's address, under the username's digest (this is
+    what makes the address "known" to the account rule)."""
+    AccessLog.objects.create(
+        username=username_digest(username), ip_address=_request_ip(request),
+        user_agent=get_client_user_agent(request), http_accept="", path_info=request.path[:255],
+        attempt_time=timezone.now(), session_hash="",
+    )
+
+
 def reset_after_success(request: HttpRequest, username: str) -> int:
-    """Forget the failures of `username` at this request's address (as a web sign-in does by itself)."""
+    """After a successful sign-in that did not go through `login()` (the API token endpoint): log it, and
+    forget the failures of `username` at this request's address, as a web sign-in does by itself."""
+    remember_sign_in(request, username)
     count, _ = AccessAttempt.objects.filter(username=username_digest(username),
                                             ip_address=_request_ip(request)).delete()
     return count
@@ -178,11 +190,7 @@ class LockoutHandler(AxesDatabaseHandler):
         # axes' own access log would hold the username in clear (AXES_DISABLE_ACCESS_LOG is on): this one
         # holds its digest, and tells `lockout_for` at which addresses the account signed in before.
         if request is not None:
-            AccessLog.objects.create(
-                username=username_digest(user.get_username()), ip_address=_request_ip(request),
-                user_agent=get_client_user_agent(request), http_accept="", path_info=request.path[:255],
-                attempt_time=timezone.now(), session_hash="",
-            )
+            remember_sign_in(request, user.get_username())
         super().user_logged_in(sender, request, user, **kwargs)
 
     def reset_user_attempts(self, request, credentials: dict | None = None) -> int:

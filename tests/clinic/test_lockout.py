@@ -200,3 +200,18 @@ def test_a_rule_with_limit_zero_is_off(client, cast, settings):
     for name in ("nobody.one", "nobody.two", "nobody.three", "nobody.four", "nobody.five", "nobody.six"):
         sign_in(client, name, WRONG, ip=addr(53))
     assert sign_in(client, cast.admin.username, ip=addr(53)).status_code == 302
+
+
+def test_token_endpoint_address_where_the_account_got_a_token_before_is_known(client, cast):
+    device = totp_device_for(cast.therapist)
+    first = request_token(client, cast.therapist.username, otp_token=code_for(cast.therapist), ip=addr(70))
+    assert first.status_code == 200
+    for n in range(1, 13):
+        request_token(client, cast.therapist.username, WRONG, "123456", ip=addr(n))
+    device.refresh_from_db()
+    device.last_t -= 1  # let the same 30-second code work once more
+    device.save()
+    assert request_token(client, cast.therapist.username, otp_token=code_for(cast.therapist),
+                         ip=addr(70)).status_code == 200
+    assert request_token(client, cast.therapist.username, otp_token=code_for(cast.therapist),
+                         ip=addr(71)).status_code == 429
