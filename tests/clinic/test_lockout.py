@@ -15,7 +15,7 @@ from django_otp.oath import TOTP
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
-from clinic.lockout import username_digest
+from clinic.lockout import lockout_for, username_digest
 from tests.factories import TEST_PASSWORD, totp_device_for
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +215,14 @@ def test_token_endpoint_address_where_the_account_got_a_token_before_is_known(cl
                          ip=addr(70)).status_code == 200
     assert request_token(client, cast.therapist.username, otp_token=code_for(cast.therapist),
                          ip=addr(71)).status_code == 429
+
+
+def test_the_lockout_decision_is_a_few_queries(client, cast, django_assert_max_num_queries):
+    for n in range(1, 4):
+        sign_in(client, cast.therapist.username, WRONG, ip=addr(n))
+    with django_assert_max_num_queries(3):  # one aggregate per rule
+        assert not lockout_for(username_digest(cast.therapist.username), addr(1)).locked
+    for n in range(4, 11):
+        sign_in(client, cast.therapist.username, WRONG, ip=addr(n))
+    with django_assert_max_num_queries(4):  # and whether the address is known, once the account rule bites
+        assert lockout_for(username_digest(cast.therapist.username), addr(1)).locked
