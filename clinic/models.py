@@ -362,6 +362,21 @@ class SignedInSession(models.Model):
         return f"Session of {self.user_id}"
 
 
+class ReauthThrottle(models.Model):
+    """Failed re-authentications (signing, key commands) of one user, for clinic.reauth's own throttle.
+
+    Kept apart from the authenticator's throttle (django-otp's counters on the device), so that wrong passwords
+    typed to sign a note never delay the user's next sign-in with a correct code.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="reauth_throttle")
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Re-authentication failures of {self.user_id}: {self.failures}"
+
+
 # --- The risk register ---------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from audit import request_context
+from audit.models import AuditEvent
 from audit.services import record_event
 
 
@@ -131,16 +132,38 @@ class SessionLifetimeMiddleware:
 
 
 TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/v1/auth/")
+# A session whose second factor was skipped in the demo carries this mark (and the demo-skip device).
+DEMO_SKIP_SESSION_KEY = "rapport_demo_skip"
+DEMO_SKIP_DEVICE_NAME = "demo-skip"
+
+
+def _demo_skipped(request: HttpRequest, user) -> bool:
+    device = getattr(user, "otp_device", None)
+    return bool(request.session.get(DEMO_SKIP_SESSION_KEY)) or getattr(device, "name", "") == DEMO_SKIP_DEVICE_NAME
 
 
 class TwoFactorRequiredMiddleware:
-    """Every signed-in user must have passed a second factor before reaching anything else."""
+    """Every signed-in user must have passed a second factor before reaching anything else.
+
+    A session that skipped the second factor in the demo is ended whenever demo mode is off, whatever the
+    session store still says (e.g. after a restart without RAPPORT_DEMO_MODE).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and not settings.DEMO_MODE
+                and hasattr(request, "session") and _demo_skipped(request, user)):
+            bind_user_to_context(request)
+            record_event("auth.demo_session_refused", actor=user, obj=user, outcome=AuditEvent.Outcome.DENIED)
+            logout(request)
+            if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":
+                return JsonResponse({"error": {"code": "session_expired",
+                                               "message": "Your session ended. Sign in again."}}, status=401)
+            return _login_redirect(request, "Your session skipped two-factor sign-in, which only the demo "
+                                            "allows. Sign in again with your authenticator app.")
         if (
             user is not None
             and user.is_authenticated

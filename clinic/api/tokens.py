@@ -5,8 +5,6 @@ The authentication classes that accept the tokens are in clinic.api.authenticati
 
 from __future__ import annotations
 
-from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -21,6 +19,7 @@ from rest_framework.views import APIView
 from audit.services import record_event
 from clinic.api.authentication import token_expires_at
 from clinic.api.tokens_serializers import TokenOutput, TokenRequestInput
+from clinic.lockout import lockout_wait, reset_after_success, wait_message
 from clinic.models import User
 from rapport.api import LockedOut, error_responses, validated
 
@@ -68,16 +67,15 @@ class TokenView(APIView):
             user = None
         if user is None:
             if getattr(request, "axes_locked_out", False):
-                raise LockedOut()
+                lockout = lockout_wait(request, username)
+                raise LockedOut(wait_message(lockout), wait=max(1, lockout.seconds))
             raise exceptions.AuthenticationFailed(BAD_CREDENTIALS, code="invalid_credentials")
         with transaction.atomic():
             Token.objects.filter(user=user).delete()
             token = Token.objects.create(user=user)
             expires_at = token_expires_at(token.created)
             record_event("api.token_issued", actor=user, obj=user, detail={"expires_at": expires_at.isoformat()})
-        ip_address = getattr(request, "axes_ip_address", None)
-        if settings.AXES_RESET_ON_SUCCESS and ip_address:
-            AxesProxyHandler.reset_attempts(ip_address=ip_address, username=user.get_username())
+        reset_after_success(request, username)
         return Response(TokenOutput({"token": token.key, "expires_at": expires_at}).data)
 
     @extend_schema(summary="Revoke your API token", request=None,

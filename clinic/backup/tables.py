@@ -21,6 +21,7 @@ EXCLUDED_APPS = {
 }
 EXCLUDED_MODELS = {
     "clinic.signedinsession": "links users to sign-in sessions, which are not backed up",
+    "clinic.reauththrottle": "re-authentication failure counters are transient, like the sign-in lockout's",
 }
 # Filled by `migrate` in a fresh database; restore replaces them with the backup's rows.
 REPLACED_ON_RESTORE = {"contenttypes.contenttype", "auth.permission"}
