@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -315,3 +316,32 @@ def test_the_clinical_pdfs_show_the_screen_and_plan_and_the_couple_copy_does_not
     assert "tablets" not in for_couple
     summary = pdf_text(discharge_summary_pdf(couple=cast.couple, user=cast.therapist))
     assert "Suicide-risk follow-up" in summary and "locked away" in summary
+
+
+# --- query counts -------------------------------------------------------------------------------------------
+
+
+def _counts(client, couple):
+    counts = []
+    for url in (reverse("clinic:safety-record", args=[couple.pk]),
+                reverse("couple-safety-plan-list", args=[couple.pk]),
+                reverse("couple-suicide-screen-list", args=[couple.pk])):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+@pytest.mark.django_db(transaction=True)  # data keys are cached once committed, as in production
+def test_the_safety_page_and_api_lists_do_not_grow_with_versions(cast, login):
+    client = login(cast.therapist)
+    safety.safety_plan_save(couple=cast.couple, partner="a", by=cast.therapist, sections=PLAN, base_version=0)
+    safety.suicide_screen_record(couple=cast.couple, partner="a", by=cast.therapist, answers=LOW_SCREEN)
+    small = _counts(client, cast.couple)
+    for number in range(1, 9):
+        safety.safety_plan_save(couple=cast.couple, partner="a", by=cast.co_therapist,
+                                sections={**PLAN, "coping_strategies": f"Walk {number}."}, base_version=number)
+        safety.safety_plan_save(couple=cast.couple, partner="b", by=cast.therapist,
+                                sections={**PLAN, "coping_strategies": f"Run {number}."}, base_version=number - 1)
+        safety.suicide_screen_record(couple=cast.couple, partner="b", by=cast.supervisor, answers=HIGH_SCREEN)
+    assert _counts(client, cast.couple) == small, small
