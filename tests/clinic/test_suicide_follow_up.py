@@ -220,6 +220,8 @@ def test_the_register_refuses_an_acknowledgement_without_the_follow_up_and_keeps
     assert response.status_code == 302
     risk = Risk.objects.get(pk=risk.pk)
     assert risk.status == RiskStatus.ACKNOWLEDGED and risk.safety_plan.number == 1
+    register = client.get(reverse("clinic:risk-register", args=[cast.couple.pk])).content.decode()
+    assert "C-SSRS screen #1: High risk" in register and "Version 1 in force when acknowledged" in register
 
 
 def test_the_overview_banner_links_the_safety_page(cast, login):
@@ -291,11 +293,18 @@ def test_the_api_refuses_to_acknowledge_a_suicide_risk_without_its_follow_up(cas
     refused = client.post(url, {"version": 1, "follow_up": "Assessed."}, content_type="application/json")
     assert refused.status_code == 400
     assert {"screen", "safety_plan"} <= set(refused.json()["error"]["fields"])
-    done = client.post(url, {"version": 1, "follow_up": "Assessed.", "screen": HIGH_SCREEN, "safety_plan": PLAN,
-                             "safety_plan_version": 0}, content_type="application/json")
+    safety.safety_plan_save(couple=cast.couple, partner="a", by=cast.therapist, sections=PLAN, base_version=0)
+    stale = client.post(url, {"version": 1, "follow_up": "Assessed.", "screen": HIGH_SCREEN,
+                              "safety_plan": {**PLAN, "people_to_ask": "Aunt."}, "safety_plan_version": 0},
+                        content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["error"]["current_version"] == 1
+    assert Risk.objects.get(pk=risk.pk).status == RiskStatus.OPEN and not SuicideScreen.objects.exists()
+    done = client.post(url, {"version": 1, "follow_up": "Assessed.", "screen": HIGH_SCREEN,
+                             "safety_plan": {**PLAN, "people_to_ask": "Aunt."}, "safety_plan_version": 1},
+                       content_type="application/json")
     assert done.status_code == 200
     body = done.json()
-    assert body["screen"]["triage"] == "high" and body["safety_plan"]["number"] == 1
+    assert body["screen"]["triage"] == "high" and body["safety_plan"]["number"] == 2
 
 
 # --- PDFs ---------------------------------------------------------------------------------------------------
