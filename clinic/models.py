@@ -11,8 +11,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import cssrs
 from clinic.ipv import HITS_POSITIVE_ABOVE
-from keys.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
+from keys.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedModel,
+    EncryptedTextField,
+)
 
 NAME_MAX = 100
 NOTE_TEXT_MAX = 20_000
@@ -429,6 +436,12 @@ class Risk(EncryptedModel):
     closing_note = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The structured follow-up of a suicide or self-harm risk (clinic.services.risks.risk_acknowledge): the
+    # screen recorded with the acknowledgement, the safety plan version in force, or why no plan was made.
+    screen = models.ForeignKey("SuicideScreen", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    safety_plan = models.ForeignKey("SafetyPlan", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    safety_plan_not_made = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, null=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = RiskQuerySet.as_manager()
@@ -454,3 +467,76 @@ class Risk(EncryptedModel):
 
     def acknowledge_by(self, hours: int) -> datetime.datetime:
         return self.raised_at + datetime.timedelta(hours=hours)
+
+
+class SuicideScreen(EncryptedModel):
+    """One C-SSRS screener (Screen Version, Recent) of a partner, as the clinician recorded the answers
+    (clinic.cssrs). Never edited: a new screen is a new row with the next number, so every earlier one stays
+    readable. The answers are encrypted; the triage is derived from them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="suicide_screens")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
+    number = models.PositiveIntegerField(help_text="1 for the partner's first screen, then 2, 3...")
+    answers = EncryptedJSONField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["couple", "partner", "number"], name="screen_number_once")]
+        ordering = ["couple", "partner", "number"]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Suicide screen {self.pk} ({self.partner} #{self.number})"
+
+    @property
+    def triage(self) -> str:
+        return cssrs.triage(self.answers)
+
+    @property
+    def triage_label(self) -> str:
+        return cssrs.TRIAGE_LABELS[self.triage]
+
+    def answer_lines(self) -> list[tuple[str, str]]:
+        """(question, Yes / No / Not asked) in order, for pages and PDFs."""
+        words = {True: "Yes", False: "No", None: "Not asked"}
+        return [(label, words[self.answers.get(key)]) for key, label in cssrs.QUESTIONS]
+
+
+class SafetyPlan(EncryptedModel):
+    """One version of a partner's safety plan (Stanley & Brown 2012; the steps are clinic.cssrs.PLAN_SECTIONS).
+    Never edited: a change is a new row with the next number; the highest number is the plan in force."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="safety_plans")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
+    number = models.PositiveIntegerField(help_text="The version: 1, then 2, 3...")
+    warning_signs = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    coping_strategies = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    social_distraction = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    people_to_ask = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    professionals = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    means_safety = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    reasons_for_living = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX, blank=True, default="")
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["couple", "partner", "number"], name="safety_plan_number_once")]
+        ordering = ["couple", "partner", "number"]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Safety plan {self.pk} ({self.partner} v{self.number})"
+
+    def sections(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in cssrs.PLAN_FIELDS}
+
+    def section_lines(self) -> list[tuple[str, str]]:
+        """(heading, text) in Stanley and Brown's order, for pages and PDFs."""
+        return [(heading, getattr(self, name)) for name, heading, _ in cssrs.PLAN_SECTIONS]

@@ -59,6 +59,12 @@ ENTRIES: dict[str, list[Probe]] = {
                                       html_record(READERS, status=400), method="post")],
     "clinic:risk-close": [Probe(lambda c: reverse("clinic:risk-close", args=[couple(c), risk(c, "acknowledged")]),
                                 html_record(READERS, status=400), method="post")],
+    # Screens and safety plans (the suicide-risk follow-up): the register's readers; an empty form is a 400.
+    "clinic:safety-record": [Probe(lambda c: reverse("clinic:safety-record", args=[couple(c)]), html_record(READERS))],
+    "clinic:safety-plan-save": [Probe(lambda c: reverse("clinic:safety-plan-save", args=[couple(c), "a"]),
+                                      html_record(READERS, status=400), method="post")],
+    "clinic:suicide-screen-record": [Probe(lambda c: reverse("clinic:suicide-screen-record", args=[couple(c), "a"]),
+                                           html_record(READERS, status=400), method="post")],
     "clinic:client-edit": [Probe(lambda c: reverse("clinic:client-edit", args=[partner_a(c).client_id]),
                                  html_record(CLINICIANS_ON_CASE))],
     # --- practice manager and administrator ----------------------------------------------------
@@ -98,6 +104,16 @@ ENTRIES: dict[str, list[Probe]] = {
                                       api_record(READERS, status=400), method="post")],
     "couple-risk-close": [Probe(lambda c: reverse("couple-risk-close", args=[couple(c), risk(c, "acknowledged")]),
                                 api_record(READERS, status=400), method="post")],
+    "couple-safety-plan-list": [
+        Probe(lambda c: reverse("couple-safety-plan-list", args=[couple(c)]), api_record(READERS)),
+        Probe(lambda c: reverse("couple-safety-plan-list", args=[couple(c)]), api_record(READERS, status=400),
+              method="post"),
+    ],
+    "couple-suicide-screen-list": [
+        Probe(lambda c: reverse("couple-suicide-screen-list", args=[couple(c)]), api_record(READERS)),
+        Probe(lambda c: reverse("couple-suicide-screen-list", args=[couple(c)]), api_record(READERS, status=400),
+              method="post"),
+    ],
     "couple-partner-detail": [Probe(lambda c: reverse("couple-partner-detail", args=[couple(c), "a"]),
                                     api_record(CLINICIANS_ON_CASE), method="patch")],
     "client-list": [Probe(lambda c: reverse("client-list"),
