@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0008_ipv_screen_hits_and_override'),
+        ('clinic', '0009_reauth_throttle_and_hashed_lockout_names'),
     ]
 
     operations = [
