@@ -127,7 +127,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ holds the SQLite database and the key file: created readable by its owner only (an existing folder keeps
+# its mode; keys/database_file.py narrows the database file itself to 0600).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rapport.sqlite3'}"),
