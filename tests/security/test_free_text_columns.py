@@ -42,6 +42,7 @@ ALLOWED_IN_CLEAR: dict[str, str] = {
     "clinic.User.email": "a staff member's work address",
     "clinic.User.credentials": "a staff member's professional credentials (LMFT, PsyD), printed on signed notes",
     "clinic.User.licence_number": "a staff member's public licence number, printed on signed notes",
+    "clinic.ApiToken.digest": "a SHA-256 hex digest of an API token (the token itself is never stored)",
     "clinic.SignedInSession.session_key": "Django's session id (as in django_session), generated, never typed",
     # clients and couples: the identity is encrypted; these are not
     "clinic.Client.name_index": "a keyed blind index (HMAC) of the name, not the name",
