@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "rapport.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "rapport.middleware.RecordUnreadableMiddleware",
 ]
 
 ROOT_URLCONF = "rapport.urls"
