@@ -1,7 +1,7 @@
 """API tokens stored as SHA-256 digests (clinic.models.ApiToken) instead of DRF's authtoken table, which held
 the live tokens in clear. Every existing token is revoked: its rows are deleted, and API clients request a new
-token (POST /api/v1/auth/token/). The emptied authtoken_token table is left for `rest_framework.authtoken`'s
-own migrations; it can be dropped (README, "Security").
+token (POST /api/v1/auth/token/). `rest_framework.authtoken` is no longer installed; its emptied table stays and
+may be dropped (README, "Security").
 """
 
 import django.db.models.deletion
