@@ -6,6 +6,7 @@ import datetime
 import uuid
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -382,6 +383,27 @@ class ReauthThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"Re-authentication failures of {self.user_id}: {self.failures}"
+
+
+class ApiToken(models.Model):
+    """A user's API token, stored as its SHA-256 digest: the token itself is shown once, when it is issued.
+
+    A database copy therefore holds no working credentials. One token per user (issuing another replaces it);
+    it expires RAPPORT_API_TOKEN_DAYS after `created` (clinic.api.authentication). The token is 256 random
+    bits, so a plain digest needs no salt or slow hash: nothing can be guessed from it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, in hex.")
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user_id}"
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created + datetime.timedelta(days=settings.RAPPORT_API_TOKEN_DAYS)
 
 
 # --- The risk register ---------------------------------------------------------------------------------

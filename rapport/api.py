@@ -270,7 +270,7 @@ def exception_handler(exc, context):
         exc = exceptions.ParseError("The request body could not be read. Send valid JSON.")
     elif isinstance(exc, CryptoError):
         logger.error("crypto failure %s", type(exc).__name__)
-        return _error("record_unreadable", "This record could not be decrypted. The failure was logged.",
+        return _error("record_unreadable", "This record could not be opened; the incident is logged.",
                       status.HTTP_500_INTERNAL_SERVER_ERROR)
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -1,7 +1,9 @@
-"""Request-wide security: request ids, session lifetimes, 2FA required, and no-store caching."""
+"""Request-wide security: request ids, session lifetimes, 2FA required, no-store caching, and a plain page when a
+record cannot be decrypted."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -17,6 +19,10 @@ from django.urls import reverse
 from audit import request_context
 from audit.models import AuditEvent
 from audit.services import record_event
+from keys.errors import CryptoError
+from rapport import errors
+
+logger = logging.getLogger("rapport.security")
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -192,3 +198,25 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store, max-age=0"
             response["Pragma"] = "no-cache"
         return response
+
+
+class RecordUnreadableMiddleware:
+    """A value that fails to decrypt (altered, moved to another row, a wrong key) answers with a plain 500 page,
+    "this record could not be opened; the incident is logged", never a traceback, in debug mode too.
+
+    Last in MIDDLEWARE, so every other middleware still wraps the answer (no-store, CSP, request id). The API
+    answers in its own JSON format (rapport.api.exception_handler); non-DRF /api/ paths get JSON here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, CryptoError):
+            return None
+        logger.error("record could not be opened: %s on %s", type(exception).__name__, request.resolver_match
+                     and request.resolver_match.view_name)
+        return errors.record_unreadable(request)

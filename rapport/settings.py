@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -106,6 +105,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "rapport.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "rapport.middleware.RecordUnreadableMiddleware",
 ]
 
 ROOT_URLCONF = "rapport.urls"
@@ -128,7 +128,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ holds the SQLite database and the key file: created readable by its owner only (an existing folder keeps
+# its mode; keys/database_file.py narrows the database file itself to 0600).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rapport.sqlite3'}"),

@@ -22,11 +22,10 @@ from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
 from audit.services import record_event
-from clinic.models import Practice, Role, SignedInSession, User
+from clinic.models import ApiToken, Practice, Role, SignedInSession, User
 from clinic.selectors.staff import BACKUP_DEVICE_NAME, backup_device, confirmed_totp_device
 from rapport.middleware import DEMO_SKIP_DEVICE_NAME
 
@@ -134,7 +133,7 @@ def user_deactivate(*, user: User, by: User) -> Deactivation:
         for key in session_keys:
             session_store(session_key=key).delete()
         SignedInSession.objects.filter(user=user).delete()
-        tokens_revoked, _ = Token.objects.filter(user=user).delete()
+        tokens_revoked, _ = ApiToken.objects.filter(user=user).delete()
         record_event("user.deactivate", actor=by, obj=user,
                      detail={"sessions_ended": len(session_keys), "tokens_revoked": tokens_revoked})
     supervisees = User.objects.filter(supervisor=user, is_active=True).count()

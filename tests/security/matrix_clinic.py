@@ -80,6 +80,9 @@ ENTRIES: dict[str, list[Probe]] = {
     "clinic:audit-export": [Probe(lambda c: reverse("clinic:audit-export"), html_role_page(("admin",)))],
     # --- API -----------------------------------------------------------------------------------
     "api-root": [Probe(lambda c: reverse("api-root"), roles(200, anonymous=401))],
+    # Any /api/ path no API view matches (a malformed id, no such endpoint): the JSON 404, for everyone.
+    "api-not-found": [Probe(lambda c: "/api/v1/couples/not-an-id/", roles(404)),
+                      Probe(lambda c: "/api/v1/no-such-endpoint/", roles(404), method="post")],
     "api-schema": [Probe(lambda c: reverse("api-schema"), roles(200, anonymous=401))],
     "api-docs": [Probe(lambda c: reverse("api-docs"), roles(200, anonymous=401))],
     # Public by design: it is how a token is obtained. Empty credentials are a 400 for everyone.
