@@ -12,10 +12,10 @@ from axes.models import AccessAttempt, AccessLog
 from django.db.models import F
 from django.urls import reverse
 from django_otp.oath import TOTP
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
 from clinic.lockout import lockout_for, username_digest
+from clinic.models import ApiToken
 from tests.factories import TEST_PASSWORD, totp_device_for
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,7 @@ def test_token_endpoint_twelve_addresses_then_the_right_credentials_are_refused(
     error = response.json()["error"]
     assert error["code"] == "locked_out" and "Try again in 1 minute." in error["message"]
     assert 55 <= int(response["Retry-After"]) <= 60
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_endpoint_spraying_from_one_address_is_refused(client, cast):
