@@ -96,13 +96,26 @@ class User(AbstractUser):
 
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClientQuerySet:
-        """Clients a clinician may read: partners in couples they can see, or clients they registered."""
+        """Clients whose identity a clinician may read now: partners in couples they can read today
+        (Couple.objects.visible_to: care team today, or supervising someone on it), and clients they registered
+        who are not yet a partner in any couple. Identity follows the care team: once a client is in a couple,
+        registering them gives no access of its own (docs/security.md, "Client identity")."""
         if not (user.is_authenticated and user.is_active and user.is_clinician):
             return self.none()
-        couples = Couple.objects.visible_to(user)
-        return self.filter(practice_id=user.practice_id).filter(
-            Q(partnerships__couple__in=couples) | Q(created_by=user)
-        ).distinct()
+        return self.filter(practice_id=user.practice_id).filter(self._reach(Couple.objects.visible_to(user), user))
+
+    def editable_by(self, user) -> ClientQuerySet:
+        """Clients whose identity a clinician may change now: partners in couples they may change (primary or
+        co-therapist today), and clients they registered who are not yet a partner in any couple."""
+        if not (user.is_authenticated and user.is_active and user.is_clinician):
+            return self.none()
+        return self.filter(practice_id=user.practice_id).filter(self._reach(Couple.objects.editable_by(user), user))
+
+    @staticmethod
+    def _reach(couples: models.QuerySet, user) -> Q:
+        partnered = Partner.objects.filter(couple__in=couples).values("client_id")
+        unpartnered = Q(created_by=user) & ~Q(pk__in=Partner.objects.values("client_id"))
+        return Q(pk__in=partnered) | unpartnered
 
 
 class Client(EncryptedModel):

@@ -154,6 +154,12 @@ AUTH_USER_MODEL = "clinic.User"
 RAPPORT_KEY_PROVIDER = env("RAPPORT_KEY_PROVIDER", "keys.providers.FileKeyProvider")
 RAPPORT_KEY_FILE = Path(env("RAPPORT_KEY_FILE", str(VAR_DIR / "rapport.key")))
 RAPPORT_DEK_CACHE_SECONDS = envint("RAPPORT_DEK_CACHE_SECONDS", 300)
+# The audit chain's checkpoint (audit.checkpoint): the newest event's id and keyed hash, kept outside the database
+# so verify_audit notices deleted newest events. Written every N events, for the first event after the interval,
+# at worker exit and by `manage.py audit_checkpoint`.
+RAPPORT_AUDIT_CHECKPOINT_FILE = Path(env("RAPPORT_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoint.json")))
+RAPPORT_AUDIT_CHECKPOINT_EVERY = envint("RAPPORT_AUDIT_CHECKPOINT_EVERY", 50)
+RAPPORT_AUDIT_CHECKPOINT_SECONDS = envint("RAPPORT_AUDIT_CHECKPOINT_SECONDS", 60)
 
 # --- Authentication and sessions ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -14,6 +14,7 @@ from tests.security.matrix_common import (
     html_record,
     html_role_page,
     partner_a,
+    registered_by_stranger,
     risk,
     roles,
 )
@@ -65,7 +66,11 @@ ENTRIES: dict[str, list[Probe]] = {
                                       html_record(READERS, status=400), method="post")],
     "clinic:suicide-screen-record": [Probe(lambda c: reverse("clinic:suicide-screen-record", args=[couple(c), "a"]),
                                            html_record(READERS, status=400), method="post")],
+    # Identity follows the care team: registering a client who is now in a couple the stranger cannot read
+    # gives the stranger nothing (the second probe; before issue 16 it answered 200).
     "clinic:client-edit": [Probe(lambda c: reverse("clinic:client-edit", args=[partner_a(c).client_id]),
+                                 html_record(CLINICIANS_ON_CASE)),
+                           Probe(lambda c: reverse("clinic:client-edit", args=[registered_by_stranger(c)]),
                                  html_record(CLINICIANS_ON_CASE))],
     # --- practice manager and administrator ----------------------------------------------------
     "clinic:practice-home": [Probe(lambda c: reverse("clinic:practice-home"), html_role_page(("manager",)))],
@@ -122,6 +127,8 @@ ENTRIES: dict[str, list[Probe]] = {
     "client-list": [Probe(lambda c: reverse("client-list"),
                           roles(200, manager=403, admin=403, anonymous=401))],
     "client-detail": [Probe(lambda c: reverse("client-detail", args=[partner_a(c).client_id]),
+                            api_record(READERS)),
+                      Probe(lambda c: reverse("client-detail", args=[registered_by_stranger(c)]),
                             api_record(READERS))],
     # --- operations ----------------------------------------------------------------------------
     "healthz": [Probe(lambda c: reverse("healthz"), roles(200))],
