@@ -8,6 +8,7 @@ keys/fields.py or be on ALLOWED_IN_CLEAR.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.apps import apps
@@ -33,6 +34,7 @@ ALLOWED_IN_CLEAR: dict[str, str] = {
     "audit.AuditEvent.detail": "ids, counts and kinds set by code, never names or clinical text (CONVENTIONS.md)",
     "audit.AuditEvent.prev_hash": "a hex digest of the previous event",
     "audit.AuditEvent.hash": "a hex digest of this event",
+    "audit.AuditEvent.key_id": "the id of the audit key that hashed the event, set by code",
     # the practice and its staff: not client data, needed in clear to sign in and to print on documents
     "clinic.Practice.name": "the practice's own name, printed on every page and report",
     "clinic.Practice.note_templates": "template codes (soap, dap, birp), validated against that list",
@@ -76,9 +78,16 @@ ALLOWED_IN_CLEAR: dict[str, str] = {
 
 
 def our_models() -> list[type[models.Model]]:
-    base = str(Path(settings.BASE_DIR).resolve())
-    return [model for config in apps.get_app_configs() if str(Path(config.path).resolve()).startswith(base)
-            for model in config.get_models()]
+    """Models of the apps in this repository: under BASE_DIR, but not installed packages (`make` puts the venv
+    at .venv/ inside the repository)."""
+    base = Path(settings.BASE_DIR).resolve()
+    installed = Path(sys.prefix).resolve()
+
+    def ours(config) -> bool:
+        path = Path(config.path).resolve()
+        return path.is_relative_to(base) and not path.is_relative_to(installed)
+
+    return [model for config in apps.get_app_configs() if ours(config) for model in config.get_models()]
 
 
 def text_columns() -> list[tuple[str, models.Field]]:
