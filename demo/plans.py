@@ -20,6 +20,7 @@ import datetime
 import random
 import uuid
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO
@@ -491,11 +492,14 @@ def seed_measures(case: DemoCase, instruments: dict[str, Any]) -> Counter:
             for code in wanted:
                 flagged = code == "phq9" and (partner, visit.day) in flags
                 total = measure_total(case, partner, code, visit.day, first, last)
-                administration = measure_services.measure_record(
-                    couple=case.couple, by=case.primary, instrument=instruments[code], partner=partner,
-                    administered_on=visit.day,
-                    answers=answers_for(code, max(total, 1) if flagged else total, rng, risk_answer=int(flagged)),
-                )
+                answers = answers_for(code, max(total, 1) if flagged else total, rng, risk_answer=int(flagged))
+                # A flagged PHQ-9 raises a risk dated now: record it at the end of its session instead, so
+                # the register says when it happened (the others are recorded at once: the clock costs time).
+                with clock_at(not_after_now(visit.ends_at)) if flagged else nullcontext():
+                    administration = measure_services.measure_record(
+                        couple=case.couple, by=case.primary, instrument=instruments[code], partner=partner,
+                        administered_on=visit.day, answers=answers,
+                    )
                 created["measure administration"] += 1
                 acknowledgement = flags.get((partner, visit.day)) if flagged else None
                 if acknowledgement:
