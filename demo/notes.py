@@ -247,6 +247,8 @@ class Composer:
         """The risks a signed note's risk check raised, acknowledged with the follow-up already written for
         the PHQ-9 flag of the same day (an unacknowledged flag leaves the note's risk open too)."""
         created: Counter = Counter()
+        if not any((visit.day, partner) in self.follow_ups for partner in "ab"):
+            return created  # no acknowledged flag that day (nearly every note): no query
         for risk in Risk.objects.filter(source=RiskSource.NOTE, source_id=note.pk, status=RiskStatus.OPEN):
             follow_up = self.follow_ups.get((visit.day, risk.partner))
             if follow_up:
