@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_ENV := RAPPORT_DEBUG=1 RAPPORT_DEMO_MODE=1
 
-.PHONY: install run serve test test-fast e2e lint lock bench clean
+.PHONY: install run serve test test-fast e2e fuzz lint lock bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test-fast: install
 
 e2e: install
 	$(PY) -m pytest -m e2e -rs
+
+# The API fuzz test's deeper profile: 10x the examples per operation of the CI run (tests/api/test_schema_fuzz.py).
+fuzz: install
+	RAPPORT_FUZZ_FACTOR=10 $(PY) -m pytest tests/api/test_schema_fuzz.py -n 2 --dist load -p no:randomly -q
 
 lint: install
 	$(VENV)/bin/ruff check .

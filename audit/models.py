@@ -29,6 +29,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which audit key keyed `hash` (audit.chain): empty for events written before the chain was keyed, whose
+    # hash is plain SHA-256. Once one event is keyed, every later one must be.
+    key_id = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         db_table = "clinic_auditevent"  # made when the audit trail lived in clinic; the table stays where it is

@@ -1,4 +1,6 @@
-"""Writing the audit trail: append-only events chained by SHA-256, in the caller's transaction.
+"""Writing the audit trail: append-only events chained by HMAC-SHA256 under the audit key (audit.chain), in the
+caller's transaction; a checkpoint of the chain's end is written outside the database now and then
+(audit.checkpoint).
 
 Events name records by UUID and actions by verb. They never carry names or clinical text: `detail`
 holds field names, statuses and counts only.
@@ -13,8 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from . import request_context
-from .chain import GENESIS_HASH, compute_hash
+from . import checkpoint, request_context
+from .chain import GENESIS_HASH, active_key, compute_hash
 from .models import AuditEvent
 
 logger = logging.getLogger("rapport.audit")
@@ -75,12 +77,15 @@ def record_event(
         request_id=context.request_id,
         detail=detail or {},
     )
+    key_id, key = active_key()
+    event.key_id = key_id
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event.prev_hash = last or GENESIS_HASH
-        event.hash = compute_hash(event.prev_hash, event)
+        event.hash = compute_hash(event.prev_hash, event, key)
         event.save(force_insert=True)
+        checkpoint.schedule_if_due(event.id)
     logger.info("audit %s %s %s/%s", action, outcome, event.object_type, event.object_id)
     return event
 
@@ -94,13 +99,16 @@ def append_events(events: list[AuditEvent], *, insert: Callable[[type, list], No
     """
     if not events:
         return
+    key_id, key = active_key()
     with transaction.atomic():
         _lock_chain()
         prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
         for event in events:
+            event.key_id = key_id
             event.prev_hash = prev
-            event.hash = prev = compute_hash(prev, event)
+            event.hash = prev = compute_hash(prev, event, key)
         if insert is None:
             AuditEvent.objects.bulk_create(events)
         else:
             insert(AuditEvent, events)
+        checkpoint.schedule()

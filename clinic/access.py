@@ -120,13 +120,12 @@ def get_couple_record_for_user(user: Any, model: type, pk: Any, *, write: bool =
 
 
 def get_client_for_user(user: Any, pk: Any, *, write: bool = False) -> Client:
-    """The client `pk` if `user` may read (or, write=True, change) their identity; else 404."""
-    client = Client.objects.visible_to(user).filter(pk=pk).first()
-    if client is not None and write:
-        editable = Couple.objects.editable_by(user)
-        may_edit = client.created_by_id == user.pk or client.partnerships.filter(couple__in=editable).exists()
-        if not may_edit:
-            client = None
+    """The client `pk` if `user` may read (or, write=True, change) their identity now; else 404 (audited).
+
+    Identity follows the care team (Client.objects.visible_to / editable_by): a clinician who registered the
+    client keeps no access of their own once the client is in a couple."""
+    clients = Client.objects.editable_by(user) if write else Client.objects.visible_to(user)
+    client = clients.filter(pk=pk).first()
     if client is None:
         _refuse(user, Client, pk, write=write)
     return client

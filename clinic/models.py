@@ -6,13 +6,21 @@ import datetime
 import uuid
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import cssrs
 from clinic.ipv import HITS_POSITIVE_ABOVE
-from keys.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
+from keys.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedModel,
+    EncryptedTextField,
+)
 
 NAME_MAX = 100
 NOTE_TEXT_MAX = 20_000
@@ -88,13 +96,26 @@ class User(AbstractUser):
 
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClientQuerySet:
-        """Clients a clinician may read: partners in couples they can see, or clients they registered."""
+        """Clients whose identity a clinician may read now: partners in couples they can read today
+        (Couple.objects.visible_to: care team today, or supervising someone on it), and clients they registered
+        who are not yet a partner in any couple. Identity follows the care team: once a client is in a couple,
+        registering them gives no access of its own (docs/security.md, "Client identity")."""
         if not (user.is_authenticated and user.is_active and user.is_clinician):
             return self.none()
-        couples = Couple.objects.visible_to(user)
-        return self.filter(practice_id=user.practice_id).filter(
-            Q(partnerships__couple__in=couples) | Q(created_by=user)
-        ).distinct()
+        return self.filter(practice_id=user.practice_id).filter(self._reach(Couple.objects.visible_to(user), user))
+
+    def editable_by(self, user) -> ClientQuerySet:
+        """Clients whose identity a clinician may change now: partners in couples they may change (primary or
+        co-therapist today), and clients they registered who are not yet a partner in any couple."""
+        if not (user.is_authenticated and user.is_active and user.is_clinician):
+            return self.none()
+        return self.filter(practice_id=user.practice_id).filter(self._reach(Couple.objects.editable_by(user), user))
+
+    @staticmethod
+    def _reach(couples: models.QuerySet, user) -> Q:
+        partnered = Partner.objects.filter(couple__in=couples).values("client_id")
+        unpartnered = Q(created_by=user) & ~Q(pk__in=Partner.objects.values("client_id"))
+        return Q(pk__in=partnered) | unpartnered
 
 
 class Client(EncryptedModel):
@@ -362,6 +383,42 @@ class SignedInSession(models.Model):
         return f"Session of {self.user_id}"
 
 
+class ReauthThrottle(models.Model):
+    """Failed re-authentications (signing, key commands) of one user, for clinic.reauth's own throttle.
+
+    Kept apart from the authenticator's throttle (django-otp's counters on the device), so that wrong passwords
+    typed to sign a note never delay the user's next sign-in with a correct code.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="reauth_throttle")
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Re-authentication failures of {self.user_id}: {self.failures}"
+
+
+class ApiToken(models.Model):
+    """A user's API token, stored as its SHA-256 digest: the token itself is shown once, when it is issued.
+
+    A database copy therefore holds no working credentials. One token per user (issuing another replaces it);
+    it expires RAPPORT_API_TOKEN_DAYS after `created` (clinic.api.authentication). The token is 256 random
+    bits, so a plain digest needs no salt or slow hash: nothing can be guessed from it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, in hex.")
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user_id}"
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created + datetime.timedelta(days=settings.RAPPORT_API_TOKEN_DAYS)
+
+
 # --- The risk register ---------------------------------------------------------------------------------
 
 
@@ -414,6 +471,12 @@ class Risk(EncryptedModel):
     closing_note = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The structured follow-up of a suicide or self-harm risk (clinic.services.risks.risk_acknowledge): the
+    # screen recorded with the acknowledgement, the safety plan version in force, or why no plan was made.
+    screen = models.ForeignKey("SuicideScreen", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    safety_plan = models.ForeignKey("SafetyPlan", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    safety_plan_not_made = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, null=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = RiskQuerySet.as_manager()
@@ -439,3 +502,76 @@ class Risk(EncryptedModel):
 
     def acknowledge_by(self, hours: int) -> datetime.datetime:
         return self.raised_at + datetime.timedelta(hours=hours)
+
+
+class SuicideScreen(EncryptedModel):
+    """One C-SSRS screener (Screen Version, Recent) of a partner, as the clinician recorded the answers
+    (clinic.cssrs). Never edited: a new screen is a new row with the next number, so every earlier one stays
+    readable. The answers are encrypted; the triage is derived from them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="suicide_screens")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
+    number = models.PositiveIntegerField(help_text="1 for the partner's first screen, then 2, 3...")
+    answers = EncryptedJSONField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["couple", "partner", "number"], name="screen_number_once")]
+        ordering = ["couple", "partner", "number"]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Suicide screen {self.pk} ({self.partner} #{self.number})"
+
+    @property
+    def triage(self) -> str:
+        return cssrs.triage(self.answers)
+
+    @property
+    def triage_label(self) -> str:
+        return cssrs.TRIAGE_LABELS[self.triage]
+
+    def answer_lines(self) -> list[tuple[str, str]]:
+        """(question, Yes / No / Not asked) in order, for pages and PDFs."""
+        words = {True: "Yes", False: "No", None: "Not asked"}
+        return [(label, words[self.answers.get(key)]) for key, label in cssrs.QUESTIONS]
+
+
+class SafetyPlan(EncryptedModel):
+    """One version of a partner's safety plan (Stanley & Brown 2012; the steps are clinic.cssrs.PLAN_SECTIONS).
+    Never edited: a change is a new row with the next number; the highest number is the plan in force."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="safety_plans")
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
+    number = models.PositiveIntegerField(help_text="The version: 1, then 2, 3...")
+    warning_signs = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    coping_strategies = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    social_distraction = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    people_to_ask = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    professionals = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    means_safety = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX)
+    reasons_for_living = EncryptedTextField(max_length=cssrs.PLAN_SECTION_MAX, blank=True, default="")
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["couple", "partner", "number"], name="safety_plan_number_once")]
+        ordering = ["couple", "partner", "number"]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Safety plan {self.pk} ({self.partner} v{self.number})"
+
+    def sections(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in cssrs.PLAN_FIELDS}
+
+    def section_lines(self) -> list[tuple[str, str]]:
+        """(heading, text) in Stanley and Brown's order, for pages and PDFs."""
+        return [(heading, getattr(self, name)) for name, heading, _ in cssrs.PLAN_SECTIONS]

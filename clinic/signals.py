@@ -55,11 +55,15 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
-    user = User.objects.filter(username=username).first() if username else None
+    # axes passes the username's HMAC (clinic.lockout); the typed name is in the credentials it kept.
+    typed = (getattr(request, "axes_credentials", None) or {}).get("username")
+    user = User.objects.filter(username=typed).first() if typed else None
+    lockout = getattr(request, "rapport_lockout", None)
     record_event(
         "auth.locked_out",
         actor=user,
         object_type="clinic.user" if user else "",
         object_id=user.pk if user else "",
         outcome=AuditEvent.Outcome.DENIED,
+        detail={"scope": lockout.scope, "wait_seconds": lockout.seconds} if lockout is not None else {},
     )

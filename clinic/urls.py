@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit_log, auth, couples, ipv, practice, risks, staff
+from .views import audit_log, auth, couples, ipv, practice, risks, safety, staff
 
 app_name = "clinic"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("couples/<uuid:pk>/risks/", risks.risk_register, name="risk-register"),
     path("couples/<uuid:pk>/risks/<uuid:risk_pk>/acknowledge/", risks.risk_acknowledge, name="risk-acknowledge"),
     path("couples/<uuid:pk>/risks/<uuid:risk_pk>/close/", risks.risk_close, name="risk-close"),
+    path("couples/<uuid:pk>/safety/", safety.safety_record, name="safety-record"),
+    path("couples/<uuid:pk>/safety/<str:partner>/plan/", safety.safety_plan_save, name="safety-plan-save"),
+    path("couples/<uuid:pk>/safety/<str:partner>/screen/", safety.suicide_screen_record, name="suicide-screen-record"),
     path("clients/<uuid:pk>/edit/", couples.client_edit, name="client-edit"),
     # Practice manager
     path("practice/", practice.practice_home, name="practice-home"),

@@ -26,8 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from clinic.models import Practice, Risk, RiskSource, RiskStatus, User
-from clinic.services.risks import risk_acknowledge
+from clinic.models import Practice, User
 from demo import practice as demo_practice
 from demo.clock import clock_at
 from demo.phrases import (
@@ -77,6 +76,7 @@ from demo.phrases import (
 from demo.plans import (
     DemoCase,
     Visit,
+    acknowledge_suicide_risks,
     aim_lineages,
     aim_value,
     answers_for,
@@ -243,17 +243,15 @@ class Composer:
                 risk[partner]["safety_plan"] = FLAGGED_SAFETY_PLAN.format(P=self.names[partner])
         return risk
 
-    def acknowledge_note_risks(self, visit: Visit, note: ProgressNote, by: User) -> Counter:
-        """The risks a signed note's risk check raised, acknowledged with the follow-up already written for
-        the PHQ-9 flag of the same day (an unacknowledged flag leaves the note's risk open too)."""
+    def acknowledge_note_risks(self, visit: Visit, note: ProgressNote) -> Counter:
+        """The suicide risks a signed note's risk check raised, acknowledged like the PHQ-9 flag of the same day
+        (demo.plans.acknowledge_suicide_risks: a screen, the safety plan in force); an unacknowledged flag
+        leaves the note's risk open too."""
         created: Counter = Counter()
-        if not any((visit.day, partner) in self.follow_ups for partner in "ab"):
-            return created  # no acknowledged flag that day (nearly every note): no query
-        for risk in Risk.objects.filter(source=RiskSource.NOTE, source_id=note.pk, status=RiskStatus.OPEN):
-            follow_up = self.follow_ups.get((visit.day, risk.partner))
+        for partner in "ab":
+            follow_up = self.follow_ups.get((visit.day, partner))
             if follow_up:
-                risk_acknowledge(risk=risk, by=by, follow_up=follow_up)
-                created["risk acknowledged"] += 1
+                created += acknowledge_suicide_risks(self.case, partner, follow_up, source_id=note.pk)
         return created
 
     def risk_line(self, visit: Visit) -> str:
@@ -426,7 +424,7 @@ def seed_sessions(case: DemoCase, users: dict[str, User]) -> Counter:
                                                  objective_ratings=ratings)
             note = note_services.note_sign(note=note, by=author, secret=demo_practice.DEMO_PASSWORD,
                                            base_version=note.version)
-            created += composer.acknowledge_note_risks(visit, note, author)
+            created += composer.acknowledge_note_risks(visit, note)
         created["signed note"] += 1
         notes.append((visit, note))
     created += _in_flight(case, notes, seen, users)

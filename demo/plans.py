@@ -28,10 +28,12 @@ from typing import Any, TextIO
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
-from clinic.models import Couple, CoupleStatus, Practice, User
+from clinic.models import Couple, CoupleStatus, Practice, Risk, RiskKind, RiskStatus, SafetyPlan, User
 from clinic.selectors.clients import find_clients_by_name
+from clinic.services import risks as risk_services
 from demo import practice as demo_practice
 from demo.clock import clock_at
+from demo.phrases import FLAG_SAFETY_PLAN, FLAG_SCREEN
 from demo.stories import STORIES_BY_KEY, Aim, Method, Story
 from plans.instruments import BUILTIN
 from plans.models import (
@@ -506,7 +508,25 @@ def seed_measures(case: DemoCase, instruments: dict[str, Any]) -> Counter:
                     with clock_at(not_after_now(visit.ends_at + datetime.timedelta(minutes=30))):
                         measure_services.measure_acknowledge_risk(administration=administration, by=case.primary,
                                                                   note=acknowledgement)
+                        created += acknowledge_suicide_risks(case, partner, acknowledgement,
+                                                             source_id=administration.pk)
                     created["risk flag acknowledged"] += 1
+    return created
+
+
+def acknowledge_suicide_risks(case: DemoCase, partner: str, follow_up: str, *, source_id: Any) -> Counter:
+    """Acknowledge the open suicide risks raised by one record (a PHQ-9, or the note of the same session) with
+    their structured follow-up: a C-SSRS screen, and the partner's safety plan (written the first time, the one
+    in force after that). Demo only: the follow-up text is the one written for the flag."""
+    created: Counter = Counter()
+    for risk in Risk.objects.filter(couple=case.couple, source_id=source_id, partner=partner,
+                                    kind=RiskKind.SUICIDE, status=RiskStatus.OPEN):
+        has_plan = SafetyPlan.objects.filter(couple=case.couple, partner=partner).exists()
+        plan = None if has_plan else {name: text.format(P=case.names[partner])
+                                      for name, text in FLAG_SAFETY_PLAN.items()}
+        risk_services.risk_acknowledge(risk=risk, by=case.primary, follow_up=follow_up,
+                                       screen_answers=FLAG_SCREEN, safety_plan=plan)
+        created["risk acknowledged"] += 1
     return created
 
 

@@ -151,6 +151,9 @@ def retire_old_keks() -> list[str]:
     removed = sorted(kek_id for kek_id in data["keys"] if kek_id != data["active"])
     if not removed:
         return []
+    # Audit events keyed under a retired KEK must still verify: keep its derived audit key (one-way: it opens
+    # no data key and does not give the KEK back).
+    data["audit_keys"] = {**data.get("audit_keys", {}), **provider.audit_keys_to_keep(removed)}
     data["keys"] = {data["active"]: data["keys"][data["active"]]}
     write_key_data(path, data)
     reset_key_provider()

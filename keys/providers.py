@@ -1,4 +1,4 @@
-"""Key providers: where the key-encryption key (KEK) comes from.
+"""Key providers: where the key-encryption key (KEK) comes from, and the audit key derived from it.
 
 A provider holds one *active* KEK (used to wrap new data keys) and may hold older ones (still able to
 unwrap until `rotate_kek` has re-wrapped everything). Keys are never derived from SECRET_KEY.
@@ -13,9 +13,11 @@ import os
 import secrets
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -43,8 +45,28 @@ class KeyProvider(ABC):
         """Where the key comes from, for error messages (never the key itself)."""
         return type(self).__name__
 
+    # --- The audit key: keys the audit chain's hashes (audit.chain), so a database writer cannot forge them --
+    @property
+    def active_audit_key_id(self) -> str:
+        """The id of the key that keys new audit events: by default the active KEK's id (its derived key)."""
+        return self.active_kek_id
+
+    def get_audit_key(self, key_id: str) -> bytes:
+        """The audit key `key_id`: HKDF-SHA256 of the KEK of that id with its own label, so it is never the KEK
+        itself and knowing it opens no data key. A provider may supply audit keys of its own instead."""
+        return derive_audit_key(self.get_kek(key_id))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} active={self.active_kek_id}>"
+
+
+AUDIT_KEY_LABEL = b"rapport audit chain v1"
+
+
+@lru_cache(maxsize=16)
+def derive_audit_key(kek: bytes) -> bytes:
+    """The audit key derived from a KEK (HKDF-SHA256, RFC 5869, with a label of its own)."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEK_BYTES, salt=None, info=AUDIT_KEY_LABEL).derive(kek)
 
 
 def _decode_keys(raw: dict[str, str], source: str) -> dict[str, bytes]:
@@ -63,12 +85,29 @@ def _decode_keys(raw: dict[str, str], source: str) -> dict[str, bytes]:
 class StaticKeyProvider(KeyProvider):
     """Holds keys in memory; the base of the file and environment providers."""
 
-    def __init__(self, keys: dict[str, bytes], active: str, source: str = "memory") -> None:
+    def __init__(self, keys: dict[str, bytes], active: str, source: str = "memory",
+                 audit_keys: dict[str, bytes] | None = None) -> None:
         if active not in keys:
             raise KeyProviderError(f"The active key {active!r} is not among the keys in {source}.")
         self._keys = dict(keys)
         self._active = active
         self._source = source
+        # Audit keys kept after their KEK was retired (keys.kek_rotation.retire_old_keks): old events still verify.
+        self._audit_keys = dict(audit_keys or {})
+
+    def get_audit_key(self, key_id: str) -> bytes:
+        if key_id in self._audit_keys:
+            return self._audit_keys[key_id]
+        if key_id not in self._keys:
+            raise KeyProviderError(
+                f"Audit key {key_id!r} is neither a KEK nor a kept audit key in {self._source}; "
+                "events keyed with it cannot be verified."
+            )
+        return super().get_audit_key(key_id)
+
+    def audit_keys_to_keep(self, kek_ids: list[str]) -> dict[str, str]:
+        """The derived audit keys of KEKs about to be retired, base64, to keep in the key file ("audit_keys")."""
+        return {kek_id: base64.b64encode(self.get_audit_key(kek_id)).decode() for kek_id in kek_ids}
 
     @property
     def active_kek_id(self) -> str:
@@ -104,7 +143,8 @@ class FileKeyProvider(StaticKeyProvider):
             ) from None
         except (OSError, ValueError) as exc:
             raise KeyProviderError(f"Cannot read {source}: {type(exc).__name__}.") from None
-        super().__init__(_decode_keys(data.get("keys", {}), source), data.get("active", ""), source)
+        super().__init__(_decode_keys(data.get("keys", {}), source), data.get("active", ""), source,
+                         audit_keys=_decode_keys(data.get("audit_keys", {}), source))
 
 
 def _environment_secret(name: str) -> str:
@@ -120,7 +160,8 @@ def _environment_secret(name: str) -> str:
 
 
 class EnvironmentKeyProvider(StaticKeyProvider):
-    """Reads RAPPORT_KEK="id:base64" and optional RAPPORT_OLD_KEKS="id:base64,id:base64" (or *_FILE)."""
+    """Reads RAPPORT_KEK="id:base64", optional RAPPORT_OLD_KEKS="id:base64,id:base64" and, for audit events keyed
+    under KEKs since removed, RAPPORT_AUDIT_KEYS="id:base64,..." (each also as *_FILE)."""
 
     def __init__(self) -> None:
         active = _environment_secret("RAPPORT_KEK")
@@ -128,7 +169,9 @@ class EnvironmentKeyProvider(StaticKeyProvider):
             raise KeyProviderError('RAPPORT_KEK (or RAPPORT_KEK_FILE) must give "<key id>:<base64 32-byte key>".')
         pairs = [active] + [p for p in _environment_secret("RAPPORT_OLD_KEKS").split(",") if p.strip()]
         raw = dict(pair.strip().split(":", 1) for pair in pairs)
-        super().__init__(_decode_keys(raw, "RAPPORT_KEK"), active.split(":", 1)[0], "RAPPORT_KEK")
+        audit = [p for p in _environment_secret("RAPPORT_AUDIT_KEYS").split(",") if ":" in p]
+        super().__init__(_decode_keys(raw, "RAPPORT_KEK"), active.split(":", 1)[0], "RAPPORT_KEK",
+                         audit_keys=_decode_keys(dict(p.strip().split(":", 1) for p in audit), "RAPPORT_AUDIT_KEYS"))
 
 
 def write_key_file(path: Path, *, add_new_active: bool = False) -> tuple[str, bool]:

@@ -198,6 +198,21 @@ SIGNS: list[dict[str, str]] = [
         "unit": "per week",
         "direction": "decrease",
     },
+    {
+        "slug": "sign-low-trust",
+        "title": "Low trust in the partner's honesty and good will",
+        "description": "A general doubt that the partner is honest, keeps promises and has the other's welfare "
+                       "at heart, beyond any one incident.",
+        "behavioural_definition": "The partner describes the other as not to be counted on, reads their "
+                                  "motives as self-interested and expects to be treated unfairly; the doubt "
+                                  "colours ordinary requests and plans.",
+        "goal_text": "Trust in the partner's honesty and good will rests on evidence and grows with it.",
+        "objective_text": "Increase trust in the partner, measured with the Dyadic Trust Scale (each partner "
+                          "alone, about monthly: record it on the Measures tab).",
+        "metric": "Dyadic Trust Scale total",
+        "unit": "score 8-56",
+        "direction": "increase",
+    },
 ]
 
 INTERVENTIONS: list[dict[str, str]] = [
@@ -331,6 +346,10 @@ INTERVENTIONS: list[dict[str, str]] = [
 
 # Published sources per item (shown in the library; a practice may edit its copy).
 SOURCES: dict[str, str] = {
+    "sign-low-trust": (
+        "Larzelere, R. E. & Huston, T. L. (1980). The Dyadic Trust Scale: toward understanding interpersonal "
+        "trust in close relationships. Journal of Marriage and the Family, 42(3), 595-604."
+    ),
     "cause-past-dishonesty": (
         'Gordon, K. C., Baucom, D. H. & Snyder, D. K. (2004). An integrative intervention for promoting '
         'recovery from extramarital affairs. Journal of Marital and Family Therapy, 30(2), 213-231; Glass, S.'

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from clinic.models import NOTE_TEXT_MAX, Couple, PartnerPosition, Practice
-from keys.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
+from keys.fields import EncryptedCharField, EncryptedJSONField, EncryptedModel, EncryptedTextField
 from plans import diagnoses as plan_diagnoses
 from plans.instruments import BUILTIN, InvalidDefinition, validate_definition
 
@@ -159,7 +159,7 @@ class Objective(CoupleOwned):
     text = EncryptedTextField(max_length=SHORT_TEXT_MAX)
     who = models.CharField(max_length=4, choices=PartnerScope.choices, default=PartnerScope.BOTH)
     metric = EncryptedTextField(max_length=300, help_text="What is counted or rated, e.g. checking episodes")
-    unit = models.CharField(max_length=40, help_text="e.g. per week, 0-10 rating")
+    unit = EncryptedCharField(max_length=40, help_text="e.g. per week, 0-10 rating")
     # Empty only on a draft's objective copied from the library: the numbers are the therapist's to set.
     baseline = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     target = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -195,8 +195,10 @@ class Intervention(CoupleOwned):
     position = models.PositiveIntegerField(default=0)
     approach = models.CharField(max_length=20, choices=Approach.choices, default=Approach.CBT)
     description = EncryptedTextField(max_length=SHORT_TEXT_MAX)
-    frequency = models.CharField(max_length=80, blank=True, help_text="e.g. every session, weekly homework")
-    delivered_by = models.CharField(max_length=120, blank=True, help_text="e.g. primary therapist, both partners")
+    frequency = EncryptedCharField(max_length=80, blank=True,
+                                   help_text="e.g. every session, weekly homework")
+    delivered_by = EncryptedCharField(max_length=120, blank=True,
+                                      help_text="e.g. primary therapist, both partners")
     library_item = models.ForeignKey("LibraryItem", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
 

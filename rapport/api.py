@@ -150,6 +150,10 @@ class LockedOut(exceptions.APIException):
     default_detail = "Too many failed sign-in attempts. Wait a while and try again."
     default_code = "locked_out"
 
+    def __init__(self, detail: str | None = None, *, wait: int | None = None) -> None:
+        super().__init__(detail)
+        self.wait = wait  # seconds; DRF's handler sends it as Retry-After
+
 
 # Fixed wording for error codes whose stock message quotes the submitted value.
 SAFE_FIELD_MESSAGES = {
@@ -244,6 +248,16 @@ def _from_django_validation_error(exc: ValidationError) -> exceptions.Validation
 
 def exception_handler(exc, context):
     """Every API error looks like {"error": {"code", "message", "fields"?}}. Messages never echo input."""
+    if isinstance(exc, ValidationError) and getattr(exc, "http_status", None):
+        # A refusal worded as a field error but not a mistake in the input (e.g. re-authentication throttled).
+        fields = _flatten_fields(_from_django_validation_error(exc).detail, _submitted(context))
+        errors = ([e for listed in exc.error_dict.values() for e in listed] if hasattr(exc, "error_dict")
+                  else exc.error_list)
+        first = errors[0]
+        response = _error(first.code or "refused", next(iter(first)), exc.http_status, fields)
+        if getattr(exc, "wait", None):
+            response["Retry-After"] = str(exc.wait)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -256,7 +270,7 @@ def exception_handler(exc, context):
         exc = exceptions.ParseError("The request body could not be read. Send valid JSON.")
     elif isinstance(exc, CryptoError):
         logger.error("crypto failure %s", type(exc).__name__)
-        return _error("record_unreadable", "This record could not be decrypted. The failure was logged.",
+        return _error("record_unreadable", "This record could not be opened; the incident is logged.",
                       status.HTTP_500_INTERNAL_SERVER_ERROR)
     response = drf_exception_handler(exc, context)
     if response is None:

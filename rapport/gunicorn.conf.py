@@ -62,3 +62,49 @@ if os.environ.get("RAPPORT_LOG_FORMAT", "plain") == "json":
                                 "propagate": False},
         },
     }
+
+
+def on_starting(server) -> None:
+    """Open the keyring once before any worker starts: with a wrong key, gunicorn exits with the message.
+
+    Without this, each worker refuses to load the app (rapport/wsgi.py) and the master starts another, for ever,
+    while serving nothing. The check runs in a child process, so the master keeps no Django state, database
+    connection or key material to hand on to the workers it forks. gunicorn prints a RuntimeError raised here as
+    "Error: ..." and exits with status 1.
+    """
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "rapport.settings")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [server.cfg.chdir, env.get("PYTHONPATH", "")]))
+    # A fixed command: this interpreter running the constant script below.
+    result = subprocess.run([sys.executable, "-c", KEYRING_CHECK], cwd=server.cfg.chdir, env=env,  # noqa: S603
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        output = result.stderr.strip() or "Rapport will not start: the keyring check failed."
+        # A refusal is one message; anything else (a settings error) ends with the exception's line.
+        raise RuntimeError(output if output.startswith("Rapport will not start") else output.splitlines()[-1])
+    server.log.info("Keyring opened with the configured key-encryption key")
+
+
+KEYRING_CHECK = """
+import sys
+import django
+django.setup()
+from keys.checks import keyring_problem
+problem = keyring_problem()
+if problem:
+    sys.exit("Rapport will not start: " + problem)
+"""
+
+
+def worker_exit(server, worker):
+    """A worker that stops (restart, deploy, shutdown) records the audit chain's end outside the database
+    (audit.checkpoint), so events deleted after it are noticed by verify_audit. Never stops the exit."""
+    try:
+        # Imported here: this file is read by gunicorn's master before Django is set up.
+        from audit.checkpoint import write_quietly
+
+        write_quietly("shutdown")
+    except Exception as exc:  # noqa: BLE001 (Django may not be loaded in a worker that failed to boot)
+        server.log.warning("audit checkpoint not written at worker exit (%s)", type(exc).__name__)

@@ -1,7 +1,9 @@
-"""Request-wide security: request ids, session lifetimes, 2FA required, and no-store caching."""
+"""Request-wide security: request ids, session lifetimes, 2FA required, no-store caching, and a plain page when a
+record cannot be decrypted."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -15,7 +17,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from audit import request_context
+from audit.models import AuditEvent
 from audit.services import record_event
+from keys.errors import CryptoError
+from rapport import errors
+
+logger = logging.getLogger("rapport.security")
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -131,16 +138,38 @@ class SessionLifetimeMiddleware:
 
 
 TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/v1/auth/")
+# A session whose second factor was skipped in the demo carries this mark (and the demo-skip device).
+DEMO_SKIP_SESSION_KEY = "rapport_demo_skip"
+DEMO_SKIP_DEVICE_NAME = "demo-skip"
+
+
+def _demo_skipped(request: HttpRequest, user) -> bool:
+    device = getattr(user, "otp_device", None)
+    return bool(request.session.get(DEMO_SKIP_SESSION_KEY)) or getattr(device, "name", "") == DEMO_SKIP_DEVICE_NAME
 
 
 class TwoFactorRequiredMiddleware:
-    """Every signed-in user must have passed a second factor before reaching anything else."""
+    """Every signed-in user must have passed a second factor before reaching anything else.
+
+    A session that skipped the second factor in the demo is ended whenever demo mode is off, whatever the
+    session store still says (e.g. after a restart without RAPPORT_DEMO_MODE).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and not settings.DEMO_MODE
+                and hasattr(request, "session") and _demo_skipped(request, user)):
+            bind_user_to_context(request)
+            record_event("auth.demo_session_refused", actor=user, obj=user, outcome=AuditEvent.Outcome.DENIED)
+            logout(request)
+            if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":
+                return JsonResponse({"error": {"code": "session_expired",
+                                               "message": "Your session ended. Sign in again."}}, status=401)
+            return _login_redirect(request, "Your session skipped two-factor sign-in, which only the demo "
+                                            "allows. Sign in again with your authenticator app.")
         if (
             user is not None
             and user.is_authenticated
@@ -169,3 +198,25 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store, max-age=0"
             response["Pragma"] = "no-cache"
         return response
+
+
+class RecordUnreadableMiddleware:
+    """A value that fails to decrypt (altered, moved to another row, a wrong key) answers with a plain 500 page,
+    "this record could not be opened; the incident is logged", never a traceback, in debug mode too.
+
+    Last in MIDDLEWARE, so every other middleware still wraps the answer (no-store, CSP, request id). The API
+    answers in its own JSON format (rapport.api.exception_handler); non-DRF /api/ paths get JSON here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, CryptoError):
+            return None
+        logger.error("record could not be opened: %s on %s", type(exception).__name__, request.resolver_match
+                     and request.resolver_match.view_name)
+        return errors.record_unreadable(request)

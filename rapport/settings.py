@@ -6,6 +6,7 @@ RAPPORT_DEBUG off, a missing secret stops start-up instead of falling back to a 
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,7 +71,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "rapport.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "rapport.middleware.RecordUnreadableMiddleware",
 ]
 
 ROOT_URLCONF = "rapport.urls"
@@ -127,7 +128,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ holds the SQLite database and the key file: created readable by its owner only (an existing folder keeps
+# its mode; keys/database_file.py narrows the database file itself to 0600).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rapport.sqlite3'}"),
@@ -151,6 +154,12 @@ AUTH_USER_MODEL = "clinic.User"
 RAPPORT_KEY_PROVIDER = env("RAPPORT_KEY_PROVIDER", "keys.providers.FileKeyProvider")
 RAPPORT_KEY_FILE = Path(env("RAPPORT_KEY_FILE", str(VAR_DIR / "rapport.key")))
 RAPPORT_DEK_CACHE_SECONDS = envint("RAPPORT_DEK_CACHE_SECONDS", 300)
+# The audit chain's checkpoint (audit.checkpoint): the newest event's id and keyed hash, kept outside the database
+# so verify_audit notices deleted newest events. Written every N events, for the first event after the interval,
+# at worker exit and by `manage.py audit_checkpoint`.
+RAPPORT_AUDIT_CHECKPOINT_FILE = Path(env("RAPPORT_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoint.json")))
+RAPPORT_AUDIT_CHECKPOINT_EVERY = envint("RAPPORT_AUDIT_CHECKPOINT_EVERY", 50)
+RAPPORT_AUDIT_CHECKPOINT_SECONDS = envint("RAPPORT_AUDIT_CHECKPOINT_SECONDS", 60)
 
 # --- Authentication and sessions ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -187,13 +196,36 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 
 OTP_TOTP_ISSUER = "Rapport"
 
-AXES_FAILURE_LIMIT = envint("RAPPORT_LOCKOUT_FAILURES", 5)
-AXES_COOLOFF_TIME = envint("RAPPORT_LOCKOUT_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Sign-in lockout (clinic.lockout; values and reasons in README "Security"). Each rule: after `limit`
+# failures (for "address": distinct usernames failed) a wait of `first_wait` seconds, doubling with each
+# further failure up to `max_wait`, counted from the newest failure.
+_LOCKOUT_MAX_WAIT = envint("RAPPORT_LOCKOUT_MAX_MINUTES", 60) * 60
+RAPPORT_LOCKOUT = {
+    "account_address": {"limit": envint("RAPPORT_LOCKOUT_FAILURES", 5),
+                        "first_wait": envint("RAPPORT_LOCKOUT_MINUTES", 15) * 60, "max_wait": _LOCKOUT_MAX_WAIT},
+    "account": {"limit": envint("RAPPORT_LOCKOUT_ACCOUNT_FAILURES", 10), "first_wait": 60,
+                "max_wait": _LOCKOUT_MAX_WAIT},
+    "address": {"limit": envint("RAPPORT_LOCKOUT_ADDRESS_USERNAMES", 5), "first_wait": 60,
+                "max_wait": _LOCKOUT_MAX_WAIT},
+}
+# The account-wide wait does not apply where the account signed in within this many days (0: everywhere).
+RAPPORT_LOCKOUT_KNOWN_ADDRESS_DAYS = envint("RAPPORT_LOCKOUT_KNOWN_ADDRESS_DAYS", 30)
+# Re-authentication (clinic.reauth: signing notes and plans, key commands): its own per-user throttle.
+RAPPORT_REAUTH_THROTTLE = {"limit": envint("RAPPORT_REAUTH_FAILURES", 5), "first_wait": 60,
+                           "max_wait": _LOCKOUT_MAX_WAIT}
+AXES_HANDLER = "clinic.lockout.LockoutHandler"
+AXES_USERNAME_CALLABLE = "clinic.lockout.axes_username"  # the lockout table holds an HMAC, never the name
+AXES_LOCKOUT_CALLABLE = "clinic.lockout.lockout_response"
+AXES_FAILURE_LIMIT = RAPPORT_LOCKOUT["account_address"]["limit"]  # the number the sign-in form quotes
+AXES_LOCK_OUT_AT_FAILURE = False  # axes' single limit is replaced by the rules above (LockoutHandler.is_locked)
+# How long failures are remembered after the newest one (the rules' counts are over this window).
+AXES_COOLOFF_TIME = timedelta(hours=envint("RAPPORT_LOCKOUT_MEMORY_HOURS", 24))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused attempt does not extend the wait
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # LockoutHandler writes the access log itself, with the username's HMAC
 AXES_VERBOSE = False
-AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
 
 # --- HTTP security --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

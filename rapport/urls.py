@@ -1,7 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from rapport import health
+from rapport import errors, health
 
 urlpatterns = [
     path("", include("clinic.urls")),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", health.liveness, name="healthz"),
     path("healthz/ready", health.readiness, name="healthz-ready"),
+    # Last: what no API pattern above matched answers in the API's error format.
+    re_path(r"^api/(?P<path>.*)$", errors.api_not_found, name="api-not-found"),
 ]
 
 handler400 = "rapport.errors.bad_request"

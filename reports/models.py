@@ -34,11 +34,12 @@ class ReportStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-class ReportBatch(EncryptedModel):
-    """"Progress reports for all my active couples for October": one ZIP made of many reports."""
+class ReportBatch(models.Model):
+    """"Progress reports for all my active couples for October": one ZIP made of many reports.
 
-    key_owner_kind = "practice"
-    key_owner_field = "practice_id"
+    No ZIP is stored: each file stays sealed under its own couple's key (GeneratedReport), and the ZIP is put
+    together at each download from the files the requester may still read (reports.services.files), so ending a
+    care-team place, a change of role or shredding a couple takes effect on every earlier batch at once."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="report_batches")
@@ -51,7 +52,6 @@ class ReportBatch(EncryptedModel):
     total = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    archive = EncryptedBinaryField(null=True, blank=True)
     archive_name = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +18,34 @@ _KEY_DIR = Path(tempfile.mkdtemp(prefix="rapport-test-keys-"))
 settings.RAPPORT_KEY_FILE = _KEY_DIR / "test.key"
 write_key_file(settings.RAPPORT_KEY_FILE)
 reset_key_provider()
+_checkpoints = itertools.count()
+
+
+def _flush_in_replica_mode() -> None:
+    """PostgreSQL refuses TRUNCATE of the audit events and of signed notes (statement-level triggers). Flushing the
+    test database between transactional tests is the one TRUNCATE we want: it runs with the session in replica
+    mode, which fires no trigger and which only a superuser (the test database's owner here) may set."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    plain = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = plain(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_in_replica_mode()
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoint():
+    """Each test gets its own audit checkpoint file (a transactional test's commits may write one)."""
+    before = settings.RAPPORT_AUDIT_CHECKPOINT_FILE
+    settings.RAPPORT_AUDIT_CHECKPOINT_FILE = _KEY_DIR / f"audit-checkpoint-{next(_checkpoints)}.json"
+    yield
+    settings.RAPPORT_AUDIT_CHECKPOINT_FILE = before
 
 
 @pytest.fixture(autouse=True)

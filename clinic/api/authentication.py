@@ -6,8 +6,6 @@ APIView: this module must not import DRF views (so the token view is in clinic.a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -37,15 +35,12 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         return ExpiringTokenAuthentication.keyword
 
 
-def token_expires_at(created: datetime) -> datetime:
-    return created + timedelta(days=settings.RAPPORT_API_TOKEN_DAYS)
-
-
 class ExpiringTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`; tokens expire RAPPORT_API_TOKEN_DAYS after issue.
+    """`Authorization: Token <token>`; tokens expire RAPPORT_API_TOKEN_DAYS after issue.
 
+    The token is looked up by its SHA-256 digest (clinic.models.ApiToken): the database never holds it.
     Tokens are issued only after a TOTP check (clinic.api.tokens.TokenView), so a token user counts as verified.
-    Deactivated users are refused by TokenAuthentication itself (is_active).
+    Deactivated users are refused.
     """
 
     def authenticate(self, request):
@@ -62,8 +57,17 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
         return result
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if token_expires_at(token.created) <= timezone.now():
+        # Imported here: DRF imports this module while it defines APIView, possibly before the app registry.
+        from clinic.models import ApiToken  # (see above)
+        from clinic.services.api_tokens import token_digest  # (see above)
+
+        token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        user = token.user
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        if token.expires_at <= timezone.now():
             token.delete()
             raise exceptions.AuthenticationFailed("This token has expired. Request a new one.", code="token_expired")
         user.is_verified = lambda: True

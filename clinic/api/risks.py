@@ -53,8 +53,10 @@ class RiskViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     def acknowledge(self, request, couple_pk=None, pk=None):
         risk = self._risk(request, couple_pk, pk)
         data = validated(RiskFollowUpInput, request.data)
-        risk = services.risk_acknowledge(risk=risk, by=request.user, follow_up=data["follow_up"],
-                                         follow_up_on=data.get("follow_up_on"), base_version=data["version"])
+        risk = services.risk_acknowledge(
+            risk=risk, by=request.user, follow_up=data["follow_up"], follow_up_on=data.get("follow_up_on"),
+            base_version=data["version"], screen_answers=data.get("screen"), safety_plan=data.get("safety_plan"),
+            plan_base_version=data.get("safety_plan_version"), plan_not_made=data.get("safety_plan_not_made", ""))
         return self._out(risk)
 
     @extend_schema(summary="Close an acknowledged risk, saying why", request=RiskCloseInput,

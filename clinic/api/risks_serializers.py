@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clinic import cssrs
 from clinic.api.couples_serializers import StaffBriefOutput
+from clinic.api.safety_serializers import (
+    SafetyPlanBriefOutput,
+    SafetyPlanSectionsInput,
+    ScreenAnswersInput,
+    SuicideScreenOutput,
+)
 from clinic.models import RiskKind, RiskSource, RiskStatus
 from clinic.services.risks import FOLLOW_UP_MAX
 from rapport.api import choice_field, version_field
@@ -27,6 +34,11 @@ class RiskOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     closing_note = serializers.CharField()
     escalated_at = serializers.DateTimeField(allow_null=True)
+    screen = SuicideScreenOutput(allow_null=True, help_text="The C-SSRS screen recorded with the acknowledgement "
+                                                            "(suicide or self-harm risks).")
+    safety_plan = SafetyPlanBriefOutput(allow_null=True, help_text="The safety plan version in force when it was "
+                                                                   "acknowledged.")
+    safety_plan_not_made = serializers.CharField(allow_null=True, help_text="Why no safety plan was made, if so.")
     version = serializers.IntegerField()
 
 
@@ -34,6 +46,17 @@ class RiskFollowUpInput(serializers.Serializer):
     version = version_field("the risk")
     follow_up = serializers.CharField(max_length=FOLLOW_UP_MAX, help_text="What you did or will do.")
     follow_up_on = serializers.DateField(required=False, allow_null=True, help_text="When to check again.")
+    screen = ScreenAnswersInput(required=False, help_text="Needed for a suicide or self-harm risk: the C-SSRS "
+                                                          "screener's answers.")
+    safety_plan = SafetyPlanSectionsInput(required=False, help_text="For a suicide or self-harm risk: the partner's "
+                                                                    "safety plan, new or revised. Omit it to keep "
+                                                                    "the plan in force.")
+    safety_plan_version = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                                   help_text="The safety plan version you revised (0 for none).")
+    safety_plan_not_made = serializers.CharField(required=False, allow_blank=True,
+                                                 max_length=cssrs.PLAN_SECTION_MAX,
+                                                 help_text="Why no plan was made (only after a negative or "
+                                                           "low-risk screen, with no plan in force).")
 
 
 class RiskCloseInput(serializers.Serializer):

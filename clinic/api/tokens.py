@@ -5,23 +5,19 @@ The authentication classes that accept the tokens are in clinic.api.authenticati
 
 from __future__ import annotations
 
-from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
-from django.db import transaction
 from django.urls import path
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import record_event
-from clinic.api.authentication import token_expires_at
 from clinic.api.tokens_serializers import TokenOutput, TokenRequestInput
+from clinic.lockout import lockout_wait, reset_after_success, wait_message
 from clinic.models import User
+from clinic.services.api_tokens import api_token_issue, api_token_revoke
 from rapport.api import LockedOut, error_responses, validated
 
 BAD_CREDENTIALS = "The username, password or code is not right, or two-factor sign-in is not set up."
@@ -52,8 +48,9 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="Get an API token",
-        description="Username, password and the current code from your authenticator app. Any earlier token of "
-                    "yours stops working. Repeated failures lock the account for a while.",
+        description="Username, password and the current code from your authenticator app. The token is shown in "
+                    "this answer only (the server keeps just a digest of it). Any earlier token of yours stops "
+                    "working. Repeated failures lock the account for a while.",
         request=TokenRequestInput,
         responses={200: TokenOutput, **error_responses(400, 401, 429)},
         auth=[],
@@ -68,25 +65,18 @@ class TokenView(APIView):
             user = None
         if user is None:
             if getattr(request, "axes_locked_out", False):
-                raise LockedOut()
+                lockout = lockout_wait(request, username)
+                raise LockedOut(wait_message(lockout), wait=max(1, lockout.seconds))
             raise exceptions.AuthenticationFailed(BAD_CREDENTIALS, code="invalid_credentials")
-        with transaction.atomic():
-            Token.objects.filter(user=user).delete()
-            token = Token.objects.create(user=user)
-            expires_at = token_expires_at(token.created)
-            record_event("api.token_issued", actor=user, obj=user, detail={"expires_at": expires_at.isoformat()})
-        ip_address = getattr(request, "axes_ip_address", None)
-        if settings.AXES_RESET_ON_SUCCESS and ip_address:
-            AxesProxyHandler.reset_attempts(ip_address=ip_address, username=user.get_username())
-        return Response(TokenOutput({"token": token.key, "expires_at": expires_at}).data)
+        issued = api_token_issue(user=user)  # only its digest is stored: the token is shown here, once
+        reset_after_success(request, username)
+        return Response(TokenOutput({"token": issued.token, "expires_at": issued.expires_at}).data)
 
     @extend_schema(summary="Revoke your API token", request=None,
                    responses={204: OpenApiResponse(description="Revoked (or there was none)."),
                               **error_responses(401)})
     def delete(self, request):
-        with transaction.atomic():
-            deleted, _ = Token.objects.filter(user=request.user).delete()
-            record_event("api.token_revoked", actor=request.user, obj=request.user, detail={"had_token": deleted > 0})
+        api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

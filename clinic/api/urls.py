@@ -1,5 +1,5 @@
 """The /api/v1/ areas of the practice core, in the order rapport.api_urls registers them."""
 
-from clinic.api import clients, couples, risks, tokens
+from clinic.api import clients, couples, risks, safety, tokens
 
-AREAS = (couples, risks, clients, tokens)
+AREAS = (couples, risks, safety, clients, tokens)

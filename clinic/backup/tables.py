@@ -17,10 +17,11 @@ EXCLUDED_APPS = {
     "sessions": "sign-in sessions: restoring them would bring old cookies back to life",
     "axes": "lockout counters and the sign-in attempt log are transient",
     "django_tasks_database": "the background task queue is transient; report batches are backed up",
-    "authtoken": "API tokens are credentials: users request new ones after a restore",
 }
 EXCLUDED_MODELS = {
     "clinic.signedinsession": "links users to sign-in sessions, which are not backed up",
+    "clinic.reauththrottle": "re-authentication failure counters are transient, like the sign-in lockout's",
+    "clinic.apitoken": "API tokens are credentials (stored as digests): users request new ones after a restore",
 }
 # Filled by `migrate` in a fresh database; restore replaces them with the backup's rows.
 REPLACED_ON_RESTORE = {"contenttypes.contenttype", "auth.permission"}

@@ -57,7 +57,8 @@ def unresolved_risks_of(couple: Couple) -> list[Risk]:
 
 def risks_of(couple: Couple) -> list[Risk]:
     """Every risk of the couple, unresolved first, for the register page."""
-    risks = list(couple.risks.select_related("acknowledged_by", "closed_by", "escalated_to", "couple__practice")
+    risks = list(couple.risks.select_related("acknowledged_by", "closed_by", "escalated_to", "couple__practice",
+                                             "screen__recorded_by", "safety_plan")
                  .defer("couple__presenting_concerns").order_by("raised_at"))
     risks.sort(key=lambda r: ({RiskStatus.OPEN: 0, RiskStatus.ACKNOWLEDGED: 1}.get(r.status, 2), r.raised_at))
     return with_overdue(risks)

@@ -13,6 +13,7 @@ statuses, never what was written.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
-from clinic.models import CareRole, CareTeamMember, Couple, Risk, RiskKind, RiskSource, RiskStatus, Role, User
+from clinic.models import (
+    CareRole,
+    CareTeamMember,
+    Couple,
+    PartnerPosition,
+    Risk,
+    RiskKind,
+    RiskSource,
+    RiskStatus,
+    Role,
+    User,
+)
+from clinic.services.safety import follow_up_in_transaction
 from rapport.versioning import StaleVersion
 
 FOLLOW_UP_MAX = 20_000
@@ -65,9 +78,15 @@ def _locked(risk: Risk, base_version: int | None) -> Risk:
 
 def risk_acknowledge(
     *, risk: Risk, by: User, follow_up: str, follow_up_on: datetime.date | None = None,
-    base_version: int | None = None,
+    base_version: int | None = None, screen_answers: Mapping[str, Any] | None = None,
+    safety_plan: Mapping[str, str] | None = None, plan_base_version: int | None = None, plan_not_made: str = "",
 ) -> Risk:
-    """Record that a clinician on the case reviewed the risk and what happens next (encrypted)."""
+    """Record that a clinician on the case reviewed the risk and what happens next (encrypted).
+
+    A suicide or self-harm risk also needs its structured follow-up, in the same transaction
+    (clinic.services.safety.follow_up_in_transaction): a C-SSRS screen of the partner, and a safety plan (new,
+    revised from `plan_base_version`, or the one already in force) or a reason why none was made. Without them
+    it is refused with errors naming the fields, and nothing is written."""
     follow_up = (follow_up or "").strip()
     errors: dict[str, list[str]] = {}
     if not follow_up:
@@ -77,18 +96,31 @@ def risk_acknowledge(
         errors["follow_up"] = [f"Keep it under {FOLLOW_UP_MAX:,} characters."]
     if follow_up_on is not None and follow_up_on < timezone.localdate():
         errors["follow_up_on"] = ["Choose today or a later day for the follow-up."]
+    suicide = risk.kind == RiskKind.SUICIDE
+    if suicide and risk.partner not in PartnerPosition.values:
+        errors["screen"] = ["Say whose risk this is before acknowledging it: a screen and a safety plan are "
+                            "made with one partner."]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         current = _locked(risk, base_version)
         if current.status != RiskStatus.OPEN:
             raise ValidationError(f"This risk is already {current.get_status_display().lower()}.", code="state")
+        if suicide:
+            current.screen, current.safety_plan, current.safety_plan_not_made = follow_up_in_transaction(
+                couple=current.couple, partner=current.partner, by=by, screen_answers=screen_answers,
+                safety_plan=safety_plan, plan_base_version=plan_base_version, plan_not_made=plan_not_made)
         current.status = RiskStatus.ACKNOWLEDGED
         current.acknowledged_at, current.acknowledged_by = timezone.now(), by
         current.follow_up, current.follow_up_on = follow_up, follow_up_on
         current.version += 1
         current.save()
-        record_event("risk.acknowledge", actor=by, obj=current, detail={"kind": current.kind})
+        record_event("risk.acknowledge", actor=by, obj=current, detail={
+            "kind": current.kind,
+            **({"screen": str(current.screen.pk),
+                "safety_plan": str(current.safety_plan.pk) if current.safety_plan else None,
+                "plan_not_made": bool(current.safety_plan_not_made)} if suicide else {}),
+        })
     return current
 
 

@@ -22,12 +22,12 @@ from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
 from audit.services import record_event
-from clinic.models import Practice, Role, SignedInSession, User
+from clinic.models import ApiToken, Practice, Role, SignedInSession, User
 from clinic.selectors.staff import BACKUP_DEVICE_NAME, backup_device, confirmed_totp_device
+from rapport.middleware import DEMO_SKIP_DEVICE_NAME
 
 INVITE_FIELDS = ("first_name", "last_name", "username", "email", "role", "credentials", "licence_number",
                  "supervisor")
@@ -35,7 +35,6 @@ UPDATE_FIELDS = ("first_name", "last_name", "email", "role", "credentials", "lic
 PRACTICE_FIELDS = ("name", "note_deadline_hours", "plan_review_days", "ipv_rescreen_days")
 
 TOTP_DEVICE_NAME = "Authenticator app"
-DEMO_SKIP_DEVICE_NAME = "demo-skip"
 BACKUP_CODE_COUNT = 10
 LAST_ADMIN = "This is the practice's only active administrator. Make someone else an administrator first."
 
@@ -134,7 +133,7 @@ def user_deactivate(*, user: User, by: User) -> Deactivation:
         for key in session_keys:
             session_store(session_key=key).delete()
         SignedInSession.objects.filter(user=user).delete()
-        tokens_revoked, _ = Token.objects.filter(user=user).delete()
+        tokens_revoked, _ = ApiToken.objects.filter(user=user).delete()
         record_event("user.deactivate", actor=by, obj=user,
                      detail={"sessions_ended": len(session_keys), "tokens_revoked": tokens_revoked})
     supervisees = User.objects.filter(supervisor=user, is_active=True).count()
@@ -253,6 +252,17 @@ def demo_skip_device(*, user: User) -> StaticDevice:
                                                        defaults={"confirmed": True})
         record_event("auth.two_factor_skipped_demo", actor=user, obj=user)
     return device
+
+
+def signed_in_session_renewed(*, user: User, old_key: str | None, new_key: str) -> None:
+    """The session got a new key at the second factor (ASVS 5.0 V7.2.4): keep tracking it for deactivation.
+
+    Not audited apart: the same request writes `auth.two_factor_passed` (or `auth.two_factor_skipped_demo`).
+    """
+    with transaction.atomic():
+        renamed = SignedInSession.objects.filter(user=user, session_key=old_key).update(session_key=new_key)
+        if not renamed:
+            SignedInSession.objects.get_or_create(user=user, session_key=new_key)
 
 
 @dataclass(frozen=True)

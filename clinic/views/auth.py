@@ -30,7 +30,7 @@ from clinic.models import User
 from clinic.selectors import staff as selectors
 from clinic.services import users
 from rapport.forms import error_summary
-from rapport.middleware import next_query
+from rapport.middleware import DEMO_SKIP_SESSION_KEY, next_query
 
 NEW_BACKUP_CODES_KEY = "rapport_new_backup_codes"
 
@@ -52,6 +52,17 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 def _bound(request: HttpRequest):
     return request.POST if request.method == "POST" else None
+
+
+def _second_factor_passed(request: HttpRequest, device, *, demo_skip: bool = False) -> None:
+    """Mark the session verified by `device` and give it a new key, so that a key seen before the second
+    factor (e.g. planted, or read off the sign-in page) is worthless after it (ASVS 5.0 V7.2.4)."""
+    otp_login(request, device)
+    if demo_skip:
+        request.session[DEMO_SKIP_SESSION_KEY] = True
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    users.signed_in_session_renewed(user=request.user, old_key=old_key, new_key=request.session.session_key)
 
 
 @login_not_required
@@ -87,7 +98,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         check = users.check_token(user=user, token=form.cleaned_data["otp_token"])
         if check.device is not None:
-            otp_login(request, check.device)
+            _second_factor_passed(request, check.device)
             if isinstance(check.device, StaticDevice):
                 left = selectors.backup_codes_remaining(user)
                 messages.warning(request, f"You signed in with a backup code; {left} left. "
@@ -124,7 +135,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                                   allow_backup=False, stage="enrolment")
         if check.device is not None:
             codes = users.two_factor_enrol_confirm(user=user, device=check.device)
-            otp_login(request, check.device)
+            _second_factor_passed(request, check.device)
             request.session[NEW_BACKUP_CODES_KEY] = codes
             return redirect(_with_next("clinic:two-factor-backup-codes", next_url))
         form.add_error("otp_token", check.error)
@@ -171,7 +182,7 @@ def _demo_only(view):
 @_demo_only
 @require_POST
 def two_factor_skip_demo(request: HttpRequest) -> HttpResponse:
-    otp_login(request, users.demo_skip_device(user=request.user))
+    _second_factor_passed(request, users.demo_skip_device(user=request.user), demo_skip=True)
     messages.info(request, "You skipped two-factor sign-in. Only the demo allows this.")
     return redirect(_safe_next(request) or "clinic:home")
 

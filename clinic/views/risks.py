@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user
-from clinic.forms.risks import RiskAcknowledgeForm, RiskCloseForm
-from clinic.models import Couple, Risk
+from clinic.forms.risks import RiskAcknowledgeForm, RiskCloseForm, SuicideRiskAcknowledgeForm
+from clinic.models import Couple, Risk, RiskKind, RiskStatus
 from clinic.selectors import risks as selectors
+from clinic.selectors import safety as safety_selectors
 from clinic.services import risks as services
 from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion
@@ -27,13 +28,29 @@ from rapport.versioning import StaleVersion
 NAV = "couples"
 
 
+def _acknowledge_form(risk: Risk, plans: dict[str, Any], data: Any = None) -> RiskAcknowledgeForm:
+    """The acknowledge form of a risk; a suicide risk's also asks the screen and the safety plan, prefilled
+    with the partner's plan in force."""
+    if risk.kind != RiskKind.SUICIDE:
+        return RiskAcknowledgeForm(data, prefix=f"ack-{risk.pk}", initial={"version": risk.version})
+    plan = plans.get(risk.partner)
+    initial = {"version": risk.version, "plan_version": plan.number if plan else 0, **(plan.sections() if plan else {})}
+    return SuicideRiskAcknowledgeForm(data, prefix=f"ack-{risk.pk}", initial=initial)
+
+
+def _current_plans(couple: Couple) -> dict[str, Any]:
+    return {item.position: item.plan for item in safety_selectors.safety_of(couple)}
+
+
 def _register(request: HttpRequest, couple: Couple, *, forms: dict[Any, Any] | None = None,
               status: int = 200) -> HttpResponse:
     forms = forms or {}
     risks = selectors.risks_of(couple)
+    plans = _current_plans(couple) if any(
+        r.kind == RiskKind.SUICIDE and r.status == RiskStatus.OPEN and r.pk not in forms for r in risks) else {}
     for risk in risks:
         risk.acknowledge_form, risk.close_form = forms.get(risk.pk) or (
-            RiskAcknowledgeForm(initial={"version": risk.version}, prefix=f"ack-{risk.pk}"),
+            _acknowledge_form(risk, plans),
             RiskCloseForm(initial={"version": risk.version}, prefix=f"close-{risk.pk}"),
         )
     errors = [item for pair in forms.values() for item in error_summary(*pair)]
@@ -61,8 +78,7 @@ def _risk(couple: Couple, risk_pk: Any) -> Risk:
 def _act(request: HttpRequest, pk: Any, risk_pk: Any, *, closing: bool) -> HttpResponse:
     couple = get_couple_for_user(request.user, pk)
     risk = _risk(couple, risk_pk)
-    ack_form = RiskAcknowledgeForm(None if closing else request.POST, prefix=f"ack-{risk.pk}",
-                                   initial={"version": risk.version})
+    ack_form = _acknowledge_form(risk, _current_plans(couple), None if closing else request.POST)
     close_form = RiskCloseForm(request.POST if closing else None, prefix=f"close-{risk.pk}",
                                initial={"version": risk.version})
     form = close_form if closing else ack_form
@@ -71,12 +87,19 @@ def _act(request: HttpRequest, pk: Any, risk_pk: Any, *, closing: bool) -> HttpR
         try:
             if closing:
                 services.risk_close(risk=risk, by=request.user, note=data["note"], base_version=data["version"])
+            elif isinstance(form, SuicideRiskAcknowledgeForm):
+                services.risk_acknowledge(
+                    risk=risk, by=request.user, follow_up=data["follow_up"], follow_up_on=data["follow_up_on"],
+                    base_version=data["version"], screen_answers=form.screen_answers(),
+                    safety_plan=form.plan_sections(), plan_base_version=data["plan_version"],
+                    plan_not_made=data["safety_plan_not_made"])
             else:
                 services.risk_acknowledge(risk=risk, by=request.user, follow_up=data["follow_up"],
                                           follow_up_on=data["follow_up_on"], base_version=data["version"])
         except StaleVersion:
-            form.add_error(None, "Someone else changed this risk since you opened the page. Your text is kept "
-                                 "below: read the register again, then save.")
+            form.add_error(None, "Someone else changed this risk or the partner's safety plan since you opened the "
+                                 "page. Your text is kept below: read the register and the safety page again, then "
+                                 "save.")
         except ValidationError as error:
             add_service_errors(form, error)
         else:

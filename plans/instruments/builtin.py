@@ -1,11 +1,12 @@
-"""The instruments Rapport ships: PHQ-9, GAD-7, CSI-4 and CSI-16.
+"""The instruments Rapport ships: PHQ-9, GAD-7, CSI-4, CSI-16 and the Dyadic Trust Scale.
 
 Item wording and response options are the published ones; each instrument's licence allows shipping
 them. ORS/SRS and the DAS are deliberately absent: their licences forbid it (a practice holding a licence
 adds them as data, see plans.instruments.custom).
 
 Reliable change (Jacobson & Truax, 1991) uses a published threshold where one exists; where none was
-found (the CSI versions) the data says so, and changes are shown without being classified.
+found (the CSI versions, the Dyadic Trust Scale) the data says so, and changes are shown without being
+classified.
 """
 
 from __future__ import annotations
@@ -296,4 +297,65 @@ CSI16 = Instrument(
     about=RELATIONSHIP,  # satisfaction with the relationship: shown in couple-facing reports
 )
 
-BUILTIN: dict[str, Instrument] = {instrument.code: instrument for instrument in (PHQ9, GAD7, CSI4, CSI16)}
+DTS_SOURCE = (
+    "Larzelere, R. E., & Huston, T. L. (1980). The Dyadic Trust Scale: toward understanding interpersonal trust "
+    "in close relationships. Journal of Marriage and the Family, 42(3), 595-604. doi:10.2307/351903"
+)
+DTS_LICENCE = (
+    "Published in the article above, with no licence, fee or permission procedure stated by the authors; the "
+    "journal's copyright applies to the article. Used widely in research and clinical work. Rapport shows the "
+    "items for clinician-administered use; a practice that distributes the scale should seek permission."
+)
+DTS_AGREEMENT = (
+    (7, 1, "Strongly agree"),
+    (6, 2, "Agree"),
+    (5, 3, "Slightly agree"),
+    (4, 4, "Neither agree nor disagree"),
+    (3, 5, "Slightly disagree"),
+    (2, 6, "Disagree"),
+    (1, 7, "Strongly disagree"),
+)
+
+
+def _dts(number: int, text: str, *, reverse: bool = False) -> Item:
+    """A Dyadic Trust Scale item on its 7-point agree-disagree scale; a reverse-keyed item (distrust worded)
+    scores 1 for "strongly agree", so that a higher total always means more trust."""
+    return Item(number, text, tuple(Option(low if reverse else high, label) for high, low, label in DTS_AGREEMENT))
+
+
+DTS = Instrument(
+    code="dts",
+    name="Dyadic Trust Scale (DTS)",
+    short_name="DTS",
+    instructions="Each partner answers alone, about their partner: how much do you agree or disagree with each "
+                 "statement?",
+    # Larzelere & Huston (1980): eight items, unidimensional; items 1, 2 and 6 are worded as distrust and
+    # reverse-keyed. The total is the sum of the item scores, 8-56, higher meaning more trust.
+    items=(
+        _dts(1, "My partner is primarily interested in his or her own welfare.", reverse=True),
+        _dts(2, "There are times when my partner cannot be trusted.", reverse=True),
+        _dts(3, "My partner is perfectly honest and truthful with me."),
+        _dts(4, "I feel that I can trust my partner completely."),
+        _dts(5, "My partner is truly sincere in his or her promises."),
+        _dts(6, "I feel that my partner does not show me enough consideration.", reverse=True),
+        _dts(7, "My partner treats me fairly and justly."),
+        _dts(8, "I feel that my partner can be counted on to help me."),
+    ),
+    min_score=8,
+    max_score=56,
+    higher_is_better=True,
+    bands=(Band(8, 56, "No published bands (higher: more trust)"),),
+    cutoff=None,
+    cutoff_label="",
+    cutoff_source="No published clinical cut-off for the Dyadic Trust Scale was found.",
+    reliable_change=None,
+    reliable_change_note=(
+        "No published reliable-change threshold was found for the Dyadic Trust Scale, so a change from baseline is "
+        "shown but not classified (not classifiable)."
+    ),
+    source=DTS_SOURCE,
+    licence=DTS_LICENCE,
+    about=RELATIONSHIP,  # trust in the partner: a relationship measure, shown in couple-facing reports
+)
+
+BUILTIN: dict[str, Instrument] = {instrument.code: instrument for instrument in (PHQ9, GAD7, CSI4, CSI16, DTS)}

@@ -145,8 +145,10 @@ def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User,
         ])
         record_event("measure.risk_acknowledged", actor=by, obj=administration,
                      detail={"instrument": administration.instrument})
+        # A suicide or self-harm risk stays open in the register until its structured follow-up (a C-SSRS
+        # screen and a safety plan) is recorded there: a note on the score is not that follow-up.
         for risk in Risk.objects.filter(source=RiskSource.MEASURE, source_id=administration.pk,
-                                        status=RiskStatus.OPEN):
+                                        status=RiskStatus.OPEN).exclude(kind=RiskKind.SUICIDE):
             risk_acknowledge(risk=risk, by=by, follow_up=note)
     return administration
 

@@ -197,7 +197,8 @@ def measure_acknowledge_risk(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Risk flag acknowledged. Your note is kept with this score.")
+            messages.success(request, "Risk flag acknowledged. Your note is kept with this score. The risk register "
+                             "still needs its follow-up: a C-SSRS screen and a safety plan.")
             return redirect("plans:measure-detail", pk=administration.pk)
     administration.refresh_from_db()
     context = _detail_context(request, administration, ack_form=form, errors=error_summary(form))

@@ -23,11 +23,13 @@ from reports.builders.sections import (
     MeasureBlock,
     PlanBlock,
     RiskLine,
+    SafetyLine,
     build_attendance,
     build_case,
     build_measures,
     build_plan,
     build_risks,
+    build_safety,
     local_day,
 )
 from reports.pdf import ReportMeta, report_meta
@@ -65,6 +67,7 @@ class DischargeSummary:
     measures: tuple[MeasureBlock, ...]
     recommendations: Recommendations | None
     risks: tuple[RiskLine, ...] = ()
+    safety: tuple[SafetyLine, ...] = ()
 
     @property
     def weeks_in_treatment(self) -> int:
@@ -106,4 +109,5 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
         measures=build_measures(couple, until=end, case=case),
         recommendations=recommendations,
         risks=build_risks(couple, include_ipv=False),  # a summary is often shared: no IPV data
+        safety=build_safety(couple),  # the clinical summary: the partners' screens and safety plans
     )

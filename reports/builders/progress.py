@@ -48,11 +48,13 @@ from reports.builders.sections import (
     MeasureBlock,
     PlanBlock,
     RiskLine,
+    SafetyLine,
     build_attendance,
     build_case,
     build_measures,
     build_plan,
     build_risks,
+    build_safety,
     local_day,
 )
 from reports.models import ReportAudience
@@ -184,6 +186,7 @@ class ProgressReport:
     attendance: AttendanceBlock
     notes: tuple[NoteEntry, ...]
     risks: tuple[RiskLine, ...] = ()
+    safety: tuple[SafetyLine, ...] = ()
 
     @property
     def period_start(self) -> datetime.date:
@@ -303,6 +306,8 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
         notes=tuple(build_note(couple, note, include_content=options.include_notes) for note in notes),
         # The register is for the clinical record; IPV risks stay out of a copy that leaves a partner out.
         risks=() if options.for_couple else build_risks(couple, include_ipv=not options.exclude_partner),
+        # A partner's screen and safety plan: the clinical record only, never a couple-audience copy.
+        safety=() if options.for_couple else build_safety(couple, exclude_partner=options.exclude_partner),
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 
 from clinic.models import Couple, RiskKind
 from clinic.selectors.risks import unresolved_risks_of
+from clinic.selectors.safety import safety_of
 from notes.models import Attendance, SessionKind
 from plans import charts
 from plans.instruments import Instrument
@@ -473,3 +474,43 @@ def build_risks(couple: Couple, *, include_ipv: bool) -> tuple[RiskLine, ...]:
         for risk in unresolved_risks_of(couple)
         if include_ipv or risk.kind != RiskKind.IPV
     )
+
+
+# --- Suicide-risk follow-up ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SafetyLine:
+    """A partner's latest C-SSRS screen and the safety plan in force (clinic.selectors.safety)."""
+
+    subject: str
+    screen_number: int | None
+    screened: datetime.date | None
+    triage: str
+    answers: tuple[tuple[str, str], ...]
+    plan_number: int | None
+    plan_made: datetime.date | None
+    plan: tuple[tuple[str, str], ...]
+    plan_versions: int
+
+
+def build_safety(couple: Couple, *, exclude_partner: str = "") -> tuple[SafetyLine, ...]:
+    """Each partner's suicide-risk screen and safety plan, for the clinical PDFs only (never a couple-audience
+    report, never a practice report); `exclude_partner` leaves that partner's out. Two queries."""
+    lines = []
+    for item in safety_of(couple):
+        if item.position == exclude_partner or (item.plan is None and item.screen is None):
+            continue
+        screen, plan = item.screen, item.plan
+        lines.append(SafetyLine(
+            subject=item.label,
+            screen_number=screen.number if screen else None,
+            screened=local_day(screen.recorded_at) if screen else None,
+            triage=screen.triage_label if screen else "",
+            answers=tuple(screen.answer_lines()) if screen else (),
+            plan_number=plan.number if plan else None,
+            plan_made=local_day(plan.made_at) if plan else None,
+            plan=tuple(plan.section_lines()) if plan else (),
+            plan_versions=len(item.plans),
+        ))
+    return tuple(lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -30,47 +30,115 @@ def stalled_batches() -> list[ReportBatch]:
     """Unfinished batches on which nothing has moved for RAPPORT_REPORT_STALE_SECONDS."""
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.RAPPORT_REPORT_STALE_SECONDS)
     return list(
-        ReportBatch.objects.defer("archive")
+        ReportBatch.objects
         .filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
     )
 
 
-def _refuse(user: Any, model: type, pk: Any) -> None:
+def _refuse(user: Any, model: type, pk: Any, *, reason: str = "not_requester") -> NoReturn:
     if model._default_manager.filter(pk=pk).exists():
         record_event(
             "access.denied", actor=user, object_type=model._meta.label_lower, object_id=pk,
-            outcome=AuditEvent.Outcome.DENIED, detail={"reason": "not_requester"},
+            outcome=AuditEvent.Outcome.DENIED, detail={"reason": reason},
         )
     raise Http404("No such report.")
 
 
+def may_read_practice_files(user: Any, practice_id: Any) -> bool:
+    """Whether `user` may have the practice report files of `practice_id` now: an active practice manager of it."""
+    return bool(user.is_authenticated and user.is_active and user.is_practice_manager
+                and user.practice_id == practice_id)
+
+
 def get_batch_for_requester(user: Any, pk: Any) -> ReportBatch:
-    """Batch `pk` if `user` asked for it, without its ZIP loaded; else 404 and an audit event."""
-    batch = (
-        ReportBatch.objects.defer("archive")
-        .filter(pk=pk, requested_by_id=user.pk, practice_id=user.practice_id)
-        .first()
-    )
+    """Batch `pk` if `user` asked for it; else 404 and an audit event. Whether its files may still be handed
+    out is `batch_contents_for_download`'s question."""
+    batch = ReportBatch.objects.filter(pk=pk, requested_by_id=user.pk, practice_id=user.practice_id).first()
     if batch is None:
         _refuse(user, ReportBatch, pk)
     return batch
 
 
 def get_report_for_requester(user: Any, pk: Any) -> GeneratedReport:
-    """Generated file `pk` if `user` asked for it and may still see its couple; else 404 and an audit event.
-    The content is loaded only when read."""
+    """Generated file `pk` if `user` asked for it and may read what it is about now: its couple (care team today,
+    or supervising someone on it; not shredded), or, for a practice file, the practice as its manager.
+    Else 404 and an audit event (reason `access_lost` when the requester lost access since). The content is
+    loaded only when read."""
     report = (
         GeneratedReport.objects.defer("content")
         .filter(pk=pk, requested_by_id=user.pk, practice_id=user.practice_id)
+        .select_related("couple")
         .first()
     )
-    if (report is not None and report.couple_id is not None
-            and not Couple.objects.visible_to(user).filter(pk=report.couple_id).exists()):
-        report = None
     if report is None:
         _refuse(user, GeneratedReport, pk)
+    if report.couple_id is not None:
+        if report.couple.shredded_at is not None:
+            _refuse(user, GeneratedReport, pk, reason="shredded")
+        if not Couple.objects.visible_to(user).filter(pk=report.couple_id).exists():
+            _refuse(user, GeneratedReport, pk, reason="access_lost")
+    elif not may_read_practice_files(user, report.practice_id):
+        _refuse(user, GeneratedReport, pk, reason="access_lost")
     return report
+
+
+@dataclass(frozen=True)
+class BatchPart:
+    """One file a batch download may contain (its content is read only when the ZIP is made)."""
+
+    pk: Any
+    file_name: str
+    content_type: str
+    ready_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class BatchContents:
+    """What a download of a batch holds for its requester now: the files, and what is left out and why."""
+
+    batch: ReportBatch
+    parts: tuple[BatchPart, ...]
+    not_included: tuple[tuple[str, str], ...]  # (reference or file name, reason without clinical text)
+    shredded: int
+
+
+SHREDDED_REASON = "Destroyed with the couple's record at the end of retention."
+
+
+def batch_contents_for_download(user: Any, batch: ReportBatch) -> BatchContents:
+    """The files of `batch` (one the user asked for) to put in its ZIP now, in one query plus one access check.
+
+    Every file is handed out only if `user` may read now every couple it covers (Couple.objects.visible_to: on
+    the care team today or supervising someone on it; active; still a clinician) and, for practice files, is
+    still an active manager of the practice. If any couple or practice file is out of reach, the whole batch is
+    refused: 404 and an `access.denied` event (reason `access_lost`), as for any record the user may not see.
+    Couples shredded since are left out (their files no longer open: they were sealed under the couple's key)
+    and listed in NOT-INCLUDED.txt by reference, with the files that could not be generated.
+    """
+    rows = list(
+        GeneratedReport.objects.filter(batch_id=batch.pk)
+        .order_by("file_name")
+        .values_list("pk", "status", "file_name", "error", "content_type", "ready_at", "couple_id",
+                     "couple__reference", "couple__shredded_at")
+    )
+    ready = [row for row in rows if row[1] == ReportStatus.READY]
+    couples = {row[6] for row in ready if row[6] is not None and row[8] is None}
+    readable = set(Couple.objects.visible_to(user).filter(pk__in=couples).values_list("pk", flat=True)) if couples \
+        else set()
+    practice_files = any(row[6] is None for row in ready)
+    if couples - readable or (practice_files and not may_read_practice_files(user, batch.practice_id)):
+        _refuse(user, ReportBatch, batch.pk, reason="access_lost")
+    parts, not_included, shredded = [], [], 0
+    for pk, status, file_name, error, content_type, ready_at, _couple, reference, shredded_at in rows:
+        if status == ReportStatus.FAILED:
+            not_included.append((reference or file_name, error))
+        elif status == ReportStatus.READY and shredded_at is not None:
+            shredded += 1
+            not_included.append((reference, SHREDDED_REASON))
+        elif status == ReportStatus.READY:
+            parts.append(BatchPart(pk=pk, file_name=file_name, content_type=content_type, ready_at=ready_at))
+    return BatchContents(batch=batch, parts=tuple(parts), not_included=tuple(not_included), shredded=shredded)
 
 
 @dataclass(frozen=True)

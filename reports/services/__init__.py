@@ -17,19 +17,23 @@ database. What makes that safe:
   dead that finishes late finds its claim taken over and throws its work away, so each report is delivered
   exactly once however many tasks were enqueued for it (duplicates are harmless: they find nothing to claim).
 - Finish: a finishing task (`reports.tasks.finish_batch`) puts back in the queue the reports whose worker died or
-  whose task was lost, builds the ZIP when nothing is left to do, and reschedules itself until then. The last
-  report to be stored also builds the ZIP, so a batch completes even if the finishing task is lost; the batch page
-  starts a new finishing task if nothing has moved for RAPPORT_REPORT_STALE_SECONDS.
+  whose task was lost, marks the batch ready when nothing is left to do, and reschedules itself until then. The
+  last report to be stored also marks the batch ready, so a batch completes even if the finishing task is lost; the
+  batch page starts a new finishing task if nothing has moved for RAPPORT_REPORT_STALE_SECONDS.
 
 Batch rows are always locked before report rows, so two writers never wait for each other in a circle.
-Generated files are encrypted (each PDF under its couple's key, the ZIP and practice files under the practice's
-key), expire after RAPPORT_REPORT_EXPIRY_HOURS, and every download is audited.
+Generated files are encrypted (each PDF under its couple's key, practice files under the practice's key) and
+expire after RAPPORT_REPORT_EXPIRY_HOURS. No ZIP is stored: it is made at each download from the files whose
+couples the requester may read at that moment (all of them, or the download is refused), leaving out couples
+shredded since. Every download is audited.
 
 One module per step:
 
     batches      asking for a batch (batch_create)
     generation   generating one report: claim, render, store or retry (report_generate)
-    finishing    the finishing step: requeue what dead workers left, build the ZIP (batch_finish, reports_recover)
-    files        handing files out (audited) and deleting them at expiry (report_download, reports_expire)
+    finishing    the finishing step: requeue what dead workers left, mark the batch ready (batch_finish,
+                 reports_recover)
+    files        handing files out and making the ZIP (audited), deleting them at expiry (report_download,
+                 batch_download, reports_expire)
     batch_state  what the steps share: timings, queueing tasks, locking and recounting a batch
 """

@@ -68,7 +68,7 @@ def enqueue_finisher(batch_id: Any, *, delay: float = 0) -> None:
 def lock_batch(batch_id: Any) -> ReportBatch | None:
     if batch_id is None:
         return None
-    return ReportBatch.objects.select_for_update().defer("archive").filter(pk=batch_id).first()
+    return ReportBatch.objects.select_for_update().filter(pk=batch_id).first()
 
 
 def recount(batch: ReportBatch | None, now: datetime.datetime) -> bool:

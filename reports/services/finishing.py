@@ -5,10 +5,8 @@ batch's ZIP once every report is ready or failed. Also the sweep every worker ru
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 import time
-import zipfile
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +17,6 @@ from audit.services import record_event
 from reports.models import GeneratedReport, ReportBatch, ReportStatus
 from reports.services.batch_state import (
     MAX_ATTEMPTS,
-    PDF,
     enqueue_finisher,
     enqueue_generation,
     expiry_from,
@@ -33,73 +30,43 @@ from reports.services.files import reports_expire
 
 logger = logging.getLogger(__name__)
 
-FAILURES_FILE = "NOT-INCLUDED.txt"
 FINISHED = (ReportStatus.READY, ReportStatus.FAILED)
 
 
 def batch_assemble(*, batch_id: Any) -> bool:
-    """Build the batch's ZIP once every report is ready or failed, and mark the batch ready (failed if no report
-    could be made). Idempotent: True only for the call that finished the batch.
+    """Mark the batch ready once every report is ready or failed (failed if no report could be made), and give
+    every file the batch's expiry. Idempotent: True only for the call that finished the batch.
 
-    The ZIP holds each ready file under its name (references and months, no names) and, when some failed,
-    NOT-INCLUDED.txt listing them with the non-clinical reason. It is sealed under the practice's key.
+    No ZIP is built or stored here: it is made at each download from the files the requester may still read
+    (reports.services.files.batch_download), each file sealed under its own couple's key until then.
     """
-    batch = ReportBatch.objects.defer("archive").filter(pk=batch_id).first()
+    batch = ReportBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status in (ReportStatus.READY, ReportStatus.FAILED, ReportStatus.EXPIRED):
         return False
-    rows = list(
-        GeneratedReport.objects.filter(batch_id=batch_id)
-        .values_list("pk", "status", "file_name", "error", "couple__reference")
-        .order_by("file_name")
-    )
-    if any(status not in FINISHED for _, status, *_ in rows):
+    rows = list(GeneratedReport.objects.filter(batch_id=batch_id).values_list("status", "size_bytes"))
+    if any(status not in FINISHED for status, _ in rows):
         return False
-    ready_ids = [pk for pk, status, *_ in rows if status == ReportStatus.READY]
-    failures = [(reference or file_name, error) for _, status, file_name, error, reference in rows
-                if status == ReportStatus.FAILED]
-    archive = _zip(ready_ids, failures) if ready_ids else None
+    ready = sum(1 for status, _ in rows if status == ReportStatus.READY)
+    failed = len(rows) - ready
     now = timezone.now()
     with transaction.atomic():
         locked = lock_batch(batch_id)
         if locked is None or locked.status in (ReportStatus.READY, ReportStatus.FAILED, ReportStatus.EXPIRED):
             return False
-        locked.archive = archive
-        locked.status = ReportStatus.READY if archive is not None else ReportStatus.FAILED
-        locked.completed, locked.failed = len(ready_ids), len(failures)
+        locked.status = ReportStatus.READY if ready else ReportStatus.FAILED
+        locked.completed, locked.failed = ready, failed
         locked.finished_at = locked.heartbeat_at = now
         locked.expires_at = expiry_from(now)
-        locked.save(update_fields=["archive", "status", "completed", "failed", "finished_at", "heartbeat_at",
-                                   "expires_at"])
+        locked.save(update_fields=["status", "completed", "failed", "finished_at", "heartbeat_at", "expires_at"])
         GeneratedReport.objects.filter(batch_id=batch_id).exclude(status=ReportStatus.EXPIRED).update(
             expires_at=locked.expires_at
         )
         record_event(
             "report.batch_ready", actor=None, obj=locked,
-            detail={"ready": len(ready_ids), "failed": len(failures), "bytes": len(archive or b"")},
+            detail={"ready": ready, "failed": failed,
+                    "bytes": sum(size for status, size in rows if status == ReportStatus.READY)},
         )
     return True
-
-
-def _zip(ready_ids: list[Any], failures: list[tuple[str, str]]) -> bytes:
-    buffer = io.BytesIO()
-    reports = (
-        GeneratedReport.objects.filter(pk__in=ready_ids)
-        .only("id", "couple_id", "practice_id", "file_name", "content", "content_type", "ready_at")
-        .order_by("file_name")
-    )
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for report in reports.iterator(chunk_size=20):
-            stamp = timezone.localtime(report.ready_at or timezone.now())
-            entry = zipfile.ZipInfo(report.file_name, date_time=stamp.timetuple()[:6])
-            # PDFs are compressed already; CSV files are text and shrink well.
-            entry.compress_type = zipfile.ZIP_STORED if report.content_type == PDF else zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16  # unpacked readable by its owner only: the files hold PHI
-            archive.writestr(entry, report.content)
-        if failures:
-            lines = ["These reports could not be generated. Ask for them again from the report batches page.", ""]
-            lines += [f"{reference}: {error}" for reference, error in failures]
-            archive.writestr(FAILURES_FILE, "\n".join(lines) + "\n")
-    return buffer.getvalue()
 
 
 def batch_finish(*, batch_id: Any, finisher_id: str = "") -> str:
@@ -109,7 +76,7 @@ def batch_finish(*, batch_id: Any, finisher_id: str = "") -> str:
     Only the finishing step the batch names runs; one that was replaced (see `batch_nudge`) stops.
     """
     sweep_if_due()
-    batch = ReportBatch.objects.defer("archive").filter(pk=batch_id).first()
+    batch = ReportBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status not in (ReportStatus.QUEUED, ReportStatus.RUNNING):
         return "done"
     if finisher_id and batch.finisher_task_id and batch.finisher_task_id != finisher_id:

@@ -19,6 +19,7 @@ from clinic.models import Couple
 from reports.models import GeneratedReport, ReportAudience, ReportKind, ReportStatus
 from reports.rendering import practice
 from reports.rendering.couple import progress_report_pdf
+from reports.selectors.batches import may_read_practice_files
 from reports.services.batch_state import (
     CSV,
     MAX_ATTEMPTS,
@@ -42,7 +43,7 @@ def render_report(report: GeneratedReport) -> bytes:
     """The file's bytes, made by the report builders as the person who asked (who must still be allowed)."""
     user = report.requested_by
     if report.kind == ReportKind.PRACTICE:
-        if not (user.is_active and user.is_practice_manager and user.practice_id == report.practice_id):
+        if not may_read_practice_files(user, report.practice_id):
             raise ReportNotAllowed
         make = practice.practice_report_csv if report.content_type == CSV else practice.practice_report_pdf
         return make(practice=report.practice, user=user, month_start=report.period_start)

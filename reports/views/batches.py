@@ -2,7 +2,9 @@
 
 Therapists and supervisors ask for the progress reports of all their active couples; practice managers for the
 month's practice pack (no clinical text, no names). A batch and its files belong to the person who asked: for
-everyone else they do not exist (404). Every download is audited; files expire (410 after that).
+everyone else they do not exist (404). A download is served only while the person who asked may still read every
+couple in it (404, audited, once a care-team place ended, a role changed or the account was deactivated); couples
+shredded since are left out of the ZIP. Every download is audited; files expire (410 after that).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -117,7 +119,8 @@ def batch_download(request: HttpRequest, pk: Any) -> HttpResponse:
         return _gone(request, what="This batch", batch_id=batch.pk)
     if batch.status != ReportStatus.READY:
         return render(request, "reports/batches/not_ready.html", {"nav": _nav(request), "batch": batch}, status=404)
-    content = files.batch_download(batch=batch, by=request.user)
+    contents = selectors.batch_contents_for_download(request.user, batch)  # 404 (audited) if access was lost
+    content = files.batch_download(contents=contents, by=request.user)
     return _attachment(content, file_name=batch.archive_name, content_type="application/zip")
 
 
@@ -130,4 +133,6 @@ def report_download(request: HttpRequest, pk: Any) -> HttpResponse:
     if report.status != ReportStatus.READY:
         return render(request, "reports/batches/not_ready.html", {"nav": _nav(request), "report": report}, status=404)
     content = files.report_download(report=report, by=request.user)
+    if content is None:
+        raise Http404("No such report.")
     return _attachment(content, file_name=report.file_name, content_type=report.content_type)

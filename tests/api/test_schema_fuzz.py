@@ -6,6 +6,9 @@ and a body matching the declared schema. Path parameters are the seeded case's r
 (random UUIDs would only ever reach 404). Each request runs in a savepoint that is rolled back, so every
 request meets the same seeded case. Bounded and derandomized: CI sees the same requests on every run.
 
+`make fuzz` runs the deeper, nightly-style profile: RAPPORT_FUZZ_FACTOR=10 gives every operation 10x the examples
+of the CI run (still derandomized, so a failure it finds comes back on the next run).
+
 One plain pytest test per operation (ids like `GET /api/v1/couples/`), each drawing schemathesis cases with
 hypothesis: schemathesis 4.32's own `schema.parametrize()` gives every operation the same node id under
 pytest 9.2, and pytest-xdist (`make test`) then runs only one of them.
@@ -16,8 +19,9 @@ test_served_schema_is_the_fuzzed_one proves it is the document the endpoint serv
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 import schemathesis
@@ -41,7 +45,18 @@ from tests.api.fuzz_data import seed_case
 from tests.factories import TEST_PASSWORD, totp_device_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-MAX_EXAMPLES = 25  # per operation; about 2,000 requests in all
+CI_EXAMPLES = 25  # per operation in CI; about 2,000 requests in all
+
+
+def examples_per_operation(environ: Mapping[str, str]) -> int:
+    """CI_EXAMPLES times RAPPORT_FUZZ_FACTOR (a whole number, 1 unless set; `make fuzz` sets 10)."""
+    value = environ.get("RAPPORT_FUZZ_FACTOR", "").strip() or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"RAPPORT_FUZZ_FACTOR must be a whole number of at least 1, not {value!r}")
+    return CI_EXAMPLES * int(value)
+
+
+MAX_EXAMPLES = examples_per_operation(os.environ)
 
 # The record kind a path parameter names: by its name, or for `{id}` by the path segment before it.
 PARAMETER_KINDS = {"couple_pk": "couple", "plan_pk": "plan", "code": "instrument"}
@@ -102,6 +117,14 @@ def case_ids(cast) -> Iterator[dict[str, list[str]]]:
     seeded_ids.update(seed_case(cast))
     yield seeded_ids
     seeded_ids.clear()
+
+
+def test_the_fuzz_depth_comes_from_the_environment():
+    assert examples_per_operation({}) == examples_per_operation({"RAPPORT_FUZZ_FACTOR": ""}) == CI_EXAMPLES
+    assert examples_per_operation({"RAPPORT_FUZZ_FACTOR": "10"}) == 10 * CI_EXAMPLES
+    for wrong in ("0", "-3", "ten", "1.5"):
+        with pytest.raises(ValueError, match="RAPPORT_FUZZ_FACTOR"):
+            examples_per_operation({"RAPPORT_FUZZ_FACTOR": wrong})
 
 
 def test_served_schema_is_the_fuzzed_one(cast, login):

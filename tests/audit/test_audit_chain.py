@@ -48,11 +48,11 @@ def verify_audit() -> str:
 
 def test_verify_audit_reports_an_intact_chain(cast):
     five_events(cast.therapist)
-    assert verify_audit().strip() == f"{AuditEvent.objects.count()} events verified, chain intact"
+    assert verify_audit().splitlines()[0] == f"{AuditEvent.objects.count()} events verified, chain intact"
 
 
 def test_verify_audit_passes_an_empty_trail():
-    assert verify_audit().strip() == "0 events verified, chain intact"
+    assert verify_audit().splitlines()[0] == "0 events verified, chain intact"
 
 
 def test_verify_audit_catches_an_edited_event(cast):

@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
+from clinic.models import ApiToken
+from clinic.services.api_tokens import token_digest
 from tests.factories import TEST_PASSWORD, totp_device_for
 
 pytestmark = pytest.mark.django_db
@@ -63,13 +64,14 @@ def test_staff_member_can_get_a_token(cast, client, role):
     response = request_token(client, user.username, otp_token=code_for(user))
     assert response.status_code == 200, response.content
     body = response.json()
-    token = Token.objects.get(user=user)
-    assert body["token"] == token.key
+    token = ApiToken.objects.get(user=user)
+    assert token.digest == token_digest(body["token"]) and body["token"] not in token.digest
+    assert len(body["token"]) >= 43  # 256 random bits
     expires = datetime.datetime.fromisoformat(body["expires_at"])
     assert abs(expires - (token.created + datetime.timedelta(days=30))) < datetime.timedelta(seconds=1)
     event = AuditEvent.objects.get(action="api.token_issued")
     assert (event.actor_id, event.object_id) == (user.pk, str(user.pk))
-    assert token.key not in json.dumps(event.detail)
+    assert body["token"] not in json.dumps(event.detail)
     assert "sessionid" not in response.cookies
 
 
@@ -94,7 +96,7 @@ def test_new_token_replaces_the_old_one(cast, client):
     first = issue(client, cast.therapist)
     second = issue(client, cast.therapist, steps_ahead=1)  # a TOTP code is accepted once only
     assert first != second
-    assert Token.objects.filter(user=cast.therapist).count() == 1
+    assert ApiToken.objects.filter(user=cast.therapist).count() == 1
     assert_error(client.get(reverse("couple-list"), **bearer(first)), 401, "authentication_failed")
     assert client.get(reverse("couple-list"), **bearer(second)).status_code == 200
 
@@ -125,7 +127,7 @@ def test_wrong_credentials_get_one_message_that_names_no_part(cast, client, user
         "The username, password or code is not right, or two-factor sign-in is not set up."
     )
     assert password not in response.content.decode()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert AuditEvent.objects.filter(action="auth.sign_in_failed").exists()
     assert not AuditEvent.objects.filter(action="api.token_issued").exists()
 
@@ -136,7 +138,7 @@ def test_user_without_a_confirmed_authenticator_gets_no_token(cast, client):
     device.confirmed = False
     device.save()
     assert_error(request_token(client, cast.therapist.username, otp_token=code), 401, "invalid_credentials")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_code_is_accepted_once(cast, client):
@@ -165,7 +167,7 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(cast, c
         request_token(client, cast.therapist.username, "wrong password 123", "123456")
     response = request_token(client, cast.therapist.username, otp_token=code_for(cast.therapist))
     assert_error(response, 429, "locked_out")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert AuditEvent.objects.filter(action="auth.locked_out").exists()
 
 
@@ -189,17 +191,17 @@ def test_success_clears_earlier_failures(cast, client, settings):
 # --- Expiry, deactivation, revocation -----------------------------------------------------------
 def test_token_expires_after_the_configured_days(cast, client, settings):
     token = issue(client, cast.therapist)
-    Token.objects.filter(key=token).update(created=timezone.now() - datetime.timedelta(days=29, hours=23))
+    ApiToken.objects.filter(user=cast.therapist).update(created=timezone.now() - datetime.timedelta(days=29, hours=23))
     assert client.get(reverse("couple-list"), **bearer(token)).status_code == 200
-    Token.objects.filter(key=token).update(created=timezone.now() - datetime.timedelta(days=30, seconds=1))
+    ApiToken.objects.filter(user=cast.therapist).update(created=timezone.now() - datetime.timedelta(days=30, seconds=1))
     assert_error(client.get(reverse("couple-list"), **bearer(token)), 401, "token_expired")
-    assert not Token.objects.filter(key=token).exists()
+    assert not ApiToken.objects.filter(digest=token_digest(token)).exists()
 
 
 def test_shorter_token_lifetime_setting_applies(cast, client, settings):
     settings.RAPPORT_API_TOKEN_DAYS = 1
     token = issue(client, cast.therapist)
-    Token.objects.filter(key=token).update(created=timezone.now() - datetime.timedelta(days=1, seconds=1))
+    ApiToken.objects.filter(user=cast.therapist).update(created=timezone.now() - datetime.timedelta(days=1, seconds=1))
     assert_error(client.get(reverse("couple-list"), **bearer(token)), 401, "token_expired")
 
 
@@ -214,7 +216,7 @@ def test_caller_can_revoke_their_token(cast, client):
     token = issue(client, cast.therapist)
     response = client.delete(TOKEN_URL, **bearer(token))
     assert response.status_code == 204
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert AuditEvent.objects.get(action="api.token_revoked").detail == {"had_token": True}
     assert_error(client.get(reverse("couple-list"), **bearer(token)), 401, "authentication_failed")
 
@@ -224,7 +226,7 @@ def test_revoking_from_the_browser_session_deletes_the_users_token(cast, client,
     other = issue(client, cast.co_therapist)
     response = login(cast.therapist).delete(TOKEN_URL)
     assert response.status_code == 204
-    assert list(Token.objects.values_list("key", flat=True)) == [other]
+    assert list(ApiToken.objects.values_list("digest", flat=True)) == [token_digest(other)]
 
 
 def test_anonymous_cannot_revoke(cast, client):
@@ -259,3 +261,35 @@ def test_verified_session_works_and_keeps_csrf_protection(cast, login):
     response = strict.patch(reverse("couple-detail", args=[cast.couple.pk]), data=json.dumps({"version": 1}),
                             content_type="application/json")
     assert_error(response, 403, "permission_denied")
+
+
+# --- Tokens at rest -----------------------------------------------------------------------------
+def test_the_database_holds_no_working_token(cast, client):
+    """A copy of the token table gives nothing to send: neither the digest nor any column is the token."""
+    token = issue(client, cast.therapist)
+    row = ApiToken.objects.values().get(user=cast.therapist)
+    assert all(token not in str(value) for value in row.values())
+    assert_error(client.get(reverse("couple-list"), **bearer(row["digest"])), 401, "authentication_failed")
+    assert client.get(reverse("couple-list"), **bearer(token)).status_code == 200
+
+
+def test_the_migration_revokes_tokens_kept_in_clear(transactional_db):
+    """clinic 0011 deletes the clear-text tokens of DRF's authtoken table where one exists."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("clinic.migrations.0011_api_tokens_hashed")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id bigint, created date)")
+        cursor.execute("INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', 1, "
+                       "'2026-01-01')")
+    try:
+        with connection.schema_editor() as editor:
+            migration.revoke_clear_tokens(None, editor)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM authtoken_token")
+            assert cursor.fetchone()[0] == 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE authtoken_token")

@@ -20,6 +20,7 @@ from notes.services import notes as note_services
 from plans.instruments import BUILTIN
 from plans.services.measures import measure_acknowledge_risk, measure_record
 from rapport.versioning import StaleVersion
+from tests.clinic.safety_data import LOW_SCREEN, NEGATIVE_SCREEN, PLAN, screen_post
 from tests.factories import TEST_PASSWORD
 from tests.notes.note_factories import SOAP_TEXT, SessionFactory, all_clear_risk
 
@@ -52,12 +53,13 @@ def test_a_phq9_with_item_9_at_0_opens_nothing(cast):
     assert not Risk.objects.exists()
 
 
-def test_acknowledging_the_measure_flag_acknowledges_its_risk(cast):
+def test_acknowledging_the_measure_flag_leaves_its_suicide_risk_open_for_the_structured_follow_up(cast):
     administration = record_phq9(cast)
     measure_acknowledge_risk(administration=administration, by=cast.therapist, note="Assessed; safety plan made.")
+    administration.refresh_from_db()
+    assert administration.risk_acknowledged_at is not None
     risk = Risk.objects.get()
-    assert risk.status == RiskStatus.ACKNOWLEDGED
-    assert risk.follow_up == "Assessed; safety plan made."
+    assert risk.status == RiskStatus.OPEN and risk.follow_up == ""
 
 
 def test_a_signed_note_opens_one_risk_per_concern_and_signing_again_adds_none(cast):
@@ -93,7 +95,8 @@ def test_acknowledge_needs_a_follow_up_and_close_needs_an_acknowledged_risk(cast
     with pytest.raises(ValidationError, match="Acknowledge the risk"):
         services.risk_close(risk=risk, by=cast.therapist, note="Fine now.")
     risk = services.risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Assessed with partner A alone.",
-                                     follow_up_on=timezone.localdate(), base_version=risk.version)
+                                     follow_up_on=timezone.localdate(), base_version=risk.version,
+                                     screen_answers=LOW_SCREEN, safety_plan=PLAN)
     with pytest.raises(StaleVersion):
         services.risk_close(risk=risk, by=cast.therapist, note="Reassessed.", base_version=risk.version - 1)
     risk = services.risk_close(risk=risk, by=cast.therapist, note="Reassessed: no current ideation.",
@@ -109,7 +112,11 @@ def test_a_couple_with_an_unresolved_suicide_risk_cannot_be_discharged(cast):
         couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED)
     assert "unresolved suicide" in str(refused.value.message_dict["status"])
     risk = Risk.objects.get()
-    risk = services.risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Assessed.")
+    risk = services.risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Assessed.",
+                                     screen_answers=NEGATIVE_SCREEN, plan_not_made="Screen negative.")
+    assert risk.status == RiskStatus.ACKNOWLEDGED
+    with pytest.raises(ValidationError):  # acknowledged is not resolved: still no discharge
+        couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED)
     services.risk_close(risk=risk, by=cast.therapist, note="Resolved.")
     couple = couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED)
     assert couple.status == CoupleStatus.DISCHARGED
@@ -159,7 +166,9 @@ def test_the_register_page_acknowledges_and_keeps_the_text_on_a_bad_date(cast, l
     assert response.status_code == 400
     body = response.content.decode()
     assert "Choose today or a later day for the follow-up." in body and "Called partner A." in body
-    response = client.post(url, {f"ack-{risk.pk}-follow_up": "Called partner A.", f"ack-{risk.pk}-version": 1})
+    response = client.post(url, {f"ack-{risk.pk}-follow_up": "Called partner A.", f"ack-{risk.pk}-version": 1,
+                                 **screen_post(f"ack-{risk.pk}", LOW_SCREEN),
+                                 f"ack-{risk.pk}-safety_plan_not_made": "Screen low; plan offered, declined."})
     assert response.status_code == 302
     assert Risk.objects.get().status == RiskStatus.ACKNOWLEDGED
 
@@ -173,7 +182,8 @@ def test_the_api_lists_and_acknowledges_with_a_409_on_a_stale_version(cast, logi
     url = reverse("couple-risk-acknowledge", args=[cast.couple.pk, risk.pk])
     stale = client.post(url, {"version": 7, "follow_up": "Assessed."}, content_type="application/json")
     assert stale.status_code == 409 and stale.json()["error"]["current_version"] == 1
-    done = client.post(url, {"version": 1, "follow_up": "Assessed."}, content_type="application/json")
+    done = client.post(url, {"version": 1, "follow_up": "Assessed.", "screen": NEGATIVE_SCREEN,
+                             "safety_plan_not_made": "Screen negative."}, content_type="application/json")
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
 
 

@@ -8,10 +8,10 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
-from clinic.models import SignedInSession
+from clinic.models import ApiToken, SignedInSession
+from clinic.services.api_tokens import api_token_issue
 from rapport.middleware import SessionLifetimeMiddleware
 from tests.factories import sign_in_verified
 
@@ -130,7 +130,7 @@ def test_deactivation_ends_the_users_sessions_in_other_browsers_immediately(clie
     sign_in_verified(victim_phone, cast.supervisor)
     keys = {victim_browser.session.session_key, victim_phone.session.session_key}
     assert SignedInSession.objects.filter(user=cast.supervisor).count() == 2
-    token = Token.objects.create(user=cast.supervisor)
+    token = api_token_issue(user=cast.supervisor).token
 
     login(cast.admin)
     response = client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]))
@@ -138,11 +138,11 @@ def test_deactivation_ends_the_users_sessions_in_other_browsers_immediately(clie
 
     assert not Session.objects.filter(session_key__in=keys).exists()
     assert not SignedInSession.objects.filter(user=cast.supervisor).exists()
-    assert not Token.objects.filter(pk=token.pk).exists()
+    assert not ApiToken.objects.filter(user=cast.supervisor).exists()
     for other in (victim_browser, victim_phone):
         page = other.get(reverse("clinic:home"))
         assert page.status_code == 302 and page["Location"].startswith(LOGIN)
-    api = Client().get("/api/v1/", headers={"Authorization": f"Token {token.key}"})
+    api = Client().get("/api/v1/", headers={"Authorization": f"Token {token}"})
     assert api.status_code in (401, 403)
     event = AuditEvent.objects.get(action="user.deactivate")
     assert event.detail == {"sessions_ended": 2, "tokens_revoked": 1}

@@ -2,6 +2,7 @@
 
 import base64
 import datetime
+import io
 import re
 import secrets
 
@@ -150,6 +151,25 @@ def test_rotate_kek_retire_old_removes_old_keys_once_unused(key_file):
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert AuditEvent.objects.filter(action="keys.retire_kek").exists()
     call_command("check_keys")
+
+
+def test_audit_events_keyed_under_a_retired_kek_still_verify(key_file):
+    """Retiring a KEK keeps its derived audit key in the key file ("audit_keys"), never the KEK itself."""
+    from audit.services import record_event
+
+    make_couples(1)
+    old_kek = key_file_data(key_file)["active"]
+    before = record_event("couple.view", object_type="clinic.couple", object_id="before-rotation")
+    assert before.key_id == old_kek
+    kek_rotation.add_new_kek()
+    call_command("rotate_kek", "--retire-old")
+    data = key_file_data(key_file)
+    assert old_kek not in data["keys"] and set(data["audit_keys"]) == {old_kek}
+    after = record_event("couple.view", object_type="clinic.couple", object_id="after-rotation")
+    assert after.key_id == data["active"] != old_kek
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "chain intact" in out.getvalue()
 
 
 def test_rotate_kek_with_the_environment_provider(settings, monkeypatch):

@@ -144,3 +144,81 @@ def test_key_rotation_reseals_signed_notes_ratings_and_addenda(cast, session):
     assert envelope.key_id_of(reloaded.__dict__["content"].blob) == new_key
     assert note_hash_matches(reloaded) and reloaded.content == note.content
     assert Addendum.objects.get(pk=addendum.pk).text == addendum.text
+
+
+# --- Issue 16: the key-rotation flag lets ciphertext change and nothing else; no TRUNCATE of signed notes -------
+
+
+def refused_under_rotation_flag(sql: str, params: list) -> bool:
+    """Run `sql` in a transaction that sets the key-rotation flag, as any database session could."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL rapport.rotating_keys = 'on'")
+            cursor.execute(sql, params)
+    except DatabaseError as error:
+        return "only the ciphertext" in str(error) or "cannot" in str(error)
+    return False
+
+
+@postgresql_only
+@pytest.mark.parametrize(("column", "value"), [
+    ("status", "draft"), ("signed_by_id", None), ("signed_at", None), ("content_hash", "0" * 64),
+    ("template", "dap"), ("late_entry", True), ("returned_at", "2026-01-01T00:00:00Z"), ("version", 99),
+])
+def test_rotation_flag_does_not_let_a_signed_notes_other_columns_change(cast, session, column, value):
+    note = signed_note(session=session)
+    assert refused_under_rotation_flag(f"UPDATE notes_progressnote SET {column} = %s WHERE id = %s", [value, note.pk])
+    after = ProgressNote.objects.get(pk=note.pk)
+    assert (after.status, after.signed_at, after.signed_by_id, after.content_hash) == (
+        note.status, note.signed_at, note.signed_by_id, note.content_hash)
+
+
+@postgresql_only
+def test_rotation_flag_cannot_turn_a_signed_note_back_into_a_draft_with_new_content(cast, session):
+    """The probe of issue 16: flag set, status back to draft, signature cleared, content rewritten at once."""
+    note = signed_note(session=session)
+    other = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist))
+    sql = ("UPDATE notes_progressnote SET status = 'draft', signed_at = NULL, signed_by_id = NULL, content_hash = '', "
+           "content = (SELECT content FROM notes_progressnote WHERE id = %s) WHERE id = %s")
+    assert refused_under_rotation_flag(sql, [other.pk, note.pk])
+    assert ProgressNote.objects.get(pk=note.pk).signed_at == note.signed_at
+
+
+@postgresql_only
+def test_rotation_flag_still_lets_ciphertext_alone_change(cast, session):
+    note = signed_note(session=session)
+    assert not refused_under_rotation_flag(
+        "UPDATE notes_progressnote SET content = content, risk = risk WHERE id = %s", [note.pk])
+
+
+@postgresql_only
+def test_rotation_flag_does_not_let_addenda_or_ratings_change_beyond_ciphertext(cast, session):
+    _, objective, _ = active_plan(cast.couple, cast.therapist)
+    note = signed_note(session=session, ratings=[(objective.lineage, 3)])
+    addendum = make_addendum(note)
+    rating = ObjectiveRating.objects.get(note=note)
+    assert refused_under_rotation_flag("UPDATE notes_addendum SET kind = 'correction' WHERE id = %s", [addendum.pk])
+    assert refused_under_rotation_flag("UPDATE notes_objectiverating SET value = 9 WHERE id = %s", [rating.pk])
+    assert not refused_under_rotation_flag("UPDATE notes_addendum SET text = text WHERE id = %s", [addendum.pk])
+    assert not refused_under_rotation_flag("UPDATE notes_objectiverating SET comment = comment WHERE id = %s",
+                                           [rating.pk])
+
+
+@postgresql_only
+@pytest.mark.parametrize("sql", [
+    "TRUNCATE notes_progressnote CASCADE", "TRUNCATE notes_addendum", "TRUNCATE notes_objectiverating",
+    "TRUNCATE clinic_couple CASCADE",
+])
+def test_database_refuses_truncate_of_signed_notes(cast, session, sql):
+    note = signed_note(session=session)
+    with pytest.raises(DatabaseError, match="TRUNCATE"):
+        run(sql, [])
+    assert ProgressNote.objects.filter(pk=note.pk).exists()
+
+
+@postgresql_only
+def test_truncate_of_notes_is_allowed_while_none_is_signed(cast, session):
+    NoteFactory(session=session)
+    run("SET CONSTRAINTS ALL IMMEDIATE", [])  # the test's own transaction still holds deferred FK checks
+    run("TRUNCATE notes_objectiverating, notes_addendum, notes_progressnote", [])
+    assert not ProgressNote.objects.exists()

@@ -15,10 +15,11 @@ from plans.instruments import (
     InvalidAnswers,
     InvalidDefinition,
     classify_change,
+    classify_outcome,
     to_definition,
     validate_definition,
 )
-from plans.instruments.base import shorten
+from plans.instruments.base import RELATIONSHIP, shorten
 from tests.plans.measure_factories import answers_for, definition
 
 PHQ9, GAD7, CSI4, CSI16 = (BUILTIN[code] for code in ("phq9", "gad7", "csi4", "csi16"))
@@ -40,9 +41,9 @@ BOUNDARY_CASES = [
 ]
 
 
-def test_only_the_four_licensed_instruments_are_shipped():
+def test_only_the_licensed_instruments_are_shipped():
     # ORS/SRS and the DAS are left out on purpose: their licences forbid shipping their items.
-    assert set(BUILTIN) == {"phq9", "gad7", "csi4", "csi16"}
+    assert set(BUILTIN) == {"phq9", "gad7", "csi4", "csi16", "dts"}
     assert all(instrument.licence and instrument.source for instrument in BUILTIN.values())
 
 
@@ -51,6 +52,7 @@ def test_only_the_four_licensed_instruments_are_shipped():
     ("gad7", 7, 0, 21, False, 10),
     ("csi4", 4, 0, 21, True, 13.5),
     ("csi16", 16, 0, 81, True, 51.5),
+    ("dts", 8, 8, 56, True, None),
 ])
 def test_instrument_shape_matches_the_published_scale(code, items, low, high, higher_is_better, cutoff):
     instrument = BUILTIN[code]
@@ -148,7 +150,7 @@ def test_one_above_the_top_option_is_refused(code):
     with pytest.raises(InvalidAnswers) as refused:
         instrument.score(answers)
     assert refused.value.messages == [f"{instrument.items[0].reference}: choose one of the listed answers "
-                                      f"(0 to {max(instrument.items[0].values)})."]
+                                      f"({min(instrument.items[0].values)} to {max(instrument.items[0].values)})."]
 
 
 def test_a_missing_answer_names_the_item():
@@ -364,3 +366,18 @@ def test_definition_errors_never_echo_submitted_text():
     with pytest.raises(InvalidDefinition) as refused:
         validate_definition("wtc", definition(bands=[{"low": 0, "high": 9, "label": secret}], cutoff=secret))
     assert all(secret not in message for message in refused.value.messages)
+
+
+def test_the_dyadic_trust_scale_reverse_keys_items_1_2_and_6_and_is_not_classifiable():
+    # Larzelere & Huston 1980: 7-point agree-disagree; the distrust-worded items 1, 2 and 6 are reversed.
+    dts = BUILTIN["dts"]
+    for item in dts.items:
+        strongly_agree = item.options[0]
+        assert strongly_agree.label == "Strongly agree" and len(item.options) == 7
+        assert strongly_agree.value == (1 if item.number in (1, 2, 6) else 7), item.number
+    # Answers are item scores: 7 is the most trusting answer to every item, whichever way it is worded.
+    assert dts.score([7] * 8).total == 56 and dts.score([1] * 8).total == 8
+    assert dts.about == RELATIONSHIP and dts.cutoff is None and dts.reliable_change is None
+    outcome = classify_outcome(dts, 20, 50)
+    assert outcome.kind == "not_classifiable" and "Dyadic Trust Scale" in outcome.reason
+    assert "Larzelere" in dts.source and dts.licence

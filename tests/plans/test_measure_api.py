@@ -59,7 +59,8 @@ def test_clinicians_and_admins_can_list_instruments_with_their_thresholds(cast, 
         response = login(getattr(cast, role)).get(reverse("instrument-list"))
         assert response.status_code == 200
         rows = {row["code"]: row for row in response.json()["results"]}
-        assert set(rows) == {"phq9", "gad7", "csi4", "csi16", "wtc"}
+        assert set(rows) == {"phq9", "gad7", "csi4", "csi16", "dts", "wtc"}
+        assert rows["dts"]["cutoff"] is None and rows["dts"]["reliable_change"] is None
         assert rows["phq9"]["reliable_change"]["threshold"] == 6
         assert "NHS Talking Therapies" in rows["phq9"]["reliable_change"]["source"]
         assert rows["csi4"]["reliable_change"] is None

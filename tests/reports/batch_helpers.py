@@ -4,10 +4,14 @@ a stand-in renderer, and ready-made batches (built without running any task)."""
 from __future__ import annotations
 
 import datetime
+import io
+import zipfile
 
 from django.utils import timezone
 
 from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatus
+from reports.selectors.batches import batch_contents_for_download
+from reports.services import files as report_files
 from reports.services.batch_state import CSV, PDF, expiry_from
 from reports.services.batches import archive_file_name, month_bounds, progress_file_name
 from reports.services.finishing import batch_assemble
@@ -38,7 +42,7 @@ def fake_pdf(report) -> bytes:
 
 def ready_batch(user, couples=()) -> ReportBatch:
     """A finished batch asked for by `user`: a progress report per couple (clinicians) or the practice pack
-    (managers), with encrypted content and its ZIP."""
+    (managers), with encrypted content, marked ready."""
     start, end = month_bounds(last_month())
     now = timezone.now()
     kind = ReportKind.PRACTICE if user.is_practice_manager else ReportKind.PROGRESS
@@ -71,3 +75,13 @@ def ready_batch(user, couples=()) -> ReportBatch:
 
 def first_report(batch: ReportBatch) -> GeneratedReport:
     return GeneratedReport.objects.filter(batch=batch).order_by("file_name").first()
+
+
+def downloaded_zip(batch: ReportBatch) -> dict[str, bytes]:
+    """The batch's ZIP as its requester downloads it now (made at each download), name by name."""
+    batch = ReportBatch.objects.get(pk=batch.pk)
+    contents = batch_contents_for_download(batch.requested_by, batch)
+    with zipfile.ZipFile(io.BytesIO(report_files.batch_download(contents=contents, by=batch.requested_by))) as archive:
+        names = archive.namelist()
+        assert len(names) == len(set(names))
+        return {name: archive.read(name) for name in names}

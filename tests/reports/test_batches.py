@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,7 +20,15 @@ from reports.models import GeneratedReport, ReportBatch, ReportKind, ReportStatu
 from reports.selectors import batches as batch_selectors
 from reports.services import batch_state, batches, files, finishing, generation
 from tests.factories import CoupleFactory
-from tests.reports.batch_helpers import IMMEDIATE_TASKS, fake_pdf, last_month, month_key, pdf_name, ready_batch
+from tests.reports.batch_helpers import (
+    IMMEDIATE_TASKS,
+    downloaded_zip,
+    fake_pdf,
+    last_month,
+    month_key,
+    pdf_name,
+    ready_batch,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +60,6 @@ def caseload(cast):
     return [cast.couple, *extra]
 
 
-def zip_entries(batch: ReportBatch) -> dict[str, bytes]:
-    batch = ReportBatch.objects.get(pk=batch.pk)
-    with zipfile.ZipFile(io.BytesIO(batch.archive)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
 def raw_column(table: str, column: str, pk) -> bytes:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk.hex if connection.vendor == "sqlite"
@@ -84,7 +85,7 @@ def test_therapist_can_get_a_progress_report_for_each_active_couple_in_one_zip(
     assert (batch.period_start, batch.period_end) == (start, end)
     reports = list(GeneratedReport.objects.filter(batch=batch).order_by("file_name"))
     assert sorted(r.couple_id for r in reports) == sorted(c.pk for c in caseload)
-    entries = zip_entries(batch)
+    entries = downloaded_zip(batch)
     assert sorted(entries) == sorted(pdf_name(c) for c in caseload)
     for report in reports:
         assert report.status == ReportStatus.READY and report.attempts == 1
@@ -97,8 +98,10 @@ def test_generated_files_are_stored_encrypted(cast, caseload, immediate, stub_re
     batch = batches.batch_create(by=cast.therapist, month_start=last_month())
     report = GeneratedReport.objects.filter(batch=batch).first()
     assert b"%PDF" not in raw_column("reports_generatedreport", "content", report.pk)
-    stored_zip = raw_column("reports_reportbatch", "archive", batch.pk)
-    assert not stored_zip.startswith(b"PK") and b"progress-" not in stored_zip
+    # No ZIP is stored at all (none under the practice's key to outlive a couple's shredding).
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, "reports_reportbatch")}
+    assert "archive" not in columns and ReportBatch.objects.filter(pk=batch.pk).exists()
 
 
 def test_batch_creation_writes_tasks_and_an_audit_event_without_names(cast, caseload):
@@ -123,7 +126,7 @@ def test_practice_manager_gets_the_practice_pack(cast, immediate, monkeypatch):
     batch.refresh_from_db()
     assert batch.kind == ReportKind.PRACTICE and batch.status == ReportStatus.READY
     assert batch.archive_name == f"practice-report-{month_key()}.zip"
-    assert sorted(zip_entries(batch)) == [f"practice-report-{month_key()}.csv", f"practice-report-{month_key()}.pdf"]
+    assert sorted(downloaded_zip(batch)) == [f"practice-report-{month_key()}.csv", f"practice-report-{month_key()}.pdf"]
     assert not GeneratedReport.objects.filter(batch=batch, couple__isnull=False).exists()
 
 
@@ -157,7 +160,7 @@ def test_progress_numbers_follow_each_report(cast, caseload, stub_render):
     assert (batch.status, batch.completed, batch.failed, batch.total) == (ReportStatus.RUNNING, 1, 0, 3)
     generation.report_generate(report_id=ids[1])
     batch.refresh_from_db()
-    assert batch.completed == 2 and batch.archive is None
+    assert (batch.status, batch.completed) == (ReportStatus.RUNNING, 2)
     generation.report_generate(report_id=ids[2])
     batch.refresh_from_db()
     assert (batch.status, batch.completed) == (ReportStatus.READY, 3)
@@ -218,9 +221,9 @@ def test_failing_report_is_tried_three_times_then_reported_without_clinical_text
     assert "RuntimeError" in failed.error and "lighthouse" not in failed.error
     # The batch still completes, with a note of what failed, in the page data and in the ZIP.
     assert (batch.status, batch.completed, batch.failed) == (ReportStatus.READY, 2, 1)
-    entries = zip_entries(batch)
+    entries = downloaded_zip(batch)
     assert len([name for name in entries if name.endswith(".pdf")]) == 2
-    note = entries[finishing.FAILURES_FILE].decode()
+    note = entries[files.FAILURES_FILE].decode()
     assert cast.couple.reference in note and "lighthouse" not in note
     audit = AuditEvent.objects.filter(action="report.generate", outcome="failed").get()
     assert "lighthouse" not in str(audit.detail)
@@ -230,7 +233,7 @@ def test_batch_where_every_report_fails_is_failed_without_a_zip(cast, immediate,
     monkeypatch.setattr(generation, "render_report", lambda report: 1 / 0)
     batch = batches.batch_create(by=cast.therapist, month_start=last_month())
     batch.refresh_from_db()
-    assert (batch.status, batch.failed, batch.archive) == (ReportStatus.FAILED, 1, None)
+    assert (batch.status, batch.failed) == (ReportStatus.FAILED, 1)
 
 
 def test_report_for_a_couple_the_requester_left_fails_at_once(cast, caseload, immediate, monkeypatch):
@@ -333,7 +336,7 @@ def test_expired_files_lose_their_content(cast, caseload):
     result = files.reports_expire(now=later)
     assert (result.reports, result.batches) == (3, 1)
     batch.refresh_from_db()
-    assert (batch.status, batch.archive) == (ReportStatus.EXPIRED, None)
+    assert batch.status == ReportStatus.EXPIRED
     assert all(r.status == ReportStatus.EXPIRED and r.content is None
                for r in GeneratedReport.objects.filter(batch=batch))
     assert events("report.expire").get().detail == {"reports": 3, "batches": 1}
@@ -352,7 +355,7 @@ def test_expire_reports_command_deletes_expired_files(cast, caseload, settings):
     out = io.StringIO()
     call_command("expire_reports", stdout=out)
     assert "Expired 3 report file(s) and 1 batch ZIP(s)" in out.getvalue()
-    assert ReportBatch.objects.get(pk=batch.pk).archive is None
+    assert ReportBatch.objects.get(pk=batch.pk).status == ReportStatus.EXPIRED
 
 
 # --- the real builders ------------------------------------------------------------------------------------
@@ -374,7 +377,7 @@ def test_real_builders_make_the_progress_reports_and_the_practice_pack(cast, imm
     pack = batches.batch_create(by=cast.manager, month_start=last_month())
     pack.refresh_from_db()
     assert pack.status == ReportStatus.READY
-    entries = zip_entries(pack)
+    entries = downloaded_zip(pack)
     csv_text = entries[f"practice-report-{month_key()}.csv"].decode("utf-8-sig")
     pdf_text = _pdf_text(entries[f"practice-report-{month_key()}.pdf"])
     for name in partner_names:

@@ -6,13 +6,11 @@ A worker is another process, so it must reach the test database: PostgreSQL, or 
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from audit.models import AuditEvent
 from reports.models import GeneratedReport, ReportBatch, ReportStatus
 from reports.services import batches
 from tests.factories import CoupleFactory
-from tests.reports.batch_helpers import last_month
+from tests.reports.batch_helpers import downloaded_zip, last_month
 
 ROOT = Path(settings.BASE_DIR)
 STALE_SECONDS = 2
@@ -119,13 +117,6 @@ def batch_status(batch) -> str:
     return ReportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).get()
 
 
-def archive_entries(batch) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(ReportBatch.objects.get(pk=batch.pk).archive)) as archive:
-        names = archive.namelist()
-        assert len(names) == len(set(names))
-        return {name: archive.read(name) for name in names}
-
-
 def test_a_real_worker_generates_a_batch_and_the_page_follows_it(cast, login, tmp_path):
     CoupleFactory(practice=cast.practice, primary=cast.therapist)
     client = login(cast.therapist)
@@ -138,7 +129,7 @@ def test_a_real_worker_generates_a_batch_and_the_page_follows_it(cast, login, tm
         stop(worker)
     page = client.get(reverse("reports:batch-progress", args=[batch.pk])).content.decode()
     assert "2 of 2 ready" in page and "Download ZIP" in page
-    entries = archive_entries(batch)
+    entries = downloaded_zip(batch)
     assert len(entries) == 2 and all(content.startswith(b"%PDF") for content in entries.values())
 
 
@@ -175,7 +166,7 @@ def test_worker_killed_mid_batch_loses_no_report(cast, login, tmp_path):
     generated = Counter(AuditEvent.objects.filter(action="report.generate", outcome="ok")
                         .values_list("object_id", flat=True))
     assert generated == Counter({str(r.pk): 1 for r in reports})
-    entries = archive_entries(batch)
+    entries = downloaded_zip(batch)
     assert sorted(entries) == sorted(r.file_name for r in reports)
     for report in reports:
         assert entries[report.file_name] == report.content == b"%PDF-stub " + str(report.pk).encode()

@@ -14,6 +14,7 @@ from tests.security.matrix_common import (
     html_record,
     html_role_page,
     partner_a,
+    registered_by_stranger,
     risk,
     roles,
 )
@@ -59,7 +60,17 @@ ENTRIES: dict[str, list[Probe]] = {
                                       html_record(READERS, status=400), method="post")],
     "clinic:risk-close": [Probe(lambda c: reverse("clinic:risk-close", args=[couple(c), risk(c, "acknowledged")]),
                                 html_record(READERS, status=400), method="post")],
+    # Screens and safety plans (the suicide-risk follow-up): the register's readers; an empty form is a 400.
+    "clinic:safety-record": [Probe(lambda c: reverse("clinic:safety-record", args=[couple(c)]), html_record(READERS))],
+    "clinic:safety-plan-save": [Probe(lambda c: reverse("clinic:safety-plan-save", args=[couple(c), "a"]),
+                                      html_record(READERS, status=400), method="post")],
+    "clinic:suicide-screen-record": [Probe(lambda c: reverse("clinic:suicide-screen-record", args=[couple(c), "a"]),
+                                           html_record(READERS, status=400), method="post")],
+    # Identity follows the care team: registering a client who is now in a couple the stranger cannot read
+    # gives the stranger nothing (the second probe; before issue 16 it answered 200).
     "clinic:client-edit": [Probe(lambda c: reverse("clinic:client-edit", args=[partner_a(c).client_id]),
+                                 html_record(CLINICIANS_ON_CASE)),
+                           Probe(lambda c: reverse("clinic:client-edit", args=[registered_by_stranger(c)]),
                                  html_record(CLINICIANS_ON_CASE))],
     # --- practice manager and administrator ----------------------------------------------------
     "clinic:practice-home": [Probe(lambda c: reverse("clinic:practice-home"), html_role_page(("manager",)))],
@@ -74,6 +85,9 @@ ENTRIES: dict[str, list[Probe]] = {
     "clinic:audit-export": [Probe(lambda c: reverse("clinic:audit-export"), html_role_page(("admin",)))],
     # --- API -----------------------------------------------------------------------------------
     "api-root": [Probe(lambda c: reverse("api-root"), roles(200, anonymous=401))],
+    # Any /api/ path no API view matches (a malformed id, no such endpoint): the JSON 404, for everyone.
+    "api-not-found": [Probe(lambda c: "/api/v1/couples/not-an-id/", roles(404)),
+                      Probe(lambda c: "/api/v1/no-such-endpoint/", roles(404), method="post")],
     "api-schema": [Probe(lambda c: reverse("api-schema"), roles(200, anonymous=401))],
     "api-docs": [Probe(lambda c: reverse("api-docs"), roles(200, anonymous=401))],
     # Public by design: it is how a token is obtained. Empty credentials are a 400 for everyone.
@@ -98,11 +112,23 @@ ENTRIES: dict[str, list[Probe]] = {
                                       api_record(READERS, status=400), method="post")],
     "couple-risk-close": [Probe(lambda c: reverse("couple-risk-close", args=[couple(c), risk(c, "acknowledged")]),
                                 api_record(READERS, status=400), method="post")],
+    "couple-safety-plan-list": [
+        Probe(lambda c: reverse("couple-safety-plan-list", args=[couple(c)]), api_record(READERS)),
+        Probe(lambda c: reverse("couple-safety-plan-list", args=[couple(c)]), api_record(READERS, status=400),
+              method="post"),
+    ],
+    "couple-suicide-screen-list": [
+        Probe(lambda c: reverse("couple-suicide-screen-list", args=[couple(c)]), api_record(READERS)),
+        Probe(lambda c: reverse("couple-suicide-screen-list", args=[couple(c)]), api_record(READERS, status=400),
+              method="post"),
+    ],
     "couple-partner-detail": [Probe(lambda c: reverse("couple-partner-detail", args=[couple(c), "a"]),
                                     api_record(CLINICIANS_ON_CASE), method="patch")],
     "client-list": [Probe(lambda c: reverse("client-list"),
                           roles(200, manager=403, admin=403, anonymous=401))],
     "client-detail": [Probe(lambda c: reverse("client-detail", args=[partner_a(c).client_id]),
+                            api_record(READERS)),
+                      Probe(lambda c: reverse("client-detail", args=[registered_by_stranger(c)]),
                             api_record(READERS))],
     # --- operations ----------------------------------------------------------------------------
     "healthz": [Probe(lambda c: reverse("healthz"), roles(200))],

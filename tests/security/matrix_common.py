@@ -62,6 +62,15 @@ def partner_a(c):
     return c.couple.partners.get(position="a")
 
 
+def registered_by_stranger(c):
+    """Partner a's client, marked as registered by the stranger (who is not on the couple's care team)."""
+    from clinic.models import Client
+
+    client_id = partner_a(c).client_id
+    Client.objects.filter(pk=client_id).update(created_by=c.stranger)
+    return client_id
+
+
 def risk(c, status):
     """A risk of the couple in `status` (the register's acknowledge and close probes)."""
     from clinic.models import Risk

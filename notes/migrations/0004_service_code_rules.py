@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinic', '0008_ipv_screen_hits_and_override'),
-        ('notes', '0002_signed_notes_locked'),
+        ('notes', '0003_rotation_ciphertext_only'),
     ]
 
     operations = [
