@@ -76,6 +76,7 @@ from demo.phrases import (
 from demo.plans import (
     DemoCase,
     Visit,
+    acknowledge_suicide_risks,
     aim_lineages,
     aim_value,
     answers_for,
@@ -117,6 +118,7 @@ RETURNED_AT_LATEST = "Fatima Haddad"
 AWAITING_FOR = datetime.timedelta(days=10)  # the supervisor co-signs what the associate signed before this
 TODAY_ATTENDED = "Aisha Rahman"  # earlier today, note still a draft
 TODAY_LATER = "Amara Okafor"  # later today, scheduled
+TODAY_RISK_PARTNER = "a"  # whose PHQ-9 today raises the demo's open suicide risk (TODAY_ATTENDED's couple)
 DEMO_THERAPIST = "therapist"
 
 
@@ -143,8 +145,11 @@ class Composer:
             (day, code, partner): total for day, code, partner, total in MeasureAdministration.objects.filter(
                 couple=case.couple).values_list("administered_on", "instrument", "partner", "total")
         }
-        self.flags = set(MeasureAdministration.objects.filter(couple=case.couple, risk_flag=True)
-                         .values_list("administered_on", "partner"))
+        flagged = MeasureAdministration.objects.filter(couple=case.couple, risk_flag=True)
+        self.flags = set(flagged.values_list("administered_on", "partner"))
+        # What the therapist wrote when acknowledging a flag: the same follow-up answers the note's risk check.
+        self.follow_ups = {(row.administered_on, row.partner): row.risk_acknowledgement_note
+                           for row in flagged.filter(risk_acknowledged_at__isnull=False)}
         self.plans = list(
             TreatmentPlan.objects.filter(couple=case.couple, signed_at__isnull=False).order_by("signed_at")
         )
@@ -237,6 +242,17 @@ class Composer:
                 risk[partner]["suicidal_ideation"] = templates.RISK_CONCERN
                 risk[partner]["safety_plan"] = FLAGGED_SAFETY_PLAN.format(P=self.names[partner])
         return risk
+
+    def acknowledge_note_risks(self, visit: Visit, note: ProgressNote) -> Counter:
+        """The suicide risks a signed note's risk check raised, acknowledged like the PHQ-9 flag of the same day
+        (demo.plans.acknowledge_suicide_risks: a screen, the safety plan in force); an unacknowledged flag
+        leaves the note's risk open too."""
+        created: Counter = Counter()
+        for partner in "ab":
+            follow_up = self.follow_ups.get((visit.day, partner))
+            if follow_up:
+                created += acknowledge_suicide_risks(self.case, partner, follow_up, source_id=note.pk)
+        return created
 
     def risk_line(self, visit: Visit) -> str:
         flagged = [self.names[partner] for partner in "ab" if (visit.day, partner) in self.flags]
@@ -408,6 +424,7 @@ def seed_sessions(case: DemoCase, users: dict[str, User]) -> Counter:
                                                  objective_ratings=ratings)
             note = note_services.note_sign(note=note, by=author, secret=demo_practice.DEMO_PASSWORD,
                                            base_version=note.version)
+            created += composer.acknowledge_note_risks(visit, note)
         created["signed note"] += 1
         notes.append((visit, note))
     created += _in_flight(case, notes, seen, users)
@@ -531,6 +548,12 @@ def _scores_today(case: DemoCase, by: User) -> Counter:
         measure_services.measure_record(couple=case.couple, by=by, instrument=BUILTIN["csi4"], partner=partner,
                                         administered_on=day, answers=answers_for("csi4", total, rng))
         created["measure administration"] += 1
+    # The open risk of the demo: partner A's PHQ-9 today answers item 9 "several days". It raises a suicide
+    # risk that nobody has acknowledged yet, at the top of the therapist's Today and on the couple's banner.
+    total = measure_total(case, TODAY_RISK_PARTNER, "phq9", day, first, day)
+    measure_services.measure_record(couple=case.couple, by=by, instrument=BUILTIN["phq9"], partner=TODAY_RISK_PARTNER,
+                                    administered_on=day, answers=answers_for("phq9", max(total, 1), rng, risk_answer=1))
+    created["measure administration"] += 1
     return created
 
 

@@ -466,3 +466,20 @@ TODAY_DRAFT = (
     "{A} and {B} attended together. {A} said the log showed her best week so far, and that she had waited out "
     "the urge to ask on most evenings."
 )
+
+# The structured follow-up of an acknowledged PHQ-9 item 9 flag (clinic.services.risks.risk_acknowledge): the
+# C-SSRS screener answers (clinic.cssrs; here: wish to be dead, no active thoughts, no behaviour: low risk)
+# and the partner's Stanley-Brown safety plan, made together after the session ({P}: the partner's name).
+FLAG_SCREEN = {"q1": True, "q2": False, "q6": False}
+FLAG_SAFETY_PLAN = {
+    "warning_signs": "After an argument, lying awake replaying it; thinking everyone would be better off without "
+                     "{P}; not answering messages.",
+    "coping_strategies": "Get up and make tea; the breathing exercise from session; write the thought down and the "
+                         "balanced answer beside it.",
+    "social_distraction": "Walk to the harbour café; call her grandmother for a chat about anything else.",
+    "people_to_ask": "Her grandmother; her friend from work (numbers in her phone under 'safety').",
+    "professionals": "Her therapist at the practice in working hours; her GP; Samaritans 116 123, any time; "
+                     "999 or A&E in an emergency.",
+    "means_safety": "No stockpiled medicines at home: she and Ciara agreed to keep only what is in use.",
+    "reasons_for_living": "Her grandmother; her work with the children at the school; Ciara.",
+}

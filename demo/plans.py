@@ -20,6 +20,7 @@ import datetime
 import random
 import uuid
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO
@@ -27,10 +28,12 @@ from typing import Any, TextIO
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
-from clinic.models import Couple, CoupleStatus, Practice, User
+from clinic.models import Couple, CoupleStatus, Practice, Risk, RiskKind, RiskStatus, SafetyPlan, User
 from clinic.selectors.clients import find_clients_by_name
+from clinic.services import risks as risk_services
 from demo import practice as demo_practice
 from demo.clock import clock_at
+from demo.phrases import FLAG_SAFETY_PLAN, FLAG_SCREEN
 from demo.stories import STORIES_BY_KEY, Aim, Method, Story
 from plans.instruments import BUILTIN
 from plans.models import (
@@ -491,18 +494,39 @@ def seed_measures(case: DemoCase, instruments: dict[str, Any]) -> Counter:
             for code in wanted:
                 flagged = code == "phq9" and (partner, visit.day) in flags
                 total = measure_total(case, partner, code, visit.day, first, last)
-                administration = measure_services.measure_record(
-                    couple=case.couple, by=case.primary, instrument=instruments[code], partner=partner,
-                    administered_on=visit.day,
-                    answers=answers_for(code, max(total, 1) if flagged else total, rng, risk_answer=int(flagged)),
-                )
+                answers = answers_for(code, max(total, 1) if flagged else total, rng, risk_answer=int(flagged))
+                # A flagged PHQ-9 raises a risk dated now: record it at the end of its session instead, so
+                # the register says when it happened (the others are recorded at once: the clock costs time).
+                with clock_at(not_after_now(visit.ends_at)) if flagged else nullcontext():
+                    administration = measure_services.measure_record(
+                        couple=case.couple, by=case.primary, instrument=instruments[code], partner=partner,
+                        administered_on=visit.day, answers=answers,
+                    )
                 created["measure administration"] += 1
                 acknowledgement = flags.get((partner, visit.day)) if flagged else None
                 if acknowledgement:
                     with clock_at(not_after_now(visit.ends_at + datetime.timedelta(minutes=30))):
                         measure_services.measure_acknowledge_risk(administration=administration, by=case.primary,
                                                                   note=acknowledgement)
+                        created += acknowledge_suicide_risks(case, partner, acknowledgement,
+                                                             source_id=administration.pk)
                     created["risk flag acknowledged"] += 1
+    return created
+
+
+def acknowledge_suicide_risks(case: DemoCase, partner: str, follow_up: str, *, source_id: Any) -> Counter:
+    """Acknowledge the open suicide risks raised by one record (a PHQ-9, or the note of the same session) with
+    their structured follow-up: a C-SSRS screen, and the partner's safety plan (written the first time, the one
+    in force after that). Demo only: the follow-up text is the one written for the flag."""
+    created: Counter = Counter()
+    for risk in Risk.objects.filter(couple=case.couple, source_id=source_id, partner=partner,
+                                    kind=RiskKind.SUICIDE, status=RiskStatus.OPEN):
+        has_plan = SafetyPlan.objects.filter(couple=case.couple, partner=partner).exists()
+        plan = None if has_plan else {name: text.format(P=case.names[partner])
+                                      for name, text in FLAG_SAFETY_PLAN.items()}
+        risk_services.risk_acknowledge(risk=risk, by=case.primary, follow_up=follow_up,
+                                       screen_answers=FLAG_SCREEN, safety_plan=plan)
+        created["risk acknowledged"] += 1
     return created
 
 

@@ -24,6 +24,9 @@ from clinic.models import (
     IPVResult,
     PartnerPosition,
     Practice,
+    Risk,
+    RiskKind,
+    RiskStatus,
     Role,
     User,
 )
@@ -35,6 +38,9 @@ from clinic.services.couples import (
     couple_update,
     partner_update,
 )
+from clinic.services.ipv import ipv_override_record
+from clinic.services.risks import risk_acknowledge
+from demo.clock import clock_at
 from keys.blind_index import normalise_name
 
 PRACTICE_NAME = "Harbour Couples Counselling"
@@ -87,6 +93,20 @@ class DemoCouple:
     co_therapist: str | None = None
     ipv_screened: bool = True
     ended_days_ago: int | None = None
+    ipv_screen: DemoScreen | None = None  # a HITS screen per partner (else "no concern" without HITS)
+
+
+@dataclass(frozen=True)
+class DemoScreen:
+    """Each partner's HITS answers (hurt, insult, threaten, scream; 1-5, clinic.ipv) and the clinician's judgement,
+    and, where the screen blocks joint sessions, the override documented the same day and what was done about
+    the IPV risk the screen raised."""
+
+    hits: tuple[tuple[int, int, int, int], tuple[int, int, int, int]]
+    judgement: tuple[str, str]
+    notes: tuple[str, str]
+    override: str = ""
+    follow_up: str = ""
 
 
 # Order matters: a supervisor is created before the therapists they supervise.
@@ -139,6 +159,28 @@ COUPLES: tuple[DemoCouple, ...] = (
                 "27 Ropewalk Terrace, Portwell PW3 1EF", "Astrid Lindqvist (mother)", "07700 900124",
                 preferred="Emmy"),
         primary="therapist", status=CoupleStatus.ACTIVE, started_days_ago=95,
+        ipv_screen=DemoScreen(
+            hits=((1, 3, 1, 2), (1, 4, 1, 5)),
+            judgement=(IPVResult.NO_CONCERN, IPVResult.CONCERN),
+            notes=(
+                "Seen alone. Describes loud arguments about money in which both raise their voices; no physical "
+                "harm, threats or fear of Emmeline reported.",
+                "Seen alone. Hiroshi shouts and swears at her in most arguments about money and calls her "
+                "'hopeless'; no physical harm or threats, says she is not afraid of him and is free to see "
+                "friends and family. HITS positive (11).",
+            ),
+            override=(
+                "Each partner assessed alone at intake: verbal aggression during arguments about money, mostly "
+                "Hiroshi's; no physical violence, threats, coercive control or fear reported by either partner "
+                "(situational couple conflict, not intimate terrorism). Both agreed a time-out plan for arguments. "
+                "Emmeline has a safety plan and the local domestic abuse helpline number. Joint sessions may go "
+                "on; re-screen each partner alone at every review and at once if anything changes."
+            ),
+            follow_up=(
+                "Assessed with Emmeline alone: no physical violence, threats or fear; safety plan and helpline "
+                "given; joint work allowed with the override documented. Re-screen each partner alone in 90 days."
+            ),
+        ),
         presenting_concerns=(
             "Small misunderstandings about plans and money escalate into arguments that leave both feeling "
             "unheard. Emmeline says Hiroshi agrees to things and then does his own thing; Hiroshi says he never "
@@ -374,6 +416,9 @@ def find_couple(partner_a: Client, partner_b: Client) -> Couple | None:
 
 def record_agreements_and_screens(couple: Couple, data: DemoCouple, by: User) -> None:
     """Each partner's agreement to the confidentiality terms and, where done, their IPV screen."""
+    if data.ipv_screen is not None:
+        record_hits_screens(couple, data, data.ipv_screen, by)
+        return
     agreed = couple.start_date if data.confidentiality != Confidentiality.NOT_RECORDED else None
     for partner in couple.partners.all():
         screened = data.ipv_screened
@@ -383,6 +428,29 @@ def record_agreements_and_screens(couple: Couple, data: DemoCouple, by: User) ->
             ipv_screened_on=couple.start_date if screened else None,
             ipv_notes=IPV_NOTE if screened else None,
         )
+
+
+def record_hits_screens(couple: Couple, data: DemoCouple, screen: DemoScreen, by: User) -> None:
+    """The HITS screens at intake, dated that day (demo.clock): a positive one raises an IPV risk
+    (clinic.services.couples.partner_update); the override that lets joint sessions go on and the risk's
+    acknowledgement follow half an hour later, as a clinician would document them after the interviews."""
+    screened_at = timezone.make_aware(datetime.datetime.combine(couple.start_date, datetime.time(9, 0)))
+    agreed = couple.start_date if data.confidentiality != Confidentiality.NOT_RECORDED else None
+    with clock_at(screened_at):
+        for partner in couple.partners.all():
+            index = 0 if partner.position == PartnerPosition.A else 1
+            partner_update(
+                partner=partner, by=by, agreed_confidentiality_on=agreed, hits_answers=list(screen.hits[index]),
+                ipv_result=screen.judgement[index], ipv_screened_on=couple.start_date, ipv_notes=screen.notes[index],
+            )
+    if not screen.override:
+        return
+    couple.refresh_from_db()
+    with clock_at(screened_at + datetime.timedelta(minutes=30)):
+        ipv_override_record(couple=couple, by=by, reason=screen.override)
+        for risk in Risk.objects.filter(couple=couple, kind=RiskKind.IPV, status=RiskStatus.OPEN):
+            risk_acknowledge(risk=risk, by=by, follow_up=screen.follow_up,
+                             follow_up_on=couple.start_date + datetime.timedelta(days=90))
 
 
 def ensure_couple(practice: Practice, staff: dict[str, User], data: DemoCouple, report: SeedReport) -> Couple:

@@ -182,3 +182,37 @@ class PsychotherapyNote(CoupleOwned):
 
     def __str__(self) -> str:
         return f"Psychotherapy note {self.pk}"
+
+
+class ServiceCodeKind(models.TextChoices):
+    """What a service-code rule applies to: the couple's first session, or a later joint or individual one."""
+
+    INTAKE = "intake", "Intake (the couple's first session)"
+    JOINT = "joint", "Joint session (both partners)"
+    INDIVIDUAL = "individual", "Individual session (one partner)"
+
+
+class ServiceCodeRule(models.Model):
+    """One row of a practice's service-code table: sessions of `kind` lasting `min_minutes` to `max_minutes`
+    (empty: no upper limit) are suggested `code`. A practice without rows uses the cited defaults
+    (notes.services.sessions.DEFAULT_CODE_RULES); the practice administrator edits the table
+    (notes.services.service_codes). Codes are billing data, not clinical text."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey("clinic.Practice", on_delete=models.CASCADE, related_name="service_code_rules")
+    kind = models.CharField(max_length=20, choices=ServiceCodeKind.choices)
+    min_minutes = models.PositiveIntegerField()
+    max_minutes = models.PositiveIntegerField(null=True, blank=True)
+    code = models.CharField(max_length=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "min_minutes"]
+        indexes = [models.Index(fields=["practice", "kind"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(max_minutes__isnull=True) | models.Q(
+                max_minutes__gte=models.F("min_minutes")), name="service_code_rule_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Service code rule {self.pk} ({self.kind})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, editor, home, psychotherapy, search, sessions, supervision
+from .views import detail, editor, home, psychotherapy, search, service_codes, sessions, supervision
 
 app_name = "notes"
 
@@ -26,4 +26,10 @@ urlpatterns = [
     path("couples/<uuid:couple_pk>/private-notes/", psychotherapy.private_note_list, name="private-note-list"),
     path("couples/<uuid:couple_pk>/private-notes/new/", psychotherapy.private_note_create, name="private-note-create"),
     path("private-notes/<uuid:pk>/", psychotherapy.private_note_detail, name="private-note-detail"),
+    # The practice's service-code table: its administrator
+    path("manage/service-codes/", service_codes.service_code_list, name="service-codes"),
+    path("manage/service-codes/add/", service_codes.service_code_add, name="service-code-add"),
+    path("manage/service-codes/adopt/", service_codes.service_code_adopt, name="service-code-adopt"),
+    path("manage/service-codes/<uuid:pk>/", service_codes.service_code_edit, name="service-code-edit"),
+    path("manage/service-codes/<uuid:pk>/remove/", service_codes.service_code_remove, name="service-code-remove"),
 ]

@@ -41,6 +41,7 @@ from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, PartnerPosi
 from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
 from clinic.selectors import ipv as ipv_selectors
+from clinic.selectors import plan_review
 from clinic.selectors import risks as risk_selectors
 from clinic.services import couples as services
 from rapport.forms import add_service_errors, error_summary
@@ -140,6 +141,7 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "risks": risk_selectors.unresolved_risks_of(couple),
         "ipv_flagged": any(p.ipv_flagged for p in partners),
         "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
+        "review_prompts": plan_review.plan_review_prompts(couple),
         "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
         **_care_team_context(couple, can_manage=can_manage_team),
     })

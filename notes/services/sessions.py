@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,44 +21,26 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import CareTeamMember, Couple, User
 from clinic.services.record_dates import record_date_problem
+from notes.code_rules import (
+    DEFAULT_CODE_RULES,
+    INDIVIDUAL_BRIEF_CODE,
+    INDIVIDUAL_LONG_CODE,
+    INDIVIDUAL_SHORT_CODE,
+    INTAKE_CODE,
+    JOINT_CODE,
+    CodeRule,
+    code_for,
+)
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
+from notes.selectors.service_codes import code_rules_for
 from rapport.versioning import StaleVersion
 
 __all__ = [
-    "StaleVersion", "suggest_service_code", "code_for", "DEFAULT_CODE_RULES", "session_create", "session_update",
-    "IPV_SCREENS_MISSING", "IPV_GATE",
+    "StaleVersion", "suggest_service_code", "code_for", "CodeRule", "DEFAULT_CODE_RULES", "session_create",
+    "session_update", "IPV_SCREENS_MISSING", "IPV_GATE", "INTAKE_CODE", "JOINT_CODE", "INDIVIDUAL_BRIEF_CODE",
+    "INDIVIDUAL_SHORT_CODE", "INDIVIDUAL_LONG_CODE",
 ]
 
-INTAKE_CODE, JOINT_CODE, INDIVIDUAL_SHORT_CODE, INDIVIDUAL_LONG_CODE = "90791", "90847", "90834", "90837"
-INDIVIDUAL_BRIEF_CODE = "90832"
-
-
-@dataclass(frozen=True)
-class CodeRule:
-    """One line of the service-code table: sessions of `kind` ("individual" or "joint") lasting from
-    `min_minutes` to `max_minutes` (None: no upper limit) take `code`."""
-
-    kind: str
-    min_minutes: int
-    max_minutes: int | None
-    code: str
-
-
-INDIVIDUAL, JOINT = "individual", "joint"
-# CPT psychotherapy codes and their times (AMA, CPT Professional, Psychiatry section, Psychotherapy guidelines;
-# the CPT time rule: "a unit of time is attained when the mid-point is passed"): 90832 is 30 minutes, reported
-# for 16-37; 90834 45 minutes for 38-52; 90837 60 minutes for 53 or more; 90847 family (conjoint)
-# psychotherapy with the patient present, 50 minutes, reported from 26 (past the midpoint). Below 16 minutes
-# (individual) or 26 (joint) no psychotherapy code applies, so none is suggested. 90846 (without the patient
-# present) has no session kind of its own here: the therapist types it when it applies. CMS restates these
-# times in MLN Booklet MLN1986542 "Medicare & Mental Health Coverage". Code numbers only: CPT descriptors
-# are the AMA's copyright and are not reproduced.
-DEFAULT_CODE_RULES: tuple[CodeRule, ...] = (
-    CodeRule(INDIVIDUAL, 16, 37, INDIVIDUAL_BRIEF_CODE),
-    CodeRule(INDIVIDUAL, 38, 52, INDIVIDUAL_SHORT_CODE),
-    CodeRule(INDIVIDUAL, 53, None, INDIVIDUAL_LONG_CODE),
-    CodeRule(JOINT, 26, None, JOINT_CODE),
-)
 INDIVIDUAL_LONG_FROM_MINUTES = 53
 # A session that did not take place is not billed as psychotherapy: no code (a late-cancellation fee, where
 # the practice charges one, is not a CPT service).
@@ -98,24 +79,14 @@ NOTE_SIGNED = (
 )
 
 
-def code_for(*, kind: str, duration_minutes: int, rules: tuple[CodeRule, ...] = DEFAULT_CODE_RULES) -> str:
-    """The code of the first rule matching the session's kind and length, or "" when none does."""
-    group = JOINT if kind == SessionKind.JOINT else INDIVIDUAL
-    minutes = duration_minutes or 0
-    for rule in rules:
-        if rule.kind == group and rule.min_minutes <= minutes and (rule.max_minutes is None
-                                                                    or minutes <= rule.max_minutes):
-            return rule.code
-    return ""
-
-
 def suggest_service_code(
     *, couple: Couple, kind: str, duration_minutes: int, starts_at: datetime.datetime | None = None,
     exclude_pk: Any = None, attendance: str = Attendance.ATTENDED,
 ) -> str:
-    """The billing code to suggest: none for a session that did not take place (UNBILLED_ATTENDANCE); 90791
-    for the couple's first session (intake: a diagnostic evaluation, no time requirement); else the code of
-    the kind and length (DEFAULT_CODE_RULES), or none when the session is too short for any."""
+    """The billing code to suggest: none for a session that did not take place (UNBILLED_ATTENDANCE); for the
+    couple's first session the intake rule (by default 90791: a diagnostic evaluation, no time requirement);
+    else the code of the kind and length, or none when the session is too short for any. The rules are the
+    practice's table (notes.selectors.service_codes.code_rules_for), else DEFAULT_CODE_RULES."""
     if attendance in UNBILLED_ATTENDANCE:
         return ""
     earlier = Session.objects.filter(couple=couple, attendance__in=COUNTING_ATTENDANCE)
@@ -123,9 +94,10 @@ def suggest_service_code(
         earlier = earlier.filter(starts_at__lt=starts_at)
     if exclude_pk is not None:
         earlier = earlier.exclude(pk=exclude_pk)
+    rules = code_rules_for(couple.practice_id)
     if not earlier.exists():
-        return INTAKE_CODE
-    return code_for(kind=kind, duration_minutes=duration_minutes)
+        return code_for(kind=kind, duration_minutes=duration_minutes, rules=rules, intake=True)
+    return code_for(kind=kind, duration_minutes=duration_minutes, rules=rules)
 
 
 def _check_therapist(couple: Couple, therapist: User) -> None:

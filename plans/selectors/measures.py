@@ -248,30 +248,82 @@ class ReviewPrompt:
     reason: str
 
 
-def plan_review_prompts(couple: Couple) -> list[ReviewPrompt]:
-    """Partners "not on track" (no reliable improvement by the NOT_ON_TRACK_SESSIONS-th attended session, or
-    any reliable deterioration), per instrument with a reliable-change threshold. Three queries."""
-    administrations = list(administrations_of(couple).filter(total__isnull=False))
-    if not administrations:
-        return []
-    instruments = instruments_for(couple.practice_id)
-    attended = attended_session_count(couple)
+@dataclass(frozen=True)
+class CoupleReviewPrompts:
+    """One couple of a caseload with its partners not on track (Today)."""
+
+    couple: Couple
+    prompts: list[ReviewPrompt]
+
+
+def _review_prompts(administrations: list[MeasureAdministration], instruments: dict[str, Instrument],
+                    attended: int) -> list[ReviewPrompt]:
     grouped: dict[str, list[MeasureAdministration]] = defaultdict(list)
     for m in administrations:
         grouped[m.instrument].append(m)
     prompts = []
-    for code, given in grouped.items():
+    for code in [code for code in instruments if code in grouped] + sorted(set(grouped) - set(instruments)):
         instrument = instruments.get(code)
         if instrument is None:
             continue
         for partner in PARTNERS:
-            change = _partner_change(instrument, partner, [m for m in given if m.partner == partner], attended)
+            change = _partner_change(instrument, partner, [m for m in grouped[code] if m.partner == partner],
+                                     attended)
             if change.off_track and change.outcome is not None:
                 reason = ("reliable deterioration" if change.outcome.kind == "reliably_deteriorated" else
                           f"no reliable improvement after {attended} attended sessions "
                           f"(review from the {NOT_ON_TRACK_SESSIONS}th)")
                 prompts.append(ReviewPrompt(instrument.short_name, change.label, change.outcome.label, reason))
     return prompts
+
+
+def plan_review_prompts(couple: Couple) -> list[ReviewPrompt]:
+    """Partners "not on track" (no reliable improvement by the NOT_ON_TRACK_SESSIONS-th attended session, or
+    any reliable deterioration), per instrument with a reliable-change threshold. Three queries."""
+    administrations = list(administrations_of(couple).filter(total__isnull=False))
+    if not administrations:
+        return []
+    return _review_prompts(administrations, instruments_for(couple.practice_id), attended_session_count(couple))
+
+
+def plan_reviews_due(couples: list[Couple]) -> list[CoupleReviewPrompts]:
+    """`plan_review_prompts` of many couples at once, in their order, leaving out couples on track: four
+    queries however many couples (their scored administrations, their sessions through plans.session_calendar
+    (two), the practice's instruments), one more per further practice. The caller passes couples it may read."""
+    if not couples:
+        return []
+    by_couple: dict[Any, list[MeasureAdministration]] = defaultdict(list)
+    for m in MeasureAdministration.objects.filter(couple__in=[c.pk for c in couples], total__isnull=False).only(
+            *LIST_FIELDS).order_by("administered_on", "partner", "instrument"):
+        by_couple[m.couple_id].append(m)
+    measured = [c for c in couples if by_couple.get(c.pk)]
+    if not measured:
+        return []
+    _, attended = session_calendar.session_days([c.pk for c in measured], datetime.date.min)
+    instruments: dict[Any, dict[str, Instrument]] = {}
+    rows = []
+    for couple in measured:
+        if couple.practice_id not in instruments:
+            instruments[couple.practice_id] = instruments_for(couple.practice_id)
+        prompts = _review_prompts(by_couple[couple.pk], instruments[couple.practice_id],
+                                  len(attended.get(couple.pk, [])))
+        if prompts:
+            rows.append(CoupleReviewPrompts(couple, prompts))
+    return rows
+
+
+def plan_reviews_due_for(user: Any) -> list[CoupleReviewPrompts]:
+    """The couples of `user`'s caseload (Couple.objects.visible_to: their care-team cases, a supervisor's also
+    their supervisees') that are not on track, by reference; not discharged ones. Empty for anyone but a
+    clinician: a practice manager or administrator never sees a partner's outcome on a clinical measure.
+    Five queries however many couples (the couples, and plan_reviews_due's four)."""
+    if not getattr(user, "is_clinician", False):
+        return []
+    couples = list(
+        Couple.objects.visible_to(user).exclude(status=CoupleStatus.DISCHARGED)
+        .only("id", "reference", "practice_id", "status").order_by("reference")
+    )
+    return plan_reviews_due(couples)
 
 
 # --- Measures due ---------------------------------------------------------------------------------

@@ -240,7 +240,8 @@ def test_every_page_of_each_demo_couple_renders_for_its_primary_therapist(seeded
     body = supervisor.get(reverse("notes:review-queue")).content.decode()
     assert "C-2026" in body
     flagged = MeasureAdministration.objects.get(couple__practice=seeded.practice, risk_flag=True,
-                                                risk_acknowledged_at__isnull=True)
+                                                risk_acknowledged_at__isnull=True,
+                                                couple__care_team__user__username="associate")
     associate = login(User.objects.get(username="associate"))
     measures = associate.get(reverse("plans:measure-list", args=[flagged.couple_id])).content.decode()
     assert "Risk flag not yet acknowledged" in measures

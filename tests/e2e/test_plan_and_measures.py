@@ -38,11 +38,11 @@ def demo(transactional_db):
     return SimpleNamespace(therapist=therapist, device=totp_device_for(therapist), seeded_at=timezone.now())
 
 
-def sign_in_to_the_demo(page, user, device) -> None:  # noqa: F811
-    """Sign in with the demo password and a current authenticator code, as a person would."""
+def sign_in_to_the_demo(page, user, device, *, password: str = demo_practice.DEMO_PASSWORD) -> None:  # noqa: F811
+    """Sign in with the demo password (or `password`) and a current authenticator code, as a person would."""
     page.goto(reverse("clinic:login"))
     page.get_by_label("Username").fill(user.username)
-    page.get_by_label(re.compile(r"^\s*password", re.I)).fill(demo_practice.DEMO_PASSWORD)
+    page.get_by_label(re.compile(r"^\s*password", re.I)).fill(password)
     page.get_by_role("button", name=re.compile(r"sign in|log in", re.I)).click()
     page.wait_for_url(re.compile(re.escape(reverse("clinic:two-factor"))))
     page.get_by_label(re.compile("code", re.I)).first.fill(current_code(device))
