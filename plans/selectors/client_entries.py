@@ -1,0 +1,58 @@
+"""Entries the partners made themselves in the portal (source "client") that no clinician has reviewed yet:
+the "New client entries" list of the therapist's Today, one row per couple. References, counts and times
+only, never what was written."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max
+
+from clinic.models import Couple
+from plans.models import BehaviouralExperiment, CheckingLogEntry, EntrySource, MeasureAdministration, ThoughtRecord
+
+# (model, label, the column that says when it was entered)
+CLIENT_ENTRY_MODELS = (
+    (MeasureAdministration, "questionnaires", "recorded_at"),
+    (CheckingLogEntry, "checking log entries", "created_at"),
+    (ThoughtRecord, "thought records", "created_at"),
+    (BehaviouralExperiment, "behavioural experiments", "created_at"),
+)
+
+
+@dataclass
+class ClientEntriesRow:
+    couple_id: Any
+    couple_reference: str
+    counts: dict[str, int]
+    latest: datetime.datetime
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(f"{count} {label}" for label, count in self.counts.items() if count)
+
+
+def unreviewed_client_entries(model: type) -> Any:
+    return model.objects.filter(source=EntrySource.CLIENT, client_reviewed_at__isnull=True)
+
+
+def client_entries_to_review(user: Any) -> list[ClientEntriesRow]:
+    """Per couple `user` may see, the partners' portal entries not yet reviewed; newest first. One query per
+    kind of entry (four), however many couples."""
+    couples = Couple.objects.visible_to(user)
+    rows: dict[Any, ClientEntriesRow] = {}
+    for model, label, at in CLIENT_ENTRY_MODELS:
+        for row in (unreviewed_client_entries(model).filter(couple__in=couples)
+                    .values("couple_id", "couple__reference").annotate(n=Count("id"), latest=Max(at)).order_by()):
+            entry = rows.setdefault(row["couple_id"], ClientEntriesRow(
+                row["couple_id"], row["couple__reference"], dict.fromkeys(
+                    [lbl for _, lbl, _ in CLIENT_ENTRY_MODELS], 0), row["latest"]))
+            entry.counts[label] = row["n"]
+            entry.latest = max(entry.latest, row["latest"])
+    return sorted(rows.values(), key=lambda r: (r.latest, str(r.couple_id)), reverse=True)
