@@ -21,6 +21,9 @@ CLIENT_ENTRY_MODELS = (
     (BehaviouralExperiment, "behavioural experiments", "created_at"),
 )
 
+SINGULAR = {"questionnaires": "questionnaire", "checking log entries": "checking log entry",
+            "thought records": "thought record", "behavioural experiments": "behavioural experiment"}
+
 
 @dataclass
 class ClientEntriesRow:
@@ -35,7 +38,8 @@ class ClientEntriesRow:
 
     @property
     def summary(self) -> str:
-        return ", ".join(f"{count} {label}" for label, count in self.counts.items() if count)
+        return ", ".join(f"{count} {label if count > 1 else SINGULAR[label]}" for label, count in self.counts.items()
+                         if count)
 
 
 def unreviewed_client_entries(model: type) -> Any:

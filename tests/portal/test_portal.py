@@ -232,3 +232,20 @@ def test_self_harm_words():
     assert names_self_harm("sometimes I think about   killing myself")
     assert names_self_harm("", "I took an OVERDOSE once")
     assert not names_self_harm("I checked the phone twice", "she said it was fine")
+
+
+def test_partner_with_authenticator_app_needs_a_code(cast, client):
+    from django_otp.oath import TOTP
+
+    account = portal_account(cast.couple, "a", email="alex@example.org")
+    key = accounts.new_totp_key()
+    accounts.portal_totp_enable(account=account, key_hex=key, token=f"{TOTP(bytes.fromhex(key)).token():06d}")
+    client.post(reverse("portal:login"), {"email": "alex@example.org", "password": PARTNER_PASSWORD})
+    assert client.get(reverse("portal:home")).status_code == 302  # password alone is not enough
+    totp = TOTP(bytes.fromhex(key))
+    totp.drift = 1  # the next step: the code used to enable it may not be replayed
+    response = client.post(reverse("portal:login-code"), {"token": "000000" if totp.token() else "111111"})
+    assert response.status_code == 400
+    response = client.post(reverse("portal:login-code"), {"token": f"{totp.token():06d}"})
+    assert response.status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 200
