@@ -249,3 +249,12 @@ def test_partner_with_authenticator_app_needs_a_code(cast, client):
     response = client.post(reverse("portal:login-code"), {"token": f"{totp.token():06d}"})
     assert response.status_code == 302
     assert client.get(reverse("portal:home")).status_code == 200
+
+
+def test_client_reported_scores_are_marked_in_reports(cast):
+    from reports.builders.sections import build_measures
+
+    account = portal_account(cast.couple, "a")
+    entries.portal_measure_submit(account=account, instrument=BUILTIN["csi4"], answers=answers_for(BUILTIN["csi4"], 12))
+    (block,) = build_measures(cast.couple, until=timezone.localdate())
+    assert block.has_client_rows and block.rows[-1].a_client and not block.rows[-1].b_client
