@@ -184,7 +184,8 @@ RAPPORT_SESSION_MAX_SECONDS = envint("RAPPORT_SESSION_MAX_SECONDS", 12 * 60 * 60
 # The partner portal (portal/): its own idle timeout, the life of an invitation link, and where a link points.
 RAPPORT_PORTAL_IDLE_TIMEOUT_SECONDS = envint("RAPPORT_PORTAL_IDLE_TIMEOUT_SECONDS", 15 * 60)
 RAPPORT_PORTAL_INVITE_HOURS = envint("RAPPORT_PORTAL_INVITE_HOURS", 72)
-RAPPORT_PUBLIC_URL = env("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000" if (DEBUG or TESTING) else "")
+# Empty: links use the address the therapist's browser used.
+RAPPORT_PUBLIC_URL = env("RAPPORT_PUBLIC_URL", "")
 # Crisis line shown to a partner when an answer names self-harm, unless the practice set its own: "US" or "UK".
 RAPPORT_CRISIS_COUNTRY = env("RAPPORT_CRISIS_COUNTRY", "UK")
 SESSION_COOKIE_AGE = RAPPORT_SESSION_MAX_SECONDS

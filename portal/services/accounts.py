@@ -53,8 +53,10 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_url(token: str) -> str:
-    return f"{settings.RAPPORT_PUBLIC_URL.rstrip('/')}{reverse('portal:accept', args=[token])}"
+def invitation_url(token: str, base_url: str = "") -> str:
+    """The link of an invitation: on RAPPORT_PUBLIC_URL when set, else on the address the therapist used."""
+    base = (settings.RAPPORT_PUBLIC_URL or base_url or "").rstrip("/")
+    return f"{base}{reverse('portal:accept', args=[token])}"
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Invitation:
     emailed: bool
 
 
-def portal_invite(*, couple: Couple, position: str, email: str, by: User) -> Invitation:
+def portal_invite(*, couple: Couple, position: str, email: str, by: User, base_url: str = "") -> Invitation:
     """Create (or renew) partner `position`'s portal account and a single-use invitation link, and email it.
 
     Refused for a discharged couple, an account already active (revoke it first), and an address another
@@ -110,7 +112,7 @@ def portal_invite(*, couple: Couple, position: str, email: str, by: User) -> Inv
         )
         record_event("portal.invite", actor=by, obj=account, detail={"partner": position,
                                                                      "invitation": str(invitation.pk)})
-    url = invitation_url(token)
+    url = invitation_url(token, base_url)
     emailed = _send_invitation(email, url, invitation.expires_at)  # after the commit: the link stays valid
     return Invitation(account=account, token=token, url=url, expires_at=invitation.expires_at, emailed=emailed)
 

@@ -61,7 +61,8 @@ def invite(request: HttpRequest, pk: Any) -> HttpResponse:
     if form.is_valid():
         try:
             invitation = accounts.portal_invite(couple=couple, position=form.cleaned_data["position"],
-                                                email=form.cleaned_data["email"], by=request.user)
+                                                email=form.cleaned_data["email"], by=request.user,
+                                                base_url=request.build_absolute_uri("/"))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
