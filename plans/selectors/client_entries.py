@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, IntegerField, Max, Value
 
 from clinic.models import Couple
 from plans.models import BehaviouralExperiment, CheckingLogEntry, EntrySource, MeasureAdministration, ThoughtRecord
@@ -47,16 +47,20 @@ def unreviewed_client_entries(model: type) -> Any:
 
 
 def client_entries_to_review(user: Any) -> list[ClientEntriesRow]:
-    """Per couple `user` may see, the partners' portal entries not yet reviewed; newest first. One query per
-    kind of entry (four), however many couples."""
+    """Per couple `user` may see, the partners' portal entries not yet reviewed; newest first. One query (a
+    UNION of one grouped count per kind of entry), however many couples and entries."""
     couples = Couple.objects.visible_to(user)
+    parts = [
+        unreviewed_client_entries(model).filter(couple__in=couples)
+        .values("couple_id", "couple__reference")
+        .annotate(kind=Value(index, output_field=IntegerField()), n=Count("id"), latest=Max(at))
+        .values_list("couple_id", "couple__reference", "kind", "n", "latest").order_by()
+        for index, (model, _, at) in enumerate(CLIENT_ENTRY_MODELS)
+    ]
     rows: dict[Any, ClientEntriesRow] = {}
-    for model, label, at in CLIENT_ENTRY_MODELS:
-        for row in (unreviewed_client_entries(model).filter(couple__in=couples)
-                    .values("couple_id", "couple__reference").annotate(n=Count("id"), latest=Max(at)).order_by()):
-            entry = rows.setdefault(row["couple_id"], ClientEntriesRow(
-                row["couple_id"], row["couple__reference"], dict.fromkeys(
-                    [lbl for _, lbl, _ in CLIENT_ENTRY_MODELS], 0), row["latest"]))
-            entry.counts[label] = row["n"]
-            entry.latest = max(entry.latest, row["latest"])
+    for couple_id, reference, kind, n, latest in parts[0].union(*parts[1:], all=True):
+        entry = rows.setdefault(couple_id, ClientEntriesRow(
+            couple_id, reference, {label: 0 for _, label, _ in CLIENT_ENTRY_MODELS}, latest))
+        entry.counts[CLIENT_ENTRY_MODELS[kind][1]] = n
+        entry.latest = max(entry.latest, latest)
     return sorted(rows.values(), key=lambda r: (r.latest, str(r.couple_id)), reverse=True)

@@ -249,8 +249,8 @@ def cbt_record_create(*, kind: str, couple: Couple, by: User | None, fields: dic
     _validate(spec, record)
     with transaction.atomic():
         record.save()
-        record_event(f"cbt.{spec.audit}.create", actor=by, obj=record,
-                     detail={"partner": record.partner, "source": source})
+        record_event(f"cbt.{spec.audit}.create", actor=by, obj=record, detail={
+            "partner": record.partner, **({"source": source} if source == EntrySource.CLIENT else {})})
         if isinstance(record, CheckingLogEntry):
             _recount(couple, _log_weeks(record), by)
     return record

@@ -103,7 +103,8 @@ def measure_record(
             administration.save(force_insert=True)
             record_event("measure.record", actor=by, obj=administration, detail={
                 "instrument": instrument.code, "partner": partner, "risk_flag": score.risk_flag,
-                "missing_items": len(score.missing), "prorated": score.prorated, "source": source,
+                "missing_items": len(score.missing), "prorated": score.prorated,
+                **({"source": source} if source == EntrySource.CLIENT else {}),
             })
             if score.risk_flag:
                 _raise_risk(administration, instrument, by)
