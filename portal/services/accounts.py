@@ -178,10 +178,6 @@ def _lockout_credentials(email: str) -> dict[str, str]:
     return {"username": f"portal:{email_index(email)}"}
 
 
-def portal_locked_out(request: HttpRequest, email: str) -> bool:
-    return AxesProxyHandler.is_locked(request, _lockout_credentials(email))
-
-
 def portal_authenticate(*, request: HttpRequest, email: str, password: str) -> PortalAccount:
     """The usable account with this address and password, counted by django-axes like a staff sign-in
     (RAPPORT_LOCKOUT_FAILURES failures lock the address on that IP for RAPPORT_LOCKOUT_MINUTES).
