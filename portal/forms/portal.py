@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
-from clinic.models import PartnerPosition
 from plans.forms.cbt import CheckingLogForm, ExperimentForm, ThoughtRecordForm
 from plans.forms.measures import MeasureRecordForm
 
@@ -87,7 +86,8 @@ PORTAL_CBT_FORMS: dict[str, type[forms.Form]] = {
 
 
 class InviteForm(forms.Form):
-    position = forms.ChoiceField(choices=PartnerPosition.choices, widget=forms.HiddenInput)
+    """Prefixed by the partner (invite_a, invite_b): both forms are on one page."""
+
     email = forms.EmailField(label="Partner's email address", max_length=254,
                              error_messages={"required": "Enter the partner's email address.",
                                              "invalid": "Enter an email address like name@example.com."})

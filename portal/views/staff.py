@@ -19,7 +19,7 @@ from portal.forms.portal import InviteForm, SendMeasureForm, SharingForm
 from portal.models import AccountStatus
 from portal.selectors.partner import accounts_of_couple, open_requests, portal_open
 from portal.services import accounts, entries
-from rapport.forms import add_service_errors, error_summary
+from rapport.forms import SummaryItem, add_service_errors, error_summary
 
 INVITATION_SESSION_KEY = "portal_invitation_shown"
 
@@ -33,9 +33,9 @@ def _page(request: HttpRequest, couple: Any, *, status: int = 200, **extra: Any)
         live = account is not None and account.status != AccountStatus.REVOKED
         partners.append({
             "position": position, "label": label, "account": account, "live": live,
-            "invite_form": extra.get(f"invite_{position}") or InviteForm(initial={"position": position}),
-            "sharing_form": SharingForm(initial={"share_charts": account.share_charts,
-                                                 "share_goals": account.share_goals}) if live else None,
+            "invite_form": extra.get(f"invite_{position}") or InviteForm(prefix=f"invite_{position}"),
+            "sharing_form": SharingForm(prefix=f"sharing_{position}", initial={
+                "share_charts": account.share_charts, "share_goals": account.share_goals}) if live else None,
             "send_form": SendMeasureForm(instruments=instruments, prefix=f"send_{position}")
             if account is not None and account.status == AccountStatus.ACTIVE else None,
             "requests": list(open_requests(account)) if account is not None else [],
@@ -57,22 +57,23 @@ def couple_portal(request: HttpRequest, pk: Any) -> HttpResponse:
 @clinician_required
 def invite(request: HttpRequest, pk: Any) -> HttpResponse:
     couple = get_couple_for_user(request.user, pk, write=True)
-    form = InviteForm(request.POST)
+    position = request.POST.get("position", "")
+    if position not in PartnerPosition.values:
+        return _page(request, couple, status=400, errors=[SummaryItem("", "Choose partner A or partner B.")])
+    form = InviteForm(request.POST, prefix=f"invite_{position}")
     if form.is_valid():
         try:
-            invitation = accounts.portal_invite(couple=couple, position=form.cleaned_data["position"],
-                                                email=form.cleaned_data["email"], by=request.user,
-                                                base_url=request.build_absolute_uri("/"))
+            invitation = accounts.portal_invite(couple=couple, position=position, email=form.cleaned_data["email"],
+                                                by=request.user, base_url=request.build_absolute_uri("/"))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             # Shown once, on the next page: the link also works when read out or sent another way.
             request.session[INVITATION_SESSION_KEY] = {
-                "position": form.cleaned_data["position"], "url": invitation.url, "emailed": invitation.emailed,
+                "position": position, "url": invitation.url, "emailed": invitation.emailed,
                 "expires": invitation.expires_at.isoformat(),
             }
             return redirect("portal:couple", pk=couple.pk)
-    position = request.POST.get("position", "a") if request.POST.get("position") in PartnerPosition.values else "a"
     return _page(request, couple, status=400, errors=error_summary(form), **{f"invite_{position}": form})
 
 
@@ -100,7 +101,7 @@ def revoke(request: HttpRequest, pk: Any, account_pk: Any) -> HttpResponse:
 def sharing(request: HttpRequest, pk: Any, account_pk: Any) -> HttpResponse:
     couple = get_couple_for_user(request.user, pk, write=True)
     account = _account(couple, account_pk)
-    form = SharingForm(request.POST)
+    form = SharingForm(request.POST, prefix=f"sharing_{account.position}")
     form.is_valid()  # two checkboxes: always valid
     accounts.portal_sharing_set(account=account, by=request.user, share_charts=form.cleaned_data["share_charts"],
                                 share_goals=form.cleaned_data["share_goals"])

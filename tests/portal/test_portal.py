@@ -33,7 +33,7 @@ def _invite(cast, position="a", email="alex@example.org"):
 def test_therapist_invites_partner_and_the_link_sets_a_password(cast, client, login):
     login(cast.therapist)
     response = client.post(reverse("portal:invite", args=[cast.couple.pk]), {"position": "a",
-                                                                             "email": "alex@example.org"})
+                                                                             "invite_a-email": "alex@example.org"})
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     url = re.search(r'<code class="invitation-url">([^<]+)</code>', page).group(1)
