@@ -407,7 +407,9 @@ class ProgressPoint(CoupleOwned):
     source = models.CharField(max_length=8, choices=ProgressSource.choices)
     source_id = models.UUIDField(null=True, blank=True, help_text="The session, log week or measure it came from.")
     note = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Empty for the weekly count of a log the partner fed from the portal (no clinician recorded it).
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -258,3 +258,16 @@ def test_client_reported_scores_are_marked_in_reports(cast):
     entries.portal_measure_submit(account=account, instrument=BUILTIN["csi4"], answers=answers_for(BUILTIN["csi4"], 12))
     (block,) = build_measures(cast.couple, until=timezone.localdate())
     assert block.has_client_rows and block.rows[-1].a_client and not block.rows[-1].b_client
+
+
+def test_partner_log_entry_counts_towards_the_checking_objective(cast):
+    from plans.models import ProgressPoint
+    from tests.plans.cbt_factories import make_objective, make_plan
+
+    objective = make_objective(make_plan(cast.couple, by=cast.therapist))
+    account = portal_account(cast.couple, "a")
+    entries.portal_entry_submit(account=account, kind="checking", fields={
+        "occurred_on": timezone.localdate(), "kind": "checking", "resisted": False, "trigger": "Late reply"})
+    point = ProgressPoint.objects.get(objective_lineage=objective.lineage)
+    assert (point.value, point.recorded_by) == (1, None)
+    assert CheckingLogEntry.objects.get().objective_lineage == objective.lineage
