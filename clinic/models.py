@@ -44,6 +44,9 @@ class Practice(models.Model):
     ipv_rescreen_days = models.PositiveIntegerField(
         default=90, help_text="Days after which a partner's IPV screen is due again (clinic.ipv).",
     )
+    # Shown to a partner in the portal at once when an answer names self-harm (portal.safety); blank: the
+    # default line for the practice's country (RAPPORT_CRISIS_COUNTRY).
+    crisis_information = models.TextField(max_length=1000, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

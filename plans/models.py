@@ -36,6 +36,30 @@ class PartnerScope(models.TextChoices):
     BOTH = "both", "Both partners"
 
 
+class EntrySource(models.TextChoices):
+    """Who typed an entry in: the clinician (in session or after it) or the partner in the portal."""
+
+    CLINICIAN = "clinician", "Clinician"
+    CLIENT = "client", "Client-reported"
+
+
+class ClientReported(models.Model):
+    """Columns of a row a partner may enter in the portal: its source, and when a clinician of the case
+    reviewed it (the Today list "new client entries" shows client rows not yet reviewed)."""
+
+    source = models.CharField(max_length=10, choices=EntrySource.choices, default=EntrySource.CLINICIAN)
+    client_reviewed_at = models.DateTimeField(null=True, blank=True)
+    client_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                           blank=True, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def client_reported(self) -> bool:
+        return self.source == EntrySource.CLIENT
+
+
 # --- Treatment plans -------------------------------------------------------------------------------
 
 
@@ -262,13 +286,15 @@ class Distortion(models.TextChoices):
     PERSONALISATION = "personalisation", "Personalisation"
 
 
-class CBTRecord(CoupleOwned):
-    """Common columns of every piece of between-session work."""
+class CBTRecord(CoupleOwned, ClientReported):
+    """Common columns of every piece of between-session work. `created_by` is empty for an entry the partner
+    made in the portal (source "client")."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
     partner = models.CharField(max_length=1, choices=PartnerPosition.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="Edit counter for conflict detection.")
@@ -383,7 +409,9 @@ class ProgressPoint(CoupleOwned):
     source = models.CharField(max_length=8, choices=ProgressSource.choices)
     source_id = models.UUIDField(null=True, blank=True, help_text="The session, log week or measure it came from.")
     note = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Empty for the weekly count of a log the partner fed from the portal (no clinician recorded it).
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -432,7 +460,7 @@ class CustomInstrument(models.Model):
             raise ValidationError(errors)
 
 
-class MeasureAdministration(CoupleOwned):
+class MeasureAdministration(CoupleOwned, ClientReported):
     """One questionnaire given to one partner on one date.
 
     Item answers are encrypted. The total, its band and the risk flag are stored in clear (numbers and
@@ -460,7 +488,9 @@ class MeasureAdministration(CoupleOwned):
     # Nullable, without a default: adding an encrypted column must not back-fill existing rows in SQL.
     risk_acknowledgement_note = EncryptedTextField(max_length=SHORT_TEXT_MAX, null=True, blank=True,
                                                    help_text="What was done about the risk flag.")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a partner's own answers in the portal (source "client").
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -27,6 +27,8 @@ urlpatterns = [
     path("couples/<uuid:couple_pk>/measures/", measures.measure_list, name="measure-list"),
     path("couples/<uuid:couple_pk>/measures/record/", measures.measure_record, name="measure-record"),
     path("measures/due/", measures.measures_due, name="measures-due"),
+    path("couples/<uuid:couple_pk>/client-entries/reviewed/", measures.client_entries_reviewed,
+         name="client-entries-reviewed"),
     path("measures/<uuid:pk>/", measures.measure_detail, name="measure-detail"),
     path("measures/<uuid:pk>/acknowledge-risk/", measures.measure_acknowledge_risk, name="measure-acknowledge-risk"),
     path("instruments/", measures.instrument_list, name="instrument-list"),

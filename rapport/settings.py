@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "clinic",
     "plans",
     "notes",
+    "portal",
     "reports",
 ]
 # The demo and scale data generators (seed_demo, seed_scale): in debug, demo and test mode only, so that
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "rapport.middleware.LoginRequiredMiddleware",
     "rapport.middleware.SessionLifetimeMiddleware",
     "rapport.middleware.TwoFactorRequiredMiddleware",
+    "portal.session.PortalSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -188,6 +190,13 @@ LOGOUT_REDIRECT_URL = "clinic:login"
 
 RAPPORT_IDLE_TIMEOUT_SECONDS = envint("RAPPORT_IDLE_TIMEOUT_SECONDS", 15 * 60)
 RAPPORT_SESSION_MAX_SECONDS = envint("RAPPORT_SESSION_MAX_SECONDS", 12 * 60 * 60)
+# The partner portal (portal/): its own idle timeout, the life of an invitation link, and where a link points.
+RAPPORT_PORTAL_IDLE_TIMEOUT_SECONDS = envint("RAPPORT_PORTAL_IDLE_TIMEOUT_SECONDS", 15 * 60)
+RAPPORT_PORTAL_INVITE_HOURS = envint("RAPPORT_PORTAL_INVITE_HOURS", 72)
+# Empty: links use the address the therapist's browser used.
+RAPPORT_PUBLIC_URL = env("RAPPORT_PUBLIC_URL", "")
+# Crisis line shown to a partner when an answer names self-harm, unless the practice set its own: "US" or "UK".
+RAPPORT_CRISIS_COUNTRY = env("RAPPORT_CRISIS_COUNTRY", "UK")
 SESSION_COOKIE_AGE = RAPPORT_SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -226,6 +235,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # LockoutHandler writes the access log itself, with the username's HMAC
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
+
+# --- Email (portal invitations): the console in development, SMTP from the environment in production -----
+EMAIL_BACKEND = env("RAPPORT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+                    if (DEBUG or TESTING) else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = env("RAPPORT_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env("RAPPORT_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("RAPPORT_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("RAPPORT_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("RAPPORT_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("RAPPORT_EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("RAPPORT_EMAIL_FROM", "Rapport <no-reply@localhost>")
 
 # --- HTTP security --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -336,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "CheckingKindEnum": "plans.models.CheckingKind",
         "AddendumKindEnum": "notes.models.AddendumKind",
         "RiskAnswerEnum": "notes.api.notes_serializers.RISK_CHOICES",
+        "EntrySourceEnum": "plans.models.EntrySource",
     },
 }
 RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("notes.urls")),
     path("", include("reports.urls")),
+    path("portal/", include("portal.urls")),
     path("api/v1/", include("rapport.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

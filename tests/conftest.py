@@ -100,7 +100,13 @@ def login(client):
     from tests.factories import sign_in_verified
 
     def _login(user):
-        sign_in_verified(client, user)
+        from portal.models import PortalAccount
+        from tests.portal.portal_factories import sign_in_partner
+
+        if isinstance(user, PortalAccount):  # a partner of the portal (tests/security: partner_a, partner_b...)
+            sign_in_partner(client, user)
+        else:
+            sign_in_verified(client, user)
         return client
 
     return _login

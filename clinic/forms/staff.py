@@ -82,6 +82,12 @@ class PracticeSettingsForm(forms.Form):
         label="IPV re-screen interval (days)", min_value=7, max_value=730,
         help_text="After this many days the couple's page asks for each partner's IPV screen again.",
     )
+    crisis_information = forms.CharField(
+        label="Crisis information for partners", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown at once in the partner portal when an answer names self-harm. Leave empty for the "
+                  "national line of the practice's country (988 in the US; Samaritans 116 123 in the UK).",
+    )
 
     @classmethod
     def for_practice(cls, practice: Practice, data=None) -> PracticeSettingsForm:

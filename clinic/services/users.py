@@ -32,7 +32,7 @@ from rapport.middleware import DEMO_SKIP_DEVICE_NAME
 INVITE_FIELDS = ("first_name", "last_name", "username", "email", "role", "credentials", "licence_number",
                  "supervisor")
 UPDATE_FIELDS = ("first_name", "last_name", "email", "role", "credentials", "licence_number", "supervisor")
-PRACTICE_FIELDS = ("name", "note_deadline_hours", "plan_review_days", "ipv_rescreen_days")
+PRACTICE_FIELDS = ("name", "note_deadline_hours", "plan_review_days", "ipv_rescreen_days", "crisis_information")
 
 TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_CODE_COUNT = 10

@@ -18,6 +18,7 @@ from clinic.selectors.risks import unresolved_risks_for
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.supervision import NOTE_TEXT_COLUMNS, review_queue_for, with_answer_since_return
 from plans.models import TreatmentPlan
+from plans.selectors.client_entries import ClientEntriesRow, client_entries_to_review
 from plans.selectors.measures import CoupleReviewPrompts, DueRow, measures_due_for, plan_reviews_due_for
 from plans.selectors.plans import overdue_reviews_for
 
@@ -104,6 +105,7 @@ class TherapistHome:
     measures_due: list[DueRow] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
     not_on_track: list[CoupleReviewPrompts] = field(default_factory=list)
+    client_entries: list[ClientEntriesRow] = field(default_factory=list)
 
     # The two lists with pages of their own show their oldest rows here; the heading gives the total.
     @property
@@ -130,4 +132,5 @@ def home_for(user: Any) -> TherapistHome:
         measures_due=measures_due_for(user),
         risks=unresolved_risks_for(user),
         not_on_track=plan_reviews_due_for(user),
+        client_entries=client_entries_to_review(user),
     )

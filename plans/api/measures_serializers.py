@@ -15,7 +15,7 @@ from clinic.api.couples_serializers import StaffBriefOutput
 from clinic.models import PartnerPosition
 from plans.instruments import InvalidAnswers
 from plans.instruments.custom import MAX_ITEMS
-from plans.models import SHORT_TEXT_MAX, ScheduleEvery
+from plans.models import SHORT_TEXT_MAX, EntrySource, ScheduleEvery
 from rapport.api import choice_field
 
 
@@ -101,6 +101,8 @@ class MeasureOutput(serializers.Serializer):
     risk_acknowledged = serializers.SerializerMethodField()
     risk_acknowledged_at = serializers.DateTimeField(allow_null=True)
     recorded_at = serializers.DateTimeField()
+    source = serializers.ChoiceField(choices=EntrySource.choices,
+                                     help_text="clinician, or client: the partner answered in the portal.")
 
     def get_risk_acknowledged(self, measure) -> bool:
         return measure.risk_acknowledged_at is not None
@@ -110,7 +112,7 @@ class MeasureDetailOutput(MeasureOutput):
     answers = serializers.ListField(child=serializers.IntegerField(allow_null=True),
                                     help_text="One value per item, in order; null for an unanswered item.")
     difficulty = serializers.IntegerField(allow_null=True, help_text="The unscored difficulty question (0-3).")
-    recorded_by = StaffBriefOutput()
+    recorded_by = StaffBriefOutput(allow_null=True, help_text="Null for a client-reported administration.")
     risk_acknowledged_by = StaffBriefOutput(allow_null=True)
     risk_acknowledgement_note = serializers.CharField(allow_null=True)
 

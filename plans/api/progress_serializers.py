@@ -17,6 +17,7 @@ from plans.models import (
     SHORT_TEXT_MAX,
     CheckingKind,
     Distortion,
+    EntrySource,
     HomeworkStatus,
     PartnerPosition,
     PartnerScope,
@@ -48,9 +49,16 @@ def _past(value, message: str):
 # --- Common parts -----------------------------------------------------------------------------------
 class CBTRecordOutput(serializers.Serializer):
     id = serializers.UUIDField()
-    created_by = serializers.UUIDField(source="created_by_id", help_text="The clinician who recorded it.")
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True,
+                                       help_text="The clinician who recorded it; null for a client-reported entry.")
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField(help_text="Send it back when you change the record.")
+
+
+class ClientReportedOutput(serializers.Serializer):
+    source = serializers.ChoiceField(choices=EntrySource.choices,
+                                     help_text="clinician, or client: the partner entered it in the portal.")
+    client_reviewed_at = serializers.DateTimeField(allow_null=True)
 
 
 def update_input(name: str, create_input: type[serializers.Serializer], doc: str) -> type[serializers.Serializer]:
@@ -79,7 +87,7 @@ class MoodInput(serializers.Serializer):
     after = _rating(required=False, allow_null=True, help_text="Re-rated after the balanced thought, 0-100.")
 
 
-class ThoughtRecordOutput(CBTRecordOutput):
+class ThoughtRecordOutput(CBTRecordOutput, ClientReportedOutput):
     partner = serializers.ChoiceField(choices=PartnerPosition.choices)
     occurred_on = serializers.DateField()
     situation = serializers.CharField()
@@ -121,7 +129,7 @@ ThoughtRecordUpdateInput = update_input("ThoughtRecordUpdateInput", ThoughtRecor
 
 
 # --- Behavioural experiments ------------------------------------------------------------------------
-class ExperimentOutput(CBTRecordOutput):
+class ExperimentOutput(CBTRecordOutput, ClientReportedOutput):
     partner = serializers.ChoiceField(choices=PartnerPosition.choices)
     planned_on = serializers.DateField()
     prediction = serializers.CharField()
@@ -151,7 +159,7 @@ ExperimentUpdateInput = update_input("ExperimentUpdateInput", ExperimentInput,
 
 
 # --- Checking / reassurance log ---------------------------------------------------------------------
-class CheckingLogOutput(CBTRecordOutput):
+class CheckingLogOutput(CBTRecordOutput, ClientReportedOutput):
     partner = serializers.ChoiceField(choices=PartnerPosition.choices)
     occurred_on = serializers.DateField()
     kind = serializers.ChoiceField(choices=CheckingKind.choices)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -40,7 +41,7 @@ from plans.selectors.instruments import instruments_for
 # Columns a list of administrations needs: never the encrypted answers or acknowledgement note.
 LIST_FIELDS = (
     "id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "risk_flag",
-    "risk_acknowledged_at", "recorded_at", "missing_items", "prorated",
+    "risk_acknowledged_at", "recorded_at", "missing_items", "prorated", "source",
 )
 PARTNERS = tuple(PartnerPosition)
 # Days after the last administration when an instrument is due again; "every session" falls back to a
@@ -371,11 +372,25 @@ def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[D
     session took place after the last administration; otherwise weekly. Discharged couples are left out.
     Oldest first. Seven queries at most, however many couples, schedules, administrations and sessions.
     """
+    return _measures_due(Couple.objects.visible_to(user), today=today,
+                         editable=lambda ids: set(Couple.objects.editable_by(user).filter(pk__in=ids)
+                                                  .values_list("pk", flat=True)))
+
+
+def measures_due_for_partner(couple_id: Any, partner: str, *, today: datetime.date | None = None) -> list[DueRow]:
+    """The scheduled instruments due for one partner of one couple (the partner portal's "to answer" list),
+    by the same rule as measures_due_for. `can_record` is False: a partner answers, a clinician records."""
+    rows = _measures_due(Couple.objects.filter(pk=couple_id), today=today, editable=lambda ids: set())
+    return [row for row in rows if row.partner == partner]
+
+
+def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
+                  editable: Callable[[list[Any]], set[Any]]) -> list[DueRow]:
     today = today or timezone.localdate()
     # Plain rows, not model instances: a therapist's home page runs this for every couple of the caseload.
     plans = [
         _PlanRow(*row) for row in
-        TreatmentPlan.objects.filter(couple__in=Couple.objects.visible_to(user), status=PlanStatus.ACTIVE)
+        TreatmentPlan.objects.filter(couple__in=couples, status=PlanStatus.ACTIVE)
         .exclude(couple__status=CoupleStatus.DISCHARGED)
         .values_list("id", "couple_id", "couple__reference", "couple__practice_id", "signed_at", "created_at")
     ]
@@ -407,7 +422,7 @@ def measures_due_for(user: Any, *, today: datetime.date | None = None) -> list[D
         for plan in plans if plan.couple_id in session_couples
     ]
     with_sessions, attended = session_calendar.session_days(session_couples, min(floors) if floors else today)
-    editable = set(Couple.objects.editable_by(user).filter(pk__in=couple_ids).values_list("pk", flat=True))
+    editable = editable(couple_ids)
 
     rows = []
     for plan in plans:

@@ -31,6 +31,7 @@ from plans.models import (
     BehaviouralExperiment,
     CheckingLogEntry,
     Distortion,
+    EntrySource,
     Homework,
     HomeworkStatus,
     ThoughtRecord,
@@ -223,24 +224,33 @@ def _log_weeks(entry: CheckingLogEntry) -> set[tuple[uuid.UUID, datetime.date]]:
     return {(entry.objective_lineage, progress.week_start(entry.occurred_on))}
 
 
-def _recount(couple: Couple, weeks: set[tuple[uuid.UUID, datetime.date]], by: User) -> None:
+def _recount(couple: Couple, weeks: set[tuple[uuid.UUID, datetime.date]], by: User | None) -> None:
     for lineage, monday in sorted(weeks, key=lambda item: (str(item[0]), item[1])):
         progress.checking_log_week_recount(couple=couple, objective_lineage=lineage, day=monday, by=by)
 
 
-def cbt_record_create(*, kind: str, couple: Couple, by: User, fields: dict[str, Any]) -> models.Model:
+def cbt_record_create(*, kind: str, couple: Couple, by: User | None, fields: dict[str, Any],
+                      source: str = EntrySource.CLINICIAN) -> models.Model:
     """Record one piece of between-session work of `kind` (a key of KINDS) for the couple.
+
+    source="client": a partner's own entry from the portal (portal.services.homework): `by` is None, the
+    audit actor is the signed-in partner of the request context. Homework itself is the clinician's.
 
     `fields` maps the kind's writable fields to values (others are ignored; a checking log entry's own
     `kind`, checking or reassurance, is one of them). A checking log entry that feeds an
     objective updates that objective's weekly count. Raises ValidationError naming each field to fix.
     """
     spec = KINDS[kind]
+    if (source == EntrySource.CLINICIAN) == (by is None) or (source == EntrySource.CLIENT and kind == "homework"):
+        raise ValueError("A clinician's entry names its clinician; a client's entry names none.")
     record = spec.model(couple=couple, created_by=by, **{k: v for k, v in fields.items() if k in spec.fields})
+    if source == EntrySource.CLIENT:
+        record.source = source
     _validate(spec, record)
     with transaction.atomic():
         record.save()
-        record_event(f"cbt.{spec.audit}.create", actor=by, obj=record, detail={"partner": record.partner})
+        record_event(f"cbt.{spec.audit}.create", actor=by, obj=record, detail={
+            "partner": record.partner, **({"source": source} if source == EntrySource.CLIENT else {})})
         if isinstance(record, CheckingLogEntry):
             _recount(couple, _log_weeks(record), by)
     return record

@@ -27,6 +27,7 @@ from plans.instruments import BUILTIN, Instrument, InvalidAnswers
 from plans.models import (
     SHORT_TEXT_MAX,
     CustomInstrument,
+    EntrySource,
     MeasureAdministration,
     MeasureSchedule,
     PartnerPosition,
@@ -51,12 +52,13 @@ def _duplicate_error(instrument: Instrument, partner: str, day: datetime.date) -
 def measure_record(
     *,
     couple: Couple,
-    by: User,
+    by: User | None,
     instrument: Instrument,
     partner: str,
     administered_on: datetime.date,
     answers: list,
     difficulty: int | None = None,
+    source: str = EntrySource.CLINICIAN,
 ) -> MeasureAdministration:
     """Score and store one partner's answers to one instrument on one date (answers encrypted).
 
@@ -68,7 +70,12 @@ def measure_record(
     Refuses answers that do not fit the instrument (ValidationError on "answers", one message per item),
     a date in the future or before the couple's start date (clinic.services.record_dates), and a second
     administration of the instrument to the partner on that date.
+
+    source="client": the partner's own answers from the portal (portal.services.measures), `by` is None and
+    the audit event's actor is the signed-in partner of the request context.
     """
+    if source not in EntrySource.values or (source == EntrySource.CLINICIAN) == (by is None):
+        raise ValueError("A clinician's entry names its clinician; a client's entry names none.")
     if partner not in PartnerPosition.values:
         raise ValidationError({"partner": "Choose partner A or partner B."})
     check_record_date(couple=couple, day=administered_on, field="administered_on")
@@ -83,7 +90,7 @@ def measure_record(
     administration = MeasureAdministration(
         couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on,
         answers=score.values, total=score.total, band=score.band, risk_flag=score.risk_flag, recorded_by=by,
-        missing_items=len(score.missing), prorated=score.prorated, difficulty=difficulty,
+        missing_items=len(score.missing), prorated=score.prorated, difficulty=difficulty, source=source,
     )
     exists = MeasureAdministration.objects.filter(
         couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on
@@ -97,6 +104,7 @@ def measure_record(
             record_event("measure.record", actor=by, obj=administration, detail={
                 "instrument": instrument.code, "partner": partner, "risk_flag": score.risk_flag,
                 "missing_items": len(score.missing), "prorated": score.prorated,
+                **({"source": source} if source == EntrySource.CLIENT else {}),
             })
             if score.risk_flag:
                 _raise_risk(administration, instrument, by)
@@ -105,7 +113,7 @@ def measure_record(
     return administration
 
 
-def _raise_risk(administration: MeasureAdministration, instrument: Instrument, by: User) -> None:
+def _raise_risk(administration: MeasureAdministration, instrument: Instrument, by: User | None) -> None:
     """Put a flagged answer (PHQ-9 item 9 above 0: Kroenke, Spitzer & Williams 2001) in the couple's risk
     register, naming the item and the answer (encrypted)."""
     answers = administration.answers

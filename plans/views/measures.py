@@ -43,6 +43,7 @@ from plans.models import MeasureAdministration, MeasureSchedule, ScheduleEvery, 
 from plans.selectors import measures as selectors
 from plans.selectors.instruments import get_instrument, instruments_for
 from plans.services import measures as services
+from plans.services.client_entries import client_entries_mark_reviewed
 from rapport.forms import add_service_errors, error_summary
 from rapport.versioning import StaleVersion
 
@@ -315,3 +316,17 @@ def instrument_create(request: HttpRequest) -> HttpResponse:
         "example": json.dumps(EXAMPLE_DEFINITION, indent=2, ensure_ascii=False),
         "builtin_codes": sorted(BUILTIN),
     }, status=400 if request.method == "POST" else 200)
+
+
+# --- The partners' own entries (portal) -----------------------------------------------------------
+
+
+@require_POST
+@clinician_required
+def client_entries_reviewed(request: HttpRequest, couple_pk: Any) -> HttpResponse:
+    """Mark the couple's new client-reported entries as reviewed (Today's "New client entries")."""
+    couple = get_couple_for_user(request.user, couple_pk, write=True)
+    count = client_entries_mark_reviewed(couple=couple, by=request.user)
+    messages.success(request, f"{count} client {'entry' if count == 1 else 'entries'} of {couple.reference} "
+                              "marked as reviewed.")
+    return redirect("notes:therapist-home")

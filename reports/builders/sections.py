@@ -24,6 +24,7 @@ from plans.models import (
     AcknowledgementMethod,
     Approach,
     Direction,
+    EntrySource,
     MeasureAdministration,
     Objective,
     ObjectiveStatus,
@@ -268,6 +269,9 @@ class ScoreRow:
     b_total: int | None
     b_band: str
     in_period: bool
+    # Answered by the partner in the portal (source "client"), not given in session.
+    a_client: bool = False
+    b_client: bool = False
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,14 @@ class MeasureBlock:
     outcomes: tuple[PartnerOutcome, ...]
     in_period: int
 
+    @property
+    def has_client_rows(self) -> bool:
+        return any(row.a_client or row.b_client for row in self.rows)
+
+
+def _client(m: MeasureAdministration | None) -> bool:
+    return m is not None and m.source == EntrySource.CLIENT
+
 
 def _reliable_change_text(instrument: Instrument) -> str:
     if instrument.reliable_change is None:
@@ -356,7 +368,8 @@ def build_measures(couple: Couple, *, until: datetime.date, period_start: dateti
             by_day.setdefault(m.administered_on, {})[m.partner] = m
         rows = tuple(
             ScoreRow(day, _total(by_day[day].get("a")), _band(by_day[day].get("a")), _total(by_day[day].get("b")),
-                     _band(by_day[day].get("b")), period_start is not None and day >= period_start)
+                     _band(by_day[day].get("b")), period_start is not None and day >= period_start,
+                     _client(by_day[day].get("a")), _client(by_day[day].get("b")))
             for day in sorted(by_day)
         )
         outcomes = []

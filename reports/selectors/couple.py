@@ -37,7 +37,7 @@ from plans.selectors.instruments import instruments_for
 
 REPORTABLE_NOTE_STATUSES = (NoteStatus.FINAL, NoteStatus.AWAITING_COSIGN)
 MEASURE_FIELDS = ("id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "missing_items",
-                  "prorated")
+                  "prorated", "source")
 
 
 def day_start(day: datetime.date) -> datetime.datetime:

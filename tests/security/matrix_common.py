@@ -15,11 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-ROLES = ("therapist", "co_therapist", "stranger", "supervisor", "manager", "admin", "outsider", "anonymous")
+STAFF_AND_ANONYMOUS = ("therapist", "co_therapist", "stranger", "supervisor", "manager", "admin", "outsider",
+                       "anonymous")
+# Partners signed in to the portal (portal/): partner A and partner B of the cast's couple, and a partner of
+# another couple. They are not staff users: on every staff URL they get what an anonymous visitor gets, so an
+# entry that names no portal role expects the anonymous answer for them (test_permission_matrix.py).
+PORTAL_ROLES = ("partner_a", "partner_b", "other_partner")
+ROLES = (*STAFF_AND_ANONYMOUS, *PORTAL_ROLES)
 CLINICIANS_ON_CASE = ("therapist", "co_therapist")
-SIGNED_IN = ROLES[:-1]
+SIGNED_IN = STAFF_AND_ANONYMOUS[:-1]
 
 LOGIN = "login"  # a 302 to the sign-in page
+PORTAL_LOGIN = "portal_login"  # a 302 to the portal's sign-in page
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ class Probe:
 
 
 def roles(default: object, **overrides: object) -> dict[str, object]:
-    expected = dict.fromkeys(ROLES, default)
+    expected = dict.fromkeys(STAFF_AND_ANONYMOUS, default)
     expected.update(overrides)
     return expected
 
@@ -86,3 +93,19 @@ def co_membership(c):
 READERS = ("therapist", "co_therapist", "supervisor")
 ALL_CLINICIANS = ("therapist", "co_therapist", "stranger", "supervisor", "outsider")
 
+
+
+def portal_role(c, role: str):
+    """The portal account of a portal role, created on first use (the same one for every call of a test)."""
+    from portal.models import PortalAccount
+    from tests.factories import CoupleFactory
+    from tests.portal.portal_factories import portal_account
+
+    if role == "other_partner":
+        couple = type(c.couple).objects.filter(practice=c.practice, reference="OTHER-1").first() or CoupleFactory(
+            practice=c.practice, reference="OTHER-1")
+        position = "a"
+    else:
+        couple, position = c.couple, role[-1]
+    return PortalAccount.objects.filter(partner__couple=couple, partner__position=position).first() or \
+        portal_account(couple, position)

@@ -9,11 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 from clinic.models import Practice
 from demo import notes as demo_notes
 from demo import plans as demo_plans
+from demo import portal as demo_portal
 from demo import practice as demo
 
 # The clinical part of the demo, in this order: each module exposes
 # `seed(practice, *, stdout) -> dict[str, int]`, what it created by kind.
-CLINICAL_STEPS = (demo_plans, demo_notes)
+CLINICAL_STEPS = (demo_plans, demo_notes, demo_portal)
 
 
 class Command(BaseCommand):
@@ -54,6 +55,10 @@ class Command(BaseCommand):
         for username, description in report.logins:
             self.stdout.write(f"  {username:<12} {description}")
         self.stdout.write("  Each user sets up two-factor sign-in (an authenticator app) on first sign-in.")
+        practice = Practice.objects.filter(name=demo.PRACTICE_NAME).order_by("created_at").first()
+        portal_login = demo_portal.login_line(practice) if practice else None
+        if portal_login:
+            self.stdout.write(portal_login)
 
     def seed_clinical_records(self) -> Counter:
         """Plans, measures, sessions and notes of the demo couples (demo.plans, then demo.notes)."""

@@ -1,0 +1,107 @@
+"""Forms of the partner portal (sign-in, password, authenticator, a questionnaire, homework entries) and of
+the therapist's portal-access page. The partner's questionnaire and homework forms are the clinician's
+forms of plans without the partner choice: the partner is always the signed-in one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+
+from plans.forms.cbt import CheckingLogForm, ExperimentForm, ThoughtRecordForm
+from plans.forms.measures import MeasureRecordForm
+
+
+class PortalSignInForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254, widget=forms.EmailInput(
+        attrs={"autocomplete": "username", "autocapitalize": "none"}),
+        error_messages={"required": "Enter your email address.", "invalid": "Enter your email address."})
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password"}), error_messages={"required": "Enter your password."})
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(label="6-digit code from your authenticator app", max_length=6, min_length=6,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "pattern": "[0-9]*"}),
+                            error_messages={"required": "Enter the 6-digit code.",
+                                            "min_length": "Enter all 6 digits.", "max_length": "Enter 6 digits."})
+
+
+class SetPasswordForm(forms.Form):
+    password = forms.CharField(label="Choose a password", strip=False, help_text=password_validators_help_text_html(),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               error_messages={"required": "Choose a password."})
+    password_again = forms.CharField(label="Type it again", strip=False,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                     error_messages={"required": "Type the password again."})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "The two passwords are not the same.")
+        return data
+
+
+class PortalMeasureForm(MeasureRecordForm):
+    """One questionnaire on one page: the items only (partner and date are the partner's own and today)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["partner"]
+        del self.fields["administered_on"]
+
+
+def _without_partner(form_class: type[forms.Form]) -> type[forms.Form]:
+    class PortalForm(form_class):
+        model_fields = tuple(name for name in form_class.model_fields if name != "partner")
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            del self.fields["partner"]
+
+    PortalForm.__name__ = f"Portal{form_class.__name__}"
+    return PortalForm
+
+
+class PortalCheckingLogForm(_without_partner(CheckingLogForm)):
+    """The partner logs an urge; the objective it feeds is the plan's checking objective, chosen for them."""
+
+    model_fields = ("occurred_on", "kind", "trigger", "resisted")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, objectives=[], **kwargs)
+        del self.fields["objective_lineage"]
+
+
+PORTAL_CBT_FORMS: dict[str, type[forms.Form]] = {
+    "checking": PortalCheckingLogForm,
+    "thought-record": _without_partner(ThoughtRecordForm),
+    "experiment": _without_partner(ExperimentForm),
+}
+
+
+# --- The therapist's portal-access page ---------------------------------------------------------------
+
+
+class InviteForm(forms.Form):
+    """Prefixed by the partner (invite_a, invite_b): both forms are on one page."""
+
+    email = forms.EmailField(label="Partner's email address", max_length=254,
+                             error_messages={"required": "Enter the partner's email address.",
+                                             "invalid": "Enter an email address like name@example.com."})
+
+
+class SharingForm(forms.Form):
+    share_charts = forms.BooleanField(label="Show them charts of their own scores", required=False)
+    share_goals = forms.BooleanField(label="Show them the plan goals for them", required=False)
+
+
+class SendMeasureForm(forms.Form):
+    instrument = forms.ChoiceField(label="Questionnaire", error_messages={
+        "required": "Choose a questionnaire.", "invalid_choice": "Choose one of the listed questionnaires."})
+
+    def __init__(self, *args: Any, instruments: dict, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [(code, i.name) for code, i in instruments.items()]
