@@ -74,6 +74,12 @@ ALLOWED_IN_CLEAR: dict[str, str] = {
     "reports.GeneratedReport.file_name": "a file name built by code from the case number and the dates",
     "reports.GeneratedReport.error": "what went wrong, written by code without clinical text",
     "reports.GeneratedReport.task_id": "a task id",
+    "clinic.Practice.crisis_information": "the practice's own crisis lines shown to partners, about no client",
+    "notes.ServiceCodeRule.code": "a billing code, letters and digits only (notes.services.service_codes.CODE_PATTERN)",
+    "portal.MeasureRequest.instrument": "an instrument code, validated against the instrument list",
+    "portal.PortalAccount.email_index": "a keyed blind index (HMAC) of the email, never the address",
+    "portal.PortalAccount.password": "a password hash (Django's hashers)",
+    "portal.PortalInvitation.token_hash": "a SHA-256 digest of the invitation token",
 }
 
 
