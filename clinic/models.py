@@ -257,6 +257,44 @@ class Couple(EncryptedModel):
         return self.ipv_flagged and self.ipv_override_at is None
 
 
+class DischargeReason(models.TextChoices):
+    GOALS_MET = "goals_met", "Treatment goals met"
+    MUTUAL = "mutual", "Ended by mutual agreement"
+    COUPLE_ENDED = "couple_ended", "The couple chose to end therapy"
+    STOPPED_ATTENDING = "stopped_attending", "Stopped attending (no contact)"
+    REFERRED = "referred", "Referred to another service"
+    SEPARATED = "separated", "The partners separated"
+    PRACTICAL = "practical", "Practical reasons (moved, cost, schedule)"
+    OTHER = "other", "Other"
+
+
+class Discharge(EncryptedModel):
+    """What a clinician recorded when discharging a couple (clinic.services.couples.couple_discharge): why, how
+    the couple was doing, what happens after, and what they recommend. The discharge summary prints it. A couple
+    re-opened and discharged again has one row per discharge; the latest is the one that counts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="discharges")
+    discharged_on = models.DateField()
+    reason = models.CharField(max_length=20, choices=DischargeReason.choices)
+    reason_detail = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    status_at_discharge = EncryptedTextField(max_length=NOTE_TEXT_MAX)
+    aftercare = EncryptedTextField(max_length=NOTE_TEXT_MAX)
+    recommendations = EncryptedTextField(max_length=NOTE_TEXT_MAX)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at"]
+        indexes = [models.Index(fields=["couple", "recorded_at"])]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Discharge {self.pk}"
+
+
 class IPVResult(models.TextChoices):
     """The clinician's judgement after screening a partner alone (beside the HITS score)."""
 

@@ -32,6 +32,7 @@ from clinic.models import (
     User,
 )
 from clinic.selectors.risks import has_unresolved_suicide_risk
+from clinic.services.discharge import discharge_errors, record_discharge
 from clinic.services.risks import risk_raise
 from keys.blind_index import blind_index
 from rapport.versioning import StaleVersion
@@ -154,19 +155,29 @@ def couple_register(
 COUPLE_FIELDS = ("status", "start_date", "end_date", "presenting_concerns", "confidentiality")
 
 
-def couple_update(*, couple: Couple, by: User, base_version: int | None = None, **fields: Any) -> Couple:
-    """Change case details. With base_version, refuse (StaleVersion) if someone saved in between."""
+def couple_update(*, couple: Couple, by: User, base_version: int | None = None,
+                  discharge: dict[str, Any] | None = None, **fields: Any) -> Couple:
+    """Change case details. With base_version, refuse (StaleVersion) if someone saved in between.
+
+    Discharging (status "discharged" on a couple not yet discharged) needs `discharge`: the reason, status at
+    discharge, aftercare and referrals, and recommendations (clinic.services.discharge, refused field by field
+    when missing); it records them, and the apps above close their records in this transaction (plans closes the
+    active treatment plan)."""
     with transaction.atomic():
         current = Couple.objects.select_for_update().get(pk=couple.pk)
         if base_version is not None and current.version != base_version:
             raise StaleVersion(current.version)
         changed = [n for n, v in fields.items() if n in COUPLE_FIELDS and getattr(couple, n) != v]
-        if (fields.get("status") == CoupleStatus.DISCHARGED and current.status != CoupleStatus.DISCHARGED
-                and has_unresolved_suicide_risk(current)):
-            raise ValidationError({"status": [
-                "This couple has an unresolved suicide or self-harm risk in its risk register. Follow it up and "
-                "close it before discharging (the register is on the couple's overview)."
-            ]})
+        discharging = fields.get("status") == CoupleStatus.DISCHARGED and current.status != CoupleStatus.DISCHARGED
+        if discharging:
+            errors = discharge_errors(discharge or {})
+            if has_unresolved_suicide_risk(current):
+                errors["status"] = [
+                    "This couple has an unresolved suicide or self-harm risk in its risk register. Follow it up and "
+                    "close it before discharging (the register is on the couple's overview)."
+                ]
+            if errors:
+                raise ValidationError(errors)
         for name in changed:
             setattr(couple, name, fields[name])
         if couple.status == CoupleStatus.DISCHARGED and couple.end_date is None:
@@ -178,7 +189,18 @@ def couple_update(*, couple: Couple, by: User, base_version: int | None = None, 
         couple.full_clean()
         couple.save()
         record_event("couple.update", actor=by, obj=couple, detail={"fields": sorted(set(changed))})
+        if discharging:
+            record_discharge(couple=couple, by=by, details=discharge or {}, discharged_on=couple.end_date,
+                             at=_end_of(couple.end_date))
     return couple
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """When what ends with a discharge stops (the plan closes): now, or the end of a past end date."""
+    now = timezone.now()
+    if day >= timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
 
 
 KEEP: object = object()  # partner_update: "leave this field as it is"

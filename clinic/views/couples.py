@@ -152,21 +152,23 @@ def _couple_edit_context(couple: Couple, form: CoupleEditForm, **extra: Any) -> 
 @require_http_methods(["GET", "POST"])
 @clinician_required
 def couple_edit(request: HttpRequest, pk: Any) -> HttpResponse:
-    """Change case details; a save based on an old version is refused (409) with both versions shown."""
+    """Change case details; a save based on an old version is refused (409) with both versions shown.
+    Discharging asks for what the discharge summary prints (clinic.services.discharge)."""
     couple = get_couple_for_user(request.user, pk, write=True)
+    discharged = couple.status == CoupleStatus.DISCHARGED
     if request.method == "GET":
         form = CoupleEditForm(initial={
             "status": couple.status, "start_date": couple.start_date, "end_date": couple.end_date,
             "presenting_concerns": couple.presenting_concerns, "confidentiality": couple.confidentiality,
             "version": couple.version,
-        })
+        }, discharged=discharged)
         return render(request, "clinic/couples/edit.html", _couple_edit_context(couple, form))
-    form = CoupleEditForm(request.POST)
+    form = CoupleEditForm(request.POST, discharged=discharged)
     if form.is_valid():
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         try:
             services.couple_update(
-                couple=couple, by=request.user, base_version=form.cleaned_data["version"], **fields
+                couple=couple, by=request.user, base_version=form.cleaned_data["version"],
+                discharge=form.discharge_details(), **form.case_fields()
             )
         except services.StaleVersion:
             return _edit_conflict(request, pk, form)
@@ -187,7 +189,7 @@ def _edit_conflict(request: HttpRequest, pk: Any, stale_form: CoupleEditForm) ->
     current = get_couple_for_user(request.user, pk, write=True)
     data = request.POST.copy()
     data["version"] = str(current.version)
-    form = CoupleEditForm(data)
+    form = CoupleEditForm(data, discharged=current.status == CoupleStatus.DISCHARGED)
     form.is_valid()
     yours = stale_form.cleaned_data
     differences = []

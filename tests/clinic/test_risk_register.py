@@ -20,6 +20,7 @@ from notes.services import notes as note_services
 from plans.instruments import BUILTIN
 from plans.services.measures import measure_acknowledge_risk, measure_record
 from rapport.versioning import StaleVersion
+from tests.clinic.discharge_support import DISCHARGE
 from tests.factories import TEST_PASSWORD
 from tests.notes.note_factories import SOAP_TEXT, SessionFactory, all_clear_risk
 
@@ -111,7 +112,8 @@ def test_a_couple_with_an_unresolved_suicide_risk_cannot_be_discharged(cast):
     risk = Risk.objects.get()
     risk = services.risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Assessed.")
     services.risk_close(risk=risk, by=cast.therapist, note="Resolved.")
-    couple = couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED)
+    couple = couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED,
+                                           discharge=DISCHARGE)
     assert couple.status == CoupleStatus.DISCHARGED
 
 
