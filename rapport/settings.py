@@ -312,7 +312,8 @@ RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "rapport.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "rapport.logging.RequestIdFilter"},
+                "client_error_one_line": {"()": "rapport.logging.ClientErrorOneLine"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "rapport.logging.JsonFormatter"},
@@ -325,6 +326,8 @@ LOGGING = {
     "loggers": {
         # Django's request logger would print the failing SQL's parameters; keep it to the message.
         "django.db.backends": {"level": "WARNING"},
+        # A 403 or 404 is one line, without the traceback Django attaches (rapport.logging.ClientErrorOneLine).
+        "django.request": {"filters": ["client_error_one_line"]},
         "axes": {"level": "WARNING"},
     },
 }
