@@ -30,8 +30,9 @@ from clinic.api.couples_serializers import (
     PartnerOutput,
     PartnerUpdateInput,
 )
-from clinic.models import CareTeamMember, Client, Couple, Partner, PartnerPosition, User
+from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner, PartnerPosition, User
 from clinic.selectors.couples import couple_rows_for
+from clinic.selectors.offboarding import successor_candidates
 from clinic.services import couples as services
 from clinic.services import ipv as ipv_services
 from clinic.services.discharge import DISCHARGE_FIELDS
@@ -170,7 +171,18 @@ class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         if member is None:
             raise Http404("No such care team member.")
         data = validated(CareTeamEndInput, request.data)
-        member = services.care_team_end(member=member, by=request.user, **data)
+        successor_id, confirmed = data.pop("successor", None), data.pop("confirm")
+        successor = None
+        if member.user_id == request.user.pk and member.role == CareRole.PRIMARY:  # a handover: ask both
+            successor = successor_candidates(request.user).filter(pk=successor_id).first() if successor_id else None
+            errors = {}
+            if successor is None:
+                errors["successor"] = ["Give the id of the active clinician who takes over as primary therapist."]
+            if not confirmed:
+                errors["confirm"] = ["Confirm (true) that you are handing this couple over."]
+            if errors:
+                raise exceptions.ValidationError(errors)
+        member = services.care_team_end(member=member, by=request.user, successor=successor, **data)
         return Response(CareTeamMemberOutput(member).data)
 
 

@@ -45,6 +45,11 @@ class CareTeamAddInput(serializers.Serializer):
 
 class CareTeamEndInput(serializers.Serializer):
     end_date = serializers.DateField(required=False, help_text="Defaults to today.")
+    successor = serializers.UUIDField(
+        required=False, help_text="Required when you end your own place as primary therapist: who takes over, "
+                                  "from the day after the last day (an active clinician of the practice).")
+    confirm = serializers.BooleanField(
+        required=False, default=False, help_text="Required (true) when you end your own place as primary therapist.")
 
 
 # --- Partners -------------------------------------------------------------------------------------

@@ -345,10 +345,23 @@ class CareTeamEndForm(forms.Form):
                         "invalid": "Enter the last day as a real date."},
     )
 
-    def __init__(self, *args: Any, member: CareTeamMember, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, member: CareTeamMember, successors: Any = None, **kwargs: Any) -> None:
+        """With `successors` (a queryset of clinicians), the user is ending their own place as primary therapist:
+        they must name who takes over and confirm the handover."""
         kwargs.setdefault("auto_id", f"id_end_{member.pk.hex}_%s")
         super().__init__(*args, **kwargs)
         self.member = member
+        if successors is not None:
+            self.fields["successor"] = ClinicianChoiceField(
+                label="Who takes over as primary therapist", queryset=successors, empty_label="Choose a clinician",
+                help_text="From the day after your last day.",
+                error_messages={"required": "Choose who takes over as primary therapist.",
+                                "invalid_choice": "Choose a clinician from the list."},
+            )
+            self.fields["confirm"] = forms.BooleanField(
+                label="I am handing this couple over and will no longer be their primary therapist",
+                error_messages={"required": "Confirm that you are handing this couple over."},
+            )
 
     def clean_end_date(self) -> datetime.date:
         value = self.cleaned_data["end_date"]

@@ -282,9 +282,11 @@ def care_team_add(
     """Put a clinician of the same practice on the couple's care team."""
     if user.practice_id != couple.practice_id or not user.is_clinician or not user.is_active:
         raise ValidationError({"user": "Choose an active therapist or supervisor of this practice."})
-    if CareTeamMember.objects.current().filter(couple=couple, user=user).exists():
+    # The team on the day they join: someone whose last day is before then leaves room (a primary therapist
+    # handing over, a co-therapist becoming primary).
+    current_team = CareTeamMember.objects.current(start_date or timezone.localdate()).filter(couple=couple)
+    if current_team.filter(user=user).exists():
         raise ValidationError({"user": "This person is already on the care team."})
-    current_team = CareTeamMember.objects.current().filter(couple=couple)
     if role == CareRole.PRIMARY and current_team.filter(role=CareRole.PRIMARY).exists():
         raise ValidationError({"role": "The couple already has a primary therapist; end that role first."})
     member = CareTeamMember(couple=couple, user=user, role=role, start_date=start_date or timezone.localdate())
@@ -296,15 +298,40 @@ def care_team_add(
     return member
 
 
-def care_team_end(*, member: CareTeamMember, by: User, end_date: datetime.date | None = None) -> CareTeamMember:
-    """End someone's place on a care team (the history stays)."""
+def care_team_end(*, member: CareTeamMember, by: User, end_date: datetime.date | None = None,
+                  successor: User | None = None) -> CareTeamMember:
+    """End someone's place on a care team (the history stays). With `successor`, a primary therapist hands the
+    couple over: the successor is primary therapist from the day after the last day (make_primary)."""
     end_date = end_date or timezone.localdate()
     if member.end_date is not None and member.end_date <= end_date:
         return member
+    if successor is not None and (member.role != CareRole.PRIMARY or successor.pk == member.user_id):
+        raise ValidationError({"successor": "Choose someone else to take over as primary therapist."})
     member.end_date = end_date
     member.full_clean()
     with transaction.atomic():
         member.save(update_fields=["end_date"])
         record_event("care_team.end", actor=by, obj=member, couple_id=member.couple_id,
                      detail={"user_id": str(member.user_id)})
+        if successor is not None:
+            make_primary(couple=member.couple, successor=successor, by=by, on=end_date + datetime.timedelta(days=1))
     return member
+
+
+def make_primary(*, couple: Any, successor: User, by: User, on: datetime.date) -> CareTeamMember:
+    """Make `successor` the couple's primary therapist from `on`. A successor already on the team (a co-therapist)
+    leaves that place the day before, or, if they joined only today, has it turned into the primary role."""
+    current = CareTeamMember.objects.current(on).filter(couple=couple, user=successor).first()
+    if current is not None:
+        if current.start_date >= on:
+            current.role = CareRole.PRIMARY
+            current.save(update_fields=["role"])
+            record_event("care_team.add", actor=by, obj=current, couple_id=couple.pk,
+                         detail={"role": CareRole.PRIMARY, "user_id": str(successor.pk), "promoted": True})
+            return current
+        current.end_date = on - datetime.timedelta(days=1)
+        current.save(update_fields=["end_date"])
+        record_event("care_team.end", actor=by, obj=current, couple_id=couple.pk,
+                     detail={"user_id": str(successor.pk), "because": "became primary"})
+    return care_team_add(couple=couple, user=successor, role=CareRole.PRIMARY, by=by, start_date=on)
+

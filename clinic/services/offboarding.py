@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from clinic.models import CareRole, CareTeamMember, Role, User
+from clinic.models import CareTeamMember, Role, User
 from clinic.selectors.offboarding import caseload_of
-from clinic.services.couples import care_team_add
+from clinic.services.couples import make_primary
 from clinic.services.users import Deactivation, user_deactivate
 
 UNASSIGNED_MESSAGE = ("Choose who takes over each couple, or tick \u201cLeave unassigned\u201d to deactivate anyway: "
@@ -42,24 +42,6 @@ def _end(member: CareTeamMember, *, by: User, on: datetime.date) -> None:
     member.save(update_fields=["end_date"])
     record_event("care_team.end", actor=by, obj=member, couple_id=member.couple_id,
                  detail={"user_id": str(member.user_id), "because": "offboarding"})
-
-
-def make_primary(*, couple: Any, successor: User, by: User, on: datetime.date) -> CareTeamMember:
-    """Make `successor` the couple's primary therapist from `on`. A successor already on the team (a co-therapist)
-    leaves that place the day before, or, if they joined only today, has it turned into the primary role."""
-    current = CareTeamMember.objects.current(on).filter(couple=couple, user=successor).first()
-    if current is not None:
-        if current.start_date >= on:
-            current.role = CareRole.PRIMARY
-            current.save(update_fields=["role"])
-            record_event("care_team.add", actor=by, obj=current, couple_id=couple.pk,
-                         detail={"role": CareRole.PRIMARY, "user_id": str(successor.pk), "promoted": True})
-            return current
-        current.end_date = on - datetime.timedelta(days=1)
-        current.save(update_fields=["end_date"])
-        record_event("care_team.end", actor=by, obj=current, couple_id=couple.pk,
-                     detail={"user_id": str(successor.pk), "because": "became primary"})
-    return care_team_add(couple=couple, user=successor, role=CareRole.PRIMARY, by=by, start_date=on)
 
 
 def user_offboard(*, user: User, by: User, successors: dict[Any, User | None], supervisor: User | None = None,
