@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zoneinfo
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from clinic.ipv import HITS_POSITIVE_ABOVE
 from keys.fields import EncryptedCharField, EncryptedDateField, EncryptedModel, EncryptedTextField
+from rapport.locale import Country, DateStyle, Language, PaperSize
 
 NAME_MAX = 100
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list (an IANA name such as America/Chicago).")
+
+
+
 NOTE_TEXT_MAX = 20_000
 
 
@@ -36,6 +47,12 @@ class Practice(models.Model):
     ipv_rescreen_days = models.PositiveIntegerField(
         default=90, help_text="Days after which a partner's IPV screen is due again (clinic.ipv).",
     )
+    # Locale (rapport.locale): a new practice starts from its country's defaults (clinic.services.users).
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.GB)
+    paper_size = models.CharField(max_length=10, choices=PaperSize.choices, default=PaperSize.A4)
+    language = models.CharField(max_length=10, choices=Language.choices, default=Language.EN_GB)
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    date_style = models.CharField(max_length=4, choices=DateStyle.choices, default=DateStyle.DMY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "rapport.middleware.LoginRequiredMiddleware",
     "rapport.middleware.SessionLifetimeMiddleware",
     "rapport.middleware.TwoFactorRequiredMiddleware",
+    "rapport.middleware.PracticeLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -122,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rapport.context_processors.rapport",
             ],
+            # The `date` filter in the practice's date style (rapport.locale.practice_date).
+            "builtins": ["rapport.locale"],
         },
     },
 ]
@@ -242,6 +245,7 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-us", "English (United States)"), ("en-gb", "English (United Kingdom)")]
 TIME_ZONE = env("RAPPORT_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from clinic.models import Practice, Role, User
 from rapport.forms import PlainSelect
+from rapport.locale import Country, DateStyle, Language, PaperSize, time_zone_choices
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -85,6 +86,19 @@ class PracticeSettingsForm(forms.Form):
         label="IPV re-screen interval (days)", min_value=7, max_value=730,
         help_text="After this many days the couple's page asks for each partner's IPV screen again.",
     )
+
+    country = forms.ChoiceField(label="Country", choices=Country.choices, widget=PlainSelect(),
+                                help_text="Where the practice works (diagnosis and service codes follow the US).")
+    paper_size = forms.ChoiceField(label="Paper size of PDF reports", choices=PaperSize.choices, widget=PlainSelect())
+    language = forms.ChoiceField(label="Spelling", choices=Language.choices, widget=PlainSelect())
+    time_zone = forms.ChoiceField(label="Time zone", choices=(), widget=PlainSelect(),
+                                  help_text="Session times, note deadlines and \u201ctoday\u201d follow it.")
+    date_style = forms.ChoiceField(label="Date format", choices=DateStyle.choices, widget=PlainSelect(),
+                                   help_text="How pages and PDFs write dates. CSV files always use 2026-12-04.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
 
     @classmethod
     def for_practice(cls, practice: Practice, data=None) -> PracticeSettingsForm:

@@ -80,7 +80,7 @@ def _csv_cell(value: Any) -> str:
 def _csv_row(event: AuditEvent, names: dict[str, str], references: dict[Any, str]) -> list[str]:
     values = {
         "id": event.id,
-        "at": event.at.isoformat(),
+        "at": timezone.localtime(event.at).isoformat(),  # the practice's zone, with its UTC offset
         "actor_username": event.actor_username,
         "actor_id": event.actor_id or "",
         "action": event.action,

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from clinic.models import Couple, CoupleStatus, PartnerPosition
+from rapport.locale import page_size
 from reports.builders.discharge import build_discharge_summary
 from reports.builders.progress import ProgressOptions, build_progress_report, default_period
 from reports.models import ReportAudience, ReportKind
@@ -76,11 +77,17 @@ def progress_report_pdf(*, couple: Couple, user: Any, period_start: datetime.dat
         raise ValueError("The period ends before it starts.")
     options = ProgressOptions(period_start, period_end, include_notes, exclude_partner, audience)
     report = build_progress_report(couple=couple, user=user, options=options)
-    return render_pdf(PROGRESS_TEMPLATE, {"meta": report.meta, "report": report})
+    return render_pdf(PROGRESS_TEMPLATE, {"meta": report.meta, "report": report, **practice_locale(couple)})
 
 
 def discharge_summary_pdf(*, couple: Couple, user: Any) -> bytes:
     """The treatment summary (a discharge summary once the couple is discharged) as PDF bytes."""
     _check_reader(couple, user)
     summary = build_discharge_summary(couple=couple, user=user)
-    return render_pdf(DISCHARGE_TEMPLATE, {"meta": summary.meta, "summary": summary})
+    return render_pdf(DISCHARGE_TEMPLATE, {"meta": summary.meta, "summary": summary, **practice_locale(couple)})
+
+
+def practice_locale(couple: Couple) -> dict[str, str]:
+    """The paper size and language of the couple's practice (rapport.locale), for reports/pdf/base.html."""
+    practice = couple.practice
+    return {"page_size": page_size(practice.paper_size), "language": practice.language}

@@ -253,7 +253,8 @@ def test_admin_can_export_filtered_events_as_csv(cast, login):
     assert "no-store" in response["Cache-Control"]
     exported = rows(response)
     assert exported == [{
-        "id": str(wanted.id), "at": wanted.at.isoformat(), "actor_username": cast.therapist.username,
+        "id": str(wanted.id), "at": timezone.localtime(wanted.at).isoformat(),
+        "actor_username": cast.therapist.username,
         "actor_id": str(cast.therapist.pk), "action": "access.denied", "outcome": "denied",
         "object_type": "clinic.couple", "object_id": str(cast.couple.pk), "couple_id": str(cast.couple.pk),
         "ip": "192.0.2.44", "request_id": "f" * 32, "detail": '{"write": true}',
