@@ -77,10 +77,10 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
-def _csv_row(event: AuditEvent, names: dict[str, str], references: dict[Any, str]) -> list[str]:
+def _csv_row(event: AuditEvent, names: dict[str, str], references: dict[Any, str], zone: Any) -> list[str]:
     values = {
         "id": event.id,
-        "at": timezone.localtime(event.at).isoformat(),  # the practice's zone, with its UTC offset
+        "at": event.at.astimezone(zone).isoformat(),  # the practice's zone, with its UTC offset
         "actor_username": event.actor_username,
         "actor_id": event.actor_id or "",
         "action": event.action,
@@ -105,10 +105,16 @@ class _Echo:
 
 
 def _csv_lines(events: QuerySet[AuditEvent], names: dict[str, str], references: dict[Any, str]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for event in events.iterator(chunk_size=2000):
-        yield writer.writerow(_csv_row(event, names, references))
+    # The rows stream after the view (and the middleware's time zone) has returned: take the zone now.
+    zone = timezone.get_current_timezone()
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(CSV_COLUMNS)
+        for event in events.iterator(chunk_size=2000):
+            yield writer.writerow(_csv_row(event, names, references, zone))
+
+    return lines()
 
 
 @require_GET
