@@ -22,9 +22,8 @@ def _nav(html: str) -> str:
 
 
 def _awaiting(cast, days_ago: int) -> ProgressNote:
-    note = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist))
-    ProgressNote.objects.filter(pk=note.pk).update(signed_at=timezone.now() - datetime.timedelta(days=days_ago))
-    return note
+    return signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist),
+                       signed_at=timezone.now() - datetime.timedelta(days=days_ago))
 
 
 def test_a_supervisor_sees_the_queue_in_the_navigation_with_its_count_and_age(cast, login):
