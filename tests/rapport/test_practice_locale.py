@@ -69,6 +69,7 @@ def test_pages_use_the_practices_language_and_date_style_and_a_change_reaches_si
     # Date inputs keep the ISO value the browser's picker reads, whatever the style
     edit = client.get(reverse("clinic:couple-edit", args=[cast.couple.pk])).content.decode()
     assert f'type="date" name="start_date" value="{started.isoformat()}"' in edit
+    assert 'lang="en-US"' in edit.split('name="start_date"')[1].split(">")[0]  # the picker's language
 
 
 def test_pages_and_the_audit_csv_use_the_practices_time_zone(cast, login):
