@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zoneinfo
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -21,8 +23,17 @@ from keys.fields import (
     EncryptedModel,
     EncryptedTextField,
 )
+from rapport.locale import Country, DateStyle, Language, PaperSize
 
 NAME_MAX = 100
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list (an IANA name such as America/Chicago).")
+
+
+
 NOTE_TEXT_MAX = 20_000
 
 
@@ -47,6 +58,12 @@ class Practice(models.Model):
     # Shown to a partner in the portal at once when an answer names self-harm (portal.safety); blank: the
     # default line for the practice's country (RAPPORT_CRISIS_COUNTRY).
     crisis_information = models.TextField(max_length=1000, blank=True, default="")
+    # Locale (rapport.locale): a new practice starts from its country's defaults (clinic.services.users).
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.GB)
+    paper_size = models.CharField(max_length=10, choices=PaperSize.choices, default=PaperSize.A4)
+    language = models.CharField(max_length=10, choices=Language.choices, default=Language.EN_GB)
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    date_style = models.CharField(max_length=4, choices=DateStyle.choices, default=DateStyle.DMY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -279,6 +296,44 @@ class Couple(EncryptedModel):
     def ipv_joint_blocked(self) -> bool:
         """Joint sessions are refused: an IPV flag and no documented override."""
         return self.ipv_flagged and self.ipv_override_at is None
+
+
+class DischargeReason(models.TextChoices):
+    GOALS_MET = "goals_met", "Treatment goals met"
+    MUTUAL = "mutual", "Ended by mutual agreement"
+    COUPLE_ENDED = "couple_ended", "The couple chose to end therapy"
+    STOPPED_ATTENDING = "stopped_attending", "Stopped attending (no contact)"
+    REFERRED = "referred", "Referred to another service"
+    SEPARATED = "separated", "The partners separated"
+    PRACTICAL = "practical", "Practical reasons (moved, cost, schedule)"
+    OTHER = "other", "Other"
+
+
+class Discharge(EncryptedModel):
+    """What a clinician recorded when discharging a couple (clinic.services.couples.couple_discharge): why, how
+    the couple was doing, what happens after, and what they recommend. The discharge summary prints it. A couple
+    re-opened and discharged again has one row per discharge; the latest is the one that counts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="discharges")
+    discharged_on = models.DateField()
+    reason = models.CharField(max_length=20, choices=DischargeReason.choices)
+    reason_detail = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, default="")
+    status_at_discharge = EncryptedTextField(max_length=NOTE_TEXT_MAX)
+    aftercare = EncryptedTextField(max_length=NOTE_TEXT_MAX)
+    recommendations = EncryptedTextField(max_length=NOTE_TEXT_MAX)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at"]
+        indexes = [models.Index(fields=["couple", "recorded_at"])]
+
+    key_owner_kind = "couple"
+    key_owner_field = "couple_id"
+
+    def __str__(self) -> str:
+        return f"Discharge {self.pk}"
 
 
 class IPVResult(models.TextChoices):

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from audit.models import AuditEvent
 from audit.services import record_event
+from rapport import locale
 
 from .models import SignedInSession, User
 
@@ -26,6 +27,8 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
         request.session[SessionLifetimeMiddleware.IDLE_KEY] = now
     if request is not None and hasattr(request, "session") and request.session.session_key:
         SignedInSession.objects.get_or_create(user=user, session_key=request.session.session_key)
+    if request is not None and hasattr(request, "session") and user.practice_id:
+        locale.remember(request.session, user.practice)  # PracticeLocaleMiddleware reads it on every request
     record_event("auth.sign_in", actor=user, obj=user)
 
 

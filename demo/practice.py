@@ -473,9 +473,28 @@ def ensure_couple(practice: Practice, staff: dict[str, User], data: DemoCouple, 
                       start_date=couple.start_date)
     if discharged:
         couple_update(couple=couple, by=primary, status=CoupleStatus.DISCHARGED,
-                      end_date=_days_ago(data.ended_days_ago or 0))
+                      end_date=_days_ago(data.ended_days_ago or 0), discharge=DEMO_DISCHARGE)
     report.created["couple"] += 1
     return couple
+
+
+# What the discharged demo couple's therapist recorded at discharge (clinic.services.discharge).
+DEMO_DISCHARGE = {
+    "discharge_reason": "goals_met", "discharge_reason_detail": "",
+    "status_at_discharge": (
+        "Both partners report that trust has largely been rebuilt: the weekly money meeting has run for four months "
+        "without a missed week, and Lucía no longer checks the accounts between meetings. Neither partner reports "
+        "low mood or anxiety above the clinical cut-off."
+    ),
+    "aftercare": (
+        "No onward referral needed. Matteo continues with his gambling support group (GamCare) on his own. The "
+        "couple may contact the practice again at any time; a review session was offered for three months on."
+    ),
+    "recommendations": (
+        "Keep the weekly money meeting and the shared view of the accounts. If secrecy about money returns, or "
+        "either partner starts checking again, book a review session early rather than waiting."
+    ),
+}
 
 
 def seed() -> SeedReport:

@@ -67,6 +67,12 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     ACTIVE = "active", "Active"
     SUPERSEDED = "superseded", "Superseded"
+    CLOSED = "closed", "Closed at discharge"
+
+
+# Versions that were signed and in force at some time; `superseded_at` is when each stopped being in force
+# (replaced by a newer version, or closed when the couple was discharged).
+SIGNED_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.SUPERSEDED, PlanStatus.CLOSED)
 
 
 class AcknowledgementMethod(models.TextChoices):
@@ -98,7 +104,7 @@ class TreatmentPlan(CoupleOwned):
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)  # stopped being in force: superseded or closed
     partner_a_ack_on = models.DateField(null=True, blank=True)
     partner_a_ack_method = models.CharField(max_length=12, choices=AcknowledgementMethod.choices, blank=True)
     partner_b_ack_on = models.DateField(null=True, blank=True)

@@ -64,3 +64,45 @@ def objective_errors(
     if today is not None and target_date is not None and target_date < today:
         errors["target_date"] = "The target date cannot be before today."
     return errors
+
+
+# --- How far an objective got (the discharge summary) ---------------------------------------------
+
+
+class Attainment:
+    MET = "met"
+    PARTLY_MET = "partly_met"
+    NOT_MET = "not_met"
+    NOT_MEASURED = "not_measured"
+
+    LABELS = {MET: "Met", PARTLY_MET: "Partly met", NOT_MET: "Not met", NOT_MEASURED: "Not measured"}
+
+
+def objective_attainment(*, baseline: Decimal | None, target: Decimal | None, direction: str,
+                         final: Decimal | None) -> str:
+    """Met, partly met or not met, from the objective's final value against its target and baseline.
+
+    - **Met**: the final value reached the target in the objective's direction (at or below it for "lower is
+      better", at or above it for "higher is better").
+    - **Partly met**: not met, but the final value moved from the baseline toward the target by at least half
+      of the distance between them (e.g. baseline 10 checks a week, target 2: a final value of 6 or fewer).
+    - **Not met**: less than half the way, no change, or worse than the baseline.
+    - **Not measured**: no value was recorded, or the objective has no baseline or target.
+
+    Half the distance is our own threshold, not a published one. Goal attainment scaling (Kiresuk & Sherman
+    1968, Community Ment Health J 4:443-453) also grades attainment short of the expected outcome, but with levels
+    set per goal in advance, which a plan here does not have. Half makes "partly met" mean a change a reader
+    would call substantial; the discharge summary states the rule under its table.
+    """
+    if final is None or baseline is None or target is None:
+        return Attainment.NOT_MEASURED
+    final, baseline, target = Decimal(final), Decimal(baseline), Decimal(target)
+    if direction == Direction.INCREASE:
+        reached, gained, distance = final >= target, final - baseline, target - baseline
+    else:
+        reached, gained, distance = final <= target, baseline - final, baseline - target
+    if reached:
+        return Attainment.MET
+    if distance > 0 and gained * 2 >= distance:
+        return Attainment.PARTLY_MET
+    return Attainment.NOT_MET

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -68,12 +69,20 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; the value is written as ISO 8601 (YYYY-MM-DD), the only form it reads."""
+    """The browser's date picker; the value is written as ISO 8601 (YYYY-MM-DD), the only form it reads. It carries
+    the practice's language (`lang="en-US"`, rapport.locale), which browsers that follow the element's language use
+    for the picker's month/day order; the others show the browser's own order."""
 
     input_type = "date"
 
     def __init__(self, attrs: dict | None = None, format: str | None = "%Y-%m-%d") -> None:
         super().__init__(attrs, format)
+
+    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
+        language = translation.get_language() or "en-gb"
+        code, _, region = language.partition("-")
+        attrs = {"lang": f"{code}-{region.upper()}" if region else code, **(attrs or {})}
+        return super().get_context(name, value, attrs)
 
 
 class PrivateTextInput(forms.TextInput):

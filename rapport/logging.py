@@ -26,6 +26,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ClientErrorOneLine(logging.Filter):
+    """django.request logs a refused request (403 PermissionDenied, 404, 400) with the exception's traceback
+    (django.utils.log.log_response passes exc_info). A refusal is an expected answer, not a fault: keep its one
+    line ("Forbidden (Permission denied): /path") and drop the traceback. 5xx records keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {

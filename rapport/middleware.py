@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,12 +16,13 @@ from django.contrib.messages.storage import default_storage as default_message_s
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from audit import request_context
 from audit.models import AuditEvent
 from audit.services import record_event
 from keys.errors import CryptoError
-from rapport import errors
+from rapport import errors, locale
 
 logger = logging.getLogger("rapport.security")
 
@@ -198,6 +200,29 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store, max-age=0"
             response["Pragma"] = "no-cache"
         return response
+
+
+class PracticeLocaleMiddleware:
+    """Serve each request in the signed-in user's practice's time zone, language variant and date style
+    (rapport.locale). Signed-out pages keep the settings' defaults."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = locale.for_request(request)
+        if chosen is None:
+            return self.get_response(request)
+        timezone.activate(zoneinfo.ZoneInfo(chosen["time_zone"]))
+        translation.activate(chosen["language"])
+        request.LANGUAGE_CODE = chosen["language"]
+        request.paper_size = chosen["paper_size"]
+        try:
+            with locale.date_style(chosen["date_style"]):
+                return self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()
 
 
 class RecordUnreadableMiddleware:

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "rapport.middleware.SessionLifetimeMiddleware",
     "rapport.middleware.TwoFactorRequiredMiddleware",
     "portal.session.PortalSessionMiddleware",
+    "rapport.middleware.PracticeLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -125,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rapport.context_processors.rapport",
             ],
+            # The `date` filter in the practice's date style (rapport.locale.practice_date).
+            "builtins": ["rapport.locale"],
         },
     },
 ]
@@ -294,6 +297,7 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-us", "English (United States)"), ("en-gb", "English (United Kingdom)")]
 TIME_ZONE = env("RAPPORT_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
@@ -365,7 +369,8 @@ RAPPORT_API_TOKEN_DAYS = envint("RAPPORT_API_TOKEN_DAYS", 30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "rapport.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "rapport.logging.RequestIdFilter"},
+                "client_error_one_line": {"()": "rapport.logging.ClientErrorOneLine"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "rapport.logging.JsonFormatter"},
@@ -378,6 +383,8 @@ LOGGING = {
     "loggers": {
         # Django's request logger would print the failing SQL's parameters; keep it to the message.
         "django.db.backends": {"level": "WARNING"},
+        # A 403 or 404 is one line, without the traceback Django attaches (rapport.logging.ClientErrorOneLine).
+        "django.request": {"filters": ["client_error_one_line"]},
         "axes": {"level": "WARNING"},
     },
 }

@@ -30,10 +30,12 @@ from clinic.api.couples_serializers import (
     PartnerOutput,
     PartnerUpdateInput,
 )
-from clinic.models import CareTeamMember, Client, Couple, Partner, PartnerPosition, User
+from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner, PartnerPosition, User
 from clinic.selectors.couples import couple_rows_for
+from clinic.selectors.offboarding import successor_candidates
 from clinic.services import couples as services
 from clinic.services import ipv as ipv_services
+from clinic.services.discharge import DISCHARGE_FIELDS
 from rapport.api import UUID_PATTERN, IsClinicianOrManager, RolePermissionsMixin, error_responses, validated
 from rapport.api_schema import superset_proxy
 
@@ -103,14 +105,18 @@ class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Change a couple's details",
         description="Send the `version` you last read. If someone saved in between, nothing changes and the "
-                    "answer is 409 with the current version.",
+                    "answer is 409 with the current version. Discharging (`status` \"discharged\") needs "
+                    "`discharge_reason`, `status_at_discharge`, `aftercare` and `recommendations` (400 naming "
+                    "each one missing); it closes the active treatment plan.",
         request=CoupleUpdateInput,
         responses={200: CoupleDetailOutput, **error_responses(400, 401, 403, 404, 409)},
     )
     def partial_update(self, request, pk=None):
         couple = get_couple_for_user(request.user, pk, write=True)
         data = validated(CoupleUpdateInput, request.data)
-        services.couple_update(couple=couple, by=request.user, base_version=data.pop("version"), **data)
+        discharge = {name: data.pop(name) for name in DISCHARGE_FIELDS if name in data}
+        services.couple_update(couple=couple, by=request.user, base_version=data.pop("version"),
+                               discharge=discharge, **data)
         return Response(CoupleDetailOutput(couple).data)
 
     @extend_schema(
@@ -165,7 +171,18 @@ class CareTeamViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         if member is None:
             raise Http404("No such care team member.")
         data = validated(CareTeamEndInput, request.data)
-        member = services.care_team_end(member=member, by=request.user, **data)
+        successor_id, confirmed = data.pop("successor", None), data.pop("confirm")
+        successor = None
+        if member.user_id == request.user.pk and member.role == CareRole.PRIMARY:  # a handover: ask both
+            successor = successor_candidates(request.user).filter(pk=successor_id).first() if successor_id else None
+            errors = {}
+            if successor is None:
+                errors["successor"] = ["Give the id of the active clinician who takes over as primary therapist."]
+            if not confirmed:
+                errors["confirm"] = ["Confirm (true) that you are handing this couple over."]
+            if errors:
+                raise exceptions.ValidationError(errors)
+        member = services.care_team_end(member=member, by=request.user, successor=successor, **data)
         return Response(CareTeamMemberOutput(member).data)
 
 

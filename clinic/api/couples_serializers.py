@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from clinic.api.clients_serializers import ClientBriefOutput
 from clinic.ipv import decode_answers
-from clinic.models import NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, IPVResult
+from clinic.models import NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, DischargeReason, IPVResult
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
 
@@ -45,6 +45,11 @@ class CareTeamAddInput(serializers.Serializer):
 
 class CareTeamEndInput(serializers.Serializer):
     end_date = serializers.DateField(required=False, help_text="Defaults to today.")
+    successor = serializers.UUIDField(
+        required=False, help_text="Required when you end your own place as primary therapist: who takes over, "
+                                  "from the day after the last day (an active clinician of the practice).")
+    confirm = serializers.BooleanField(
+        required=False, default=False, help_text="Required (true) when you end your own place as primary therapist.")
 
 
 # --- Partners -------------------------------------------------------------------------------------
@@ -164,3 +169,12 @@ class CoupleUpdateInput(VersionedUpdateInput):
     end_date = serializers.DateField(required=False, allow_null=True)
     confidentiality = choice_field(Confidentiality.choices, required=False)
     presenting_concerns = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)
+    # Required together when `status` becomes "discharged" (clinic.services.discharge); stored encrypted.
+    discharge_reason = choice_field(DischargeReason.choices, required=False)
+    discharge_reason_detail = serializers.CharField(
+        max_length=NOTE_TEXT_MAX, required=False, allow_blank=True, help_text='When the reason is "other".')
+    status_at_discharge = serializers.CharField(
+        max_length=NOTE_TEXT_MAX, required=False, allow_blank=True, help_text="How the couple is doing at discharge.")
+    aftercare = serializers.CharField(
+        max_length=NOTE_TEXT_MAX, required=False, allow_blank=True, help_text="Aftercare and referrals.")
+    recommendations = serializers.CharField(max_length=NOTE_TEXT_MAX, required=False, allow_blank=True)

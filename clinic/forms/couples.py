@@ -22,10 +22,12 @@ from clinic.models import (
     CareTeamMember,
     Confidentiality,
     CoupleStatus,
+    DischargeReason,
     IPVResult,
     PartnerPosition,
     User,
 )
+from clinic.services.discharge import DISCHARGE_FIELDS, discharge_errors
 from keys.blind_index import normalise_name
 from rapport.forms import DateInput, PlainSelect, PrivateTextInput
 
@@ -173,6 +175,27 @@ class CoupleEditForm(forms.Form):
     )
     presenting_concerns = CoupleCreateForm.base_fields["presenting_concerns"]
     confidentiality = CoupleCreateForm.base_fields["confidentiality"]
+    # Asked only when the status becomes "Discharged" (clinic.services.discharge says what is missing).
+    discharge_reason = forms.ChoiceField(
+        label="Reason for discharge", required=False, choices=[("", "Choose a reason")] + DischargeReason.choices,
+        widget=PlainSelect(),
+    )
+    discharge_reason_detail = forms.CharField(
+        label="Other reason", required=False, max_length=NOTE_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the reason is \u201cOther\u201d.",
+    )
+    status_at_discharge = forms.CharField(
+        label="Status at discharge", required=False, max_length=NOTE_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="How the couple and each partner are doing now, against the problems they came with.",
+    )
+    aftercare = forms.CharField(
+        label="Aftercare and referrals", required=False, max_length=NOTE_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Follow-up, services referred to, what to do if problems return; \u201cNone\u201d if none.",
+    )
+    recommendations = forms.CharField(
+        label="Recommendations", required=False, max_length=NOTE_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}),
+    )
     version = forms.IntegerField(
         widget=forms.HiddenInput, min_value=1,
         error_messages={"required": "The form was incomplete: open the edit page again and redo your change.",
@@ -180,12 +203,34 @@ class CoupleEditForm(forms.Form):
                         "min_value": "The form was incomplete: open the edit page again and redo your change."},
     )
 
+    DISCHARGE_FIELDS = DISCHARGE_FIELDS
+
+    def __init__(self, *args: Any, discharged: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.discharged = discharged  # already discharged: the discharge fields are not asked again
+        if discharged:
+            for name in self.DISCHARGE_FIELDS:
+                del self.fields[name]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The end date cannot be before the start date.")
+        if not self.discharged and data.get("status") == CoupleStatus.DISCHARGED:
+            for name, messages in discharge_errors(data).items():
+                if name not in self.errors:
+                    self.add_error(name, messages)
         return data
+
+    def case_fields(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items()
+                if name != "version" and name not in self.DISCHARGE_FIELDS}
+
+    def discharge_details(self) -> dict[str, Any] | None:
+        if self.discharged:
+            return None
+        return {name: self.cleaned_data.get(name, "") for name in self.DISCHARGE_FIELDS}
 
 
 class PartnerForm(forms.Form):
@@ -300,10 +345,23 @@ class CareTeamEndForm(forms.Form):
                         "invalid": "Enter the last day as a real date."},
     )
 
-    def __init__(self, *args: Any, member: CareTeamMember, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, member: CareTeamMember, successors: Any = None, **kwargs: Any) -> None:
+        """With `successors` (a queryset of clinicians), the user is ending their own place as primary therapist:
+        they must name who takes over and confirm the handover."""
         kwargs.setdefault("auto_id", f"id_end_{member.pk.hex}_%s")
         super().__init__(*args, **kwargs)
         self.member = member
+        if successors is not None:
+            self.fields["successor"] = ClinicianChoiceField(
+                label="Who takes over as primary therapist", queryset=successors, empty_label="Choose a clinician",
+                help_text="From the day after your last day.",
+                error_messages={"required": "Choose who takes over as primary therapist.",
+                                "invalid_choice": "Choose a clinician from the list."},
+            )
+            self.fields["confirm"] = forms.BooleanField(
+                label="I am handing this couple over and will no longer be their primary therapist",
+                error_messages={"required": "Confirm that you are handing this couple over."},
+            )
 
     def clean_end_date(self) -> datetime.date:
         value = self.cleaned_data["end_date"]

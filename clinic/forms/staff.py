@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from clinic.models import Practice, Role, User
+from rapport.forms import PlainSelect
+from rapport.locale import Country, DateStyle, Language, PaperSize, time_zone_choices
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -89,6 +93,72 @@ class PracticeSettingsForm(forms.Form):
                   "national line of the practice's country (988 in the US; Samaritans 116 123 in the UK).",
     )
 
+    country = forms.ChoiceField(label="Country", choices=Country.choices, widget=PlainSelect(),
+                                help_text="Where the practice works (diagnosis and service codes follow the US).")
+    paper_size = forms.ChoiceField(label="Paper size of PDF reports", choices=PaperSize.choices, widget=PlainSelect())
+    language = forms.ChoiceField(label="Spelling", choices=Language.choices, widget=PlainSelect())
+    time_zone = forms.ChoiceField(label="Time zone", choices=(), widget=PlainSelect(),
+                                  help_text="Session times, note deadlines and \u201ctoday\u201d follow it.")
+    date_style = forms.ChoiceField(label="Date format", choices=DateStyle.choices, widget=PlainSelect(),
+                                   help_text="How pages and PDFs write dates. CSV files always use 2026-12-04.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
     @classmethod
     def for_practice(cls, practice: Practice, data=None) -> PracticeSettingsForm:
         return cls(data, initial={name: getattr(practice, name) for name in cls.base_fields})
+
+
+class OffboardForm(forms.Form):
+    """Deactivating a clinician: who takes over each couple they are primary therapist of (one choice for all,
+    or one per couple), a new supervisor for their supervisees, or an explicit "leave unassigned"."""
+
+    all_successor = forms.ModelChoiceField(
+        label="Hand every couple to", required=False, queryset=User.objects.none(), empty_label="Choose per couple",
+        widget=PlainSelect(), help_text="Or choose for each couple below; a choice below wins.",
+    )
+    supervisor = forms.ModelChoiceField(
+        label="New supervisor of their supervisees", required=False, queryset=User.objects.none(),
+        empty_label="Choose a supervisor", widget=PlainSelect(),
+    )
+    leave_unassigned = forms.BooleanField(
+        label="Leave unassigned what I have not chosen for", required=False,
+        help_text="Couples without a new primary therapist then show on the practice overview as needing one.",
+    )
+
+    def __init__(self, *args: Any, caseload: Any, candidates: Any, supervisors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.caseload = caseload
+        self.fields["all_successor"].queryset = candidates
+        self.fields["all_successor"].label_from_instance = _clinician_label
+        self.fields["supervisor"].queryset = supervisors
+        self.fields["supervisor"].label_from_instance = _clinician_label
+        if not caseload.primary:
+            del self.fields["all_successor"]
+        if not caseload.supervisees:
+            del self.fields["supervisor"]
+        for member in caseload.primary:
+            field = forms.ModelChoiceField(
+                label=f"Couple {member.couple.reference}", required=False, queryset=candidates,
+                empty_label="As chosen above", widget=PlainSelect(),
+            )
+            field.label_from_instance = _clinician_label
+            self.fields[self.successor_field(member)] = field
+
+    @staticmethod
+    def successor_field(member: Any) -> str:
+        return f"successor_{member.couple_id.hex}"
+
+    def couple_fields(self) -> list[Any]:
+        return [self[self.successor_field(member)] for member in self.caseload.primary]
+
+    def successors(self) -> dict[Any, User | None]:
+        every = self.cleaned_data.get("all_successor")
+        return {member.couple_id: self.cleaned_data.get(self.successor_field(member)) or every
+                for member in self.caseload.primary}
+
+
+def _clinician_label(user: User) -> str:
+    return f"{user.display_name} ({user.get_role_display()})"

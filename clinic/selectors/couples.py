@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner
+from clinic.models import CareRole, CareTeamMember, Client, Couple, Discharge, Partner
 from clinic.selectors.clients import find_clients_by_name
 
 # Columns a practice manager's pages may load: no clinical text is even read from the database.
@@ -96,3 +96,9 @@ def couple_rows_for(user: Any) -> QuerySet[Couple]:
 def couple_summary_listed_for(user: Any, pk: Any) -> Couple | None:
     """One couple a practice manager may open in the API: listing columns and its primary therapist."""
     return with_primary_therapist(Couple.objects.listed_for(user).only(*LISTING_FIELDS)).filter(pk=pk).first()
+
+
+def latest_discharge(couple: Couple) -> Discharge | None:
+    """What was recorded at the couple's latest discharge, with who recorded it (one query), or None. The caller
+    reached `couple` through clinic.access."""
+    return Discharge.objects.filter(couple=couple).select_related("recorded_by").order_by("-recorded_at").first()

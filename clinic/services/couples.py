@@ -32,6 +32,7 @@ from clinic.models import (
     User,
 )
 from clinic.selectors.risks import has_unresolved_suicide_risk
+from clinic.services.discharge import discharge_errors, record_discharge
 from clinic.services.risks import risk_raise
 from keys.blind_index import blind_index
 from rapport.versioning import StaleVersion
@@ -154,19 +155,29 @@ def couple_register(
 COUPLE_FIELDS = ("status", "start_date", "end_date", "presenting_concerns", "confidentiality")
 
 
-def couple_update(*, couple: Couple, by: User, base_version: int | None = None, **fields: Any) -> Couple:
-    """Change case details. With base_version, refuse (StaleVersion) if someone saved in between."""
+def couple_update(*, couple: Couple, by: User, base_version: int | None = None,
+                  discharge: dict[str, Any] | None = None, **fields: Any) -> Couple:
+    """Change case details. With base_version, refuse (StaleVersion) if someone saved in between.
+
+    Discharging (status "discharged" on a couple not yet discharged) needs `discharge`: the reason, status at
+    discharge, aftercare and referrals, and recommendations (clinic.services.discharge, refused field by field
+    when missing); it records them, and the apps above close their records in this transaction (plans closes the
+    active treatment plan)."""
     with transaction.atomic():
         current = Couple.objects.select_for_update().get(pk=couple.pk)
         if base_version is not None and current.version != base_version:
             raise StaleVersion(current.version)
         changed = [n for n, v in fields.items() if n in COUPLE_FIELDS and getattr(couple, n) != v]
-        if (fields.get("status") == CoupleStatus.DISCHARGED and current.status != CoupleStatus.DISCHARGED
-                and has_unresolved_suicide_risk(current)):
-            raise ValidationError({"status": [
-                "This couple has an unresolved suicide or self-harm risk in its risk register. Follow it up and "
-                "close it before discharging (the register is on the couple's overview)."
-            ]})
+        discharging = fields.get("status") == CoupleStatus.DISCHARGED and current.status != CoupleStatus.DISCHARGED
+        if discharging:
+            errors = discharge_errors(discharge or {})
+            if has_unresolved_suicide_risk(current):
+                errors["status"] = [
+                    "This couple has an unresolved suicide or self-harm risk in its risk register. Follow it up and "
+                    "close it before discharging (the register is on the couple's overview)."
+                ]
+            if errors:
+                raise ValidationError(errors)
         for name in changed:
             setattr(couple, name, fields[name])
         if couple.status == CoupleStatus.DISCHARGED and couple.end_date is None:
@@ -178,7 +189,18 @@ def couple_update(*, couple: Couple, by: User, base_version: int | None = None, 
         couple.full_clean()
         couple.save()
         record_event("couple.update", actor=by, obj=couple, detail={"fields": sorted(set(changed))})
+        if discharging:
+            record_discharge(couple=couple, by=by, details=discharge or {}, discharged_on=couple.end_date,
+                             at=_end_of(couple.end_date))
     return couple
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """When what ends with a discharge stops (the plan closes): now, or the end of a past end date."""
+    now = timezone.now()
+    if day >= timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
 
 
 KEEP: object = object()  # partner_update: "leave this field as it is"
@@ -260,9 +282,11 @@ def care_team_add(
     """Put a clinician of the same practice on the couple's care team."""
     if user.practice_id != couple.practice_id or not user.is_clinician or not user.is_active:
         raise ValidationError({"user": "Choose an active therapist or supervisor of this practice."})
-    if CareTeamMember.objects.current().filter(couple=couple, user=user).exists():
+    # The team on the day they join: someone whose last day is before then leaves room (a primary therapist
+    # handing over, a co-therapist becoming primary).
+    current_team = CareTeamMember.objects.current(start_date or timezone.localdate()).filter(couple=couple)
+    if current_team.filter(user=user).exists():
         raise ValidationError({"user": "This person is already on the care team."})
-    current_team = CareTeamMember.objects.current().filter(couple=couple)
     if role == CareRole.PRIMARY and current_team.filter(role=CareRole.PRIMARY).exists():
         raise ValidationError({"role": "The couple already has a primary therapist; end that role first."})
     member = CareTeamMember(couple=couple, user=user, role=role, start_date=start_date or timezone.localdate())
@@ -274,15 +298,40 @@ def care_team_add(
     return member
 
 
-def care_team_end(*, member: CareTeamMember, by: User, end_date: datetime.date | None = None) -> CareTeamMember:
-    """End someone's place on a care team (the history stays)."""
+def care_team_end(*, member: CareTeamMember, by: User, end_date: datetime.date | None = None,
+                  successor: User | None = None) -> CareTeamMember:
+    """End someone's place on a care team (the history stays). With `successor`, a primary therapist hands the
+    couple over: the successor is primary therapist from the day after the last day (make_primary)."""
     end_date = end_date or timezone.localdate()
     if member.end_date is not None and member.end_date <= end_date:
         return member
+    if successor is not None and (member.role != CareRole.PRIMARY or successor.pk == member.user_id):
+        raise ValidationError({"successor": "Choose someone else to take over as primary therapist."})
     member.end_date = end_date
     member.full_clean()
     with transaction.atomic():
         member.save(update_fields=["end_date"])
         record_event("care_team.end", actor=by, obj=member, couple_id=member.couple_id,
                      detail={"user_id": str(member.user_id)})
+        if successor is not None:
+            make_primary(couple=member.couple, successor=successor, by=by, on=end_date + datetime.timedelta(days=1))
     return member
+
+
+def make_primary(*, couple: Any, successor: User, by: User, on: datetime.date) -> CareTeamMember:
+    """Make `successor` the couple's primary therapist from `on`. A successor already on the team (a co-therapist)
+    leaves that place the day before, or, if they joined only today, has it turned into the primary role."""
+    current = CareTeamMember.objects.current(on).filter(couple=couple, user=successor).first()
+    if current is not None:
+        if current.start_date >= on:
+            current.role = CareRole.PRIMARY
+            current.save(update_fields=["role"])
+            record_event("care_team.add", actor=by, obj=current, couple_id=couple.pk,
+                         detail={"role": CareRole.PRIMARY, "user_id": str(successor.pk), "promoted": True})
+            return current
+        current.end_date = on - datetime.timedelta(days=1)
+        current.save(update_fields=["end_date"])
+        record_event("care_team.end", actor=by, obj=current, couple_id=couple.pk,
+                     detail={"user_id": str(successor.pk), "because": "became primary"})
+    return care_team_add(couple=couple, user=successor, role=CareRole.PRIMARY, by=by, start_date=on)
+

@@ -27,12 +27,15 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.models import ApiToken, Practice, Role, SignedInSession, User
 from clinic.selectors.staff import BACKUP_DEVICE_NAME, backup_device, confirmed_totp_device
+from rapport import locale
 from rapport.middleware import DEMO_SKIP_DEVICE_NAME
 
 INVITE_FIELDS = ("first_name", "last_name", "username", "email", "role", "credentials", "licence_number",
                  "supervisor")
 UPDATE_FIELDS = ("first_name", "last_name", "email", "role", "credentials", "licence_number", "supervisor")
-PRACTICE_FIELDS = ("name", "note_deadline_hours", "plan_review_days", "ipv_rescreen_days", "crisis_information")
+LOCALE_FIELDS = ("country", "paper_size", "language", "time_zone", "date_style")
+PRACTICE_FIELDS = ("name", "note_deadline_hours", "plan_review_days", "ipv_rescreen_days", "crisis_information",
+                   *LOCALE_FIELDS)
 
 TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_CODE_COUNT = 10
@@ -190,8 +193,27 @@ def invite_accept(*, user: User, password: str) -> User:
 
 # --- Practice --------------------------------------------------------------------------------------
 
+def practice_create(*, name: str, country: str = "GB", **fields: Any) -> Practice:
+    """A new practice whose paper size, language, time zone and date style start from its country's defaults
+    (rapport.locale.DEFAULTS: a US practice gets Letter, en-US, America/New_York and "Dec 4, 2026"); `fields`
+    override any of them (a practice in Chicago passes time_zone="America/Chicago"). For the command line and
+    set-up scripts: no user acts, so the audit event has no actor."""
+    defaults = locale.defaults_for(country)
+    practice = Practice(name=name, country=country, paper_size=defaults.paper_size, language=defaults.language,
+                        time_zone=defaults.time_zone, date_style=defaults.date_style)
+    for field_name, value in fields.items():
+        if field_name in PRACTICE_FIELDS:
+            setattr(practice, field_name, value)
+    practice.full_clean()
+    with transaction.atomic():
+        practice.save()
+        record_event("practice.create", actor=None, obj=practice, detail={"country": country})
+    return practice
+
+
 def practice_update(*, practice: Practice, by: User, **fields: Any) -> Practice:
-    """Change the practice's name, note deadline or plan review interval."""
+    """Change the practice's name, note deadline, review intervals or locale (paper size, language, time zone,
+    date style: every session picks a changed locale up on its next request, rapport.locale.changed)."""
     changed = [n for n, v in fields.items() if n in PRACTICE_FIELDS and getattr(practice, n) != v]
     if not changed:
         return practice
@@ -201,6 +223,8 @@ def practice_update(*, practice: Practice, by: User, **fields: Any) -> Practice:
     with transaction.atomic():
         practice.save(update_fields=changed)
         record_event("practice.update", actor=by, obj=practice, detail={"fields": sorted(changed)})
+    if set(changed) & set(LOCALE_FIELDS):
+        locale.changed(practice)
     return practice
 
 

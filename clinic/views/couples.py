@@ -41,6 +41,7 @@ from clinic.models import CareRole, Couple, CoupleStatus, IPVResult, PartnerPosi
 from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
 from clinic.selectors import ipv as ipv_selectors
+from clinic.selectors import offboarding as offboarding_selectors
 from clinic.selectors import plan_review
 from clinic.selectors import risks as risk_selectors
 from clinic.services import couples as services
@@ -154,21 +155,23 @@ def _couple_edit_context(couple: Couple, form: CoupleEditForm, **extra: Any) -> 
 @require_http_methods(["GET", "POST"])
 @clinician_required
 def couple_edit(request: HttpRequest, pk: Any) -> HttpResponse:
-    """Change case details; a save based on an old version is refused (409) with both versions shown."""
+    """Change case details; a save based on an old version is refused (409) with both versions shown.
+    Discharging asks for what the discharge summary prints (clinic.services.discharge)."""
     couple = get_couple_for_user(request.user, pk, write=True)
+    discharged = couple.status == CoupleStatus.DISCHARGED
     if request.method == "GET":
         form = CoupleEditForm(initial={
             "status": couple.status, "start_date": couple.start_date, "end_date": couple.end_date,
             "presenting_concerns": couple.presenting_concerns, "confidentiality": couple.confidentiality,
             "version": couple.version,
-        })
+        }, discharged=discharged)
         return render(request, "clinic/couples/edit.html", _couple_edit_context(couple, form))
-    form = CoupleEditForm(request.POST)
+    form = CoupleEditForm(request.POST, discharged=discharged)
     if form.is_valid():
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         try:
             services.couple_update(
-                couple=couple, by=request.user, base_version=form.cleaned_data["version"], **fields
+                couple=couple, by=request.user, base_version=form.cleaned_data["version"],
+                discharge=form.discharge_details(), **form.case_fields()
             )
         except services.StaleVersion:
             return _edit_conflict(request, pk, form)
@@ -189,7 +192,7 @@ def _edit_conflict(request: HttpRequest, pk: Any, stale_form: CoupleEditForm) ->
     current = get_couple_for_user(request.user, pk, write=True)
     data = request.POST.copy()
     data["version"] = str(current.version)
-    form = CoupleEditForm(data)
+    form = CoupleEditForm(data, discharged=current.status == CoupleStatus.DISCHARGED)
     form.is_valid()
     yours = stale_form.cleaned_data
     differences = []
@@ -282,9 +285,18 @@ def _care_team_context(
     end_form: CareTeamEndForm | None = None,
     end_member_pk: Any = None,
     notice: str = "",
+    viewer: Any = None,
 ) -> dict[str, Any]:
+    handover_form = None
     if can_manage and add_form is None:
         add_form = CareTeamAddForm(candidates=team_selectors.care_team_candidates(couple), auto_id="id_team_%s")
+    if viewer is not None and viewer.is_clinician:
+        own = next((m for m in team_selectors.care_team_for(couple)
+                    if m.user_id == viewer.pk and m.role == CareRole.PRIMARY and m.end_date is None), None)
+        if own is not None and (end_form is None or end_member_pk != own.pk):
+            handover_form = CareTeamEndForm(member=own, successors=offboarding_selectors.successor_candidates(viewer))
+        elif own is not None:
+            handover_form = end_form
     return {
         "couple": couple,
         "team": team_selectors.care_team_for(couple),
@@ -293,12 +305,13 @@ def _care_team_context(
         "end_form": end_form,
         "end_member_pk": end_member_pk,
         "team_notice": notice,
+        "handover_form": handover_form,
         "team_errors": error_summary(*(f for f in (add_form, end_form) if f is not None)),
     }
 
 
 def _render_care_team(request: HttpRequest, couple: Couple, **kwargs: Any) -> HttpResponse:
-    context = _care_team_context(couple, can_manage=True, **kwargs)
+    context = _care_team_context(couple, can_manage=True, viewer=request.user, **kwargs)
     context["nav"] = "practice" if request.user.is_practice_manager else NAV
     template = "clinic/couples/care_team.html"
     if request.htmx:
@@ -349,18 +362,27 @@ def care_team_add(request: HttpRequest, pk: Any) -> HttpResponse:
     return _render_care_team(request, couple, add_form=form)
 
 
+def _handover_candidates(request: HttpRequest, member: Any) -> Any:
+    """Who may take over when the user ends their own place as primary therapist (else None: no handover asked)."""
+    if member.user_id != request.user.pk or member.role != CareRole.PRIMARY:
+        return None
+    return offboarding_selectors.successor_candidates(request.user)
+
+
 @require_POST
 @clinician_or_manager_required
 def care_team_end(request: HttpRequest, pk: Any, member_pk: Any) -> HttpResponse:
-    """End one member's place on the care team (the history stays)."""
+    """End one member's place on the care team (the history stays). Ending one's own place as primary therapist
+    asks for a successor and a confirmation."""
     couple = get_couple_for_team_management(request.user, pk)
     member = next((m for m in couple.care_team.all() if m.pk == member_pk), None)
     if member is None:
         raise Http404("No such care-team member.")
-    form = CareTeamEndForm(request.POST, member=member)
+    form = CareTeamEndForm(request.POST, member=member, successors=_handover_candidates(request, member))
     if form.is_valid():
         try:
-            services.care_team_end(member=member, by=request.user, end_date=form.cleaned_data["end_date"])
+            services.care_team_end(member=member, by=request.user, end_date=form.cleaned_data["end_date"],
+                                   successor=form.cleaned_data.get("successor"))
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from clinic.access import roles_allowed
 from clinic.forms.couples import StatusFilterForm
 from clinic.models import Role
+from clinic.selectors import offboarding as offboarding_selectors
 from clinic.selectors import practice as selectors
 
 COUPLES_PER_PAGE = 50
@@ -26,6 +27,7 @@ def practice_home(request: HttpRequest) -> HttpResponse:
         "nav": "practice",
         "summary": selectors.practice_summary(request.user),
         "caseloads": selectors.practice_caseloads(request.user),
+        "without_primary": list(offboarding_selectors.couples_without_primary(request.user)),
         "page": page,
         "status_form": status_form,
         "status": status,

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import admin_required, get_colleague_for_admin
-from clinic.forms.staff import PracticeSettingsForm, UserEditForm, UserInviteForm
+from clinic.forms.staff import OffboardForm, PracticeSettingsForm, UserEditForm, UserInviteForm
 from clinic.models import User
+from clinic.selectors import offboarding as offboarding_selectors
 from clinic.selectors import staff as selectors
-from clinic.services import users
+from clinic.services import offboarding, users
 from rapport.forms import add_service_errors, error_summary
 
 
@@ -108,22 +109,42 @@ def user_edit(request: HttpRequest, pk) -> HttpResponse:
     })
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @admin_required
 def user_deactivate(request: HttpRequest, pk) -> HttpResponse:
+    """Deactivate a colleague. For a clinician, the page lists their couples (as primary therapist), other
+    care-team places, supervisees and unsigned work, and asks who takes over, or an explicit "leave unassigned"
+    (clinic.services.offboarding)."""
     member = get_colleague_for_admin(request.user, pk)
-    try:
-        result = users.user_deactivate(user=member, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if member.pk == request.user.pk or not member.is_active:
+        messages.error(request, "You cannot deactivate your own account. Ask another administrator to do it."
+                       if member.pk == request.user.pk else f"{member.display_name} is already deactivated.")
         return redirect("clinic:user-edit", pk=member.pk)
-    messages.success(request, f"{member.display_name} was deactivated. "
-                              f"{result.sessions_ended} signed-in session(s) ended and "
-                              f"{result.tokens_revoked} API token(s) revoked.")
-    if result.supervisees:
-        messages.warning(request, f"{result.supervisees} therapist(s) had {member.display_name} as their supervisor. "
-                                  "Give them another supervisor from their pages below.")
-    return redirect("clinic:user-list")
+    caseload = offboarding_selectors.caseload_of(member)
+    form = OffboardForm(request.POST if request.method == "POST" else None, caseload=caseload,
+                        candidates=offboarding_selectors.successor_candidates(member),
+                        supervisors=offboarding_selectors.supervisor_candidates(member))
+    if form.is_valid():
+        try:
+            result = offboarding.user_offboard(
+                user=member, by=request.user, successors=form.successors(),
+                supervisor=form.cleaned_data.get("supervisor"), leave_unassigned=form.cleaned_data["leave_unassigned"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            done = result.deactivation
+            messages.success(request, f"{member.display_name} was deactivated. {done.sessions_ended} signed-in "
+                                      f"session(s) ended and {done.tokens_revoked} API token(s) revoked.")
+            if result.reassigned or result.left_unassigned:
+                messages.info(request, f"{result.reassigned} couple(s) have a new primary therapist; "
+                                       f"{result.left_unassigned} left without one.")
+            if done.supervisees and not result.supervisees_moved:
+                messages.warning(request, f"{done.supervisees} therapist(s) had {member.display_name} as their "
+                                          "supervisor. Give them another supervisor from their pages below.")
+            return redirect("clinic:user-list")
+    return render(request, "clinic/staff/deactivate.html", {
+        "member": member, "caseload": caseload, "form": form, "errors": error_summary(form), "nav": "users",
+    }, status=400 if form.is_bound else 200)
 
 
 @require_http_methods(["GET", "POST"])

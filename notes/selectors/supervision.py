@@ -6,15 +6,17 @@ by clinic.access); a clinician who can see it but is not the one allowed to act 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.access import get_couple_record_for_user
-from clinic.models import Couple, Role
+from clinic.models import Couple, Risk, Role
 from notes.models import Addendum, NoteStatus, ProgressNote
 
 # Encrypted columns a list never shows: not even loaded.
@@ -38,6 +40,38 @@ def review_queue_for(user: Any) -> QuerySet[ProgressNote]:
         .filter(status=NoteStatus.AWAITING_COSIGN, author__supervisor=user, couple__in=Couple.objects.visible_to(user))
         .order_by("signed_at", "session__starts_at", "id")
     )
+
+
+def _open_risk_of_couple() -> Exists:
+    return Exists(Risk.objects.unresolved().filter(couple_id=OuterRef("couple_id")))
+
+
+def review_queue_rows(user: Any) -> list[ProgressNote]:
+    """The review queue page's rows: review_queue_for(user), each with `open_risk` (its couple has an open or
+    acknowledged risk in its register) and `waiting_days` (whole days since the author signed). One query."""
+    now = timezone.now()
+    rows = list(review_queue_for(user).annotate(open_risk=_open_risk_of_couple()))
+    for note in rows:
+        note.waiting_days = max((now - note.signed_at).days, 0) if note.signed_at else 0
+    return rows
+
+
+@dataclass(frozen=True)
+class QueueBadge:
+    waiting: int  # notes awaiting the supervisor's co-signature
+    with_risk: int  # of those, notes of couples with an unresolved risk
+    oldest_days: int  # whole days the oldest has waited
+
+
+def review_queue_badge(user: Any) -> QueueBadge | None:
+    """The navigation's count of the review queue for a supervisor (None for anyone else). One query."""
+    if not (user.is_authenticated and user.role == Role.SUPERVISOR):
+        return None
+    counts = review_queue_for(user).order_by().aggregate(
+        waiting=Count("id"), with_risk=Count("id", filter=Q(_open_risk_of_couple())), oldest=Min("signed_at"))
+    oldest = counts["oldest"]
+    return QueueBadge(counts["waiting"], counts["with_risk"],
+                      max((timezone.now() - oldest).days, 0) if oldest else 0)
 
 
 def returned_by(user: Any) -> QuerySet[ProgressNote]:

@@ -72,10 +72,11 @@ def _refusal_status(error: ValidationError) -> int:
 @require_GET
 @supervisor_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Notes awaiting the supervisor's co-signature, oldest first, and those returned to their authors."""
+    """Notes awaiting the supervisor's co-signature, oldest first, with how long each has waited and whether its
+    couple has an open risk, and those returned to their authors."""
     return render(request, "notes/supervision/queue.html", {
-        "nav": NAV,
-        "notes": list(selectors.review_queue_for(request.user)),
+        "nav": "review",
+        "notes": selectors.review_queue_rows(request.user),
         "returned": list(selectors.with_answer_since_return(selectors.returned_by(request.user))),
         "overdue_risks": overdue_risks_for(request.user),
         "comment_max": NOTE_TEXT_MAX,

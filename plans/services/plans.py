@@ -83,9 +83,9 @@ def _check_objective(objective: Objective, *, check_target_date: bool) -> None:
 
 
 def plan_start(*, couple: Couple, by: User) -> TreatmentPlan:
-    """Open a draft for `couple`: its first plan (empty), or, when it has an active plan, a revision that
-    copies the active plan's whole structure (objectives keep their lineage, so progress carries over)
-    and its measure schedule. Refused while the couple already has a draft."""
+    """Open a draft for `couple`: its first plan (empty), or, when it has an active plan (else one closed at
+    discharge), a revision that copies that plan's whole structure (objectives keep their lineage, so progress
+    carries over) and its measure schedule. Refused while the couple already has a draft."""
     with transaction.atomic():
         Couple.objects.select_for_update().filter(pk=couple.pk).values_list("pk", flat=True).first()
         existing = list(TreatmentPlan.objects.filter(couple=couple).only("id", "status", "number", "couple_id"))
@@ -93,6 +93,9 @@ def plan_start(*, couple: Couple, by: User) -> TreatmentPlan:
             raise ValidationError("This couple already has a draft plan. Finish and sign it, or edit it, "
                                   "before starting another.", code="draft_exists")
         active = next((plan for plan in existing if plan.status == PlanStatus.ACTIVE), None)
+        if active is None:  # a couple back in care after a discharge starts from the plan closed then
+            active = max((plan for plan in existing if plan.status == PlanStatus.CLOSED),
+                         key=lambda plan: plan.number, default=None)
         draft = TreatmentPlan(
             couple=couple,
             number=max((plan.number for plan in existing), default=0) + 1,
@@ -345,4 +348,22 @@ def plan_acknowledge(
         setattr(plan, f"partner_{partner}_ack_method", method)
         plan.save(update_fields=[f"partner_{partner}_ack_on", f"partner_{partner}_ack_method", "updated_at"])
         record_event("plan.acknowledge", actor=by, obj=plan, detail={"partner": partner, "method": method})
+    return plan
+
+
+# --- Discharge ------------------------------------------------------------------------------------
+
+
+def plan_close_at_discharge(*, couple: Couple, by: User, at: datetime.datetime) -> TreatmentPlan | None:
+    """Close the couple's active plan because the couple is being discharged: it stays readable, stops being
+    in force at `at` (no review falls due, no measure is scheduled from it) and can never be edited. Run by
+    clinic.services.discharge inside the discharge transaction (registered in PlansConfig.ready). A draft is
+    left as it is. Returns the closed plan, or None when there was no active plan."""
+    plan = TreatmentPlan.objects.select_for_update().filter(couple_id=couple.pk, status=PlanStatus.ACTIVE).first()
+    if plan is None:
+        return None
+    plan.status = PlanStatus.CLOSED
+    plan.superseded_at = max(at, plan.signed_at) if plan.signed_at else at
+    plan.save(update_fields=["status", "superseded_at", "updated_at"])
+    record_event("plan.close", actor=by, obj=plan, detail={"number": plan.number, "because": "discharge"})
     return plan

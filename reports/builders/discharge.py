@@ -1,9 +1,10 @@
 """The treatment / discharge summary as plain data: selectors -> frozen dataclasses -> reports/pdf/discharge.html.
 
 Presenting problems (the couple's presenting concerns and the plan's problems), course of treatment (dates,
-sessions by kind, plan versions), outcomes per measure (first -> latest per partner, classified), goals and
-objectives met, and recommendations: the plan section of the latest signed note whose content the couple's
-confidentiality agreement lets a report show.
+sessions by kind, plan versions), outcomes per measure (first -> latest per partner, classified), each objective
+met, partly met or not met from its final value (plans.structure.objective_attainment), and, for a discharged
+couple, what the clinician recorded at discharge (clinic.models.Discharge): the reason, the status at discharge,
+aftercare and referrals, and the recommendations. A couple still in care gets a "Treatment summary" without them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinic.models import Confidentiality, Couple, CoupleStatus
-from notes.models import SessionKind
-from notes.note_templates import PLAN_SECTION
+from clinic.models import Couple, CoupleStatus, DischargeReason
+from clinic.selectors.couples import latest_discharge
+from plans.structure import Attainment, objective_attainment
 from reports.builders.sections import (
     AttendanceBlock,
     CaseFacts,
     MeasureBlock,
+    ObjectiveLine,
     PlanBlock,
     RiskLine,
     SafetyLine,
@@ -45,13 +47,36 @@ class PlanVersionLine:
     signed_by: str
 
 
+ATTAINMENT_BADGE = {Attainment.MET: "ok", Attainment.PARTLY_MET: "warn", Attainment.NOT_MET: "danger",
+                    Attainment.NOT_MEASURED: "neutral"}
+
+
 @dataclass(frozen=True)
-class Recommendations:
+class DischargeRecord:
+    """What the clinician recorded when discharging the couple (clinic.models.Discharge)."""
+
+    discharged_on: datetime.date
+    reason: str
+    reason_detail: str
+    status_at_discharge: str
+    aftercare: str
+    recommendations: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class ObjectiveOutcome:
+    objective: ObjectiveLine
+    attainment: str  # an Attainment value
+    label: str
+    badge: str
+
+
+@dataclass(frozen=True)
+class GoalOutcome:
+    label: str
     text: str
-    session_day: datetime.date
-    session_kind: str
-    signed_by: str
-    awaiting_cosign: bool
+    objectives: tuple[ObjectiveOutcome, ...]
 
 
 @dataclass(frozen=True)
@@ -65,13 +90,52 @@ class DischargeSummary:
     plan_versions: tuple[PlanVersionLine, ...]
     attendance: AttendanceBlock
     measures: tuple[MeasureBlock, ...]
-    recommendations: Recommendations | None
+    discharge: DischargeRecord | None
+    goals: tuple[GoalOutcome, ...] = ()
     risks: tuple[RiskLine, ...] = ()
     safety: tuple[SafetyLine, ...] = ()
 
     @property
     def weeks_in_treatment(self) -> int:
         return max((self.treatment_end - self.case.start_date).days // 7, 0)
+
+    @property
+    def objectives_total(self) -> int:
+        return sum(len(goal.objectives) for goal in self.goals)
+
+    @property
+    def attainment_counts(self) -> dict[str, int]:
+        """{"met": 1, "partly_met": 0, "not_met": 0, "not_measured": 3}: objectives by attainment."""
+        counts = dict.fromkeys(Attainment.LABELS, 0)
+        for goal in self.goals:
+            for outcome in goal.objectives:
+                counts[outcome.attainment] += 1
+        return counts
+
+
+def _outcome(objective: ObjectiveLine) -> ObjectiveOutcome:
+    attainment = objective_attainment(baseline=objective.baseline_value, target=objective.target_value,
+                                      direction=objective.direction_key, final=objective.latest_value)
+    return ObjectiveOutcome(objective, attainment, Attainment.LABELS[attainment], ATTAINMENT_BADGE[attainment])
+
+
+def _goals(plan: PlanBlock | None) -> tuple[GoalOutcome, ...]:
+    if plan is None:
+        return ()
+    return tuple(GoalOutcome(goal.label, goal.text, tuple(_outcome(o) for o in goal.objectives))
+                 for problem in plan.problems for goal in problem.goals)
+
+
+def _discharge_record(couple: Couple) -> DischargeRecord | None:
+    record = latest_discharge(couple)
+    if record is None:
+        return None
+    return DischargeRecord(
+        discharged_on=record.discharged_on, reason=DischargeReason(record.reason).label,
+        reason_detail=record.reason_detail, status_at_discharge=record.status_at_discharge,
+        aftercare=record.aftercare, recommendations=record.recommendations,
+        recorded_by=record.recorded_by.display_name if record.recorded_by_id else "",
+    )
 
 
 def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
@@ -81,17 +145,10 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
     case = build_case(couple)
     versions = selectors.plan_versions(couple)
     latest = versions[-1] if versions else None
-    kinds = None if couple.confidentiality == Confidentiality.NO_SECRETS else [SessionKind.JOINT]
-    note = selectors.latest_signed_note(couple, kinds=kinds)
-    recommendations = None
-    if note is not None:
-        text = str((note.content or {}).get(PLAN_SECTION, "") or "").strip()
-        if text:
-            recommendations = Recommendations(text, local_day(note.session.starts_at), note.session.get_kind_display(),
-                                              note.signed_by.display_name, note.status == "awaiting_cosign")
     title = "Discharge summary" if discharged else "Treatment summary"
     period = f"Treatment from {couple.start_date:%-d %B %Y} " + (
         f"to {end:%-d %B %Y}" if discharged else f"(ongoing on {end:%-d %B %Y})")
+    plan = build_plan(couple, latest, until=end, with_charts=False)
     return DischargeSummary(
         meta=report_meta(title=title, user=user, practice_name=couple.practice.name, reference=couple.reference,
                          subtitle=period),
@@ -99,7 +156,7 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
         discharged=discharged,
         treatment_end=end,
         presenting_concerns=couple.presenting_concerns,
-        plan=build_plan(couple, latest, until=end, with_charts=False),
+        plan=plan,
         plan_versions=tuple(
             PlanVersionLine(v.number, v.get_status_display(), local_day(v.signed_at), local_day(v.superseded_at),
                             v.signed_by.display_name if v.signed_by_id else "")
@@ -107,7 +164,8 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
         ),
         attendance=build_attendance(couple),
         measures=build_measures(couple, until=end, case=case),
-        recommendations=recommendations,
+        discharge=_discharge_record(couple) if discharged else None,
+        goals=_goals(plan),
         risks=build_risks(couple, include_ipv=False),  # a summary is often shared: no IPV data
         safety=build_safety(couple),  # the clinical summary: the partners' screens and safety plans
     )

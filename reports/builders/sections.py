@@ -127,6 +127,11 @@ class ObjectiveLine:
     status_key: str
     values_recorded: int
     chart: SafeString
+    # The numbers behind baseline / latest / target, for rules on them (plans.structure.objective_attainment).
+    baseline_value: Decimal | None = None
+    latest_value: Decimal | None = None
+    target_value: Decimal | None = None
+    direction_key: str = ""
 
     @property
     def met(self) -> bool:
@@ -240,6 +245,8 @@ def build_plan(couple: Couple, plan: TreatmentPlan | None, *, until: datetime.da
                     target_date=objective.target_date, status=statuses.get(objective.status, objective.status),
                     status_key=objective.status, values_recorded=len(values),
                     chart=_objective_chart(counter, objective, values) if with_charts else SafeString(""),
+                    baseline_value=objective.baseline, latest_value=latest.value if latest else None,
+                    target_value=objective.target, direction_key=objective.direction,
                 ))
             interventions = tuple(
                 InterventionLine(approaches.get(i.approach, i.approach), i.description, i.frequency)

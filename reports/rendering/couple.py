@@ -3,7 +3,8 @@
     progress_report_pdf(couple=..., user=..., period_start=..., period_end=...)  -> PDF bytes
     discharge_summary_pdf(couple=..., user=...)                                 -> PDF bytes
     report_file_name(couple, kind, period_start, period_end)
-        -> "C-0001_progress_2026-02-01_2026-02-28.pdf" (reference, kind, period: never a name);
+        -> "C-0001_progress_2026-02-01_2026-02-28.pdf" (reference, kind, period: never a name;
+           "C-0001_discharge-summary_2026-02-28.pdf" for a discharged couple's summary);
            a report for the couple: "C-0001_progress-for-couple_2026-02-01_2026-02-28.pdf"
 
 The caller fetched `couple` through clinic.access (or Couple.objects.visible_to); these functions check again
@@ -20,7 +21,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from clinic.models import Couple, PartnerPosition
+from clinic.models import Couple, CoupleStatus, PartnerPosition
+from rapport.locale import page_size
 from reports.builders.discharge import build_discharge_summary
 from reports.builders.progress import ProgressOptions, build_progress_report, default_period
 from reports.models import ReportAudience, ReportKind
@@ -41,9 +43,12 @@ def _check_reader(couple: Couple, user: Any) -> None:
 def report_file_name(couple: Couple, kind: str = ReportKind.PROGRESS, period_start: datetime.date | None = None,
                      period_end: datetime.date | None = None, audience: str = ReportAudience.CLINICAL) -> str:
     """A file name with the couple's reference, the kind (and "for-couple" for the couple's own copy) and the
-    period (or today's date): never a name."""
+    period (or today's date): never a name. The summary is "discharge-summary" once the couple is discharged,
+    "treatment-summary" while it is in care, as its title says."""
     reference = re.sub(r"[^A-Za-z0-9-]+", "-", couple.reference).strip("-") or str(couple.pk)
     label = FILE_KIND.get(kind, re.sub(r"[^a-z0-9-]+", "-", str(kind).lower()) or "report")
+    if kind == ReportKind.DISCHARGE and couple.status == CoupleStatus.DISCHARGED:
+        label = "discharge-summary"
     if audience == ReportAudience.COUPLE:
         label += "-for-couple"
     if period_start and period_end:
@@ -72,11 +77,17 @@ def progress_report_pdf(*, couple: Couple, user: Any, period_start: datetime.dat
         raise ValueError("The period ends before it starts.")
     options = ProgressOptions(period_start, period_end, include_notes, exclude_partner, audience)
     report = build_progress_report(couple=couple, user=user, options=options)
-    return render_pdf(PROGRESS_TEMPLATE, {"meta": report.meta, "report": report})
+    return render_pdf(PROGRESS_TEMPLATE, {"meta": report.meta, "report": report, **practice_locale(couple)})
 
 
 def discharge_summary_pdf(*, couple: Couple, user: Any) -> bytes:
     """The treatment summary (a discharge summary once the couple is discharged) as PDF bytes."""
     _check_reader(couple, user)
     summary = build_discharge_summary(couple=couple, user=user)
-    return render_pdf(DISCHARGE_TEMPLATE, {"meta": summary.meta, "summary": summary})
+    return render_pdf(DISCHARGE_TEMPLATE, {"meta": summary.meta, "summary": summary, **practice_locale(couple)})
+
+
+def practice_locale(couple: Couple) -> dict[str, str]:
+    """The paper size and language of the couple's practice (rapport.locale), for reports/pdf/base.html."""
+    practice = couple.practice
+    return {"page_size": page_size(practice.paper_size), "language": practice.language}

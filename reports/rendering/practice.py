@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from clinic.models import Practice, Role
+from rapport.locale import page_size
 from reports.builders.practice import OutcomeRow, PracticeReport, build_practice_report
 from reports.pdf import render_pdf, report_meta
 from reports.selectors.practice import Month
@@ -46,7 +47,8 @@ def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.
     footer, the generation date and who generated it on every page."""
     check_may_see(user, practice)
     report = build_practice_report(practice=practice, month=Month.of(month_start))
-    return render_pdf(PDF_TEMPLATE, pdf_context(report, user))
+    return render_pdf(PDF_TEMPLATE, {**pdf_context(report, user), "page_size": page_size(practice.paper_size),
+                                     "language": practice.language})
 
 
 def pdf_context(report: PracticeReport, user: Any) -> dict[str, Any]:

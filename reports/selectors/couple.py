@@ -24,11 +24,11 @@ from clinic.models import CareRole, CareTeamMember, Couple, Partner
 from notes.models import Addendum, NoteStatus, ProgressNote, Session
 from plans.instruments import Instrument
 from plans.models import (
+    SIGNED_PLAN_STATUSES,
     Goal,
     Intervention,
     MeasureAdministration,
     Objective,
-    PlanStatus,
     Problem,
     ProgressPoint,
     TreatmentPlan,
@@ -85,10 +85,10 @@ def _plan_structure(plan: TreatmentPlan) -> TreatmentPlan:
 
 
 def plan_versions(couple: Couple) -> list[TreatmentPlan]:
-    """Every signed version of the couple's plan (active or superseded), oldest first, without its text
+    """Every signed version of the couple's plan (active, superseded or closed), oldest first, without its text
     but with its diagnoses (a few ICD-10-CM codes, decrypted only for the version the report shows)."""
     return list(
-        TreatmentPlan.objects.filter(couple=couple, status__in=[PlanStatus.ACTIVE, PlanStatus.SUPERSEDED])
+        TreatmentPlan.objects.filter(couple=couple, status__in=SIGNED_PLAN_STATUSES)
         .only("id", "couple_id", "number", "status", "signed_at", "superseded_at", "review_due", "signed_by",
               "partner_a_ack_on", "partner_a_ack_method", "partner_b_ack_on", "partner_b_ack_method", "diagnoses")
         .select_related("signed_by").order_by("number")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, CoupleStatus, Practice, User
 from notes.models import ProgressNote, Session
-from plans.models import MeasureAdministration, MeasureSchedule, PlanStatus, TreatmentPlan
+from plans.models import SIGNED_PLAN_STATUSES, MeasureAdministration, MeasureSchedule, PlanStatus, TreatmentPlan
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def schedules_in_force(practice: Practice, month: Month) -> list[ScheduleRow]:
     rows = (
         MeasureSchedule.objects.filter(
             plan__couple__practice=practice, plan__signed_at__isnull=False, plan__signed_at__lt=end,
-            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.SUPERSEDED],
+            plan__status__in=SIGNED_PLAN_STATUSES,
         )
         .filter(Q(plan__superseded_at__isnull=True) | Q(plan__superseded_at__gte=start))
         .exclude(plan__couple__status=CoupleStatus.INTAKE)

@@ -94,7 +94,8 @@ def progress_pdf(request: HttpRequest, couple_pk: Any) -> HttpResponse:
 @require_GET
 @clinician_required
 def discharge_pdf(request: HttpRequest, couple_pk: Any) -> HttpResponse:
-    """Download the treatment summary (titled discharge summary once the couple is discharged)."""
+    """Download the treatment summary; once the couple is discharged it is the discharge summary, in its title
+    and file name, with what was recorded at discharge."""
     couple = get_couple_for_user(request.user, couple_pk)
     data = discharge_summary_pdf(couple=couple, user=request.user)
     end: datetime.date | None = couple.end_date if couple.status == CoupleStatus.DISCHARGED else None

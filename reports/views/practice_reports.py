@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from audit.services import record_event
 from clinic.access import roles_allowed
 from clinic.models import Practice, Role
+from clinic.selectors.offboarding import couples_without_primary
 from rapport.forms import error_summary
 from reports.builders.practice import build_practice_report
 from reports.forms.practice import EARLIEST, MonthForm
@@ -71,6 +72,7 @@ def practice_report(request: HttpRequest) -> HttpResponse:
     report = build_practice_report(practice=_practice(request), month=month)
     return render(request, "reports/practice/report.html", {
         "nav": NAV, "form": form, "errors": [], "report": report, "month": month, **_links(month),
+        "without_primary": list(couples_without_primary(request.user)),  # offboarding left them unassigned
     })
 
 

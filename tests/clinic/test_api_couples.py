@@ -566,3 +566,19 @@ def test_care_team_list_query_count_is_constant(cast, as_role, django_assert_max
     with django_assert_max_num_queries(13):
         response = api.get(care_team_url(cast.couple))
     assert response.json()["count"] == count
+
+
+def test_ending_ones_own_primary_place_by_api_needs_a_successor_and_a_confirmation(cast, as_role):
+    member = CareTeamMember.objects.get(couple=cast.couple, user=cast.therapist)
+    api = as_role("therapist")
+    error = assert_error(send(api, "post", care_team_end_url(member), {}), 400, "invalid")
+    assert set(error["fields"]) == {"successor", "confirm"}
+    error = assert_error(send(api, "post", care_team_end_url(member), {"successor": str(cast.outsider.pk),
+                                                                       "confirm": True}), 400, "invalid")
+    assert set(error["fields"]) == {"successor"}  # not a clinician of this practice
+    member.refresh_from_db()
+    assert member.end_date is None
+    response = send(api, "post", care_team_end_url(member), {"successor": str(cast.co_therapist.pk), "confirm": True})
+    assert response.status_code == 200
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    assert CareTeamMember.objects.get(couple=cast.couple, user=cast.co_therapist, role="primary").start_date == tomorrow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.services.couples import client_create
 from clinic.views.audit_log import PAGE_SIZE
+from tests.factories import CoupleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,8 +206,9 @@ def test_admin_can_page_through_events_keeping_filters(cast, login):
     assert listed(first).isdisjoint(listed(second))
 
 
-# session, user, OTP device, count, page of events; saving the session's last-seen time (3, with savepoint)
-LOG_QUERIES = 8
+# session, user, OTP device, staff (picker and names), actions in the log (the action list), count, page of
+# events, the page's couple references; saving the session's last-seen time (3, with savepoint)
+LOG_QUERIES = 11
 
 
 @pytest.mark.parametrize("events", [3, 3 * PAGE_SIZE])
@@ -218,9 +221,10 @@ def test_admin_audit_log_query_count_is_constant(cast, login, django_assert_max_
     assert response.status_code == 200
 
 
-# session, user, OTP device, count for the export event, last hash + insert of it (in a savepoint: 2),
-# the rows, saving the session's last-seen time (3, with savepoint); PostgreSQL adds the chain lock
-EXPORT_QUERIES = 12
+# session, user, OTP device, staff, actions in the log, count for the export event, last hash + insert of it
+# (in a savepoint: 2), couple references, the rows, saving the session's last-seen time (3, with savepoint);
+# PostgreSQL adds the chain lock
+EXPORT_QUERIES = 15
 
 
 @pytest.mark.parametrize("events", [3, 3 * PAGE_SIZE])
@@ -249,10 +253,12 @@ def test_admin_can_export_filtered_events_as_csv(cast, login):
     assert "no-store" in response["Cache-Control"]
     exported = rows(response)
     assert exported == [{
-        "id": str(wanted.id), "at": wanted.at.isoformat(), "actor_username": cast.therapist.username,
+        "id": str(wanted.id), "at": timezone.localtime(wanted.at).isoformat(),
+        "actor_username": cast.therapist.username,
         "actor_id": str(cast.therapist.pk), "action": "access.denied", "outcome": "denied",
         "object_type": "clinic.couple", "object_id": str(cast.couple.pk), "couple_id": str(cast.couple.pk),
         "ip": "192.0.2.44", "request_id": "f" * 32, "detail": '{"write": true}',
+        "actor_name": cast.therapist.display_name, "couple_reference": cast.couple.reference,
     }]
 
 
@@ -278,3 +284,63 @@ def test_record_event_events_appear_in_the_log(cast, login):
     with_request = record_event("couple.view", actor=cast.therapist, obj=cast.couple)
     response = login(cast.admin).get(LOG_URL, {"record": str(cast.couple.pk)})
     assert listed(response) == {with_request.id}
+
+
+# --- Finding a couple, a staff member, an action (issue 13) ----------------------------------------
+
+def test_admin_can_filter_by_couple_reference_resolved_to_its_id(cast, login):
+    on_couple = practice_event(cast, "couple.view", object_type="clinic.couple", object_id=str(cast.couple.pk),
+                               couple_id=cast.couple.pk)
+    practice_event(cast, "couple.view", couple_id=uuid.uuid4())
+    client = login(cast.admin)
+    response = client.get(LOG_URL, {"couple": cast.couple.reference.lower()})
+    assert listed(response) == {on_couple.id}
+    html = response.content.decode()
+    assert f'<span class="muted">reference</span> {cast.couple.reference}' in html
+    assert cast.couple.partner_a.client.last_name not in html
+    unknown = client.get(LOG_URL, {"couple": "C-1999-0042"})
+    assert unknown.context["page"] is None
+    assert "No couple of your practice has this reference." in unknown.content.decode()
+
+
+def test_a_couple_of_another_practice_is_not_found_by_its_reference(cast, login):
+    other = CoupleFactory(practice=cast.other_practice, primary=cast.outsider, reference="C-2099-0001")
+    practice_event(cast, "couple.view", couple_id=other.pk)
+    response = login(cast.admin).get(LOG_URL, {"couple": "C-2099-0001"})
+    assert response.context["page"] is None
+
+
+def test_admin_picks_a_staff_member_and_sees_names_beside_ids(cast, login):
+    by_stranger = practice_event(cast, "access.denied", outcome="denied", actor_id=cast.stranger.pk,
+                                 actor_username=cast.stranger.username)
+    about_user = practice_event(cast, "user.deactivate", actor_id=cast.admin.pk, actor_username=cast.admin.username,
+                                object_type="clinic.user", object_id=str(cast.stranger.pk))
+    client = login(cast.admin)
+    page = client.get(LOG_URL).content.decode()
+    assert f'<option value="{cast.stranger.pk}">{cast.stranger.display_name} ({cast.stranger.username})</option>' \
+        in page
+    assert cast.outsider.username not in page  # another practice's staff are not offered
+    response = client.get(LOG_URL, {"staff": str(cast.stranger.pk)})
+    assert listed(response) == {by_stranger.id}
+    html = response.content.decode()
+    assert f"{cast.stranger.display_name}<br>" in html
+    everything = client.get(LOG_URL, {"action": "user.deactivate"}).content.decode()
+    assert listed(client.get(LOG_URL, {"action": "user.deactivate"})) == {about_user.id}
+    assert re.search(rf'{re.escape(cast.stranger.display_name)}<br>\s*<code class="audit-id">{cast.stranger.pk}</code>',
+                     everything)
+
+
+def test_the_action_list_offers_the_logs_actions_and_their_groups(cast, login):
+    practice_event(cast, "couple.view")
+    summary = practice_event(cast, "couple.view_summary")
+    practice_event(cast, "auth.sign_in")
+    client = login(cast.admin)
+    html = client.get(LOG_URL).content.decode()
+    for value, label in (("couple.", "couple.* (every couple action)"), ("auth.sign_in", "auth.sign_in"),
+                         ("couple.view_summary", "couple.view_summary")):
+        assert f'<option value="{value}">{label}</option>' in html
+    assert listed(client.get(LOG_URL, {"action": "couple.view_summary"})) == {summary.id}
+    assert len(listed(client.get(LOG_URL, {"action": "couple.view"}))) == 1  # the exact action only
+    assert len(listed(client.get(LOG_URL, {"action": "couple."}))) == 2
+    refused = client.get(LOG_URL, {"action": "made.up"})
+    assert refused.context["page"] is None and "valid choice" in refused.content.decode()

@@ -177,8 +177,35 @@ def test_last_day_before_the_start_is_refused(cast, login):
 def test_therapist_who_ends_their_own_place_returns_to_their_list(cast, login):
     member = membership(cast, cast.therapist)
     yesterday = (today() - datetime.timedelta(days=1)).isoformat()
-    response = login(cast.therapist).post(end_url(member), {"end_date": yesterday})
+    response = login(cast.therapist).post(end_url(member), {"end_date": yesterday, "successor": cast.co_therapist.pk,
+                                                            "confirm": "on"})
     assert response.status_code == 302 and response["Location"] == reverse("clinic:couple-list")
+
+
+def test_ending_ones_own_primary_role_asks_for_a_successor_and_a_confirmation(cast, login):
+    member = membership(cast, cast.therapist)
+    client = login(cast.therapist)
+    page = client.get(team_url(cast.couple)).content.decode()
+    assert "Hand this couple over" in page and "Who takes over as primary therapist" in page
+    assert "Hand over" in client.get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    response = client.post(end_url(member), {"end_date": today().isoformat()})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose who takes over as primary therapist." in html and "Confirm that you are handing" in html
+    member.refresh_from_db()
+    assert member.end_date is None
+    response = client.post(end_url(member), {"end_date": today().isoformat(), "successor": cast.co_therapist.pk,
+                                             "confirm": "on"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.end_date == today()
+    tomorrow = today() + datetime.timedelta(days=1)
+    successor = CareTeamMember.objects.get(couple=cast.couple, user=cast.co_therapist, role="primary")
+    assert successor.start_date == tomorrow and successor.end_date is None
+    old_place = CareTeamMember.objects.get(couple=cast.couple, user=cast.co_therapist, role="co_therapist")
+    assert old_place.end_date == today()  # a co-therapist until the handover
+    assert [m.user for m in CareTeamMember.objects.current(tomorrow).filter(couple=cast.couple, role="primary")] \
+        == [cast.co_therapist]
 
 
 # --- htmx: the section is swapped in place --------------------------------------------------------
@@ -206,6 +233,7 @@ def test_htmx_validation_error_is_shown_in_the_section(cast, login):
 def test_htmx_end_of_own_place_redirects_the_browser(cast, login):
     member = membership(cast, cast.therapist)
     yesterday = (today() - datetime.timedelta(days=1)).isoformat()
-    response = login(cast.therapist).post(end_url(member), {"end_date": yesterday}, HTTP_HX_REQUEST="true")
+    response = login(cast.therapist).post(end_url(member), {"end_date": yesterday, "successor": cast.stranger.pk,
+                                                            "confirm": "on"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("clinic:couple-list")

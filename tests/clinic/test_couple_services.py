@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from clinic.models import CareTeamMember, Client, Couple
 from clinic.selectors.clients import find_clients_by_name
 from clinic.services import couples as services
+from tests.clinic.discharge_support import DISCHARGE
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_update_works_when_the_creator_is_unknown(cast):
     # created_by is null for factory-made records and once the creating user is deleted (SET_NULL).
     assert cast.couple.created_by_id is None
     couple = services.couple_update(couple=Couple.objects.get(pk=cast.couple.pk), by=cast.therapist,
-                                    base_version=1, status="discharged")
+                                    base_version=1, status="discharged", discharge=DISCHARGE)
     assert couple.end_date == timezone.localdate() and couple.version == 2
     client = cast.couple.partner_a.client
     assert client.created_by_id is None

@@ -20,6 +20,7 @@ from notes.services import notes as note_services
 from plans.instruments import BUILTIN
 from plans.services.measures import measure_acknowledge_risk, measure_record
 from rapport.versioning import StaleVersion
+from tests.clinic.discharge_support import DISCHARGE
 from tests.clinic.safety_data import LOW_SCREEN, NEGATIVE_SCREEN, PLAN, screen_post
 from tests.factories import TEST_PASSWORD
 from tests.notes.note_factories import SOAP_TEXT, SessionFactory, all_clear_risk
@@ -118,7 +119,8 @@ def test_a_couple_with_an_unresolved_suicide_risk_cannot_be_discharged(cast):
     with pytest.raises(ValidationError):  # acknowledged is not resolved: still no discharge
         couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED)
     services.risk_close(risk=risk, by=cast.therapist, note="Resolved.")
-    couple = couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED)
+    couple = couple_services.couple_update(couple=cast.couple, by=cast.therapist, status=CoupleStatus.DISCHARGED,
+                                           discharge=DISCHARGE)
     assert couple.status == CoupleStatus.DISCHARGED
 
 

@@ -133,7 +133,8 @@ def test_deactivation_ends_the_users_sessions_in_other_browsers_immediately(clie
     token = api_token_issue(user=cast.supervisor).token
 
     login(cast.admin)
-    response = client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]))
+    # the supervisor supervises the therapist: leave them without a supervisor for now
+    response = client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]), {"leave_unassigned": "on"})
     assert response.status_code == 302
 
     assert not Session.objects.filter(session_key__in=keys).exists()
@@ -153,6 +154,6 @@ def test_deactivation_leaves_other_users_sessions_alone(client, login, cast):
     colleague = Client()
     sign_in_verified(colleague, cast.co_therapist)
     login(cast.admin)
-    client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]))
+    client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]), {"leave_unassigned": "on"})
     assert colleague.get(USERS).status_code == 403  # still signed in (an admin page is simply not theirs)
     assert Session.objects.filter(session_key=colleague.session.session_key).exists()

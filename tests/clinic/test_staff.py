@@ -17,6 +17,7 @@ from clinic.services import users
 from tests.factories import UserFactory, sign_in_verified
 
 LOGIN = reverse("clinic:login")
+LOCALE = {"country": "GB", "paper_size": "a4", "language": "en-gb", "time_zone": "Europe/London", "date_style": "dmy"}
 REFUSED_ROLES = ["therapist", "co_therapist", "stranger", "supervisor", "manager", "outsider"]
 
 
@@ -350,8 +351,9 @@ def test_only_an_admin_of_the_practice_can_reactivate(cast, login):
     assert not cast.stranger.is_active
 
 
-def test_admin_cannot_deactivate_with_get(admin, cast):
-    assert admin.get(reverse("clinic:user-deactivate", args=[cast.stranger.pk])).status_code == 405
+def test_get_only_shows_the_deactivation_page(admin, cast):
+    response = admin.get(reverse("clinic:user-deactivate", args=[cast.stranger.pk]))
+    assert response.status_code == 200 and "They have no couples" in response.content.decode()
     cast.stranger.refresh_from_db()
     assert cast.stranger.is_active
 
@@ -384,7 +386,7 @@ def test_admin_can_change_practice_settings(admin, cast):
     url = reverse("clinic:practice-settings")
     assert 'value="Harbour Couples Counselling"' in admin.get(url).content.decode()
     response = admin.post(url, {"name": "Harbour Couples Clinic", "note_deadline_hours": "48",
-                                "plan_review_days": "90", "ipv_rescreen_days": "90"})
+                                "plan_review_days": "90", "ipv_rescreen_days": "90", **LOCALE})
     assert response.status_code == 302
     cast.practice.refresh_from_db()
     assert (cast.practice.name, cast.practice.note_deadline_hours) == ("Harbour Couples Clinic", 48)
@@ -393,7 +395,7 @@ def test_admin_can_change_practice_settings(admin, cast):
     assert event.object_id == str(cast.practice.pk)
 
 
-SETTINGS = {"name": "P", "note_deadline_hours": "72", "plan_review_days": "90", "ipv_rescreen_days": "90"}
+SETTINGS = {"name": "P", "note_deadline_hours": "72", "plan_review_days": "90", "ipv_rescreen_days": "90", **LOCALE}
 
 
 @pytest.mark.parametrize("data,field", [
@@ -415,7 +417,7 @@ def test_admin_cannot_save_invalid_practice_settings(admin, cast, data, field):
 def test_admin_of_another_practice_changes_only_their_own_practice(client, login, cast, other_admin):
     login(other_admin)
     client.post(reverse("clinic:practice-settings"), {"name": "Renamed", "note_deadline_hours": "24",
-                                                      "plan_review_days": "30", "ipv_rescreen_days": "60"})
+                                                      "plan_review_days": "30", "ipv_rescreen_days": "60", **LOCALE})
     cast.practice.refresh_from_db()
     cast.other_practice.refresh_from_db()
     assert cast.practice.name == "Harbour Couples Counselling"

@@ -351,7 +351,7 @@ def test_queue_query_count_does_not_grow_with_notes(cast, login, django_assert_m
     with django_assert_max_num_queries(len(small)):
         response = client.get(reverse("notes:review-queue"))
     assert "Awaiting your co-signature <span class=\"count\">(22)</span>" in response.content.decode()
-    assert len(small) <= 10, len(small)
+    assert len(small) <= 11, len(small)  # 11: the navigation's review-queue count (one query)
 
 
 # --- The review page and panel ---------------------------------------------------------------------

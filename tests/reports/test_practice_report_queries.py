@@ -25,8 +25,8 @@ def _cast_couple_starts_today(cast):
 BUILDER_QUERIES = 12  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
 #                       overdue reviews, schedules, couples with sessions, outcome scores, risk counts
 # Plus the signed-in session, the user, their second factor and practice, and the session's save (savepoint,
-# update, release) that keeps the idle timeout moving.
-PAGE_QUERIES = BUILDER_QUERIES + 7
+# update, release) that keeps the idle timeout moving, and the couples left without a primary therapist (the alert).
+PAGE_QUERIES = BUILDER_QUERIES + 8
 
 
 def _grow(cast, count: int, start: int = 0) -> None:

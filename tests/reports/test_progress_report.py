@@ -184,6 +184,9 @@ def test_file_names_carry_the_reference_and_period_never_a_name(cast):
     assert name == "C-2026-0001_progress_2026-01-01_2026-01-31.pdf"
     assert report_file_name(cast.couple, "discharge", None, datetime.date(2026, 5, 1)) == (
         "C-2026-0001_treatment-summary_2026-05-01.pdf")
+    cast.couple.status = "discharged"  # titled, and so named, a discharge summary
+    assert report_file_name(cast.couple, "discharge", None, datetime.date(2026, 5, 1)) == (
+        "C-2026-0001_discharge-summary_2026-05-01.pdf")
     assert cast.couple.partner_a.client.last_name not in name
 
 

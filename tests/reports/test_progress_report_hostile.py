@@ -107,12 +107,18 @@ def test_hostile_note_text_renders_as_text_and_fetches_nothing(cast, spy_fetcher
 
 
 def test_hostile_text_in_the_discharge_summary_fetches_nothing(cast, spy_fetchers):
+    from clinic.services.couples import couple_update
+
     _hostile_record(cast.couple, cast.therapist)
+    couple_update(couple=cast.couple, by=cast.therapist, status="discharged", end_date=datetime.date(2026, 1, 31),
+                  discharge={"discharge_reason": "other", "discharge_reason_detail": HOSTILE,
+                             "status_at_discharge": HOSTILE, "aftercare": CSS_TEXT,
+                             "recommendations": "\n".join(f"rec{i}" for i in range(2000))})
     content = discharge_summary_pdf(couple=cast.couple, user=cast.therapist)
     _assert_fetched_nothing_but_our_stylesheet(spy_fetchers)
     text = pdf_text(content)
     assert '<img src="file:///etc/passwd">' in text  # presenting concerns, problem title
-    assert "line2499" in text  # the latest note's plan: the recommendations
+    assert "rec0" in text and "rec1999" in text  # the recommendations recorded at discharge, every line
     assert squash(text).count("Z") >= 5000
 
 

@@ -79,6 +79,8 @@ ENTRIES: dict[str, list[Probe]] = {
     "clinic:user-edit": [Probe(lambda c: reverse("clinic:user-edit", args=[c.therapist.pk]),
                                html_role_page(("admin",)))],
     "clinic:user-deactivate": [Probe(lambda c: reverse("clinic:user-deactivate", args=[c.stranger.pk]),
+                                     html_role_page(("admin",))),
+                               Probe(lambda c: reverse("clinic:user-deactivate", args=[c.stranger.pk]),
                                      html_role_page(("admin",), status=302), method="post")],
     "clinic:practice-settings": [Probe(lambda c: reverse("clinic:practice-settings"), html_role_page(("admin",)))],
     "clinic:audit-log": [Probe(lambda c: reverse("clinic:audit-log"), html_role_page(("admin",)))],
