@@ -80,6 +80,10 @@ ALLOWED_IN_CLEAR: dict[str, str] = {
     "portal.PortalAccount.email_index": "a keyed blind index (HMAC) of the email, never the address",
     "portal.PortalAccount.password": "a password hash (Django's hashers)",
     "portal.PortalInvitation.token_hash": "a SHA-256 digest of the invitation token",
+    "clinic.Practice.time_zone": "an IANA time-zone name, validated against the zone database",
+    "clinic.Practice.address": "the practice's letterhead, printed on its reports; about no client",
+    "clinic.Practice.phone": "the practice's letterhead, printed on its reports; about no client",
+    "clinic.Practice.email": "the practice's letterhead, printed on its reports; about no client",
 }
 
 
