@@ -36,6 +36,10 @@ class Practice(models.Model):
     ipv_rescreen_days = models.PositiveIntegerField(
         default=90, help_text="Days after which a partner's IPV screen is due again (clinic.ipv).",
     )
+    # The letterhead of every report (reports.pdf.ReportMeta): the practice's postal address and contact lines.
+    address = models.TextField(blank=True, help_text="Postal address, as printed on report letterheads.")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

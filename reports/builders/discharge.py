@@ -65,6 +65,7 @@ class DischargeSummary:
     measures: tuple[MeasureBlock, ...]
     recommendations: Recommendations | None
     risks: tuple[RiskLine, ...] = ()
+    full_scores: bool = False  # every score by date; by default the chart and the first and latest per partner
 
     @property
     def weeks_in_treatment(self) -> int:
@@ -90,7 +91,7 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
     period = f"Treatment from {couple.start_date:%-d %B %Y} " + (
         f"to {end:%-d %B %Y}" if discharged else f"(ongoing on {end:%-d %B %Y})")
     return DischargeSummary(
-        meta=report_meta(title=title, user=user, practice_name=couple.practice.name, reference=couple.reference,
+        meta=report_meta(title=title, user=user, practice=couple.practice, reference=couple.reference,
                          subtitle=period),
         case=case,
         discharged=discharged,

@@ -46,13 +46,13 @@ def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.
     footer, the generation date and who generated it on every page."""
     check_may_see(user, practice)
     report = build_practice_report(practice=practice, month=Month.of(month_start))
-    return render_pdf(PDF_TEMPLATE, pdf_context(report, user))
+    return render_pdf(PDF_TEMPLATE, pdf_context(report, user, practice=practice))
 
 
-def pdf_context(report: PracticeReport, user: Any) -> dict[str, Any]:
+def pdf_context(report: PracticeReport, user: Any, *, practice: Practice | None = None) -> dict[str, Any]:
     return {
         "meta": report_meta(title=REPORT_TITLE, user=user, practice_name=report.practice_name,
-                            subtitle=report.month.label),
+                            subtitle=report.month.label, practice=practice),
         "report": report,
     }
 
