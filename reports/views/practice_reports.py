@@ -1,4 +1,5 @@
-"""The monthly practice report for practice managers: a page with charts and tables, a PDF and a CSV.
+"""The monthly practice report for practice managers: a page with charts and tables, a PDF and a CSV; and the
+session export (CSV, one row per session of any period) for the practice's billing system.
 
 Counts, rates, dates, statuses and case references only: no client name and no clinical text. Every other
 role gets 403 (audited); anonymous visitors are sent to sign in. Each PDF or CSV download is audited as
@@ -20,8 +21,10 @@ from clinic.access import roles_allowed
 from clinic.models import Practice, Role
 from rapport.forms import error_summary
 from reports.builders.practice import build_practice_report
+from reports.forms.periods import LAST_MONTH, PeriodForm
 from reports.forms.practice import EARLIEST, MonthForm
 from reports.rendering import practice as rendering
+from reports.rendering import session_export as export_rendering
 from reports.selectors.practice import Month
 
 NAV = "reports"
@@ -105,3 +108,42 @@ def practice_report_csv(request: HttpRequest) -> HttpResponse:
         return _invalid_month(request, form)
     content = rendering.practice_report_csv(practice=_practice(request), user=request.user, month_start=month.start)
     return _download(request, content, "text/csv; charset=utf-8", rendering.file_name(month, "csv"), month, "csv")
+
+
+# --- The session export (billing) ------------------------------------------------------------------------
+
+
+def _export_page(request: HttpRequest, form: PeriodForm, *, status: int = 200) -> HttpResponse:
+    return render(request, "reports/practice/session_export.html", {
+        "nav": NAV, "form": form, "errors": error_summary(form) if form.is_bound else [],
+    }, status=status)
+
+
+@require_GET
+@roles_allowed(Role.PRACTICE_MANAGER)
+def session_export(request: HttpRequest) -> HttpResponse:
+    """The session export's period picker: last month by default, a quarter, the year to date or any range."""
+    _practice(request)
+    return _export_page(request, PeriodForm(initial={"period": LAST_MONTH}))
+
+
+@require_GET
+@roles_allowed(Role.PRACTICE_MANAGER)
+def session_export_csv(request: HttpRequest) -> HttpResponse:
+    """One CSV row per session of the chosen period (for the billing system), or the picker with what to fix."""
+    practice = _practice(request)
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return _export_page(request, form, status=400)
+    period = form.cleaned_data["chosen"]
+    content = export_rendering.session_export_csv(practice=practice, user=request.user, period=period)
+    with transaction.atomic():
+        record_event(
+            "report.download", actor=request.user, object_type="clinic.practice", object_id=practice.pk,
+            detail={"report": "sessions", "format": "csv", "period_start": period.start.isoformat(),
+                    "period_end": period.end.isoformat()},
+        )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_rendering.export_file_name(period)}"'
+    response["Cache-Control"] = "no-store, private"
+    return response

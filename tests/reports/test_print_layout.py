@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from pypdf import PdfReader
 
 from clinic.models import CareTeamMember, Couple, Practice
@@ -140,3 +141,25 @@ def test_checker_finds_a_heading_parted_from_its_content():
 def test_checker_passes_a_clean_page():
     pdf, html = _pdf("<h2>Heading</h2><p>Body text under it.</p>")
     assert print_layout.layout_problems(pdf, html) == []
+
+
+# --- The session export matches the database for the demo (seeded once above) -------------------------
+
+
+def test_session_export_matches_the_database_for_the_demo(demo):
+    from notes.models import Session
+    from reports.builders.session_export import build_session_export
+    from reports.selectors.session_export import Period
+
+    sessions = Session.objects.filter(couple__practice=demo.practice)
+    first, last = (sessions.order_by(field).first().starts_at for field in ("starts_at", "-starts_at"))
+    period = Period(timezone.localdate(first), timezone.localdate(last))
+    export = build_session_export(practice=demo.practice, period=period)
+    assert len(export.lines) == sessions.count() > 100
+    expected = sorted((s.couple.reference, timezone.localtime(s.starts_at).date().isoformat(), s.service_code,
+                       s.get_attendance_display(), s.duration_minutes)
+                      for s in sessions.select_related("couple"))
+    assert sorted((line.reference, line.date, line.service_code, line.attendance, line.duration_minutes)
+                  for line in export.lines) == expected
+    with_codes = [line for line in export.lines if line.attendance == "Attended"]
+    assert with_codes and all(line.service_code for line in with_codes)
