@@ -204,6 +204,27 @@ class OutcomeRow:
 
 
 @dataclass(frozen=True)
+class MissedSession:
+    """A no-show or a late cancellation: what a practice follows up (and may bill)."""
+
+    couple_reference: str
+    day: datetime.date
+    therapist: str
+    kind: str
+    attendance: str
+
+
+def _missed(sessions: list[selectors.SessionRow], names: _Names) -> tuple[MissedSession, ...]:
+    kinds, attendances = dict(SessionKind.choices), dict(Attendance.choices)
+    return tuple(
+        MissedSession(s.couple_reference, timezone.localdate(s.starts_at), names(s.therapist_id),
+                      kinds.get(s.kind, s.kind), attendances.get(s.attendance, s.attendance))
+        for s in sorted(sessions, key=lambda s: (s.starts_at, s.couple_reference))
+        if s.attendance in (Attendance.NO_SHOW, Attendance.LATE_CANCELLED)
+    )
+
+
+@dataclass(frozen=True)
 class PracticeReport:
     practice_name: str
     month: Month
@@ -227,10 +248,18 @@ class PracticeReport:
     administrations_in_month: int
     outcomes: tuple[OutcomeRow, ...]
     risks: RiskCounts | None = None  # numbers only: a manager never sees what a risk is about
+    missed: tuple[MissedSession, ...] = ()  # no-shows and late cancellations, by date
+    partial: bool = False  # the month has not ended: figures up to `as_of`, later weeks not shown
 
     @property
     def sessions_held(self) -> int:
         return sum(week.total for week in self.weeks)
+
+    @property
+    def weeks_total(self) -> WeekRow:
+        """The total row of the sessions-per-week table: every kind's column summed over the weeks."""
+        return WeekRow(self.month.start, self.month.end, sum(w.joint for w in self.weeks),
+                       sum(w.individual_a for w in self.weeks), sum(w.individual_b for w in self.weeks))
 
     @property
     def is_empty(self) -> bool:
@@ -301,15 +330,18 @@ def _weeks(month: Month) -> list[tuple[datetime.date, datetime.date]]:
     return weeks
 
 
-def _sessions_per_week(sessions: list[selectors.SessionRow], month: Month) -> tuple[WeekRow, ...]:
+def _sessions_per_week(sessions: list[selectors.SessionRow], month: Month,
+                       today: datetime.date | None = None) -> tuple[WeekRow, ...]:
+    """Attended sessions per week; weeks that have not begun by `today` are left out (never plotted as 0)."""
     counts: Counter[tuple[datetime.date, str]] = Counter()
-    spans = _weeks(month)
+    spans = [(start, last) for start, last in _weeks(month) if today is None or start <= today]
     for session in sessions:
         if session.attendance != Attendance.ATTENDED:
             continue
         day = timezone.localdate(session.starts_at)
-        week_start = next(start for start, last in spans if start <= day <= last)
-        counts[(week_start, session.kind)] += 1
+        week_start = next((start for start, last in spans if start <= day <= last), None)
+        if week_start is not None:
+            counts[(week_start, session.kind)] += 1
     return tuple(
         WeekRow(start, last, counts[(start, SessionKind.JOINT)], counts[(start, SessionKind.INDIVIDUAL_A)],
                 counts[(start, SessionKind.INDIVIDUAL_B)])
@@ -537,12 +569,14 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
     instruments = instruments_for(practice.pk)
 
     caseloads, without_primary = _caseloads(staff, names, couples, memberships, month)
-    weeks = _sessions_per_week(sessions, month)
+    weeks = _sessions_per_week(sessions, month, today)
     attendance, attendance_total = _attendance(sessions, names)
     notes, notes_total, overdue_notes = _notes(
         sessions, selectors.late_entries_signed(practice, month), names, practice.note_deadline_hours, now)
-    reviews, overdue_reviews = _reviews(selectors.overdue_plan_reviews(practice, today),
-                                        _primary_by_couple(memberships, today, month.start), names, today)
+    # Overdue reviews as of the month's last day (today for the current month), not today's for a past month.
+    reviews_on = min(month.end, today)
+    reviews, overdue_reviews = _reviews(selectors.overdue_plan_reviews(practice, reviews_on),
+                                        _primary_by_couple(memberships, reviews_on, month.start), names, reviews_on)
     by_therapist, by_instrument, measures_total = _measures(
         selectors.schedules_in_force(practice, month), administrations, sessions,
         selectors.couples_with_any_session(practice), _primary_by_couple(memberships, min(month.end, today),
@@ -572,4 +606,6 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
         administrations_in_month=len(administrations),
         outcomes=_outcomes(selectors.outcome_scores(practice, month, OUTCOME_INSTRUMENTS), instruments),
         risks=risk_counts(practice, now=now),
+        missed=_missed(sessions, names),
+        partial=month.end >= today,
     )

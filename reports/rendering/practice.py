@@ -99,7 +99,7 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
 
     write(
         [REPORT_TITLE, report.practice_name],
-        ["Month", report.month.key],
+        ["Month", report.month.key] + (["partial", f"up to {report.as_of:%Y-%m-%d}"] if report.partial else []),
         ["Generated", report.as_of, "by", generated_by],
         ["Confidential"],
         [],
@@ -116,8 +116,15 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
     section(
         "Sessions held per week by kind",
         ["Week", "Starts", "Ends", "Joint", "Individual, partner A", "Individual, partner B", "Total"],
-        [(w.label, w.starts_on, w.ends_on, w.joint, w.individual_a, w.individual_b, w.total) for w in report.weeks],
+        [(w.label, w.starts_on, w.ends_on, w.joint, w.individual_a, w.individual_b, w.total) for w in report.weeks]
+        + [("Total", report.weeks_total.starts_on, report.weeks_total.ends_on, report.weeks_total.joint,
+            report.weeks_total.individual_a, report.weeks_total.individual_b, report.weeks_total.total)],
         "No weeks.",
+    )
+    section(
+        "No-shows and late cancellations", ["Date", "Couple", "Clinician", "Session kind", "Attendance"],
+        [(m.day, m.couple_reference, m.therapist, m.kind, m.attendance) for m in report.missed],
+        "No no-show or late cancellation in this month.",
     )
     attendance_header = ["Therapist", "Attended", "Cancelled", "Late-cancelled", "No-show", "Not yet recorded",
                          "No-show rate"]

@@ -203,10 +203,19 @@ def late_entries_signed(practice: Practice, month: Month) -> dict[uuid.UUID, int
 
 
 def overdue_plan_reviews(practice: Practice, today: datetime.date) -> list[PlanReviewRow]:
-    """Active plans whose review date has passed (discharged couples left out), the most overdue first."""
+    """Plans in force on `today` (signed by then, not yet replaced) whose review date had passed by then, the
+    most overdue first; couples discharged by then left out. For a past month `today` is its last day, so the
+    list is the one the practice had then, not today's."""
+    tz = timezone.get_current_timezone()
+    end_of_day = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1),
+                                                               datetime.time.min), tz)
     rows = (
-        TreatmentPlan.objects.filter(couple__practice=practice, status=PlanStatus.ACTIVE, review_due__lt=today)
-        .exclude(couple__status=CoupleStatus.DISCHARGED)
+        TreatmentPlan.objects.filter(couple__practice=practice, status__in=[PlanStatus.ACTIVE, PlanStatus.SUPERSEDED],
+                                     review_due__lt=today)
+        .filter(Q(signed_at__lt=end_of_day) | Q(signed_at__isnull=True, status=PlanStatus.ACTIVE))
+        .filter(Q(superseded_at__isnull=True) | Q(superseded_at__gte=end_of_day))
+        .exclude(couple__status=CoupleStatus.DISCHARGED, couple__end_date__lte=today)
+        .exclude(couple__status=CoupleStatus.DISCHARGED, couple__end_date__isnull=True)
         .order_by("review_due", "couple__reference")
         .values_list("id", "couple_id", "couple__reference", "number", "review_due")
     )

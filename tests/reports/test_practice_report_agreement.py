@@ -1,0 +1,100 @@
+"""The practice report's page, PDF and CSV agree (issue 13 item 3): the no-show and late-cancellation list, the
+sessions-per-week total row; a current month is marked partial and its future weeks are not plotted; the manager
+sees no client name or clinical text in any of the three."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from reports.builders.practice import build_practice_report
+from reports.selectors.practice import Month
+from tests.reports.pdf_support import pdf_text
+from tests.reports.practice_report_factories import assert_no_secrets, seed_couple
+
+pytestmark = pytest.mark.django_db
+
+SEPTEMBER = "?month=2025-09"
+
+
+@pytest.fixture
+def outputs(cast, login):
+    couples = [seed_couple(cast.practice, cast.therapist if i % 2 else cast.stranger, i + 1,
+                           co_therapist=cast.co_therapist) for i in range(3)]
+    client = login(cast.manager)
+    page = client.get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
+    pdf = pdf_text(client.get(reverse("reports:practice-report-pdf") + SEPTEMBER).content)
+    rows = list(csv.reader(io.StringIO(
+        client.get(reverse("reports:practice-report-csv") + SEPTEMBER).content.decode("utf-8-sig"))))
+    report = build_practice_report(practice=cast.practice, month=Month(datetime.date(2025, 9, 1)))
+    return couples, report, page, pdf, rows
+
+
+def _csv_section(rows: list[list[str]], title: str) -> list[list[str]]:
+    start = rows.index([title]) + 2  # the title row, then the header row
+    end = rows.index([], start)
+    return rows[start:end]
+
+
+def test_no_shows_and_late_cancellations_agree_on_page_pdf_and_csv(outputs):
+    couples, report, page, pdf, rows = outputs
+    assert len(report.missed) == 2 * len(couples)  # each couple: one no-show, one late cancellation
+    listed = _csv_section(rows, "No-shows and late cancellations")
+    assert listed == [[m.day.isoformat(), m.couple_reference, m.therapist, m.kind, m.attendance]
+                      for m in report.missed]
+    table = page[page.index('class="report-table list missed"'):]
+    table = table[:table.index("</table>")]
+    page_rows = re.findall(r'<td class="nowrap">([^<]+)</td><th scope="row">([^<]+)</th><td>([^<]+)</td>'
+                           r"<td>([^<]+)</td><td>([^<]+)</td>", table)
+    assert page_rows == [(f"{m.day:%-d %b %Y}", m.couple_reference, m.therapist, m.kind, m.attendance)
+                         for m in report.missed]
+    flat = " ".join(pdf.split())
+    for missed in report.missed:
+        assert f"{missed.day:%-d %b %Y} {missed.couple_reference} {missed.therapist}" in flat
+
+
+def test_sessions_per_week_total_row_has_every_column_on_page_pdf_and_csv(outputs):
+    _, report, page, pdf, rows = outputs
+    total = report.weeks_total
+    assert total.total == report.sessions_held > 0
+    assert total.joint + total.individual_a + total.individual_b == total.total
+    weeks = _csv_section(rows, "Sessions held per week by kind")
+    assert weeks[-1][0] == "Total" and weeks[-1][3:] == [str(total.joint), str(total.individual_a),
+                                                        str(total.individual_b), str(total.total)]
+    cells = "".join(f'<td class="num">{n}</td>' for n in (total.joint, total.individual_a, total.individual_b,
+                                                          total.total))
+    assert f'<th scope="row">Total</th>{cells}' in page
+    assert f"Total {total.joint} {total.individual_a} {total.individual_b} {total.total}" in " ".join(pdf.split())
+
+
+def test_page_pdf_and_csv_hold_no_client_name_or_clinical_text(outputs):
+    _, _, page, pdf, rows = outputs
+    assert_no_secrets(page)
+    assert_no_secrets(pdf)
+    assert_no_secrets("\n".join(",".join(row) for row in rows))
+
+
+def test_current_month_is_partial_and_its_future_weeks_are_not_plotted(cast):
+    seed_couple(cast.practice, cast.therapist, 1)
+    now = timezone.make_aware(datetime.datetime(2025, 9, 10, 12, 0))  # a Wednesday, the second week
+    current = build_practice_report(practice=cast.practice, month=Month(datetime.date(2025, 9, 1)), now=now)
+    assert current.partial
+    # The chart is drawn from these weeks: the third to fifth weeks have not begun, so they are not plotted as 0.
+    assert [(w.starts_on.day, w.ends_on.day) for w in current.weeks] == [(1, 7), (8, 14)]
+    over = build_practice_report(practice=cast.practice, month=Month(datetime.date(2025, 9, 1)),
+                                 now=timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0)))
+    assert not over.partial and len(over.weeks) == 5
+
+
+def test_page_says_a_current_month_is_partial(cast, login):
+    html = login(cast.manager).get(reverse("reports:practice-report")
+                                   + f"?month={timezone.localdate():%Y-%m}").content.decode()
+    assert 'id="partial-period"' in html and "is not over: the figures are partial" in html
+    past = login(cast.manager).get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
+    assert 'id="partial-period"' not in past
