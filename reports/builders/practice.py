@@ -9,6 +9,7 @@ text: couples appear by reference only, staff by their display name.
 from __future__ import annotations
 
 import datetime
+import statistics
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from django.utils.safestring import SafeString
 
 from clinic.models import CLINICAL_ROLES, CareRole, PartnerPosition, Practice
 from clinic.selectors.risks import RiskCounts, risk_counts
-from notes.models import Attendance, SessionKind
+from notes.models import Attendance, NoteStatus, SessionKind
 from plans import charts
 from plans.instruments import (
     DETERIORATION,
@@ -204,6 +205,52 @@ class OutcomeRow:
 
 
 @dataclass(frozen=True)
+class SupervisionLine:
+    """One supervisor's co-signature work: the queue now (with the oldest note's age), and the month's returns and
+    co-signatures with the median days from the author's signature to the co-signature."""
+
+    supervisor: str
+    awaiting: int = 0
+    oldest_days: int | None = None
+    returned: int = 0
+    cosigned: int = 0
+    median_turnaround_days: float | None = None
+
+    @property
+    def turnaround_display(self) -> str:
+        return "—" if self.median_turnaround_days is None else f"{self.median_turnaround_days:.1f}"
+
+    @property
+    def oldest_display(self) -> str:
+        return "—" if self.oldest_days is None else str(self.oldest_days)
+
+
+def _supervision(rows: list[selectors.SupervisionRow], names: _Names, now: datetime.datetime
+                 ) -> tuple[SupervisionLine, ...]:
+    """Awaiting notes are counted for the author's supervisor (who must co-sign them); returned notes apart, never
+    as signed; turnaround from the author's signature to the co-signature, for notes co-signed in the month."""
+    awaiting: dict[uuid.UUID | None, list[int]] = defaultdict(list)
+    returned: Counter[uuid.UUID | None] = Counter()
+    turnaround: dict[uuid.UUID | None, list[float]] = defaultdict(list)
+    for row in rows:
+        if row.status == NoteStatus.AWAITING_COSIGN and row.signed_at is not None:
+            awaiting[row.author_supervisor_id].append((now - row.signed_at).days)
+        elif row.status == NoteStatus.RETURNED or (row.returned_at and not row.cosigned_at):
+            returned[row.author_supervisor_id] += 1
+        if row.cosigned_at and row.signed_at:
+            turnaround[row.cosigned_by_id].append((row.cosigned_at - row.signed_at).total_seconds() / 86400)
+    lines = [
+        SupervisionLine(names(supervisor) if supervisor else "No supervisor recorded",
+                        len(awaiting.get(supervisor, [])),
+                        max(awaiting[supervisor]) if awaiting.get(supervisor) else None, returned[supervisor],
+                        len(turnaround.get(supervisor, [])),
+                        statistics.median(turnaround[supervisor]) if turnaround.get(supervisor) else None)
+        for supervisor in set(awaiting) | set(returned) | set(turnaround)
+    ]
+    return tuple(sorted(lines, key=lambda line: line.supervisor))
+
+
+@dataclass(frozen=True)
 class MissedSession:
     """A no-show or a late cancellation: what a practice follows up (and may bill)."""
 
@@ -250,6 +297,7 @@ class PracticeReport:
     risks: RiskCounts | None = None  # numbers only: a manager never sees what a risk is about
     missed: tuple[MissedSession, ...] = ()  # no-shows and late cancellations, by date
     partial: bool = False  # the month has not ended: figures up to `as_of`, later weeks not shown
+    supervision: tuple[SupervisionLine, ...] = ()
 
     @property
     def sessions_held(self) -> int:
@@ -394,7 +442,8 @@ def _notes(sessions: list[selectors.SessionRow], late_entries: dict[uuid.UUID, i
             continue
         author = session.note_author_id or session.therapist_id
         counts[author]["attended"] += 1
-        if session.note_signed_at is not None:
+        returned = session.note_status == NoteStatus.RETURNED  # back with its author: not signed
+        if session.note_signed_at is not None and not returned:
             counts[author]["signed"] += 1
             continue
         counts[author]["unsigned"] += 1
@@ -404,7 +453,8 @@ def _notes(sessions: list[selectors.SessionRow], late_entries: dict[uuid.UUID, i
             overdue.append(OverdueNote(
                 couple_reference=session.couple_reference, therapist=names(author),
                 session_on=timezone.localdate(session.starts_at), due_at=timezone.localtime(due_at),
-                days_overdue=(now - due_at).days, state="Draft" if session.note_id else "Not started",
+                days_overdue=(now - due_at).days,
+                state="Returned by supervisor" if returned else "Draft" if session.note_id else "Not started",
             ))
     for user_id, count in late_entries.items():
         counts[user_id]["late"] += count
@@ -556,7 +606,7 @@ def _couple_kind(partner_kinds: list[str]) -> str:
 
 
 def build_practice_report(*, practice: Practice, month: Month, now: datetime.datetime | None = None) -> PracticeReport:
-    """The practice's report for `month`, as of `now` (default: this moment). Eleven queries, whatever the
+    """The practice's report for `month`, as of `now` (default: this moment). Thirteen queries, whatever the
     number of couples, sessions, notes, plans or measures. Callers check that the user may see it."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -607,5 +657,6 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
         outcomes=_outcomes(selectors.outcome_scores(practice, month, OUTCOME_INSTRUMENTS), instruments),
         risks=risk_counts(practice, now=now),
         missed=_missed(sessions, names),
+        supervision=_supervision(selectors.supervision_notes(practice, month), names, now),
         partial=month.end >= today,
     )

@@ -143,6 +143,14 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
         "No attended sessions and no late entries in this month.",
     )
     section(
+        "Co-signature by supervisor",
+        ["Supervisor", "Awaiting co-signature", "Oldest waiting (days)", "Returned in the month",
+         "Co-signed in the month", "Median turnaround (days)"],
+        [(line.supervisor, line.awaiting, line.oldest_display, line.returned, line.cosigned, line.turnaround_display)
+         for line in report.supervision],
+        "No note awaits co-signature, and none was co-signed or returned in this month.",
+    )
+    section(
         "Overdue unsigned notes", ["Couple", "Therapist", "Session date", "Due", "Days overdue", "Note"],
         [(n.couple_reference, n.therapist, n.session_on, n.due_at, n.days_overdue, n.state)
          for n in report.overdue_notes],

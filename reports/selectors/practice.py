@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, CoupleStatus, Practice, User
-from notes.models import ProgressNote, Session
+from notes.models import NoteStatus, ProgressNote, Session
 from plans.models import MeasureAdministration, MeasureSchedule, PlanStatus, TreatmentPlan
 
 
@@ -100,6 +100,7 @@ class SessionRow(NamedTuple):
     note_id: uuid.UUID | None
     note_author_id: uuid.UUID | None
     note_signed_at: datetime.datetime | None
+    note_status: str | None = None
 
 
 class PlanReviewRow(NamedTuple):
@@ -182,10 +183,33 @@ def month_sessions(practice: Practice, month: Month) -> list[SessionRow]:
         .order_by("starts_at")
         .values_list(
             "id", "couple_id", "couple__reference", "therapist_id", "kind", "attendance", "starts_at",
-            "duration_minutes", "note__id", "note__author_id", "note__signed_at",
+            "duration_minutes", "note__id", "note__author_id", "note__signed_at", "note__status",
         )
     )
     return [SessionRow(*row) for row in rows]
+
+
+class SupervisionRow(NamedTuple):
+    author_supervisor_id: uuid.UUID | None
+    cosigned_by_id: uuid.UUID | None
+    status: str
+    signed_at: datetime.datetime | None
+    cosigned_at: datetime.datetime | None
+    returned_at: datetime.datetime | None
+
+
+def supervision_notes(practice: Practice, month: Month) -> list[SupervisionRow]:
+    """Notes of the practice awaiting co-signature now, and those co-signed or returned in `month`: one query,
+    dates and statuses only (never a note's content or the supervisor's comment)."""
+    start, end = month.bounds()
+    rows = (
+        ProgressNote.objects.filter(couple__practice=practice)
+        .filter(Q(status=NoteStatus.AWAITING_COSIGN) | Q(cosigned_at__gte=start, cosigned_at__lt=end)
+                | Q(returned_at__gte=start, returned_at__lt=end))
+        .order_by("signed_at")
+        .values_list("author__supervisor_id", "cosigned_by_id", "status", "signed_at", "cosigned_at", "returned_at")
+    )
+    return [SupervisionRow(*row) for row in rows]
 
 
 def late_entries_signed(practice: Practice, month: Month) -> dict[uuid.UUID, int]:

@@ -359,7 +359,7 @@ def test_csv_has_a_titled_section_with_a_header_per_table(cast):
     titles = [rows[i][0] for i in range(1, len(rows)) if rows[i] and not rows[i - 1]]
     assert titles == [
         "Couples in treatment per therapist", "Sessions held per week by kind", "No-shows and late cancellations",
-        "Attendance", "Progress notes",
+        "Attendance", "Progress notes", "Co-signature by supervisor",
         "Overdue unsigned notes", "Plan reviews overdue per therapist", "Plan reviews overdue",
         "Measures scheduled and completed per therapist", "Measures per instrument",
         "Outcomes: first to latest score, couples in treatment this month", "Notes on outcomes",

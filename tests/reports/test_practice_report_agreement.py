@@ -98,3 +98,32 @@ def test_page_says_a_current_month_is_partial(cast, login):
     assert 'id="partial-period"' in html and "is not over: the figures are partial" in html
     past = login(cast.manager).get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
     assert 'id="partial-period"' not in past
+
+
+def test_supervision_counts_waiting_notes_with_their_age_and_keeps_returned_notes_apart(cast, login):
+    from notes.models import NoteStatus, ProgressNote
+
+    couples = [seed_couple(cast.practice, cast.therapist, i + 1) for i in range(2)]
+    assert cast.therapist.supervisor_id == cast.supervisor.pk
+    now = timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0))
+    joints = ProgressNote.objects.filter(couple__in=couples, session__kind="joint").order_by("couple__reference")
+    waiting, returned = joints
+    waiting.status, waiting.signed_at = NoteStatus.AWAITING_COSIGN, now - datetime.timedelta(days=9)
+    waiting.save()
+    returned.status, returned.returned_at = NoteStatus.RETURNED, timezone.make_aware(datetime.datetime(2025, 9, 20))
+    returned.save()
+    month = Month(datetime.date(2025, 9, 1))
+    report = build_practice_report(practice=cast.practice, month=month, now=now)
+    (line,) = report.supervision
+    assert (line.supervisor, line.awaiting, line.oldest_days, line.returned) == (
+        cast.supervisor.display_name, 1, 9, 1)
+    # The returned note is not signed: it counts as unsigned for its author and is listed with its state.
+    assert report.notes_total.signed == 1 and report.notes_total.unsigned == 5
+    assert any(note.state == "Returned by supervisor" for note in report.overdue_notes)
+    client = login(cast.manager)
+    rows = list(csv.reader(io.StringIO(
+        client.get(reverse("reports:practice-report-csv") + SEPTEMBER).content.decode("utf-8-sig"))))
+    (csv_line,) = _csv_section(rows, "Co-signature by supervisor")  # the page and CSV are as of today
+    assert (csv_line[0], csv_line[1], csv_line[3]) == (cast.supervisor.display_name, "1", "1")
+    page = client.get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
+    assert f'<th scope="row">{cast.supervisor.display_name}</th><td class="num">1</td>' in page
