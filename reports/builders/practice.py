@@ -19,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from clinic.models import CLINICAL_ROLES, CareRole, PartnerPosition, Practice
+from clinic.models import CLINICAL_ROLES, CareRole, CoupleStatus, PartnerPosition, Practice
 from clinic.selectors.risks import RiskCounts, risk_counts
 from notes.models import Attendance, NoteStatus, SessionKind
 from plans import charts
@@ -251,6 +251,47 @@ def _supervision(rows: list[selectors.SupervisionRow], names: _Names, now: datet
 
 
 @dataclass(frozen=True)
+class CaseloadFlow:
+    """Couples coming in and going out in the month, and how long treatment lasts."""
+
+    intakes: int  # couples whose treatment started in the month
+    discharges: int  # couples discharged in the month
+    active_at_end: int  # in treatment on the month's last day (or today, for the current month)
+    median_weeks_discharged: float | None  # median length of treatment of the couples discharged in the month
+    median_weeks_active: float | None  # median weeks in treatment so far of the couples active at the end
+
+    @staticmethod
+    def weeks(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}"
+
+    @property
+    def median_weeks_discharged_display(self) -> str:
+        return self.weeks(self.median_weeks_discharged)
+
+    @property
+    def median_weeks_active_display(self) -> str:
+        return self.weeks(self.median_weeks_active)
+
+
+def _flow(spans: list[selectors.CoupleSpanRow], month: Month, today: datetime.date) -> CaseloadFlow:
+    last = min(month.end, today)
+    intakes = sum(1 for c in spans if month.start <= c.start_date <= month.end)
+    discharged = [c for c in spans if c.status == CoupleStatus.DISCHARGED and c.end_date
+                  and month.start <= c.end_date <= month.end]
+    active = [c for c in spans if c.start_date <= last and (c.end_date is None or c.end_date > last)
+              and not (c.status == CoupleStatus.DISCHARGED and c.end_date is None)]
+
+    def median_weeks(days: list[int]) -> float | None:
+        return statistics.median(days) / 7 if days else None
+
+    return CaseloadFlow(
+        intakes=intakes, discharges=len(discharged), active_at_end=len(active),
+        median_weeks_discharged=median_weeks([(c.end_date - c.start_date).days for c in discharged if c.end_date]),
+        median_weeks_active=median_weeks([(last - c.start_date).days for c in active]),
+    )
+
+
+@dataclass(frozen=True)
 class MissedSession:
     """A no-show or a late cancellation: what a practice follows up (and may bill)."""
 
@@ -298,6 +339,7 @@ class PracticeReport:
     missed: tuple[MissedSession, ...] = ()  # no-shows and late cancellations, by date
     partial: bool = False  # the month has not ended: figures up to `as_of`, later weeks not shown
     supervision: tuple[SupervisionLine, ...] = ()
+    flow: CaseloadFlow | None = None
 
     @property
     def sessions_held(self) -> int:
@@ -606,7 +648,7 @@ def _couple_kind(partner_kinds: list[str]) -> str:
 
 
 def build_practice_report(*, practice: Practice, month: Month, now: datetime.datetime | None = None) -> PracticeReport:
-    """The practice's report for `month`, as of `now` (default: this moment). Thirteen queries, whatever the
+    """The practice's report for `month`, as of `now` (default: this moment). Fourteen queries, whatever the
     number of couples, sessions, notes, plans or measures. Callers check that the user may see it."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -658,5 +700,6 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
         risks=risk_counts(practice, now=now),
         missed=_missed(sessions, names),
         supervision=_supervision(selectors.supervision_notes(practice, month), names, now),
+        flow=_flow(selectors.couple_spans(practice, month), month, today),
         partial=month.end >= today,
     )

@@ -113,6 +113,17 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
            ("Couples without a primary therapist", report.couples_without_primary, "")],
         "No clinicians.",
     )
+    if report.flow:
+        section(
+            "Caseload flow", ["Measure", "Value"],
+            [("Intakes (treatment started in the month)", report.flow.intakes),
+             ("Discharges in the month", report.flow.discharges),
+             ("Active at the end of the month", report.flow.active_at_end),
+             ("Median length of treatment of the couples discharged (weeks)",
+              report.flow.median_weeks_discharged_display),
+             ("Median weeks in treatment so far of the active couples", report.flow.median_weeks_active_display)],
+            "No couples.",
+        )
     section(
         "Sessions held per week by kind",
         ["Week", "Starts", "Ends", "Joint", "Individual, partner A", "Individual, partner B", "Total"],

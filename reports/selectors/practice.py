@@ -298,3 +298,16 @@ def outcome_scores(practice: Practice, month: Month, instruments: tuple[str, ...
         .values_list("couple_id", "partner", "instrument", "administered_on", "total")
     )
     return [ScoreRow(*row) for row in rows]
+
+
+class CoupleSpanRow(NamedTuple):
+    start_date: datetime.date
+    end_date: datetime.date | None
+    status: str
+
+
+def couple_spans(practice: Practice, month: Month) -> list[CoupleSpanRow]:
+    """Start and end dates and status of every couple that had started by the month's end: one query."""
+    rows = Couple.objects.filter(practice=practice, start_date__lte=month.end).order_by().values_list(
+        "start_date", "end_date", "status")
+    return [CoupleSpanRow(*row) for row in rows]

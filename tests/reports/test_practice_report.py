@@ -358,7 +358,8 @@ def test_csv_has_a_titled_section_with_a_header_per_table(cast):
     rows = list(csv.reader(io.StringIO(text)))
     titles = [rows[i][0] for i in range(1, len(rows)) if rows[i] and not rows[i - 1]]
     assert titles == [
-        "Couples in treatment per therapist", "Sessions held per week by kind", "No-shows and late cancellations",
+        "Couples in treatment per therapist", "Caseload flow", "Sessions held per week by kind",
+        "No-shows and late cancellations",
         "Attendance", "Progress notes", "Co-signature by supervisor",
         "Overdue unsigned notes", "Plan reviews overdue per therapist", "Plan reviews overdue",
         "Measures scheduled and completed per therapist", "Measures per instrument",

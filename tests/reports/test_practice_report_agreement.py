@@ -127,3 +127,31 @@ def test_supervision_counts_waiting_notes_with_their_age_and_keeps_returned_note
     assert (csv_line[0], csv_line[1], csv_line[3]) == (cast.supervisor.display_name, "1", "1")
     page = client.get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
     assert f'<th scope="row">{cast.supervisor.display_name}</th><td class="num">1</td>' in page
+
+
+def test_caseload_flow_counts_intakes_discharges_active_and_median_length(cast, login):
+    from tests.factories import CoupleFactory
+
+    for index, (start, end, status) in enumerate([
+        (datetime.date(2025, 9, 3), None, "active"),  # intake in September
+        (datetime.date(2025, 9, 20), None, "intake"),  # intake in September
+        (datetime.date(2025, 6, 1), datetime.date(2025, 9, 10), "discharged"),  # 101 days
+        (datetime.date(2025, 3, 1), datetime.date(2025, 9, 28), "discharged"),  # 211 days
+        (datetime.date(2025, 1, 1), datetime.date(2025, 8, 1), "discharged"),  # before the month
+        (datetime.date(2025, 10, 2), None, "active"),  # after the month
+    ]):
+        CoupleFactory(practice=cast.practice, primary=cast.therapist, reference=f"F-{index}", start_date=start,
+                      end_date=end, status=status)
+    cast.couple.start_date = timezone.localdate()  # the cast's own couple starts today: after the month
+    cast.couple.save(update_fields=["start_date"])
+    report = build_practice_report(practice=cast.practice, month=Month(datetime.date(2025, 9, 1)),
+                                   now=timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0)))
+    flow = report.flow
+    assert (flow.intakes, flow.discharges, flow.active_at_end) == (2, 2, 2)
+    assert flow.median_weeks_discharged == (101 + 211) / 2 / 7
+    assert flow.median_weeks_active == ((30 - 3) + (30 - 20)) / 2 / 7
+    rows = list(csv.reader(io.StringIO(login(cast.manager).get(
+        reverse("reports:practice-report-csv") + SEPTEMBER).content.decode("utf-8-sig"))))
+    assert _csv_section(rows, "Caseload flow")[:3] == [
+        ["Intakes (treatment started in the month)", "2"], ["Discharges in the month", "2"],
+        ["Active at the end of the month", "2"]]

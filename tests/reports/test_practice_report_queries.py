@@ -22,9 +22,9 @@ def _cast_couple_starts_today(cast):
     cast.couple.start_date = timezone.localdate()
     cast.couple.save(update_fields=["start_date"])
 
-BUILDER_QUERIES = 13  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
+BUILDER_QUERIES = 14  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
 #                       overdue reviews, schedules, couples with sessions, outcome scores, risk counts, notes for
-#                       co-signature (supervision)
+#                       co-signature (supervision), couples' start and end dates (caseload flow)
 # Plus the signed-in session, the user, their second factor and practice, and the session's save (savepoint,
 # update, release) that keeps the idle timeout moving.
 PAGE_QUERIES = BUILDER_QUERIES + 7
