@@ -8,6 +8,7 @@ text: couples appear by reference only, staff by their display name.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import statistics
 import uuid
@@ -292,6 +293,42 @@ def _flow(spans: list[selectors.CoupleSpanRow], month: Month, today: datetime.da
 
 
 @dataclass(frozen=True)
+class ChangeLine:
+    """One key figure of the period beside the previous period's."""
+
+    label: str
+    current: int
+    previous: int
+
+    @property
+    def difference(self) -> int:
+        return self.current - self.previous
+
+    @property
+    def change(self) -> str:
+        difference = self.difference
+        return f"{difference:+d}".replace("-", "−") if difference else "0"
+
+
+def _key_figures(report: PracticeReport) -> dict[str, int]:
+    flow = report.flow
+    return {
+        "Couples in treatment": report.couples_in_treatment,
+        "Sessions held": report.sessions_held,
+        "No-shows": report.attendance_total.no_show,
+        "Late cancellations": report.attendance_total.late_cancelled,
+        "Intakes": flow.intakes if flow else 0,
+        "Discharges": flow.discharges if flow else 0,
+        "Scheduled measures completed": report.measures_total.completed,
+    }
+
+
+def compare(current: PracticeReport, previous: PracticeReport) -> tuple[ChangeLine, ...]:
+    before = _key_figures(previous)
+    return tuple(ChangeLine(label, value, before[label]) for label, value in _key_figures(current).items())
+
+
+@dataclass(frozen=True)
 class MissedSession:
     """A no-show or a late cancellation: what a practice follows up (and may bill)."""
 
@@ -340,6 +377,8 @@ class PracticeReport:
     partial: bool = False  # the month has not ended: figures up to `as_of`, later weeks not shown
     supervision: tuple[SupervisionLine, ...] = ()
     flow: CaseloadFlow | None = None
+    previous_label: str = ""  # the period compared with, when the report was built with compare_previous
+    changes: tuple[ChangeLine, ...] = ()
 
     @property
     def sessions_held(self) -> int:
@@ -647,9 +686,15 @@ def _couple_kind(partner_kinds: list[str]) -> str:
     return IMPROVEMENT if improved else DETERIORATION if worse else NO_CHANGE
 
 
-def build_practice_report(*, practice: Practice, month: Month, now: datetime.datetime | None = None) -> PracticeReport:
+def build_practice_report(*, practice: Practice, month: Month | Any, now: datetime.datetime | None = None,
+                          compare_previous: bool = False) -> PracticeReport:
     """The practice's report for `month`, as of `now` (default: this moment). Fourteen queries, whatever the
-    number of couples, sessions, notes, plans or measures. Callers check that the user may see it."""
+    number of couples, sessions, notes, plans or measures. Callers check that the user may see it.
+
+    `month` is a calendar month or any reports.selectors.session_export.Period (a quarter, the year to date, a
+    range of days): both give start, end, label, key and bounds(). With `compare_previous`, the report of the
+    period before (`month.previous`) is built too (twice the queries, still a fixed number) and the key figures
+    are set side by side in `changes`."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     staff = selectors.practice_staff(practice)
@@ -675,7 +720,7 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
                                                                          month.start),
         names, instruments, month, today,
     )
-    return PracticeReport(
+    report = PracticeReport(
         practice_name=practice.name,
         month=month,
         as_of=timezone.localtime(now),
@@ -703,3 +748,7 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
         flow=_flow(selectors.couple_spans(practice, month), month, today),
         partial=month.end >= today,
     )
+    if compare_previous:
+        before = build_practice_report(practice=practice, month=month.previous, now=now)
+        report = dataclasses.replace(report, previous_label=month.previous.label, changes=compare(report, before))
+    return report

@@ -41,11 +41,16 @@ def file_name(month: Month, extension: str) -> str:
     return f"practice-report-{month.key}.{extension}"
 
 
-def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.date) -> bytes:
+def _period(month_start: datetime.date | None, period: Any) -> Any:
+    return period if period is not None else Month.of(month_start)
+
+
+def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.date | None = None,
+                        period: Any = None) -> bytes:
     """The report for the month starting `month_start`, as a tagged PDF with page numbers, a "Confidential"
     footer, the generation date and who generated it on every page."""
     check_may_see(user, practice)
-    report = build_practice_report(practice=practice, month=Month.of(month_start))
+    report = build_practice_report(practice=practice, month=_period(month_start, period), compare_previous=True)
     return render_pdf(PDF_TEMPLATE, pdf_context(report, user, practice=practice))
 
 
@@ -57,11 +62,12 @@ def pdf_context(report: PracticeReport, user: Any, *, practice: Practice | None 
     }
 
 
-def practice_report_csv(*, practice: Practice, user: Any, month_start: datetime.date) -> bytes:
+def practice_report_csv(*, practice: Practice, user: Any, month_start: datetime.date | None = None,
+                        period: Any = None) -> bytes:
     """The report for the month starting `month_start` as CSV (UTF-8 with a byte-order mark, for
     spreadsheets): one section per table, each with a title row and a header row, a blank row between."""
     check_may_see(user, practice)
-    report = build_practice_report(practice=practice, month=Month.of(month_start))
+    report = build_practice_report(practice=practice, month=_period(month_start, period), compare_previous=True)
     return report_csv(report, generated_by=user.display_name)
 
 
@@ -99,7 +105,8 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
 
     write(
         [REPORT_TITLE, report.practice_name],
-        ["Month", report.month.key] + (["partial", f"up to {report.as_of:%Y-%m-%d}"] if report.partial else []),
+        ["Month" if isinstance(report.month, Month) else "Period", report.month.key]
+        + (["partial", f"up to {report.as_of:%Y-%m-%d}"] if report.partial else []),
         ["Generated", report.as_of, "by", generated_by],
         ["Confidential"],
         [],
@@ -113,6 +120,12 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
            ("Couples without a primary therapist", report.couples_without_primary, "")],
         "No clinicians.",
     )
+    if report.changes:
+        section(
+            "Change against the previous period", ["Figure", "This period", report.previous_label, "Change"],
+            # The change as a number: a signed string would be read as a formula and prefixed.
+            [(line.label, line.current, line.previous, line.difference) for line in report.changes], "No figures.",
+        )
     if report.flow:
         section(
             "Caseload flow", ["Measure", "Value"],

@@ -52,6 +52,26 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def key(self) -> str:
+        """For file names and audit events: "2026-07-01_2026-09-30"."""
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+    @property
+    def previous(self) -> Period:
+        """The period to compare with: the month or quarter before (a range that is one whole calendar month is
+        compared with the month before), the same days of the year before for a year to date, or as many days
+        just before any other range."""
+        if self.name.startswith("Q"):
+            return Period.quarter(self.start - datetime.timedelta(days=1))
+        if self.name.endswith("to date"):
+            end = self.end.replace(year=self.end.year - 1, day=28) if (self.end.month, self.end.day) == (2, 29) \
+                else self.end.replace(year=self.end.year - 1)
+            return Period(self.start.replace(year=self.start.year - 1), end, f"{end.year} to {end:%-d %b}")
+        if self.start.day == 1 and self.end == Period.month(self.start).end:  # a whole calendar month
+            return Period.month(self.start - datetime.timedelta(days=1))
+        return Period(self.start - datetime.timedelta(days=self.days), self.start - datetime.timedelta(days=1))
+
     def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
         """From local midnight on the first day to local midnight after the last (exclusive)."""
         tz = timezone.get_current_timezone()

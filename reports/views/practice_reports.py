@@ -21,17 +21,24 @@ from clinic.access import roles_allowed
 from clinic.models import Practice, Role
 from rapport.forms import error_summary
 from reports.builders.practice import build_practice_report
-from reports.forms.periods import LAST_MONTH, PeriodForm
+from reports.forms.periods import LAST_MONTH, LAST_QUARTER, PeriodForm
 from reports.forms.practice import EARLIEST, MonthForm
 from reports.rendering import practice as rendering
 from reports.rendering import session_export as export_rendering
 from reports.selectors.practice import Month
+from reports.selectors.session_export import Period
+
+QUARTER_DEFAULT = LAST_QUARTER  # the other-period picker's first choice
 
 NAV = "reports"
 
 
-def _chosen_month(request: HttpRequest) -> tuple[MonthForm, Month | None]:
-    """The month asked for in ?month=YYYY-MM (default: the last full month), or None when it is invalid."""
+def _chosen_month(request: HttpRequest) -> tuple[MonthForm | PeriodForm, Month | Period | None]:
+    """The month asked for in ?month=YYYY-MM (default: the last full month), or another period in
+    ?period=quarter|last_quarter|year_to_date|custom&start=&end= (reports.forms.periods); None when invalid."""
+    if "period" in request.GET:
+        period_form = PeriodForm(request.GET)
+        return period_form, period_form.cleaned_data["chosen"] if period_form.is_valid() else None
     if "month" not in request.GET:
         month = Month.last_full()
         return MonthForm(initial={"month": month.key}), month
@@ -46,13 +53,19 @@ def _practice(request: HttpRequest) -> Practice:
     return request.user.practice
 
 
-def _invalid_month(request: HttpRequest, form: MonthForm) -> HttpResponse:
+def _invalid_month(request: HttpRequest, form: MonthForm | PeriodForm) -> HttpResponse:
+    month_form = form if isinstance(form, MonthForm) else MonthForm(initial={"month": Month.last_full().key})
+    period_form = form if isinstance(form, PeriodForm) else PeriodForm(initial={"period": QUARTER_DEFAULT})
     return render(request, "reports/practice/report.html", {
-        "nav": NAV, "form": form, "errors": error_summary(form), "report": None,
+        "nav": NAV, "form": month_form, "period_form": period_form, "errors": error_summary(form), "report": None,
     }, status=400)
 
 
-def _links(month: Month) -> dict[str, str]:
+def _links(month: Month | Period, request: HttpRequest) -> dict[str, str]:
+    if isinstance(month, Period):
+        query = "?" + request.GET.urlencode()
+        return {"pdf_url": reverse("reports:practice-report-pdf") + query,
+                "csv_url": reverse("reports:practice-report-csv") + query, "previous_url": "", "next_url": ""}
     current = Month.of(timezone.localdate())
     query = f"?month={month.key}"
     return {
@@ -71,18 +84,22 @@ def practice_report(request: HttpRequest) -> HttpResponse:
     form, month = _chosen_month(request)
     if month is None:
         return _invalid_month(request, form)
-    report = build_practice_report(practice=_practice(request), month=month)
+    report = build_practice_report(practice=_practice(request), month=month, compare_previous=True)
+    month_form = form if isinstance(form, MonthForm) else MonthForm(initial={"month": Month.last_full().key})
+    period_form = form if isinstance(form, PeriodForm) else PeriodForm(initial={"period": QUARTER_DEFAULT})
     return render(request, "reports/practice/report.html", {
-        "nav": NAV, "form": form, "errors": [], "report": report, "month": month, **_links(month),
+        "nav": NAV, "form": month_form, "period_form": period_form, "errors": [], "report": report, "month": month,
+        **_links(month, request),
     })
 
 
-def _download(request: HttpRequest, content: bytes, content_type: str, name: str, month: Month,
+def _download(request: HttpRequest, content: bytes, content_type: str, name: str, month: Month | Period,
               kind: str) -> HttpResponse:
     with transaction.atomic():
         record_event(
             "report.download", actor=request.user, object_type="clinic.practice", object_id=request.user.practice_id,
-            detail={"report": "practice", "format": kind, "month": month.key},
+            detail={"report": "practice", "format": kind,
+                    ("month" if isinstance(month, Month) else "period"): month.key},
         )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -96,7 +113,7 @@ def practice_report_pdf(request: HttpRequest) -> HttpResponse:
     form, month = _chosen_month(request)
     if month is None:
         return _invalid_month(request, form)
-    pdf = rendering.practice_report_pdf(practice=_practice(request), user=request.user, month_start=month.start)
+    pdf = rendering.practice_report_pdf(practice=_practice(request), user=request.user, period=month)
     return _download(request, pdf, "application/pdf", rendering.file_name(month, "pdf"), month, "pdf")
 
 
@@ -106,7 +123,7 @@ def practice_report_csv(request: HttpRequest) -> HttpResponse:
     form, month = _chosen_month(request)
     if month is None:
         return _invalid_month(request, form)
-    content = rendering.practice_report_csv(practice=_practice(request), user=request.user, month_start=month.start)
+    content = rendering.practice_report_csv(practice=_practice(request), user=request.user, period=month)
     return _download(request, content, "text/csv; charset=utf-8", rendering.file_name(month, "csv"), month, "csv")
 
 

@@ -155,3 +155,58 @@ def test_caseload_flow_counts_intakes_discharges_active_and_median_length(cast, 
     assert _csv_section(rows, "Caseload flow")[:3] == [
         ["Intakes (treatment started in the month)", "2"], ["Discharges in the month", "2"],
         ["Active at the end of the month", "2"]]
+
+
+# --- Any period, compared with the previous one ----------------------------------------------------------
+
+
+def test_previous_period_of_a_month_a_quarter_a_year_to_date_and_a_range():
+    from reports.selectors.session_export import Period
+
+    assert Period.month(datetime.date(2026, 3, 9)).previous == Period.month(datetime.date(2026, 2, 1))
+    assert Period.quarter(datetime.date(2026, 2, 9)).previous == Period.quarter(datetime.date(2025, 12, 1))
+    ytd = Period.year_to_date(datetime.date(2026, 5, 31)).previous
+    assert (ytd.start, ytd.end) == (datetime.date(2025, 1, 1), datetime.date(2025, 5, 31))
+    leap = Period.year_to_date(datetime.date(2028, 2, 29)).previous
+    assert leap.end == datetime.date(2027, 2, 28)
+    custom = Period(datetime.date(2026, 3, 10), datetime.date(2026, 3, 19)).previous
+    assert (custom.start, custom.end) == (datetime.date(2026, 2, 28), datetime.date(2026, 3, 9))
+
+
+def test_a_custom_period_with_its_change_agrees_on_page_pdf_and_csv(cast, login):
+    couples = [seed_couple(cast.practice, cast.therapist, i + 1) for i in range(2)]
+    query = "?period=custom&start=2025-09-01&end=2025-09-30"
+    client = login(cast.manager)
+    page = client.get(reverse("reports:practice-report") + query).content.decode()
+    pdf = " ".join(pdf_text(client.get(reverse("reports:practice-report-pdf") + query).content).split())
+    rows = list(csv.reader(io.StringIO(
+        client.get(reverse("reports:practice-report-csv") + query).content.decode("utf-8-sig"))))
+    from reports.selectors.session_export import Period
+
+    report = build_practice_report(practice=cast.practice, compare_previous=True,
+                                   month=Period(datetime.date(2025, 9, 1), datetime.date(2025, 9, 30)))
+    assert report.previous_label == "August 2025"  # a whole calendar month: compared with the month before
+    changes = {line.label: line for line in report.changes}
+    held = changes["Sessions held"]
+    assert held.current == 3 * len(couples) and held.previous == 0 and held.change == f"+{held.current}"
+    assert changes["No-shows"].current == len(couples)
+    assert ["Period", "2025-09-01_2025-09-30"] in rows
+    section = _csv_section(rows, "Change against the previous period")
+    assert section == [[line.label, str(line.current), str(line.previous), str(line.difference)]
+                       for line in report.changes]
+    assert (f'<th scope="row">Sessions held</th><td class="num">{held.current}</td><td class="num">0</td>'
+            f'<td class="num">+{held.current}</td>') in page
+    assert f"Sessions held {held.current} 0 +{held.current}" in pdf
+    assert "Change against the previous period (August 2025)" in page
+    for text in (page, pdf, "\n".join(",".join(row) for row in rows)):
+        assert_no_secrets(text)
+
+
+def test_a_quarter_and_the_year_to_date_open_and_a_bad_range_is_explained(cast, login):
+    client = login(cast.manager)
+    for period in ("last_quarter", "quarter", "year_to_date"):
+        response = client.get(reverse("reports:practice-report") + f"?period={period}")
+        assert response.status_code == 200 and "Change against the previous period" in response.content.decode()
+    bad = client.get(reverse("reports:practice-report") + "?period=custom&start=2025-09-30&end=2025-09-01")
+    assert bad.status_code == 400
+    assert "The last day must be on or after the first day." in bad.content.decode()
