@@ -328,6 +328,55 @@ def compare(current: PracticeReport, previous: PracticeReport) -> tuple[ChangeLi
     return tuple(ChangeLine(label, value, before[label]) for label, value in _key_figures(current).items())
 
 
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: datetime.date  # first day
+    held: int
+    no_shows: int
+    late_cancelled: int
+    partial: bool  # the current month: not over yet
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%b %Y}" + (" (partial)" if self.partial else "")
+
+
+def _trend(counts: dict[tuple[datetime.date, str], int], months: list[datetime.date], today: datetime.date
+           ) -> tuple[TrendMonth, ...]:
+    return tuple(
+        TrendMonth(month, counts.get((month, Attendance.ATTENDED), 0), counts.get((month, Attendance.NO_SHOW), 0),
+                   counts.get((month, Attendance.LATE_CANCELLED), 0),
+                   month <= today <= Month(month).end)
+        for month in months
+    )
+
+
+def _trend_months(end: datetime.date, today: datetime.date) -> list[datetime.date]:
+    """The twelve months up to the period's end, never a month that has not begun."""
+    last = Month.of(min(end, today)).start
+    months = [last]
+    while len(months) < TREND_MONTHS:
+        months.insert(0, Month.of(months[0] - datetime.timedelta(days=1)).start)
+    return months
+
+
+def _trend_chart(trend: tuple[TrendMonth, ...]) -> SafeString:
+    top = max([m.held for m in trend] + [m.no_shows + m.late_cancelled for m in trend] + [0])
+    return charts.render(charts.Chart(
+        title="Sessions held per month, twelve months",
+        description=("Attended sessions, and no-shows with late cancellations, in each of the twelve months up to the "
+                     "end of the period; a month that is not over is marked partial in the table, and months that "
+                     "have not begun are not plotted."),
+        y_label="Sessions", y_min=0, y_max=max(4, top + (top % 2)),
+        series=(charts.Series("Held", [(m.month, m.held) for m in trend], "objective"),
+                charts.Series("No-shows and late cancellations",
+                              [(m.month, m.no_shows + m.late_cancelled) for m in trend], "b")),
+    ))
+
+
 @dataclass(frozen=True)
 class MissedSession:
     """A no-show or a late cancellation: what a practice follows up (and may bill)."""
@@ -378,6 +427,8 @@ class PracticeReport:
     supervision: tuple[SupervisionLine, ...] = ()
     flow: CaseloadFlow | None = None
     previous_label: str = ""  # the period compared with, when the report was built with compare_previous
+    trend: tuple[TrendMonth, ...] = ()  # the twelve months up to the period's end (compare_previous only)
+    trend_chart: SafeString = SafeString("")
     changes: tuple[ChangeLine, ...] = ()
 
     @property
@@ -750,5 +801,8 @@ def build_practice_report(*, practice: Practice, month: Month | Any, now: dateti
     )
     if compare_previous:
         before = build_practice_report(practice=practice, month=month.previous, now=now)
-        report = dataclasses.replace(report, previous_label=month.previous.label, changes=compare(report, before))
+        months = _trend_months(month.end, today)
+        trend = _trend(selectors.monthly_session_counts(practice, months[0], min(month.end, today)), months, today)
+        report = dataclasses.replace(report, previous_label=month.previous.label, changes=compare(report, before),
+                                     trend=trend, trend_chart=_trend_chart(trend))
     return report

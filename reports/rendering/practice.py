@@ -126,6 +126,11 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
             # The change as a number: a signed string would be read as a formula and prefixed.
             [(line.label, line.current, line.previous, line.difference) for line in report.changes], "No figures.",
         )
+    if report.trend:
+        section(
+            "Trend: sessions per month", ["Month", "Held", "No-shows", "Late cancellations"],
+            [(m.label, m.held, m.no_shows, m.late_cancelled) for m in report.trend], "No months.",
+        )
     if report.flow:
         section(
             "Caseload flow", ["Measure", "Value"],

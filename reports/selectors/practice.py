@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, CoupleStatus, Practice, User
@@ -311,3 +312,19 @@ def couple_spans(practice: Practice, month: Month) -> list[CoupleSpanRow]:
     rows = Couple.objects.filter(practice=practice, start_date__lte=month.end).order_by().values_list(
         "start_date", "end_date", "status")
     return [CoupleSpanRow(*row) for row in rows]
+
+
+def monthly_session_counts(practice: Practice, first: datetime.date, last: datetime.date
+                           ) -> dict[tuple[datetime.date, str], int]:
+    """{(first day of the month, attendance): sessions} for the months from `first` to `last` (local time):
+    one query, for the trend chart."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min), tz)
+    end = timezone.make_aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min), tz)
+    rows = (
+        Session.objects.filter(couple__practice=practice, starts_at__gte=start, starts_at__lt=end)
+        .annotate(month=TruncMonth("starts_at", tzinfo=tz)).order_by()
+        .values_list("month", "attendance").annotate(n=Count("id"))
+    )
+    return {(timezone.localtime(month, tz).date() if isinstance(month, datetime.datetime) else month, attendance): n
+            for month, attendance, n in rows}

@@ -210,3 +210,27 @@ def test_a_quarter_and_the_year_to_date_open_and_a_bad_range_is_explained(cast, 
     bad = client.get(reverse("reports:practice-report") + "?period=custom&start=2025-09-30&end=2025-09-01")
     assert bad.status_code == 400
     assert "The last day must be on or after the first day." in bad.content.decode()
+
+
+def test_trend_has_twelve_months_up_to_the_period_end_and_agrees_on_page_and_csv(cast, login):
+    seed_couple(cast.practice, cast.therapist, 1)
+    report = build_practice_report(practice=cast.practice, month=Month(datetime.date(2025, 9, 1)),
+                                   now=timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0)),
+                                   compare_previous=True)
+    assert [m.month for m in report.trend][0] == datetime.date(2024, 10, 1)
+    assert [m.month for m in report.trend][-1] == datetime.date(2025, 9, 1)
+    september = report.trend[-1]
+    assert (september.held, september.no_shows, september.late_cancelled, september.partial) == (3, 1, 1, False)
+    current = build_practice_report(practice=cast.practice, month=Month(datetime.date(2025, 10, 1)),
+                                    now=timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0)),
+                                    compare_previous=True)
+    assert current.trend[-1].month == datetime.date(2025, 10, 1) and current.trend[-1].partial
+    assert current.trend[-1].label == "Oct 2025 (partial)"
+    client = login(cast.manager)
+    rows = list(csv.reader(io.StringIO(
+        client.get(reverse("reports:practice-report-csv") + SEPTEMBER).content.decode("utf-8-sig"))))
+    trend_rows = _csv_section(rows, "Trend: sessions per month")
+    assert trend_rows[-1] == ["Sep 2025", "3", "1", "1"] and len(trend_rows) == 12
+    page = client.get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
+    assert '<th scope="row">Sep 2025</th><td class="num">3</td><td class="num">1</td><td class="num">1</td>' in page
+    assert "Sessions held per month, twelve months" in page  # the SVG chart's title
