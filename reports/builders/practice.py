@@ -804,5 +804,6 @@ def build_practice_report(*, practice: Practice, month: Month | Any, now: dateti
         months = _trend_months(month.end, today)
         trend = _trend(selectors.monthly_session_counts(practice, months[0], min(month.end, today)), months, today)
         report = dataclasses.replace(report, previous_label=month.previous.label, changes=compare(report, before),
-                                     trend=trend, trend_chart=_trend_chart(trend))
+                                     trend=trend, trend_chart=_trend_chart(trend) if any(
+                                         m.held or m.no_shows or m.late_cancelled for m in trend) else SafeString(""))
     return report
