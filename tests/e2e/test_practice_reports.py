@@ -1,5 +1,6 @@
 """In the demo practice, in a browser: the practice manager chooses a month and sees the practice report (with the
-no-show list, co-signature by supervisor and caseload flow), then exports the year's sessions for billing as CSV.
+no-show list, co-signature by supervisor and caseload flow), then the last quarter beside the quarter before it with
+the twelve-month trend, then exports the year's sessions for billing as CSV.
 No client name appears on either.
 
 Screenshots: /tmp/e2e-practice-report-*.png; the CSV at /tmp/e2e-sessions.csv.
@@ -46,6 +47,17 @@ def test_manager_chooses_a_month_and_a_period_and_sees_the_reports(page, demo): 
     body = page.content()
     assert not [name for name in names if name in body]
     screenshots(page, "practice-report")
+
+    # Another period: the quarter before this one, beside the quarter before it, with the twelve-month trend.
+    page.get_by_role("combobox", name=re.compile(r"^Period")).select_option("last_quarter")
+    page.get_by_role("button", name="Show this period").click()
+    quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - datetime.timedelta(days=1)
+    label = f"Q{(quarter_start.month - 1) // 3 + 1} {quarter_start.year}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Practice report · {label}")
+    expect(page.get_by_role("heading", name=re.compile("Change against the previous period"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Trend: sessions per month"))).to_be_visible()
+    assert not [name for name in names if name in page.content()]
+    screenshots(page, "practice-report-quarter")
 
     page.get_by_role("link", name="Session export for billing (CSV)").click()
     page.get_by_role("combobox", name=re.compile(r"^Period")).select_option("year_to_date")
