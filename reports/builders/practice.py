@@ -534,7 +534,10 @@ def _sessions_chart(weeks: tuple[WeekRow, ...], month: Month) -> SafeString:
               SessionKind.INDIVIDUAL_B: "individual_b"}
     top = max([getattr(week, field) for week in weeks for field in values.values()] + [0])
     series = [] if not any(week.total for week in weeks) else [
-        charts.Series(label, [(week.starts_on, getattr(week, values[kind])) for week in weeks], style)
+        # Each week at its Monday, so points are 7 days apart (a month's first week may be one day long, and
+        # two points a day apart printed their axis labels over each other).
+        charts.Series(label, [(week.starts_on - datetime.timedelta(days=week.starts_on.weekday()),
+                               getattr(week, values[kind])) for week in weeks], style)
         for kind, label, style in KINDS
     ]
     return charts.render(charts.Chart(

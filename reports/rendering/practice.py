@@ -46,12 +46,12 @@ def _period(month_start: datetime.date | None, period: Any) -> Any:
 
 
 def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.date | None = None,
-                        period: Any = None) -> bytes:
+                        period: Any = None, paper_size: str | None = None) -> bytes:
     """The report for the month starting `month_start`, as a tagged PDF with page numbers, a "Confidential"
     footer, the generation date and who generated it on every page."""
     check_may_see(user, practice)
     report = build_practice_report(practice=practice, month=_period(month_start, period), compare_previous=True)
-    return render_pdf(PDF_TEMPLATE, pdf_context(report, user, practice=practice))
+    return render_pdf(PDF_TEMPLATE, pdf_context(report, user, practice=practice), paper_size=paper_size)
 
 
 def pdf_context(report: PracticeReport, user: Any, *, practice: Practice | None = None) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Two defects a reader sees on paper, checked on every page:
 
 - overlapping text: two lines of text whose boxes intersect (one block printed over another);
-- a parted heading: a heading or caption (h1-h4, a table caption, a `.label` line, a figure caption) that is the
+- a parted heading: a heading or caption (h1-h4, a table caption, a `.label` or `.caption` line) that is the
   last text in a page's content area, so what it introduces starts overleaf.
 
 Headings are recognised by their text: the rendered HTML's heading elements are collected first, and a page whose
@@ -26,7 +26,8 @@ MM = 72 / 25.4
 MARGIN_TOP = 22 * MM  # print.css @page margins
 MARGIN_BOTTOM = 22 * MM
 OVERLAP_TOLERANCE = 1.0  # points both ways: boxes that merely touch are not an overlap
-HEADING_TAGS = {"h1", "h2", "h3", "h4", "caption", "figcaption"}
+# A <figcaption> is left out: ours follow their figure (inside the same unbreakable block), so one may end a page.
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "caption"}
 HEADING_CLASSES = {"label", "caption", "objective-title"}
 
 

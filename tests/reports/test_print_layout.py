@@ -116,6 +116,26 @@ def test_letterhead_and_signature_block_are_on_the_report(demo, monkeypatch):
     assert "Attended sessions by service code" in capture.html
 
 
+@pytest.mark.parametrize("paper_size", ["Letter", "A4"])
+def test_practice_report_prints_without_overlaps_or_parted_headings(demo, monkeypatch, paper_size):
+    from clinic.models import User
+    from reports.forms.periods import preset_period
+    from reports.rendering.practice import practice_report_pdf
+
+    capture = HtmlCapture(monkeypatch)
+    manager = User.objects.get(practice=demo.practice, role="practice_manager")
+    today = datetime.date.today()
+    found = {}
+    for choice in ("last_month", "last_quarter", "year_to_date"):
+        pdf = practice_report_pdf(practice=demo.practice, user=manager, period=preset_period(choice, today),
+                                  paper_size=paper_size)
+        assert _page_size(pdf) == PAGE_POINTS[paper_size]
+        problems = print_layout.layout_problems(pdf, capture.html)
+        if problems:
+            found[choice] = problems
+    assert found == {}
+
+
 # --- The checker itself finds both defects ---------------------------------------------------------------
 
 
