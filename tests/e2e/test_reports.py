@@ -1,5 +1,5 @@
 """In the demo practice, in a browser: from the couple page, two clicks download the couple's progress report
-(the last full month), a real PDF that names the couple by reference only and holds the month's measures and
+(treatment to date), a real PDF that names the couple by reference only and holds the measures and
 notes. On the way, the couple's measures and progress tabs are looked at with months of data.
 
 Screenshots: /tmp/e2e-report-*.png (pages) and the PDF at /tmp/e2e-progress-report.pdf.
