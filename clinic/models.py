@@ -64,6 +64,10 @@ class Practice(models.Model):
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.EN_GB)
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
     date_style = models.CharField(max_length=4, choices=DateStyle.choices, default=DateStyle.DMY)
+    # The letterhead of every report (reports.pdf.ReportMeta): the practice's postal address and contact lines.
+    address = models.TextField(blank=True, help_text="Postal address, as printed on report letterheads.")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

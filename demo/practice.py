@@ -44,6 +44,9 @@ from demo.clock import clock_at
 from keys.blind_index import normalise_name
 
 PRACTICE_NAME = "Harbour Couples Counselling"
+# The letterhead of the demo's reports (fictional: a 555-01xx number and an example.org address).
+PRACTICE_LETTERHEAD = {"address": "212 Harbour Street, Suite 4\nPortland, ME 04101", "phone": "(207) 555-0142",
+                       "email": "office@harbour-couples.example.org"}
 DEMO_PASSWORD = "rapport-demo-2026"
 STAFF_EMAIL_DOMAIN = "harbour-counselling.example"
 
@@ -351,7 +354,7 @@ def _days_ago(days: int) -> datetime.date:
 def ensure_practice(report: SeedReport) -> Practice:
     practice = Practice.objects.filter(name=PRACTICE_NAME).order_by("created_at").first()
     if practice is None:
-        practice = Practice.objects.create(name=PRACTICE_NAME)
+        practice = Practice.objects.create(name=PRACTICE_NAME, **PRACTICE_LETTERHEAD)
         report.created["practice"] += 1
     return practice
 

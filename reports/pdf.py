@@ -187,17 +187,38 @@ def render_html(template_name: str, context: dict[str, Any]) -> str:
     return render_to_string(template_name, context)
 
 
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+# Paper sizes a report prints on: the setting's value -> the CSS @page size (reports/pdf/base.html).
+PAPER_SIZES = {"A4": "A4", "Letter": "letter"}
+DEFAULT_PAPER_SIZE = "A4"
+
+
+def paper_size_of(practice: Any) -> str:
+    """The practice's paper size ("A4" or "Letter"): its `paper_size` setting where it has one, else A4."""
+    size = str(getattr(practice, "paper_size", "") or "")
+    for known in PAPER_SIZES:
+        if size.lower() == known.lower():
+            return known
+    return DEFAULT_PAPER_SIZE
+
+
+def render_pdf(template_name: str, context: dict[str, Any], *, paper_size: str | None = None) -> bytes:
     """Render a report template (which should extend "reports/pdf/base.html") to PDF bytes.
 
     `context` holds plain data only (a builder's frozen dataclass, strings, dates): templates never query.
+    The page size comes from one place, the template variable `paper_size` ("A4" or "Letter"): `paper_size`
+    here, else the report's `meta.paper_size` (the practice's setting), else A4.
     """
-    return html_to_pdf(render_html(template_name, context))
+    meta = context.get("meta")
+    chosen = paper_size or getattr(meta, "paper_size", "") or DEFAULT_PAPER_SIZE
+    if chosen not in PAPER_SIZES:
+        raise ValueError(f"paper_size is one of {', '.join(PAPER_SIZES)}.")
+    return html_to_pdf(render_html(template_name, {**context, "paper_size": chosen,
+                                                   "page_size_css": PAPER_SIZES[chosen]}))
 
 
 @dataclass(frozen=True)
 class ReportMeta:
-    """What every page of a report prints in its margins (see reports/pdf/base.html)."""
+    """What every page of a report prints in its margins and letterhead (see reports/pdf/base.html)."""
 
     title: str
     practice_name: str
@@ -207,12 +228,28 @@ class ReportMeta:
     subtitle: str = ""  # e.g. the period
     confidential: str = "Confidential"
     audience: str = ""  # who the report is for, on the cover: "For the couple"
+    practice_address: tuple[str, ...] = ()  # letterhead lines
+    practice_contact: str = ""  # "(207) 555-0142 · office@example.org"
+    signer_name: str = ""  # the signature block: the clinician generating the report, with credentials
+    signer_licence: str = ""
+    paper_size: str = DEFAULT_PAPER_SIZE
 
 
-def report_meta(*, title: str, user, practice_name: str, reference: str = "", subtitle: str = "",
-                audience: str = "") -> ReportMeta:
-    """The margin data for a report `user` is generating now."""
+def report_meta(*, title: str, user, practice_name: str = "", reference: str = "", subtitle: str = "",
+                audience: str = "", practice: Any = None) -> ReportMeta:
+    """The margin, letterhead and signature data for a report `user` is generating now. With `practice`, its
+    name, address, contact lines and paper size."""
+    address: tuple[str, ...] = ()
+    contact = ""
+    paper_size = DEFAULT_PAPER_SIZE
+    if practice is not None:
+        practice_name = practice_name or practice.name
+        address = tuple(line.strip() for line in (practice.address or "").splitlines() if line.strip())
+        contact = " · ".join(part for part in (practice.phone, practice.email) if part)
+        paper_size = paper_size_of(practice)
     return ReportMeta(
         title=title, practice_name=practice_name, generated_by=user.display_name,
         generated_at=timezone.localtime(), reference=reference, subtitle=subtitle, audience=audience,
+        practice_address=address, practice_contact=contact, signer_name=user.display_name,
+        signer_licence=getattr(user, "licence_number", "") or "", paper_size=paper_size,
     )

@@ -13,6 +13,9 @@ urlpatterns = [
     path("practice/reports/", practice_reports.practice_report, name="practice-report"),
     path("practice/reports/report.pdf", practice_reports.practice_report_pdf, name="practice-report-pdf"),
     path("practice/reports/report.csv", practice_reports.practice_report_csv, name="practice-report-csv"),
+    # The session export for billing: choose a period, download one CSV row per session
+    path("practice/reports/sessions/", practice_reports.session_export, name="session-export"),
+    path("practice/reports/sessions.csv", practice_reports.session_export_csv, name="session-export-csv"),
     # Background batches with progress, and downloads of generated files
     path("reports/batches/", batches.batch_list, name="batch-list"),
     path("reports/batches/<uuid:pk>/", batches.batch_detail, name="batch-detail"),

@@ -94,6 +94,7 @@ class DischargeSummary:
     goals: tuple[GoalOutcome, ...] = ()
     risks: tuple[RiskLine, ...] = ()
     safety: tuple[SafetyLine, ...] = ()
+    full_scores: bool = False  # every score by date; by default the chart and the first and latest per partner
 
     @property
     def weeks_in_treatment(self) -> int:
@@ -150,7 +151,7 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
         f"to {end:%-d %B %Y}" if discharged else f"(ongoing on {end:%-d %B %Y})")
     plan = build_plan(couple, latest, until=end, with_charts=False)
     return DischargeSummary(
-        meta=report_meta(title=title, user=user, practice_name=couple.practice.name, reference=couple.reference,
+        meta=report_meta(title=title, user=user, practice=couple.practice, reference=couple.reference,
                          subtitle=period),
         case=case,
         discharged=discharged,

@@ -8,7 +8,9 @@ text: couples appear by reference only, staff by their display name.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import statistics
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -18,9 +20,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from clinic.models import CLINICAL_ROLES, CareRole, PartnerPosition, Practice
+from clinic.models import CLINICAL_ROLES, CareRole, CoupleStatus, PartnerPosition, Practice
 from clinic.selectors.risks import RiskCounts, risk_counts
-from notes.models import Attendance, SessionKind
+from notes.models import Attendance, NoteStatus, SessionKind
 from plans import charts
 from plans.instruments import (
     DETERIORATION,
@@ -204,6 +206,199 @@ class OutcomeRow:
 
 
 @dataclass(frozen=True)
+class SupervisionLine:
+    """One supervisor's co-signature work: the queue now (with the oldest note's age), and the month's returns and
+    co-signatures with the median days from the author's signature to the co-signature."""
+
+    supervisor: str
+    awaiting: int = 0
+    oldest_days: int | None = None
+    returned: int = 0
+    cosigned: int = 0
+    median_turnaround_days: float | None = None
+
+    @property
+    def turnaround_display(self) -> str:
+        return "—" if self.median_turnaround_days is None else f"{self.median_turnaround_days:.1f}"
+
+    @property
+    def oldest_display(self) -> str:
+        return "—" if self.oldest_days is None else str(self.oldest_days)
+
+
+def _supervision(rows: list[selectors.SupervisionRow], names: _Names, now: datetime.datetime
+                 ) -> tuple[SupervisionLine, ...]:
+    """Awaiting notes are counted for the author's supervisor (who must co-sign them); returned notes apart, never
+    as signed; turnaround from the author's signature to the co-signature, for notes co-signed in the month."""
+    awaiting: dict[uuid.UUID | None, list[int]] = defaultdict(list)
+    returned: Counter[uuid.UUID | None] = Counter()
+    turnaround: dict[uuid.UUID | None, list[float]] = defaultdict(list)
+    for row in rows:
+        if row.status == NoteStatus.AWAITING_COSIGN and row.signed_at is not None:
+            awaiting[row.author_supervisor_id].append((now - row.signed_at).days)
+        elif row.status == NoteStatus.RETURNED or (row.returned_at and not row.cosigned_at):
+            returned[row.author_supervisor_id] += 1
+        if row.cosigned_at and row.signed_at:
+            turnaround[row.cosigned_by_id].append((row.cosigned_at - row.signed_at).total_seconds() / 86400)
+    lines = [
+        SupervisionLine(names(supervisor) if supervisor else "No supervisor recorded",
+                        len(awaiting.get(supervisor, [])),
+                        max(awaiting[supervisor]) if awaiting.get(supervisor) else None, returned[supervisor],
+                        len(turnaround.get(supervisor, [])),
+                        statistics.median(turnaround[supervisor]) if turnaround.get(supervisor) else None)
+        for supervisor in set(awaiting) | set(returned) | set(turnaround)
+    ]
+    return tuple(sorted(lines, key=lambda line: line.supervisor))
+
+
+@dataclass(frozen=True)
+class CaseloadFlow:
+    """Couples coming in and going out in the month, and how long treatment lasts."""
+
+    intakes: int  # couples whose treatment started in the month
+    discharges: int  # couples discharged in the month
+    active_at_end: int  # in treatment on the month's last day (or today, for the current month)
+    median_weeks_discharged: float | None  # median length of treatment of the couples discharged in the month
+    median_weeks_active: float | None  # median weeks in treatment so far of the couples active at the end
+
+    @staticmethod
+    def weeks(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}"
+
+    @property
+    def median_weeks_discharged_display(self) -> str:
+        return self.weeks(self.median_weeks_discharged)
+
+    @property
+    def median_weeks_active_display(self) -> str:
+        return self.weeks(self.median_weeks_active)
+
+
+def _flow(spans: list[selectors.CoupleSpanRow], month: Month, today: datetime.date) -> CaseloadFlow:
+    last = min(month.end, today)
+    intakes = sum(1 for c in spans if month.start <= c.start_date <= month.end)
+    discharged = [c for c in spans if c.status == CoupleStatus.DISCHARGED and c.end_date
+                  and month.start <= c.end_date <= month.end]
+    active = [c for c in spans if c.start_date <= last and (c.end_date is None or c.end_date > last)
+              and not (c.status == CoupleStatus.DISCHARGED and c.end_date is None)]
+
+    def median_weeks(days: list[int]) -> float | None:
+        return statistics.median(days) / 7 if days else None
+
+    return CaseloadFlow(
+        intakes=intakes, discharges=len(discharged), active_at_end=len(active),
+        median_weeks_discharged=median_weeks([(c.end_date - c.start_date).days for c in discharged if c.end_date]),
+        median_weeks_active=median_weeks([(last - c.start_date).days for c in active]),
+    )
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One key figure of the period beside the previous period's."""
+
+    label: str
+    current: int
+    previous: int
+
+    @property
+    def difference(self) -> int:
+        return self.current - self.previous
+
+    @property
+    def change(self) -> str:
+        difference = self.difference
+        return f"{difference:+d}".replace("-", "−") if difference else "0"
+
+
+def _key_figures(report: PracticeReport) -> dict[str, int]:
+    flow = report.flow
+    return {
+        "Couples in treatment": report.couples_in_treatment,
+        "Sessions held": report.sessions_held,
+        "No-shows": report.attendance_total.no_show,
+        "Late cancellations": report.attendance_total.late_cancelled,
+        "Intakes": flow.intakes if flow else 0,
+        "Discharges": flow.discharges if flow else 0,
+        "Scheduled measures completed": report.measures_total.completed,
+    }
+
+
+def compare(current: PracticeReport, previous: PracticeReport) -> tuple[ChangeLine, ...]:
+    before = _key_figures(previous)
+    return tuple(ChangeLine(label, value, before[label]) for label, value in _key_figures(current).items())
+
+
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: datetime.date  # first day
+    held: int
+    no_shows: int
+    late_cancelled: int
+    partial: bool  # the current month: not over yet
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%b %Y}" + (" (partial)" if self.partial else "")
+
+
+def _trend(counts: dict[tuple[datetime.date, str], int], months: list[datetime.date], today: datetime.date
+           ) -> tuple[TrendMonth, ...]:
+    return tuple(
+        TrendMonth(month, counts.get((month, Attendance.ATTENDED), 0), counts.get((month, Attendance.NO_SHOW), 0),
+                   counts.get((month, Attendance.LATE_CANCELLED), 0),
+                   month <= today <= Month(month).end)
+        for month in months
+    )
+
+
+def _trend_months(end: datetime.date, today: datetime.date) -> list[datetime.date]:
+    """The twelve months up to the period's end, never a month that has not begun."""
+    last = Month.of(min(end, today)).start
+    months = [last]
+    while len(months) < TREND_MONTHS:
+        months.insert(0, Month.of(months[0] - datetime.timedelta(days=1)).start)
+    return months
+
+
+def _trend_chart(trend: tuple[TrendMonth, ...]) -> SafeString:
+    top = max([m.held for m in trend] + [m.no_shows + m.late_cancelled for m in trend] + [0])
+    return charts.render(charts.Chart(
+        title="Sessions held per month, twelve months",
+        description=("Attended sessions, and no-shows with late cancellations, in each of the twelve months up to the "
+                     "end of the period; a month that is not over is marked partial in the table, and months that "
+                     "have not begun are not plotted."),
+        y_label="Sessions", y_min=0, y_max=max(4, top + (top % 2)),
+        series=(charts.Series("Held", [(m.month, m.held) for m in trend], "objective"),
+                charts.Series("No-shows and late cancellations",
+                              [(m.month, m.no_shows + m.late_cancelled) for m in trend], "b")),
+    ))
+
+
+@dataclass(frozen=True)
+class MissedSession:
+    """A no-show or a late cancellation: what a practice follows up (and may bill)."""
+
+    couple_reference: str
+    day: datetime.date
+    therapist: str
+    kind: str
+    attendance: str
+
+
+def _missed(sessions: list[selectors.SessionRow], names: _Names) -> tuple[MissedSession, ...]:
+    kinds, attendances = dict(SessionKind.choices), dict(Attendance.choices)
+    return tuple(
+        MissedSession(s.couple_reference, timezone.localdate(s.starts_at), names(s.therapist_id),
+                      kinds.get(s.kind, s.kind), attendances.get(s.attendance, s.attendance))
+        for s in sorted(sessions, key=lambda s: (s.starts_at, s.couple_reference))
+        if s.attendance in (Attendance.NO_SHOW, Attendance.LATE_CANCELLED)
+    )
+
+
+@dataclass(frozen=True)
 class PracticeReport:
     practice_name: str
     month: Month
@@ -227,10 +422,24 @@ class PracticeReport:
     administrations_in_month: int
     outcomes: tuple[OutcomeRow, ...]
     risks: RiskCounts | None = None  # numbers only: a manager never sees what a risk is about
+    missed: tuple[MissedSession, ...] = ()  # no-shows and late cancellations, by date
+    partial: bool = False  # the month has not ended: figures up to `as_of`, later weeks not shown
+    supervision: tuple[SupervisionLine, ...] = ()
+    flow: CaseloadFlow | None = None
+    previous_label: str = ""  # the period compared with, when the report was built with compare_previous
+    trend: tuple[TrendMonth, ...] = ()  # the twelve months up to the period's end (compare_previous only)
+    trend_chart: SafeString = SafeString("")
+    changes: tuple[ChangeLine, ...] = ()
 
     @property
     def sessions_held(self) -> int:
         return sum(week.total for week in self.weeks)
+
+    @property
+    def weeks_total(self) -> WeekRow:
+        """The total row of the sessions-per-week table: every kind's column summed over the weeks."""
+        return WeekRow(self.month.start, self.month.end, sum(w.joint for w in self.weeks),
+                       sum(w.individual_a for w in self.weeks), sum(w.individual_b for w in self.weeks))
 
     @property
     def is_empty(self) -> bool:
@@ -301,15 +510,18 @@ def _weeks(month: Month) -> list[tuple[datetime.date, datetime.date]]:
     return weeks
 
 
-def _sessions_per_week(sessions: list[selectors.SessionRow], month: Month) -> tuple[WeekRow, ...]:
+def _sessions_per_week(sessions: list[selectors.SessionRow], month: Month,
+                       today: datetime.date | None = None) -> tuple[WeekRow, ...]:
+    """Attended sessions per week; weeks that have not begun by `today` are left out (never plotted as 0)."""
     counts: Counter[tuple[datetime.date, str]] = Counter()
-    spans = _weeks(month)
+    spans = [(start, last) for start, last in _weeks(month) if today is None or start <= today]
     for session in sessions:
         if session.attendance != Attendance.ATTENDED:
             continue
         day = timezone.localdate(session.starts_at)
-        week_start = next(start for start, last in spans if start <= day <= last)
-        counts[(week_start, session.kind)] += 1
+        week_start = next((start for start, last in spans if start <= day <= last), None)
+        if week_start is not None:
+            counts[(week_start, session.kind)] += 1
     return tuple(
         WeekRow(start, last, counts[(start, SessionKind.JOINT)], counts[(start, SessionKind.INDIVIDUAL_A)],
                 counts[(start, SessionKind.INDIVIDUAL_B)])
@@ -322,7 +534,10 @@ def _sessions_chart(weeks: tuple[WeekRow, ...], month: Month) -> SafeString:
               SessionKind.INDIVIDUAL_B: "individual_b"}
     top = max([getattr(week, field) for week in weeks for field in values.values()] + [0])
     series = [] if not any(week.total for week in weeks) else [
-        charts.Series(label, [(week.starts_on, getattr(week, values[kind])) for week in weeks], style)
+        # Each week at its Monday, so points are 7 days apart (a month's first week may be one day long, and
+        # two points a day apart printed their axis labels over each other).
+        charts.Series(label, [(week.starts_on - datetime.timedelta(days=week.starts_on.weekday()),
+                               getattr(week, values[kind])) for week in weeks], style)
         for kind, label, style in KINDS
     ]
     return charts.render(charts.Chart(
@@ -362,7 +577,8 @@ def _notes(sessions: list[selectors.SessionRow], late_entries: dict[uuid.UUID, i
             continue
         author = session.note_author_id or session.therapist_id
         counts[author]["attended"] += 1
-        if session.note_signed_at is not None:
+        returned = session.note_status == NoteStatus.RETURNED  # back with its author: not signed
+        if session.note_signed_at is not None and not returned:
             counts[author]["signed"] += 1
             continue
         counts[author]["unsigned"] += 1
@@ -372,7 +588,8 @@ def _notes(sessions: list[selectors.SessionRow], late_entries: dict[uuid.UUID, i
             overdue.append(OverdueNote(
                 couple_reference=session.couple_reference, therapist=names(author),
                 session_on=timezone.localdate(session.starts_at), due_at=timezone.localtime(due_at),
-                days_overdue=(now - due_at).days, state="Draft" if session.note_id else "Not started",
+                days_overdue=(now - due_at).days,
+                state="Returned by supervisor" if returned else "Draft" if session.note_id else "Not started",
             ))
     for user_id, count in late_entries.items():
         counts[user_id]["late"] += count
@@ -523,9 +740,15 @@ def _couple_kind(partner_kinds: list[str]) -> str:
     return IMPROVEMENT if improved else DETERIORATION if worse else NO_CHANGE
 
 
-def build_practice_report(*, practice: Practice, month: Month, now: datetime.datetime | None = None) -> PracticeReport:
-    """The practice's report for `month`, as of `now` (default: this moment). Eleven queries, whatever the
-    number of couples, sessions, notes, plans or measures. Callers check that the user may see it."""
+def build_practice_report(*, practice: Practice, month: Month | Any, now: datetime.datetime | None = None,
+                          compare_previous: bool = False) -> PracticeReport:
+    """The practice's report for `month`, as of `now` (default: this moment). Fourteen queries, whatever the
+    number of couples, sessions, notes, plans or measures. Callers check that the user may see it.
+
+    `month` is a calendar month or any reports.selectors.session_export.Period (a quarter, the year to date, a
+    range of days): both give start, end, label, key and bounds(). With `compare_previous`, the report of the
+    period before (`month.previous`) is built too (twice the queries, still a fixed number) and the key figures
+    are set side by side in `changes`."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     staff = selectors.practice_staff(practice)
@@ -537,19 +760,21 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
     instruments = instruments_for(practice.pk)
 
     caseloads, without_primary = _caseloads(staff, names, couples, memberships, month)
-    weeks = _sessions_per_week(sessions, month)
+    weeks = _sessions_per_week(sessions, month, today)
     attendance, attendance_total = _attendance(sessions, names)
     notes, notes_total, overdue_notes = _notes(
         sessions, selectors.late_entries_signed(practice, month), names, practice.note_deadline_hours, now)
-    reviews, overdue_reviews = _reviews(selectors.overdue_plan_reviews(practice, today),
-                                        _primary_by_couple(memberships, today, month.start), names, today)
+    # Overdue reviews as of the month's last day (today for the current month), not today's for a past month.
+    reviews_on = min(month.end, today)
+    reviews, overdue_reviews = _reviews(selectors.overdue_plan_reviews(practice, reviews_on),
+                                        _primary_by_couple(memberships, reviews_on, month.start), names, reviews_on)
     by_therapist, by_instrument, measures_total = _measures(
         selectors.schedules_in_force(practice, month), administrations, sessions,
         selectors.couples_with_any_session(practice), _primary_by_couple(memberships, min(month.end, today),
                                                                          month.start),
         names, instruments, month, today,
     )
-    return PracticeReport(
+    report = PracticeReport(
         practice_name=practice.name,
         month=month,
         as_of=timezone.localtime(now),
@@ -572,4 +797,16 @@ def build_practice_report(*, practice: Practice, month: Month, now: datetime.dat
         administrations_in_month=len(administrations),
         outcomes=_outcomes(selectors.outcome_scores(practice, month, OUTCOME_INSTRUMENTS), instruments),
         risks=risk_counts(practice, now=now),
+        missed=_missed(sessions, names),
+        supervision=_supervision(selectors.supervision_notes(practice, month), names, now),
+        flow=_flow(selectors.couple_spans(practice, month), month, today),
+        partial=month.end >= today,
     )
+    if compare_previous:
+        before = build_practice_report(practice=practice, month=month.previous, now=now)
+        months = _trend_months(month.end, today)
+        trend = _trend(selectors.monthly_session_counts(practice, months[0], min(month.end, today)), months, today)
+        report = dataclasses.replace(report, previous_label=month.previous.label, changes=compare(report, before),
+                                     trend=trend, trend_chart=_trend_chart(trend) if any(
+                                         m.held or m.no_shows or m.late_cancelled for m in trend) else SafeString(""))
+    return report

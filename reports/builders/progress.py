@@ -163,6 +163,7 @@ class ProgressOptions:
     include_notes: bool = True
     exclude_partner: str = ""  # "a" or "b": leave that partner's individual sessions out entirely
     audience: str = ReportAudience.CLINICAL  # who the report is for: see the module docstring
+    full_scores: bool = False  # every score by date; by default the chart and the first and latest per partner
 
     @property
     def for_couple(self) -> bool:
@@ -172,7 +173,7 @@ class ProgressOptions:
         """The options, non-clinical, for an audit event or a batch row."""
         return {"period_start": self.period_start.isoformat(), "period_end": self.period_end.isoformat(),
                 "include_notes": self.include_notes, "exclude_partner": self.exclude_partner,
-                "audience": self.audience}
+                "audience": self.audience, "full_scores": self.full_scores}
 
 
 @dataclass(frozen=True)
@@ -198,10 +199,18 @@ class ProgressReport:
 
 
 def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
-    """The last full calendar month before `today`."""
+    """The last full calendar month before `today` (what a monthly batch reports on)."""
     today = today or timezone.localdate()
     end = today.replace(day=1) - datetime.timedelta(days=1)
     return end.replace(day=1), end
+
+
+def treatment_to_date(couple: Couple, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """A couple report's default period: from the start of treatment to today (to the discharge date once the
+    couple is discharged)."""
+    today = today or timezone.localdate()
+    end = min(couple.end_date, today) if couple.end_date else today
+    return min(couple.start_date, end), end
 
 
 AUDIENCE_COVER = {
@@ -291,7 +300,7 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
         withheld, scope = {}, _scope(couple, options, case)
     return ProgressReport(
         meta=report_meta(
-            title="Couple progress report", user=user, practice_name=couple.practice.name,
+            title="Couple progress report", user=user, practice=couple.practice,
             reference=couple.reference,
             subtitle=f"{options.period_start:%-d %B %Y} to {options.period_end:%-d %B %Y}",
             audience=AUDIENCE_COVER.get(options.audience, ""),
@@ -313,5 +322,6 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
 
 __all__ = [
     "AUDIENCE_COVER", "NoteEntry", "ProgressOptions", "ProgressReport", "build_note", "build_progress_report",
-    "content_may_be_shown", "default_period", "individual_partner", "note_sections", "withheld_individual_measures",
+    "content_may_be_shown", "default_period", "individual_partner", "note_sections", "treatment_to_date",
+    "withheld_individual_measures",
 ]

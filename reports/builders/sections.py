@@ -447,6 +447,8 @@ class AttendanceBlock:
     total: AttendanceRow
     first_attended: datetime.date | None
     last_attended: datetime.date | None
+    # Attended sessions by service (CPT) code, most used first: (("90847", 12), ("", 1)); "" = no code recorded.
+    service_codes: tuple[tuple[str, int], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -467,8 +469,9 @@ def build_attendance(couple: Couple, *, start: datetime.datetime | None = None, 
                              n(Attendance.NO_SHOW), n(Attendance.SCHEDULED))
 
     rows = tuple(row(label, [kind]) for kind, label in SessionKind.choices if kind not in exclude_kinds)
+    codes = tuple(sorted(result.service_codes.items(), key=lambda item: (-item[1], item[0] or "~")))
     return AttendanceBlock(rows, row("All sessions", [k for k, _ in SessionKind.choices]),
-                           local_day(result.first_attended), local_day(result.last_attended))
+                           local_day(result.first_attended), local_day(result.last_attended), codes)
 
 
 # --- Risk register ------------------------------------------------------------------------------------

@@ -49,15 +49,21 @@ class ProgressReportForm(forms.Form):
         help_text="SOAP and DAP: assessment and plan; BIRP: response and plan. Drafts and psychotherapy notes are "
                   "never included.",
     )
+    full_scores = forms.BooleanField(
+        label="Include every score by date under each measure's chart", required=False, initial=False,
+        help_text="By default each measure shows its chart and each partner's first and latest score.",
+    )
     exclude_partner = forms.ChoiceField(
         label="Individual sessions", required=False, widget=_Radios, initial="",
         help_text="Leaving a partner's individual sessions out removes them entirely: notes and attendance.",
         error_messages={"invalid_choice": "Choose one of the three options."},
     )
 
-    def __init__(self, *args: Any, partner_names: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partner_names: dict[str, str] | None = None,
+                 treatment_start: datetime.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         names = partner_names or {}
+        self.treatment_start = treatment_start
 
         def label(position: str) -> str:
             name = names.get(position)
@@ -78,6 +84,7 @@ class ProgressReportForm(forms.Form):
         if start and end:
             if end < start:
                 self.add_error("end", "The last day must be on or after the first day.")
-            elif (end - start).days > MAX_PERIOD_DAYS:
-                self.add_error("end", "Choose a period of three years or less.")
+            elif (end - start).days > MAX_PERIOD_DAYS and not (self.treatment_start and start >= self.treatment_start):
+                # Longer only within the treatment (treatment to date, the default, may be longer).
+                self.add_error("end", "Choose a period of three years or less, or one within the treatment.")
         return data

@@ -19,7 +19,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from clinic.models import Practice, Role
-from rapport.locale import page_size
 from reports.builders.practice import OutcomeRow, PracticeReport, build_practice_report
 from reports.pdf import render_pdf, report_meta
 from reports.selectors.practice import Month
@@ -42,28 +41,34 @@ def file_name(month: Month, extension: str) -> str:
     return f"practice-report-{month.key}.{extension}"
 
 
-def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.date) -> bytes:
+def _period(month_start: datetime.date | None, period: Any) -> Any:
+    return period if period is not None else Month.of(month_start)
+
+
+def practice_report_pdf(*, practice: Practice, user: Any, month_start: datetime.date | None = None,
+                        period: Any = None, paper_size: str | None = None) -> bytes:
     """The report for the month starting `month_start`, as a tagged PDF with page numbers, a "Confidential"
     footer, the generation date and who generated it on every page."""
     check_may_see(user, practice)
-    report = build_practice_report(practice=practice, month=Month.of(month_start))
-    return render_pdf(PDF_TEMPLATE, {**pdf_context(report, user), "page_size": page_size(practice.paper_size),
-                                     "language": practice.language})
+    report = build_practice_report(practice=practice, month=_period(month_start, period), compare_previous=True)
+    return render_pdf(PDF_TEMPLATE, {**pdf_context(report, user, practice=practice), "language": practice.language},
+                      paper_size=paper_size)
 
 
-def pdf_context(report: PracticeReport, user: Any) -> dict[str, Any]:
+def pdf_context(report: PracticeReport, user: Any, *, practice: Practice | None = None) -> dict[str, Any]:
     return {
         "meta": report_meta(title=REPORT_TITLE, user=user, practice_name=report.practice_name,
-                            subtitle=report.month.label),
+                            subtitle=report.month.label, practice=practice),
         "report": report,
     }
 
 
-def practice_report_csv(*, practice: Practice, user: Any, month_start: datetime.date) -> bytes:
+def practice_report_csv(*, practice: Practice, user: Any, month_start: datetime.date | None = None,
+                        period: Any = None) -> bytes:
     """The report for the month starting `month_start` as CSV (UTF-8 with a byte-order mark, for
     spreadsheets): one section per table, each with a title row and a header row, a blank row between."""
     check_may_see(user, practice)
-    report = build_practice_report(practice=practice, month=Month.of(month_start))
+    report = build_practice_report(practice=practice, month=_period(month_start, period), compare_previous=True)
     return report_csv(report, generated_by=user.display_name)
 
 
@@ -101,7 +106,8 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
 
     write(
         [REPORT_TITLE, report.practice_name],
-        ["Month", report.month.key],
+        ["Month" if isinstance(report.month, Month) else "Period", report.month.key]
+        + (["partial", f"up to {report.as_of:%Y-%m-%d}"] if report.partial else []),
         ["Generated", report.as_of, "by", generated_by],
         ["Confidential"],
         [],
@@ -115,11 +121,40 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
            ("Couples without a primary therapist", report.couples_without_primary, "")],
         "No clinicians.",
     )
+    if report.changes:
+        section(
+            "Change against the previous period", ["Figure", "This period", report.previous_label, "Change"],
+            # The change as a number: a signed string would be read as a formula and prefixed.
+            [(line.label, line.current, line.previous, line.difference) for line in report.changes], "No figures.",
+        )
+    if report.trend:
+        section(
+            "Trend: sessions per month", ["Month", "Held", "No-shows", "Late cancellations"],
+            [(m.label, m.held, m.no_shows, m.late_cancelled) for m in report.trend], "No months.",
+        )
+    if report.flow:
+        section(
+            "Caseload flow", ["Measure", "Value"],
+            [("Intakes (treatment started in the month)", report.flow.intakes),
+             ("Discharges in the month", report.flow.discharges),
+             ("Active at the end of the month", report.flow.active_at_end),
+             ("Median length of treatment of the couples discharged (weeks)",
+              report.flow.median_weeks_discharged_display),
+             ("Median weeks in treatment so far of the active couples", report.flow.median_weeks_active_display)],
+            "No couples.",
+        )
     section(
         "Sessions held per week by kind",
         ["Week", "Starts", "Ends", "Joint", "Individual, partner A", "Individual, partner B", "Total"],
-        [(w.label, w.starts_on, w.ends_on, w.joint, w.individual_a, w.individual_b, w.total) for w in report.weeks],
+        [(w.label, w.starts_on, w.ends_on, w.joint, w.individual_a, w.individual_b, w.total) for w in report.weeks]
+        + [("Total", report.weeks_total.starts_on, report.weeks_total.ends_on, report.weeks_total.joint,
+            report.weeks_total.individual_a, report.weeks_total.individual_b, report.weeks_total.total)],
         "No weeks.",
+    )
+    section(
+        "No-shows and late cancellations", ["Date", "Couple", "Clinician", "Session kind", "Attendance"],
+        [(m.day, m.couple_reference, m.therapist, m.kind, m.attendance) for m in report.missed],
+        "No no-show or late cancellation in this month.",
     )
     attendance_header = ["Therapist", "Attended", "Cancelled", "Late-cancelled", "No-show", "Not yet recorded",
                          "No-show rate"]
@@ -136,6 +171,14 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
         [(r.therapist, r.attended, r.signed, r.unsigned, r.overdue, r.late_entries)
          for r in (*report.notes, report.notes_total)] if report.notes else [],
         "No attended sessions and no late entries in this month.",
+    )
+    section(
+        "Co-signature by supervisor",
+        ["Supervisor", "Awaiting co-signature", "Oldest waiting (days)", "Returned in the month",
+         "Co-signed in the month", "Median turnaround (days)"],
+        [(line.supervisor, line.awaiting, line.oldest_display, line.returned, line.cosigned, line.turnaround_display)
+         for line in report.supervision],
+        "No note awaits co-signature, and none was co-signed or returned in this month.",
     )
     section(
         "Overdue unsigned notes", ["Couple", "Therapist", "Session date", "Due", "Days overdue", "Note"],

@@ -14,7 +14,7 @@ import datetime
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Prefetch, QuerySet, prefetch_related_objects
@@ -152,6 +152,7 @@ class SessionCounts:
     counts: Counter
     first_attended: datetime.datetime | None
     last_attended: datetime.datetime | None
+    service_codes: Counter = field(default_factory=Counter)  # attended sessions by billing code ("" = none)
 
 
 def session_counts(couple: Couple, *, start: datetime.datetime | None = None, end: datetime.datetime | None = None,
@@ -162,12 +163,14 @@ def session_counts(couple: Couple, *, start: datetime.datetime | None = None, en
         sessions = sessions.filter(starts_at__gte=start)
     if end is not None:
         sessions = sessions.filter(starts_at__lt=end)
-    counts = Counter({
-        (row["kind"], row["attendance"]): row["n"]
-        for row in sessions.values("kind", "attendance").annotate(n=Count("id")).order_by()
-    })
+    counts: Counter = Counter()
+    codes: Counter = Counter()
+    for row in sessions.values("kind", "attendance", "service_code").annotate(n=Count("id")).order_by():
+        counts[(row["kind"], row["attendance"])] += row["n"]
+        if row["attendance"] == "attended":
+            codes[row["service_code"]] += row["n"]
     span = sessions.filter(attendance="attended").aggregate(first=Min("starts_at"), last=Max("starts_at"))
-    return SessionCounts(counts, span["first"], span["last"])
+    return SessionCounts(counts, span["first"], span["last"], codes)
 
 
 # --- Notes ----------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, CoupleStatus, Practice, User
-from notes.models import ProgressNote, Session
+from notes.models import NoteStatus, ProgressNote, Session
 from plans.models import SIGNED_PLAN_STATUSES, MeasureAdministration, MeasureSchedule, PlanStatus, TreatmentPlan
 
 
@@ -100,6 +101,7 @@ class SessionRow(NamedTuple):
     note_id: uuid.UUID | None
     note_author_id: uuid.UUID | None
     note_signed_at: datetime.datetime | None
+    note_status: str | None = None
 
 
 class PlanReviewRow(NamedTuple):
@@ -182,10 +184,33 @@ def month_sessions(practice: Practice, month: Month) -> list[SessionRow]:
         .order_by("starts_at")
         .values_list(
             "id", "couple_id", "couple__reference", "therapist_id", "kind", "attendance", "starts_at",
-            "duration_minutes", "note__id", "note__author_id", "note__signed_at",
+            "duration_minutes", "note__id", "note__author_id", "note__signed_at", "note__status",
         )
     )
     return [SessionRow(*row) for row in rows]
+
+
+class SupervisionRow(NamedTuple):
+    author_supervisor_id: uuid.UUID | None
+    cosigned_by_id: uuid.UUID | None
+    status: str
+    signed_at: datetime.datetime | None
+    cosigned_at: datetime.datetime | None
+    returned_at: datetime.datetime | None
+
+
+def supervision_notes(practice: Practice, month: Month) -> list[SupervisionRow]:
+    """Notes of the practice awaiting co-signature now, and those co-signed or returned in `month`: one query,
+    dates and statuses only (never a note's content or the supervisor's comment)."""
+    start, end = month.bounds()
+    rows = (
+        ProgressNote.objects.filter(couple__practice=practice)
+        .filter(Q(status=NoteStatus.AWAITING_COSIGN) | Q(cosigned_at__gte=start, cosigned_at__lt=end)
+                | Q(returned_at__gte=start, returned_at__lt=end))
+        .order_by("signed_at")
+        .values_list("author__supervisor_id", "cosigned_by_id", "status", "signed_at", "cosigned_at", "returned_at")
+    )
+    return [SupervisionRow(*row) for row in rows]
 
 
 def late_entries_signed(practice: Practice, month: Month) -> dict[uuid.UUID, int]:
@@ -203,10 +228,19 @@ def late_entries_signed(practice: Practice, month: Month) -> dict[uuid.UUID, int
 
 
 def overdue_plan_reviews(practice: Practice, today: datetime.date) -> list[PlanReviewRow]:
-    """Active plans whose review date has passed (discharged couples left out), the most overdue first."""
+    """Plans in force on `today` (signed by then, not yet replaced) whose review date had passed by then, the
+    most overdue first; couples discharged by then left out. For a past month `today` is its last day, so the
+    list is the one the practice had then, not today's."""
+    tz = timezone.get_current_timezone()
+    end_of_day = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1),
+                                                               datetime.time.min), tz)
     rows = (
-        TreatmentPlan.objects.filter(couple__practice=practice, status=PlanStatus.ACTIVE, review_due__lt=today)
-        .exclude(couple__status=CoupleStatus.DISCHARGED)
+        TreatmentPlan.objects.filter(couple__practice=practice, status__in=[PlanStatus.ACTIVE, PlanStatus.SUPERSEDED],
+                                     review_due__lt=today)
+        .filter(Q(signed_at__lt=end_of_day) | Q(signed_at__isnull=True, status=PlanStatus.ACTIVE))
+        .filter(Q(superseded_at__isnull=True) | Q(superseded_at__gte=end_of_day))
+        .exclude(couple__status=CoupleStatus.DISCHARGED, couple__end_date__lte=today)
+        .exclude(couple__status=CoupleStatus.DISCHARGED, couple__end_date__isnull=True)
         .order_by("review_due", "couple__reference")
         .values_list("id", "couple_id", "couple__reference", "number", "review_due")
     )
@@ -265,3 +299,32 @@ def outcome_scores(practice: Practice, month: Month, instruments: tuple[str, ...
         .values_list("couple_id", "partner", "instrument", "administered_on", "total")
     )
     return [ScoreRow(*row) for row in rows]
+
+
+class CoupleSpanRow(NamedTuple):
+    start_date: datetime.date
+    end_date: datetime.date | None
+    status: str
+
+
+def couple_spans(practice: Practice, month: Month) -> list[CoupleSpanRow]:
+    """Start and end dates and status of every couple that had started by the month's end: one query."""
+    rows = Couple.objects.filter(practice=practice, start_date__lte=month.end).order_by().values_list(
+        "start_date", "end_date", "status")
+    return [CoupleSpanRow(*row) for row in rows]
+
+
+def monthly_session_counts(practice: Practice, first: datetime.date, last: datetime.date
+                           ) -> dict[tuple[datetime.date, str], int]:
+    """{(first day of the month, attendance): sessions} for the months from `first` to `last` (local time):
+    one query, for the trend chart."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min), tz)
+    end = timezone.make_aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min), tz)
+    rows = (
+        Session.objects.filter(couple__practice=practice, starts_at__gte=start, starts_at__lt=end)
+        .annotate(month=TruncMonth("starts_at", tzinfo=tz)).order_by()
+        .values_list("month", "attendance").annotate(n=Count("id"))
+    )
+    return {(timezone.localtime(month, tz).date() if isinstance(month, datetime.datetime) else month, attendance): n
+            for month, attendance, n in rows}

@@ -1,5 +1,5 @@
 """In the demo practice, in a browser: from the couple page, two clicks download the couple's progress report
-(the last full month), a real PDF that names the couple by reference only and holds the month's measures and
+(treatment to date), a real PDF that names the couple by reference only and holds the measures and
 notes. On the way, the couple's measures and progress tabs are looked at with months of data.
 
 Screenshots: /tmp/e2e-report-*.png (pages) and the PDF at /tmp/e2e-progress-report.pdf.
@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from audit.models import AuditEvent
 from demo.plans import demo_cases
 from notes.models import PsychotherapyNote
-from reports.builders.progress import default_period
+from reports.builders.progress import treatment_to_date
 from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures of tests/e2e)
 from tests.e2e.test_plan_and_measures import demo, screenshots, sign_in_to_the_demo  # noqa: F401
 
@@ -50,7 +50,7 @@ def test_therapist_downloads_a_progress_report_in_two_clicks(page, demo):  # noq
     download = download_info.value
     download.save_as(PDF_PATH)
 
-    start, end = default_period()
+    start, end = treatment_to_date(couple)
     assert download.suggested_filename == f"{couple.reference}_progress_{start.isoformat()}_{end.isoformat()}.pdf"
     with open(PDF_PATH, "rb") as pdf:
         data = pdf.read()

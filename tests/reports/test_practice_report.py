@@ -189,10 +189,19 @@ def test_overdue_plan_reviews_by_primary_therapist(cast):
     discharged = couple_in(cast.practice, cast.stranger, "C-4", status="discharged", end_date=today)
     TreatmentPlan.objects.create(couple=discharged, number=1, status="active", created_by=cast.stranger,
                                  review_due=today - datetime.timedelta(days=99))
+    after_the_month = couple_in(cast.practice, cast.therapist, "C-5")
+    TreatmentPlan.objects.create(couple=after_the_month, number=1, status="active", created_by=cast.therapist,
+                                 review_due=SEPTEMBER.end + datetime.timedelta(days=2))
     report = build(cast.practice)
+    # As of the month's last day (30 September), not today (6 October): C-1 was 4 days overdue then, C-5's
+    # review, due on 2 October, was not overdue yet, and C-4 (discharged today) was still in treatment.
     assert [(r.couple_reference, r.therapist, r.days_overdue) for r in report.overdue_reviews] == [
-        ("C-1", cast.therapist.display_name, 10)]
-    assert [(r.therapist, r.count) for r in report.reviews] == [(cast.therapist.display_name, 1)]
+        ("C-4", cast.stranger.display_name, 93), ("C-1", cast.therapist.display_name, 4)]
+    assert sorted((r.therapist, r.count) for r in report.reviews) == sorted(
+        [(cast.therapist.display_name, 1), (cast.stranger.display_name, 1)])
+    october = build(cast.practice, Month(datetime.date(2025, 10, 1)))  # the current month: as of today
+    assert [(r.couple_reference, r.days_overdue) for r in october.overdue_reviews] == [("C-1", 10), ("C-5", 4)]
+    assert october.partial and not report.partial
 
 
 # --- 6. measures ------------------------------------------------------------------------------------------
@@ -349,7 +358,9 @@ def test_csv_has_a_titled_section_with_a_header_per_table(cast):
     rows = list(csv.reader(io.StringIO(text)))
     titles = [rows[i][0] for i in range(1, len(rows)) if rows[i] and not rows[i - 1]]
     assert titles == [
-        "Couples in treatment per therapist", "Sessions held per week by kind", "Attendance", "Progress notes",
+        "Couples in treatment per therapist", "Caseload flow", "Sessions held per week by kind",
+        "No-shows and late cancellations",
+        "Attendance", "Progress notes", "Co-signature by supervisor",
         "Overdue unsigned notes", "Plan reviews overdue per therapist", "Plan reviews overdue",
         "Measures scheduled and completed per therapist", "Measures per instrument",
         "Outcomes: first to latest score, couples in treatment this month", "Notes on outcomes",

@@ -22,11 +22,12 @@ def _cast_couple_starts_today(cast):
     cast.couple.start_date = timezone.localdate()
     cast.couple.save(update_fields=["start_date"])
 
-BUILDER_QUERIES = 12  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
-#                       overdue reviews, schedules, couples with sessions, outcome scores, risk counts
+BUILDER_QUERIES = 14  # staff, couples, care teams, sessions, administrations, practice instruments, late entries,
+#                       overdue reviews, schedules, couples with sessions, outcome scores, risk counts, notes for
+#                       co-signature (supervision), couples' start and end dates (caseload flow)
 # Plus the signed-in session, the user, their second factor and practice, and the session's save (savepoint,
 # update, release) that keeps the idle timeout moving, and the couples left without a primary therapist (the alert).
-PAGE_QUERIES = BUILDER_QUERIES + 8
+PAGE_QUERIES = 2 * BUILDER_QUERIES + 1 + 8  # the page builds the previous period too, to compare, and the trend
 
 
 def _grow(cast, count: int, start: int = 0) -> None:

@@ -136,10 +136,10 @@ def test_couple_pdf_holds_no_notes_ipv_or_unconsented_scores(cast, agreement):
         assert hidden not in text, hidden
     assert "Session notes stay in the clinical record" in text
     if agreement == Confidentiality.NOT_RECORDED:
-        assert "PHQ-9 scores by date" not in text
+        assert "PHQ-9: first and latest score" not in text
         assert "not agreed the confidentiality terms yet" in text
     else:
-        assert "PHQ-9 scores by date" in text  # partner A's, with consent
+        assert "PHQ-9: first and latest score" in text  # partner A's, with consent
         assert "Not shared in reports for the couple: no consent recorded." in text  # partner B's row
 
 

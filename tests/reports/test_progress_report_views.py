@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from reports.builders.progress import default_period
+from reports.builders.progress import treatment_to_date
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text
 
@@ -22,7 +22,7 @@ def _download_link(html: str) -> str:
 
 def test_therapist_can_download_a_progress_report_in_two_clicks(cast, login):
     client = login(cast.therapist)
-    start, end = default_period()
+    start, end = treatment_to_date(cast.couple)
     data.note(data.session(cast.couple, cast.therapist, start + datetime.timedelta(days=3)),
               content={"assessment": "LASTMONTHASSESSMENT", "plan": "LASTMONTHPLAN", "subjective": "x",
                        "objective": "y"})
@@ -51,7 +51,7 @@ def test_therapist_can_download_a_progress_report_in_two_clicks(cast, login):
 def test_reports_page_offers_the_options_with_their_defaults(cast, login):
     client = login(cast.therapist)
     html = client.get(reverse("reports:couple-reports", args=[cast.couple.pk])).content.decode()
-    start, end = default_period()
+    start, end = treatment_to_date(cast.couple)
     assert f'value="{start.isoformat()}"' in html and f'value="{end.isoformat()}"' in html
     assert re.search(r'name="include_notes"[^>]*checked', html)
     assert 'name="exclude_partner" value="a"' in html and 'name="exclude_partner" value="b"' in html
@@ -88,7 +88,8 @@ def test_therapist_can_choose_the_period_and_options(cast, login):
      "The last day must be on or after the first day."),
     ({"start": "", "end": "2026-02-01"}, "Enter the first day of the period."),
     ({"start": "2026-02-31", "end": "2026-03-01"}, "Enter the first day as a date"),
-    ({"start": "2020-01-01", "end": "2026-02-01"}, "Choose a period of three years or less."),
+    ({"start": "2019-01-01", "end": "2026-02-01"},
+     "Choose a period of three years or less, or one within the treatment."),
     ({"start": "2026-01-01", "end": "2026-02-01", "exclude_partner": "c"},
      '<a href="#id_exclude_partner_0">Individual sessions: Choose one of the three options.'),
 ])
@@ -134,3 +135,27 @@ def test_anonymous_visitors_are_sent_to_sign_in(cast, client):
 def test_downloads_are_get_only(cast, login):
     client = login(cast.therapist)
     assert client.post(reverse("reports:progress-pdf", args=[cast.couple.pk])).status_code == 405
+
+
+def test_default_report_is_treatment_to_date_with_first_and_latest_scores_and_the_full_table_is_an_option(
+        cast, login):
+    client = login(cast.therapist)
+    start, end = treatment_to_date(cast.couple)
+    assert start == cast.couple.start_date and end == datetime.date.today()
+    for day, total in ((start, 16), (end, 9)):
+        data.administer(cast.couple, cast.therapist, "phq9", "a", total, day)
+    url = reverse("reports:progress-pdf", args=[cast.couple.pk])
+    short = pdf_text(client.get(url).content)
+    assert f"{start:%-d %B %Y} to {end:%-d %B %Y}" in short
+    assert "PHQ-9: first and latest score of each partner" in short and "PHQ-9 scores by date" not in short
+    params = {"start": start.isoformat(), "end": end.isoformat(), "include_notes": "on", "full_scores": "on",
+              "audience": "clinical", "exclude_partner": ""}
+    full = pdf_text(client.get(url, params).content)
+    assert "PHQ-9 scores by date" in full
+    event = AuditEvent.objects.filter(action="report.download").order_by("-id").first()
+    assert event.detail["full_scores"] is True
+    html = client.get(reverse("reports:couple-reports", args=[cast.couple.pk])).content.decode()
+    assert 'name="full_scores"' in html and 'for="id_full_scores"' in html
+    summary = pdf_text(client.get(reverse("reports:discharge-pdf", args=[cast.couple.pk]),
+                                  {"full_scores": "on"}).content)
+    assert "PHQ-9 scores by date" in summary

@@ -19,4 +19,15 @@ ENTRIES: dict[str, list[Probe]] = {
         # A month that cannot be read: the manager is told what to fix; everyone else is still refused.
         Probe(lambda c: reverse("reports:practice-report-csv") + "?month=2025-13", html_role_page(("manager",), 400)),
     ],
+    "reports:session-export": [
+        Probe(lambda c: reverse("reports:session-export"), html_role_page(("manager",))),
+    ],
+    "reports:session-export-csv": [
+        Probe(lambda c: reverse("reports:session-export-csv") + "?period=last_month", html_role_page(("manager",))),
+        Probe(lambda c: reverse("reports:session-export-csv") + "?period=custom&start=2026-01-01&end=2026-03-31",
+              html_role_page(("manager",))),
+        # A range that cannot be read: the manager is told what to fix; everyone else is still refused.
+        Probe(lambda c: reverse("reports:session-export-csv") + "?period=custom&start=2026-02-01&end=2026-01-01",
+              html_role_page(("manager",), 400)),
+    ],
 }
