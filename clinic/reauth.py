@@ -1,4 +1,4 @@
-"""Re-authentication before sign, export and delete: the password, or a current second-factor code.
+"""Re-authentication before signing and sensitive administrator actions: the password, or a current code.
 
 It has its own throttle per user (RAPPORT_REAUTH_THROTTLE: after `limit` failures a wait of `first_wait`
 seconds, doubling with each further failure up to `max_wait`; a success clears it). Attempts during a
@@ -35,13 +35,13 @@ class ReauthThrottled(ValidationError):
 
     http_status = 429
 
-    def __init__(self, wait: int) -> None:
+    def __init__(self, wait: int, nothing_done: str = "Nothing was signed.") -> None:
         self.wait = wait
         minutes = math.ceil(wait / 60)
         words = f"{wait} second{'' if wait == 1 else 's'}" if wait < 60 else \
             f"{minutes} minute{'' if minutes == 1 else 's'}"
         super().__init__({"secret": [ValidationError(
-            f"Too many wrong passwords or codes in a row. Wait {words}, then try again. Nothing was signed.",
+            f"Too many wrong passwords or codes in a row. Wait {words}, then try again. {nothing_done}",
             code="reauth_throttled")]})
 
 
@@ -116,3 +116,29 @@ def confirm_identity(user: Any, secret: str, *, purpose: str) -> bool:
     if wait:
         raise ReauthThrottled(wait)
     return confirmed
+
+
+ADMIN_REAUTH_FAILED = ("That password or code is not right. Nothing was changed. Enter your own password, or the code "
+                       "your authenticator app shows now.")
+NOTHING_CHANGED = "Nothing was changed."
+
+
+class IdentityNotConfirmed(ValidationError):
+    """The password or code given to confirm an administrator's action was not right (HTTP 400)."""
+
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__({"secret": [ValidationError(ADMIN_REAUTH_FAILED, code="reauth_failed")]})
+
+
+def require_identity(user: Any, secret: str, *, purpose: str) -> None:
+    """confirm_identity for an administrator's action: raises IdentityNotConfirmed when the password or code is
+    wrong, ReauthThrottled (saying nothing was changed) during a wait. Call it outside the action's transaction,
+    so that a failed attempt stays in the audit trail."""
+    try:
+        confirmed = confirm_identity(user, secret, purpose=purpose)
+    except ReauthThrottled as exc:
+        raise ReauthThrottled(exc.wait, nothing_done=NOTHING_CHANGED) from None
+    if not confirmed:
+        raise IdentityNotConfirmed()

@@ -1,6 +1,8 @@
-"""Sign-in, second-factor and invite forms."""
+"""Sign-in, second-factor and invite forms, and the field that asks for re-authentication."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -56,3 +58,26 @@ class InviteSetPasswordForm(SetPasswordForm):
         super().__init__(user, *args, **kwargs)
         self.fields["new_password1"].label = "Choose a password"
         self.fields["new_password2"].label = "Type the same password again"
+
+
+REAUTH_HELP = "Confirm it is you: your password, or the code from your authenticator app."
+
+
+class SecretField(forms.CharField):
+    """Re-authentication (clinic.reauth): the password or a current code. Never shown again after an error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Your password or authenticator code")
+        kwargs.setdefault("help_text", REAUTH_HELP)
+        super().__init__(
+            max_length=200, strip=True,
+            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            error_messages={"required": "Enter your password or the code shown in your authenticator app."},
+            **kwargs,
+        )
+
+
+class ReauthForm(forms.Form):
+    """Only the re-authentication, for an action that is a single button (resetting a colleague's two-factor)."""
+
+    secret = SecretField()

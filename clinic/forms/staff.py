@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
+from clinic.forms.auth import REAUTH_HELP, SecretField
 from clinic.models import Practice, Role, User
 from rapport.forms import PlainSelect
 from rapport.locale import Country, DateStyle, Language, PaperSize, time_zone_choices
@@ -68,8 +69,19 @@ class UserInviteForm(StaffDetailsForm):
         return username
 
 
+ROLE_CHANGE_NEEDS_SECRET = "Changing the role needs your password or the code shown in your authenticator app."
+
+
 class UserEditForm(StaffDetailsForm):
-    pass
+    """A colleague's details; a change of role also asks for the administrator's password or code."""
+
+    secret = SecretField(required=False, help_text=f"Only when you change the role. {REAUTH_HELP}")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "role" in self.changed_data and not cleaned.get("secret"):
+            self.add_error("secret", ROLE_CHANGE_NEEDS_SECRET)
+        return cleaned
 
 
 class PracticeSettingsForm(forms.Form):
@@ -127,6 +139,7 @@ class OffboardForm(forms.Form):
         label="Leave unassigned what I have not chosen for", required=False,
         help_text="Couples without a new primary therapist then show on the practice overview as needing one.",
     )
+    secret = SecretField(help_text=f"Deactivating is the last step. {REAUTH_HELP}")
 
     def __init__(self, *args: Any, caseload: Any, candidates: Any, supervisors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import CareTeamMember, Role, User
+from clinic.reauth import require_identity
 from clinic.selectors.offboarding import caseload_of
 from clinic.services.couples import make_primary
 from clinic.services.users import Deactivation, user_deactivate
@@ -44,12 +45,13 @@ def _end(member: CareTeamMember, *, by: User, on: datetime.date) -> None:
                  detail={"user_id": str(member.user_id), "because": "offboarding"})
 
 
-def user_offboard(*, user: User, by: User, successors: dict[Any, User | None], supervisor: User | None = None,
-                  leave_unassigned: bool = False) -> Offboarding:
+def user_offboard(*, user: User, by: User, secret: str, successors: dict[Any, User | None],
+                  supervisor: User | None = None, leave_unassigned: bool = False) -> Offboarding:
     """Deactivate `user` (clinic.services.users.user_deactivate), end every care-team place of theirs and hand
     their couples over: `successors` maps a couple id to its new primary therapist (None or absent: nobody).
     Refused unless every couple and supervisee has someone, or `leave_unassigned` is set. One transaction.
-    `by` is an administrator of the practice (the caller checked)."""
+    `by` is an administrator of the practice (the caller checked) and confirms it is them with `secret`, their
+    password or a current code (`reauth.user_deactivate`), checked after the choices above are complete."""
     caseload = caseload_of(user)
     chosen = {str(key): value for key, value in successors.items() if value is not None}
     unassigned = [m for m in caseload.primary if str(m.couple_id) not in chosen]
@@ -67,6 +69,8 @@ def user_offboard(*, user: User, by: User, successors: dict[Any, User | None], s
         errors.setdefault("supervisor", []).append("Choose a supervisor.")
     if errors:
         raise ValidationError(errors)
+    # Outside the transaction below, so that a failed attempt stays in the audit trail.
+    require_identity(by, secret, purpose="user_deactivate")
     today = timezone.localdate()
     with transaction.atomic():
         deactivation = user_deactivate(user=user, by=by)

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.models import ApiToken, Practice, Role, SignedInSession, User
+from clinic.reauth import require_identity
 from clinic.selectors.staff import BACKUP_DEVICE_NAME, backup_device, confirmed_totp_device
 from rapport import locale
 from rapport.middleware import DEMO_SKIP_DEVICE_NAME
@@ -80,11 +81,12 @@ def user_invite(*, by: User, **fields: Any) -> User:
     return user
 
 
-def user_update(*, user: User, by: User, **fields: Any) -> User:
+def user_update(*, user: User, by: User, secret: str = "", **fields: Any) -> User:
     """Change a colleague's names, role, credentials, licence or supervisor.
 
-    Refuses to leave the practice without an active administrator, and to take the supervisor role
-    from someone who still supervises therapists.
+    A change of role first asks `by` to confirm it is them (`secret`: their password or a current code;
+    clinic.reauth.require_identity, audited as `reauth.user_role_change`). Refuses to leave the practice without
+    an active administrator, and to take the supervisor role from someone who still supervises therapists.
     """
     changed = [name for name, value in fields.items() if name in UPDATE_FIELDS and getattr(user, name) != value]
     if not changed:
@@ -94,6 +96,8 @@ def user_update(*, user: User, by: User, **fields: Any) -> User:
         setattr(user, name, fields[name])
     _check_supervision(user)
     user.full_clean()
+    if "role" in changed:
+        require_identity(by, secret, purpose="user_role_change")
     with transaction.atomic():
         losing_admin = old_role == Role.ADMIN and user.role != Role.ADMIN and user.is_active
         if losing_admin and _other_active_admins(user.practice_id, excluding=user) == 0:
@@ -157,8 +161,12 @@ def user_reactivate(*, user: User, by: User) -> User:
     return user
 
 
-def user_reset_two_factor(*, user: User, by: User) -> int:
-    """Delete all of a colleague's second-factor devices: their next request sends them to enrol again."""
+def user_reset_two_factor(*, user: User, by: User, secret: str) -> int:
+    """Delete all of a colleague's second-factor devices: their next request sends them to enrol again.
+
+    Only after `by` confirms it is them (`reauth.user_reset_two_factor`): a reset lets whoever holds the
+    colleague's password enrol a new authenticator."""
+    require_identity(by, secret, purpose="user_reset_two_factor")
     with transaction.atomic():
         removed = _delete_second_factors(user)
         record_event("user.reset_two_factor", actor=by, obj=user, detail={"devices_removed": removed})

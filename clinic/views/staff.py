@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import admin_required, get_colleague_for_admin
+from clinic.forms.auth import ReauthForm
 from clinic.forms.staff import OffboardForm, PracticeSettingsForm, UserEditForm, UserInviteForm
 from clinic.models import User
 from clinic.selectors import offboarding as offboarding_selectors
@@ -69,11 +70,16 @@ def _edit_initial(member: User) -> dict:
 def user_edit(request: HttpRequest, pk) -> HttpResponse:
     member = get_colleague_for_admin(request.user, pk)
     action = request.POST.get("action", "save") if request.method == "POST" else None
-    if action == "reset_two_factor":
-        users.user_reset_two_factor(user=member, by=request.user)
-        messages.success(request, f"Two-factor sign-in was reset for {member.display_name}. "
-                                  "They will set up an authenticator app again when they next sign in.")
-        return redirect("clinic:user-edit", pk=member.pk)
+    reset_form = ReauthForm(request.POST if action == "reset_two_factor" else None, prefix="reset")
+    if reset_form.is_valid():
+        try:
+            users.user_reset_two_factor(user=member, by=request.user, secret=reset_form.cleaned_data["secret"])
+        except ValidationError as exc:
+            add_service_errors(reset_form, exc)
+        else:
+            messages.success(request, f"Two-factor sign-in was reset for {member.display_name}. "
+                                      "They will set up an authenticator app again when they next sign in.")
+            return redirect("clinic:user-edit", pk=member.pk)
     if action == "reactivate":
         try:
             users.user_reactivate(user=member, by=request.user)
@@ -103,10 +109,11 @@ def user_edit(request: HttpRequest, pk) -> HttpResponse:
             return redirect("clinic:user-list")
     return render(request, "clinic/staff/user_edit.html", {
         "member": member, "form": form, "errors": error_summary(form), "nav": "users",
+        "reset_form": reset_form, "reset_errors": error_summary(reset_form),
         "is_self": member.pk == request.user.pk,
         "two_factor_enrolled": selectors.two_factor_enrolled(member),
         "awaiting_password": member.is_active and not member.has_usable_password(),
-    })
+    }, status=400 if form.is_bound or reset_form.is_bound else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,7 +134,7 @@ def user_deactivate(request: HttpRequest, pk) -> HttpResponse:
     if form.is_valid():
         try:
             result = offboarding.user_offboard(
-                user=member, by=request.user, successors=form.successors(),
+                user=member, by=request.user, secret=form.cleaned_data["secret"], successors=form.successors(),
                 supervisor=form.cleaned_data.get("supervisor"), leave_unassigned=form.cleaned_data["leave_unassigned"])
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from clinic.forms.auth import SecretField
 from clinic.models import NOTE_TEXT_MAX
 from notes import note_templates
 from notes.models import AddendumKind, ObjectiveRating, ProgressNote
@@ -35,18 +36,6 @@ def _textarea(label: str, limit: int, *, help_text: str = "", rows: int = 6) -> 
         error_messages={"max_length": _too_long(limit)},
     )
     return field
-
-
-class SecretField(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", "Your password or authenticator code")
-        kwargs.setdefault("help_text", SECRET_HELP)
-        super().__init__(
-            max_length=200, strip=True,
-            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-            error_messages={"required": "Enter your password or the code shown in your authenticator app."},
-            **kwargs,
-        )
 
 
 class NoteEditorForm(forms.Form):
@@ -119,7 +108,7 @@ class NoteEditorForm(forms.Form):
             )
             self.objective_rows.append((objective, value_name, comment_name))
         # Only the Sign button needs it (note_sign checks it is there); autosave never sends it.
-        self.fields["secret"] = SecretField(required=False)
+        self.fields["secret"] = SecretField(required=False, help_text=SECRET_HELP)
         drop_maxlength(self)
 
     # --- values for the services -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from clinic.models import CareRole, CareTeamMember, User
 from clinic.services.offboarding import SUPERVISEES_MESSAGE, UNASSIGNED_MESSAGE
-from tests.factories import CoupleFactory, UserFactory
+from tests.factories import TEST_PASSWORD, CoupleFactory, UserFactory
 from tests.notes.note_factories import NoteFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_the_page_lists_couples_roles_supervisees_and_drafts(cast, login):
 
 def test_deactivating_without_a_successor_is_refused_until_left_unassigned(cast, login):
     client = login(cast.admin)
-    response = client.post(url(cast.therapist), {})
+    response = client.post(url(cast.therapist), {"secret": TEST_PASSWORD})
     assert response.status_code == 400
     html = unescape(response.content.decode())
     assert UNASSIGNED_MESSAGE in html and SUPERVISEES_MESSAGE not in html  # the therapist supervises nobody
@@ -52,7 +52,7 @@ def test_deactivating_without_a_successor_is_refused_until_left_unassigned(cast,
     assert cast.therapist.is_active and primary_of(cast.couple) == cast.therapist
     assert not AuditEvent.objects.filter(action="user.deactivate").exists()
 
-    response = client.post(url(cast.therapist), {"leave_unassigned": "on"})
+    response = client.post(url(cast.therapist), {"leave_unassigned": "on", "secret": TEST_PASSWORD})
     assert response.status_code == 302
     cast.therapist.refresh_from_db()
     assert not cast.therapist.is_active and primary_of(cast.couple) is None
@@ -72,7 +72,8 @@ def test_deactivating_without_a_successor_is_refused_until_left_unassigned(cast,
 def test_a_co_therapist_chosen_for_all_becomes_the_primary_therapist(cast, login):
     other = CoupleFactory(practice=cast.practice, primary=cast.therapist)
     response = login(cast.admin).post(url(cast.therapist), {"all_successor": str(cast.co_therapist.pk),
-                                                            f"successor_{other.pk.hex}": str(cast.stranger.pk)})
+                                                            f"successor_{other.pk.hex}": str(cast.stranger.pk),
+                                                            "secret": TEST_PASSWORD})
     assert response.status_code == 302
     assert primary_of(cast.couple) == cast.co_therapist  # for all
     assert primary_of(other) == cast.stranger  # the per-couple choice wins
@@ -85,9 +86,9 @@ def test_a_co_therapist_chosen_for_all_becomes_the_primary_therapist(cast, login
 def test_a_supervisors_supervisees_move_to_the_chosen_supervisor(cast, login):
     successor = UserFactory(practice=cast.practice, role="supervisor", username="nina.newsupervisor")
     client = login(cast.admin)
-    response = client.post(url(cast.supervisor), {})
+    response = client.post(url(cast.supervisor), {"secret": TEST_PASSWORD})
     assert response.status_code == 400 and SUPERVISEES_MESSAGE in unescape(response.content.decode())
-    response = client.post(url(cast.supervisor), {"supervisor": str(successor.pk)})
+    response = client.post(url(cast.supervisor), {"supervisor": str(successor.pk), "secret": TEST_PASSWORD})
     assert response.status_code == 302
     cast.therapist.refresh_from_db()
     assert cast.therapist.supervisor == successor
@@ -95,7 +96,8 @@ def test_a_supervisors_supervisees_move_to_the_chosen_supervisor(cast, login):
 
 
 def test_a_successor_must_be_an_active_clinician_of_the_practice(cast, login):
-    response = login(cast.admin).post(url(cast.therapist), {"all_successor": str(cast.outsider.pk)})
+    response = login(cast.admin).post(url(cast.therapist), {"all_successor": str(cast.outsider.pk),
+                                                            "secret": TEST_PASSWORD})
     assert response.status_code == 400
     cast.therapist.refresh_from_db()
     assert cast.therapist.is_active

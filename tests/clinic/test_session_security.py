@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from clinic.models import ApiToken, SignedInSession
 from clinic.services.api_tokens import api_token_issue
 from rapport.middleware import SessionLifetimeMiddleware
-from tests.factories import sign_in_verified
+from tests.factories import TEST_PASSWORD, sign_in_verified
 
 LOGIN = reverse("clinic:login")
 USERS = reverse("clinic:user-list")
@@ -113,7 +113,6 @@ def test_user_stays_signed_in_within_absolute_lifetime(admin_client):
 
 def test_sign_in_starts_the_lifetime_clock_afresh(client, cast):
     """A leftover start time from before sign-in must not shorten (or lengthen) the new session."""
-    from tests.factories import TEST_PASSWORD
 
     session = client.session
     session[SessionLifetimeMiddleware.START_KEY] = time.time() - 10 * 24 * 3600
@@ -134,7 +133,8 @@ def test_deactivation_ends_the_users_sessions_in_other_browsers_immediately(clie
 
     login(cast.admin)
     # the supervisor supervises the therapist: leave them without a supervisor for now
-    response = client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]), {"leave_unassigned": "on"})
+    response = client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]),
+                           {"leave_unassigned": "on", "secret": TEST_PASSWORD})
     assert response.status_code == 302
 
     assert not Session.objects.filter(session_key__in=keys).exists()
@@ -154,6 +154,7 @@ def test_deactivation_leaves_other_users_sessions_alone(client, login, cast):
     colleague = Client()
     sign_in_verified(colleague, cast.co_therapist)
     login(cast.admin)
-    client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]), {"leave_unassigned": "on"})
+    client.post(reverse("clinic:user-deactivate", args=[cast.supervisor.pk]),
+                {"leave_unassigned": "on", "secret": TEST_PASSWORD})
     assert colleague.get(USERS).status_code == 403  # still signed in (an admin page is simply not theirs)
     assert Session.objects.filter(session_key=colleague.session.session_key).exists()

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from clinic.models import Role, User
 from clinic.services import users
-from tests.factories import UserFactory, sign_in_verified
+from tests.factories import TEST_PASSWORD, UserFactory, sign_in_verified
 
 LOGIN = reverse("clinic:login")
 LOCALE = {"country": "GB", "paper_size": "a4", "language": "en-gb", "time_zone": "Europe/London", "date_style": "dmy"}
@@ -27,7 +27,8 @@ def pages(cast):
         "user-list": ("get", reverse("clinic:user-list"), None),
         "user-invite": ("get", reverse("clinic:user-invite"), None),
         "user-edit": ("get", reverse("clinic:user-edit", args=[cast.therapist.pk]), None),
-        "user-deactivate": ("post", reverse("clinic:user-deactivate", args=[cast.stranger.pk]), {}),
+        "user-deactivate": ("post", reverse("clinic:user-deactivate", args=[cast.stranger.pk]),
+                            {"secret": TEST_PASSWORD}),
         "practice-settings": ("get", reverse("clinic:practice-settings"), None),
     }
 
@@ -107,9 +108,9 @@ def test_admin_of_another_practice_cannot_edit_or_reset_this_practices_users(cli
     TOTPDevice.objects.create(user=cast.therapist, confirmed=True)
     login(other_admin)
     url = reverse("clinic:user-edit", args=[cast.therapist.pk])
-    assert client.post(url, {"action": "reset_two_factor"}).status_code == 404
+    assert client.post(url, {"action": "reset_two_factor", "reset-secret": TEST_PASSWORD}).status_code == 404
     assert client.post(url, {"action": "save", "first_name": "X", "last_name": "Y", "email": "x@example.org",
-                             "role": "admin"}).status_code == 404
+                             "role": "admin", "secret": TEST_PASSWORD}).status_code == 404
     cast.therapist.refresh_from_db()
     assert cast.therapist.role == Role.THERAPIST
     assert TOTPDevice.objects.filter(user=cast.therapist).exists()
@@ -243,8 +244,8 @@ def test_saving_unchanged_details_writes_no_audit_event(admin, cast):
 
 def test_admin_cannot_demote_the_last_admin(admin, cast):
     url = reverse("clinic:user-edit", args=[cast.admin.pk])
-    response = admin.post(url, edit_data(cast.admin, role="therapist"))
-    assert response.status_code == 200
+    response = admin.post(url, edit_data(cast.admin, role="therapist", secret=TEST_PASSWORD))
+    assert response.status_code == 400
     assert "only active administrator" in response.content.decode()
     cast.admin.refresh_from_db()
     assert cast.admin.role == Role.ADMIN
@@ -252,7 +253,8 @@ def test_admin_cannot_demote_the_last_admin(admin, cast):
 
 def test_admin_can_demote_an_admin_when_another_remains(admin, cast):
     second = UserFactory(practice=cast.practice, role="admin", username="ada.second")
-    response = admin.post(reverse("clinic:user-edit", args=[second.pk]), edit_data(second, role="practice_manager"))
+    response = admin.post(reverse("clinic:user-edit", args=[second.pk]), edit_data(second, role="practice_manager",
+                                                                                    secret=TEST_PASSWORD))
     assert response.status_code == 302
     second.refresh_from_db()
     assert second.role == Role.PRACTICE_MANAGER
@@ -260,8 +262,8 @@ def test_admin_can_demote_an_admin_when_another_remains(admin, cast):
 
 def test_admin_cannot_take_supervisor_role_from_someone_with_supervisees(admin, cast):
     url = reverse("clinic:user-edit", args=[cast.supervisor.pk])
-    response = admin.post(url, edit_data(cast.supervisor, role="therapist"))
-    assert response.status_code == 200
+    response = admin.post(url, edit_data(cast.supervisor, role="therapist", secret=TEST_PASSWORD))
+    assert response.status_code == 400
     assert "supervises 1 therapist" in response.content.decode()
     cast.supervisor.refresh_from_db()
     assert cast.supervisor.role == Role.SUPERVISOR
@@ -271,7 +273,7 @@ def test_admin_cannot_make_a_supervisor_supervise_themself(admin, cast):
     second_supervisor = UserFactory(practice=cast.practice, role="supervisor", username="sue.second")
     url = reverse("clinic:user-edit", args=[second_supervisor.pk])
     response = admin.post(url, edit_data(second_supervisor, supervisor=str(second_supervisor.pk)))
-    assert response.status_code == 200 and "error-summary" in response.content.decode()
+    assert response.status_code == 400 and "error-summary" in response.content.decode()
 
 
 def test_admin_can_reset_a_colleagues_two_factor(admin, client, cast):
@@ -280,7 +282,8 @@ def test_admin_can_reset_a_colleagues_two_factor(admin, client, cast):
     StaticDevice.objects.create(user=cast.therapist, name="backup")
     assert colleague.get(reverse("clinic:two-factor")).status_code == 302  # verified: sent on
 
-    response = admin.post(reverse("clinic:user-edit", args=[cast.therapist.pk]), {"action": "reset_two_factor"})
+    response = admin.post(reverse("clinic:user-edit", args=[cast.therapist.pk]),
+                          {"action": "reset_two_factor", "reset-secret": TEST_PASSWORD})
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=cast.therapist).exists()
     assert not StaticDevice.objects.filter(user=cast.therapist).exists()
@@ -313,7 +316,8 @@ def test_admin_cannot_make_an_invite_link_for_someone_with_a_password(admin, cas
 # --- Deactivate -------------------------------------------------------------------------------------
 
 def test_admin_can_deactivate_a_colleague(admin, cast):
-    response = admin.post(reverse("clinic:user-deactivate", args=[cast.stranger.pk]), follow=True)
+    response = admin.post(reverse("clinic:user-deactivate", args=[cast.stranger.pk]), {"secret": TEST_PASSWORD},
+                          follow=True)
     cast.stranger.refresh_from_db()
     assert not cast.stranger.is_active
     assert "was deactivated" in response.content.decode()
@@ -375,7 +379,7 @@ def test_last_admin_cannot_be_deactivated(cast):
 
 def test_admin_can_deactivate_another_admin(admin, cast):
     second = UserFactory(practice=cast.practice, role="admin", username="ada.second")
-    admin.post(reverse("clinic:user-deactivate", args=[second.pk]))
+    admin.post(reverse("clinic:user-deactivate", args=[second.pk]), {"secret": TEST_PASSWORD})
     second.refresh_from_db()
     assert not second.is_active
 

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from tests.factories import TEST_PASSWORD
 from tests.security.matrix_common import (
     ALL_CLINICIANS,
     CLINICIANS_ON_CASE,
@@ -80,8 +81,12 @@ ENTRIES: dict[str, list[Probe]] = {
                                html_role_page(("admin",)))],
     "clinic:user-deactivate": [Probe(lambda c: reverse("clinic:user-deactivate", args=[c.stranger.pk]),
                                      html_role_page(("admin",))),
+                               # Without the administrator's password the form is refused (400); with it, done.
                                Probe(lambda c: reverse("clinic:user-deactivate", args=[c.stranger.pk]),
-                                     html_role_page(("admin",), status=302), method="post")],
+                                     html_role_page(("admin",), status=400), method="post"),
+                               Probe(lambda c: reverse("clinic:user-deactivate", args=[c.stranger.pk]),
+                                     html_role_page(("admin",), status=302), method="post",
+                                     data={"secret": TEST_PASSWORD})],
     "clinic:practice-settings": [Probe(lambda c: reverse("clinic:practice-settings"), html_role_page(("admin",)))],
     "clinic:audit-log": [Probe(lambda c: reverse("clinic:audit-log"), html_role_page(("admin",)))],
     "clinic:audit-export": [Probe(lambda c: reverse("clinic:audit-export"), html_role_page(("admin",)))],
