@@ -3,9 +3,9 @@ page: it puts any 400/403/404/500 answer to an htmx request in place of the whol
 
 In Chromium, in the demo practice: a rating comment without its value makes the autosave a 400, and the editor
 stays with every typed character, the error by its field and in the status line; once fixed, the next save
-says "Saved at". Then the same note in two tabs: a save in the second, typing in the first (now behind) gives the conflict panel
-with both texts, the status line says nothing was saved (never "Saved" while the panel is open), and "Keep my
-version" resolves it.
+says "Saved at". Then the same note in two tabs: a save in the second, typing in the first (now behind) gives
+the conflict panel with both texts, the status line says nothing was saved (never "Saved" while the panel is
+open), and "Keep my version" resolves it.
 
 Screenshots: /tmp/e2e-autosave-400-*.png, /tmp/e2e-autosave-conflict-*.png (1024 px and 768 px wide).
 """
@@ -31,13 +31,13 @@ def _autosave(response) -> bool:
     return "/autosave/" in response.url and response.request.method == "POST"
 
 
-def _soap_editor(page, session) -> None:
-    page.goto(reverse("notes:note-edit", args=[session.pk]))
-    template = page.get_by_label(re.compile(r"^Template"))
+def _soap_editor(tab, session) -> None:
+    tab.goto(reverse("notes:note-edit", args=[session.pk]))
+    template = tab.get_by_label(re.compile(r"^Template"))
     if template.input_value() != "soap":
         template.select_option("soap")
-        page.get_by_role("button", name="Use this template").click()
-        page.wait_for_load_state()
+        tab.get_by_role("button", name="Use this template").click()
+        tab.wait_for_load_state()
 
 
 @pytest.mark.e2e
