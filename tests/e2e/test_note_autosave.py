@@ -1,5 +1,5 @@
 """Autosave never loses a word, with `make run`'s settings (DEBUG on, so django-htmx's debug script is on the
-page: it puts any 400/403/404/500 answer to an htmx request in place of the whole page).
+page: it puts any 400/403/404/500 answer to an htmx request in place of the whole page) and in production.
 
 In Chromium, in the demo practice: a rating comment without its value makes the autosave a 400, and the editor
 stays with every typed character, the error by its field and in the status line; once fixed, the next save
@@ -41,15 +41,17 @@ def _soap_editor(tab, session) -> None:
 
 
 @pytest.mark.e2e
-def test_autosave_keeps_the_editor_on_a_400_and_never_says_saved_during_a_conflict(page, demo, settings):  # noqa: F811
+@pytest.mark.parametrize("debug", [True, False], ids=["debug-as-make-run", "production"])
+def test_autosave_keeps_the_editor_on_a_400_and_never_says_saved_during_a_conflict(
+        page, demo, settings, debug):  # noqa: F811
     from playwright.sync_api import expect
 
-    settings.DEBUG = True  # as `make run` (RAPPORT_DEBUG=1): the page carries django-htmx's debug script
+    settings.DEBUG = debug  # True as `make run` (RAPPORT_DEBUG=1): the page carries django-htmx's debug script
     case = next(case for case in demo_cases(demo.therapist.practice) if case.key == "Hiroshi Tanaka")
     session = SessionFactory(couple=case.couple, therapist=demo.therapist)
     sign_in_to_the_demo(page, demo.therapist, demo.device)
     _soap_editor(page, session)
-    assert page.locator('script[src*="django-htmx.js"][data-debug="True"]').count() == 1, "not in DEBUG mode"
+    assert page.locator('script[src*="django-htmx.js"][data-debug="True"]').count() == (1 if debug else 0)
     status = page.locator("#autosave-status")
     editor = page.locator("#note-editor")
     subjective = page.get_by_label("Subjective", exact=True)
