@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +34,10 @@ from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
 CONFLICT_HEADERS = {"HX-Retarget": "#note-conflict", "HX-Reswap": "innerHTML"}
+# A refused autosave (400, or 409 for a signed note) replaces the status line only, whatever the form's
+# hx-target says: the editor and every typed character stay. autosave.js keeps django-htmx's DEBUG handler
+# (which would put the answer in place of the whole page) away from these answers.
+STATUS_HEADERS = {"HX-Retarget": "#autosave-status", "HX-Reswap": "outerHTML"}
 STATUS_PARTIAL = "notes/editor/edit.html#autosave-status"
 CONFLICT_PARTIAL = "notes/editor/edit.html#conflict"
 
@@ -133,11 +138,20 @@ def _conflict_response(request: HttpRequest, note: ProgressNote, form: NoteEdito
     current = selectors.get_note_for_user(request.user, note.pk, write=True)
     context = _differences(current, form)
     if request.htmx:
-        response = render(request, CONFLICT_PARTIAL, {"note": note, **context}, status=409)
-        for header, value in CONFLICT_HEADERS.items():
-            response[header] = value
-        return response
+        # The panel, and (out of band) the status line saying nothing was saved: never "Saved" under it.
+        response = HttpResponse(
+            render_to_string(CONFLICT_PARTIAL, {"note": note, **context}, request=request)
+            + render_to_string(STATUS_PARTIAL, {"note": note, "conflict": True, "oob": True}, request=request),
+            status=409,
+        )
+        return _with_headers(response, CONFLICT_HEADERS)
     return _render_editor(request, note, form, status=409, conflict=True, **context)
+
+
+def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
+    for header, value in headers.items():
+        response[header] = value
+    return response
 
 
 def _unsaved_texts(note: ProgressNote, data: Any) -> list[tuple[str, str]]:
@@ -152,11 +166,16 @@ def _locked_response(request: HttpRequest, note: ProgressNote) -> HttpResponse:
     """The note was signed (in another window) before this save: nothing saved, and the typed text is shown
     so that it can go into an addendum."""
     if request.htmx:
-        return render(request, STATUS_PARTIAL, {"note": note, "locked": True}, status=409)
+        return _status_response(request, {"note": note, "locked": True}, status=409)
     return render(request, "notes/editor/locked.html", {
         "nav": NAV, "note": note, "couple": note.couple, "session": note.session,
         "unsaved": _unsaved_texts(note, request.POST),
     }, status=409)
+
+
+def _status_response(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
+    """A refused autosave's answer: the status line alone, aimed at the status line (STATUS_HEADERS)."""
+    return _with_headers(render(request, STATUS_PARTIAL, context, status=status), STATUS_HEADERS)
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -246,7 +265,7 @@ def note_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
         return _locked_response(request, note) if request.htmx else HttpResponse(status=409)
     form = _editor_form(note, request.POST)
     if not form.is_valid():
-        return render(request, STATUS_PARTIAL, {"note": note, "problems": error_summary(form)}, status=400)
+        return _status_response(request, {"note": note, "problems": error_summary(form)}, status=400)
     try:
         saved = services.note_save_draft(note=note, by=request.user, base_version=form.cleaned_data["version"],
                                          **form.draft_fields())
@@ -256,7 +275,7 @@ def note_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
         return _locked_response(request, note) if request.htmx else HttpResponse(status=409)
     except ValidationError as error:
         add_service_errors(form, error)
-        return render(request, STATUS_PARTIAL, {"note": note, "problems": error_summary(form)}, status=400)
+        return _status_response(request, {"note": note, "problems": error_summary(form)}, status=400)
     if not request.htmx:
         return HttpResponse(status=204)
     return render(request, STATUS_PARTIAL, {"note": saved, "saved": True, "saved_at": _saved_at(saved),

@@ -153,6 +153,11 @@ def test_second_tab_stale_autosave_gets_409_with_both_texts(cast, login, session
     assert SCRIPT not in body and "&lt;script&gt;" in body
     assert response.status_code == 409
     assert response["HX-Retarget"] == "#note-conflict"
+    # The status line is replaced too (out of band): it says nothing was saved, never "Saved".
+    status_line = re.search(r'<p id="autosave-status"[^>]*>(.*?)</p>', body, re.S)
+    assert 'hx-swap-oob="true"' in status_line.group(0) and "is-problem" in status_line.group(0)
+    assert "Not saved: this draft was saved in another window" in status_line.group(1)
+    assert "Saved at" not in body and "<textarea" not in body
     assert "First tab&#x27;s assessment." in body and "Second tab&#x27;s assessment." in body
     assert 'name="replace_version" value="2"' in body and "data-conflict" in body
     note.refresh_from_db()
@@ -201,13 +206,47 @@ def test_stale_sign_is_a_conflict_not_a_signature(cast, login, session, unsuperv
 # --- bad input ------------------------------------------------------------------------------------
 
 
+def test_autosave_400_for_a_rating_names_its_field_for_the_page_to_mark(cast, login, session):
+    """A comment without a value: the status line lists the error with the id of the field it belongs to
+    (autosave.js puts it next to that field), and the draft is not changed."""
+    _plan, objective, _intervention = active_plan(cast.couple, cast.therapist)
+    client = login(cast.therapist)
+    note = open_editor(client, session)
+    response = client.post(reverse("notes:note-autosave", args=[note.pk]), editor_data(
+        note, subjective="Kept on the page.", **{f"objective_{objective.lineage}_comment": "Said it helped."},
+    ), **HTMX)
+    assert response.status_code == 400
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#autosave-status", "outerHTML")
+    body = response.content.decode()
+    assert f'data-field="id_objective_{objective.lineage}_value"' in body
+    assert "Give the observed value, or clear the comment." in body and "Saved at" not in body
+    note.refresh_from_db()
+    assert note.version == 1 and note.content.get("subjective", "") == ""
+
+
+def test_autosave_on_a_signed_note_is_a_409_aimed_at_the_status_line(cast, login, session, unsupervised):
+    client = login(cast.therapist)
+    note = open_editor(client, session)
+    data = editor_data(note)
+    assert client.post(reverse("notes:note-sign", args=[note.pk]), sign_data(note)).status_code == 302
+    response = client.post(reverse("notes:note-autosave", args=[note.pk]), {**data, "plan": "Too late."}, **HTMX)
+    assert response.status_code == 409
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#autosave-status", "outerHTML")
+    assert "nothing more is saved here" in response.content.decode()
+
+
 def test_text_over_the_limit_is_a_400_naming_the_field_and_saves_nothing(cast, login, session):
     client = login(cast.therapist)
     note = open_editor(client, session)
     response = client.post(reverse("notes:note-autosave", args=[note.pk]),
                            editor_data(note, objective="x" * 20_001, plan="Fine."), **HTMX)
     assert response.status_code == 400
-    assert "Not saved: Objective: Shorten it to 20,000 characters or fewer." in response.content.decode()
+    body = response.content.decode()
+    assert ('Not saved: <span class="autosave-problem" data-field="id_objective">'
+            "Objective: Shorten it to 20,000 characters or fewer.</span>") in body
+    # Aimed at the status line alone, whatever the form says: the editor and its text stay.
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#autosave-status", "outerHTML")
+    assert body.lstrip().startswith('<p id="autosave-status"') and "<textarea" not in body
     response = client.post(reverse("notes:note-edit", args=[session.pk]),
                            editor_data(note, objective="x" * 20_001, action="save"))
     assert response.status_code == 400
