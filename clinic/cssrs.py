@@ -80,6 +80,21 @@ PLAN_FIELDS = tuple(name for name, _, _ in PLAN_SECTIONS)
 PLAN_SECTION_MAX = 5_000
 
 
+def summary_label(name: str) -> str:
+    """How a page's error summary names a question or a step: both lists are numbered from 1, and one form can
+    hold both, so each name says which list ("Screen, question 6 – Suicidal behaviour (lifetime)",
+    "Safety plan, step 6 – Making the environment safe"). "" for a field of neither."""
+    for key, label in QUESTIONS:
+        if key == name:
+            number, _, text = label.partition(". ")
+            return f"Screen, question {number} – {text}"
+    for field, heading, _ in PLAN_SECTIONS:
+        if field == name:
+            number, dot, text = heading.partition(". ")
+            return f"Safety plan, step {number} – {text}" if dot else f"Safety plan – {heading}"
+    return ""
+
+
 def screen_errors(answers: Mapping[str, Any]) -> tuple[dict[str, bool | None], dict[str, list[str]]]:
     """The answers cleaned by the skip logic (a skipped question is None), and errors keyed by question.
 

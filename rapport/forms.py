@@ -28,7 +28,9 @@ class SummaryItem:
 def error_summary(*forms_: forms.Form) -> list[SummaryItem]:
     """Every error of the given forms, each linking to its field, for the summary at the top of a page.
 
-    A form with a `partner_label` ("Partner A") puts it before each of its messages.
+    A form with a `partner_label` ("Partner A") puts it before each of its messages. A form whose fields come
+    from several numbered lists (a screener's questions and a plan's steps) names each field in the summary by
+    its `summary_label(name)` ("Screen, question 6 – Suicidal behaviour (lifetime)"), so two "6."s differ.
     """
     items = []
     for form in forms_:
@@ -36,6 +38,7 @@ def error_summary(*forms_: forms.Form) -> list[SummaryItem]:
             continue
         prefix = getattr(form, "partner_label", "")
         lead = f"{prefix}: " if prefix else ""
+        label_of = getattr(form, "summary_label", None)
         for error in form.non_field_errors():
             items.append(SummaryItem("", f"{lead}{error}"))
         for field in form:
@@ -43,8 +46,10 @@ def error_summary(*forms_: forms.Form) -> list[SummaryItem]:
                 for error in field.errors:
                     items.append(SummaryItem("", f"{lead}{error}"))
                 continue
+            label = label_of(field.name) if label_of else field.label
             for error in field.errors:
-                named = str(error) if str(error).startswith(f"{field.label}:") else f"{field.label}: {error}"
+                text = str(error).removeprefix(f"{field.label}: ")
+                named = text if text.startswith(f"{label}:") else f"{label}: {text}"
                 items.append(SummaryItem(_anchor(field), f"{lead}{named}"))
     return items
 

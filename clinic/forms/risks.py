@@ -60,6 +60,10 @@ class ScreenAnswersMixin:
     def plan_sections(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name) or "" for name in cssrs.PLAN_FIELDS}
 
+    def summary_label(self, name: str) -> str:
+        """The error summary's name of a field: a question or step says which list it is from (clinic.cssrs)."""
+        return cssrs.summary_label(name) or self.fields[name].label  # type: ignore[attr-defined]
+
     def screen_fields(self) -> list:
         return [self[key] for key, _ in cssrs.QUESTIONS]  # type: ignore[index]
 

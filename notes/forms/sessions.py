@@ -10,9 +10,12 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 
-from clinic.models import CareRole, CareTeamMember, Couple, User
+from clinic.models import CareRole, CareTeamMember, Couple, IPVResult, User
 from notes.models import Attendance, Modality, SessionKind
 from notes.services.sessions import MAX_DURATION_MINUTES
 from rapport.forms import DateInput
@@ -33,6 +36,31 @@ class TherapistChoiceField(forms.ModelChoiceField):
 def default_start() -> datetime.datetime:
     """The start of the current hour, local time: a session just held, ready to document."""
     return timezone.localtime().replace(minute=0, second=0, microsecond=0)
+
+
+def kind_help(couple: Couple) -> str:
+    """The "Kind of session" hint, saying where the couple stands with the IPV gate (notes.services.sessions
+    refuses a joint session in the same order): screens missing, a flag without an override (joint sessions on
+    hold, with the link to document one), a flag with an override, or clear."""
+    partners = list(couple.partners.all())
+    missing = [p.get_position_display() for p in partners if p.ipv_result == IPVResult.NOT_DONE]
+    if not partners or len(missing) == len(partners):
+        return "A joint session needs both partners’ IPV screens recorded first; neither is recorded yet."
+    if missing or len(partners) < 2:
+        who = " and ".join(missing) if missing else "the second partner"
+        return format_html("A joint session needs both partners’ IPV screens recorded first; {}’s is not "
+                           "recorded yet.", who)
+    if couple.ipv_joint_blocked:
+        return format_html(
+            "Joint sessions are on hold: a partner’s IPV screen is positive or a concern was noted. They can "
+            "be recorded once an override is documented: <a href=\"{}\">document an override</a> (on the "
+            "couple’s page). Individual sessions can be recorded now.",
+            reverse("clinic:ipv-override", args=[couple.pk]))
+    if couple.ipv_flagged:
+        return format_html(
+            "A partner’s IPV screen is positive or a concern was noted; an override was documented on {}, so "
+            "joint sessions can be recorded.", date_format(timezone.localtime(couple.ipv_override_at), "j F Y"))
+    return "Both partners’ IPV screens are recorded with no concern: any kind can be recorded."
 
 
 class SessionForm(forms.Form):
@@ -58,8 +86,7 @@ class SessionForm(forms.Form):
     modality = forms.ChoiceField(label="Modality", choices=Modality.choices, initial=Modality.IN_PERSON)
     kind = forms.ChoiceField(
         label="Kind of session", choices=SessionKind.choices, initial=SessionKind.JOINT,
-        help_text="A joint session needs both partners' IPV screens recorded first.",
-    )
+    )  # help_text: kind_help(couple), set per couple in __init__
     attendance = forms.ChoiceField(
         label="Attendance", choices=Attendance.choices, initial=Attendance.ATTENDED,
         help_text="A progress note can be written once the session is marked attended.",
@@ -77,6 +104,7 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args: Any, couple: Couple, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kind"].help_text = kind_help(couple)
         team = CareTeamMember.objects.current().filter(
             couple=couple, role__in=[CareRole.PRIMARY, CareRole.CO_THERAPIST]
         ).values("user_id")

@@ -53,8 +53,9 @@ def _range_text(low: int, high: int | None) -> str:
     return f"{low} minutes or more" if high is None else f"{low} to {high} minutes"
 
 
-def _validate(rule: ServiceCodeRule) -> None:
-    """Field rules, then the overlap with the practice's other rows of the same kind."""
+def _validate(rule: ServiceCodeRule, before: ServiceCodeRule | None = None) -> None:
+    """Field rules, then the overlap with the practice's other rows of the same kind (`before`: the row as
+    stored, when it is being changed)."""
     rule.code = (rule.code or "").strip().upper()
     errors: dict[str, list[str]] = {}
     if rule.kind not in ServiceCodeKind.values:
@@ -71,16 +72,43 @@ def _validate(rule: ServiceCodeRule) -> None:
                           "(for example 90834)."]
     if errors:
         raise ValidationError(errors)
-    high = rule.max_minutes if rule.max_minutes is not None else LONGEST_MINUTES + 1
-    for other in ServiceCodeRule.objects.filter(practice_id=rule.practice_id, kind=rule.kind).exclude(pk=rule.pk):
-        other_high = other.max_minutes if other.max_minutes is not None else LONGEST_MINUTES + 1
-        if rule.min_minutes <= other_high and other.min_minutes <= high:
-            raise ValidationError({"min_minutes": [
-                f"This range overlaps the {ServiceCodeKind(rule.kind).label.lower()} row for "
-                f"{_range_text(other.min_minutes, other.max_minutes)} (code {other.code}). Change one of them so "
-                "that each length has one code."
-            ]})
+    overlaps = _overlap_errors(rule, before)
+    if overlaps:
+        raise ValidationError(overlaps)
     rule.full_clean(exclude=["practice"], validate_constraints=False)
+
+
+def _overlap_errors(rule: ServiceCodeRule, before: ServiceCodeRule | None) -> dict[str, list[str]]:
+    """The overlaps with the practice's other rows of the kind, each on the field that causes it: "From" when the
+    range starts inside another row, "To" when it ends inside one; a row lying whole inside the range, or a
+    range lying whole inside a row, goes on the bound that was changed ("To" when adding or when both
+    changed). Every overlapping row is named, so the administrator sees all there is to fix at once."""
+    def blame(*candidates: str) -> str:
+        changed = [name for name in candidates if before is None or getattr(before, name) != getattr(rule, name)]
+        return changed[0] if len(changed) == 1 else candidates[-1]
+
+    kind = ServiceCodeKind(rule.kind).label.lower()
+    high = rule.max_minutes if rule.max_minutes is not None else LONGEST_MINUTES + 1
+    found: dict[str, list[str]] = {}
+    others = ServiceCodeRule.objects.filter(practice_id=rule.practice_id, kind=rule.kind).exclude(pk=rule.pk)
+    for other in others.order_by("min_minutes"):
+        other_high = other.max_minutes if other.max_minutes is not None else LONGEST_MINUTES + 1
+        if not (rule.min_minutes <= other_high and other.min_minutes <= high):
+            continue
+        starts_inside = other.min_minutes <= rule.min_minutes <= other_high
+        ends_inside = other.min_minutes <= high <= other_high
+        row = f"{_range_text(other.min_minutes, other.max_minutes)} (code {other.code})"
+        if starts_inside and ends_inside:
+            field, how = blame("min_minutes", "max_minutes"), "lies inside it"
+        elif starts_inside:
+            field, how = "min_minutes", "starts inside it"
+        elif ends_inside:
+            field, how = "max_minutes", "ends inside it"
+        else:
+            field, how = blame("min_minutes", "max_minutes"), "contains it whole"
+        found.setdefault(field, []).append(f"This range overlaps the {kind} row for {row}: it {how}.")
+    return {field: [" ".join([*messages, "Change one of them so that each length has one code."])]
+            for field, messages in found.items()}
 
 
 def service_code_rules_adopt_defaults(*, practice: Practice, by: User) -> int:
@@ -111,8 +139,9 @@ def service_code_rule_update(*, rule: ServiceCodeRule, by: User, kind: str, min_
     with transaction.atomic():
         _locked_practice(rule.practice)
         current = ServiceCodeRule.objects.get(pk=rule.pk)
+        before = ServiceCodeRule(kind=current.kind, min_minutes=current.min_minutes, max_minutes=current.max_minutes)
         current.kind, current.min_minutes, current.max_minutes, current.code = kind, min_minutes, max_minutes, code
-        _validate(current)
+        _validate(current, before)
         changed = [name for name in ("kind", "min_minutes", "max_minutes", "code")
                    if getattr(current, name) != getattr(rule, name)]
         current.save()

@@ -21,7 +21,6 @@ from django.utils.formats import date_format
 from clinic.models import Couple, CoupleStatus
 from plans import charts, session_calendar
 from plans.instruments import (
-    NOT_ON_TRACK_SESSIONS,
     Change,
     Instrument,
     Outcome,
@@ -246,7 +245,27 @@ class ReviewPrompt:
     instrument: str
     partner_label: str
     outcome_label: str
-    reason: str
+    reason: str  # "reliable deterioration" or "no reliable improvement after 13 attended sessions"
+
+    @property
+    def text(self) -> str:
+        """"Partner A, PHQ-9: no reliable improvement after 13 attended sessions"."""
+        return f"{self.partner_label}, {self.instrument}: {self.reason}"
+
+
+def review_summary(prompts: list[ReviewPrompt]) -> str:
+    """A couple's prompts in one readable phrase, each partner and reason once, its instruments together:
+    "Partner A, PHQ-9 and GAD-7: no reliable improvement after 13 attended sessions; Partner B, GAD-7: reliable
+    deterioration". No brackets: the list on Today read "(no reliable improvement after 13 attended sessions
+    (review from the 8th))" up to four times a couple."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for prompt in prompts:
+        grouped.setdefault((prompt.partner_label, prompt.reason), []).append(prompt.instrument)
+    parts = []
+    for (partner, reason), instruments in sorted(grouped.items(), key=lambda item: item[0][0]):
+        names = instruments[0] if len(instruments) == 1 else f"{', '.join(instruments[:-1])} and {instruments[-1]}"
+        parts.append(f"{partner}, {names}: {reason}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -255,6 +274,10 @@ class CoupleReviewPrompts:
 
     couple: Couple
     prompts: list[ReviewPrompt]
+
+    @property
+    def summary(self) -> str:
+        return review_summary(self.prompts)
 
 
 def _review_prompts(administrations: list[MeasureAdministration], instruments: dict[str, Instrument],
@@ -272,8 +295,7 @@ def _review_prompts(administrations: list[MeasureAdministration], instruments: d
                                      attended)
             if change.off_track and change.outcome is not None:
                 reason = ("reliable deterioration" if change.outcome.kind == "reliably_deteriorated" else
-                          f"no reliable improvement after {attended} attended sessions "
-                          f"(review from the {NOT_ON_TRACK_SESSIONS}th)")
+                          f"no reliable improvement after {attended} attended sessions")
                 prompts.append(ReviewPrompt(instrument.short_name, change.label, change.outcome.label, reason))
     return prompts
 

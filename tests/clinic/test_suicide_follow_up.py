@@ -224,6 +224,30 @@ def test_the_register_refuses_an_acknowledgement_without_the_follow_up_and_keeps
     assert "C-SSRS screen #1: High risk" in register and "Version 1 in force when acknowledged" in register
 
 
+def test_the_error_summary_says_whether_a_number_is_the_screen_s_question_or_the_plan_s_step(cast, login):
+    """Both lists are numbered from 1: "6." alone was either the screen's suicidal behaviour or the plan's
+    making the environment safe. Each line names its list and still links to its field."""
+    risk = suicide_risk(cast)
+    prefix = f"ack-{risk.pk}"
+    response = login(cast.therapist).post(
+        reverse("clinic:risk-acknowledge", args=[cast.couple.pk, risk.pk]),
+        {f"{prefix}-follow_up": "Seen alone today.", f"{prefix}-version": 1, f"{prefix}-plan_version": 0,
+         **screen_post(prefix, {"q1": True, "q2": True, "q3": True, "q4": True, "q5": False}),
+         **plan_post(prefix, {**PLAN, "means_safety": "", "social_distraction": ""})})
+    assert response.status_code == 400
+    lines = {item.text: item.anchor for item in response.context["errors"]}
+    assert lines == {
+        "Screen, question 6 – Suicidal behaviour (lifetime): Answer yes or no.": f"id_{prefix}-q6",
+        "Safety plan, step 3 – People and social settings that provide distraction: Write the step "
+        "“people and social settings that provide distraction” of the plan with the partner.":
+            f"id_{prefix}-social_distraction",
+        "Safety plan, step 6 – Making the environment safe: Write the step “making the environment "
+        "safe” of the plan with the partner.": f"id_{prefix}-means_safety",
+    }
+    body = response.content.decode()
+    assert f'<a href="#id_{prefix}-means_safety">Safety plan, step 6 – Making the environment safe:' in body
+
+
 def test_the_overview_banner_links_the_safety_page(cast, login):
     suicide_risk(cast)
     overview = login(cast.therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()

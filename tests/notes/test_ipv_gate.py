@@ -91,3 +91,29 @@ def test_session_form_says_joint_sessions_are_on_hold_and_defaults_to_an_individ
     page = login(cast.therapist).get(reverse("notes:session-create", args=[cast.couple.pk])).content.decode()
     assert "Joint sessions on hold: IPV screen" in page
     assert 'value="individual_a" selected' in page or '<option value="individual_a" selected>' in page
+
+
+def kind_hint(client, couple):
+    """The text of the "Kind of session" hint on the new-session form."""
+    page = client.get(reverse("notes:session-create", args=[couple.pk])).content.decode()
+    return unescape(page.split('id="id_kind_helptext">', 1)[1].split("</div>", 1)[0])
+
+
+def test_the_kind_of_session_hint_follows_the_ipv_gate(cast, login):
+    """The hint said "needs both partners' IPV screens recorded first" even after both were screened and one
+    was positive: it now says where the couple stands, in the order the service checks."""
+    client = login(cast.therapist)
+    assert "neither is recorded yet" in kind_hint(client, cast.couple)
+    partner_update(partner=Partner.objects.get(couple=cast.couple, position="a"), by=cast.therapist,
+                   agreed_confidentiality_on=None, ipv_result="no_concern", ipv_screened_on=timezone.localdate(),
+                   hits_answers=[1, 1, 1, 1])
+    assert "Partner B\u2019s is not recorded yet" in kind_hint(client, cast.couple)
+    screen_both(cast)  # B's HITS is positive
+    hint = kind_hint(client, cast.couple)
+    assert "recorded first" not in hint
+    assert "Joint sessions are on hold" in hint and "once an override is documented" in hint
+    assert f'<a href="{reverse("clinic:ipv-override", args=[cast.couple.pk])}">document an override</a>' in hint
+    ipv_override_record(couple=Couple.objects.get(pk=cast.couple.pk), by=cast.therapist, reason=REASON)
+    hint = kind_hint(client, cast.couple)
+    assert "an override was documented on" in hint and "joint sessions can be recorded" in hint
+    assert "on hold" not in hint

@@ -169,3 +169,33 @@ def test_an_administrator_of_another_practice_cannot_reach_a_row(cast, login):
     assert client.get(reverse("notes:service-code-edit", args=[rule.pk])).status_code == 404
     assert client.post(reverse("notes:service-code-remove", args=[rule.pk])).status_code == 404
     assert ServiceCodeRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_an_overlap_is_shown_on_the_field_that_causes_it_and_names_every_row(cast, login):
+    """Changing only "To" from 37 to 40 showed the error under "From"; adding 30-45 named only one of the two
+    rows it overlaps."""
+    service_code_rules_adopt_defaults(practice=cast.practice, by=cast.admin)
+    brief = ServiceCodeRule.objects.get(practice=cast.practice, code="90832")
+    client = login(cast.admin)
+    response = client.post(reverse("notes:service-code-edit", args=[brief.pk]),
+                           {"kind": "individual", "min_minutes": "16", "max_minutes": "40", "code": "90832"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == ["max_minutes"]
+    assert "38 to 52 minutes (code 90834): it ends inside it" in errors["max_minutes"][0]
+    summary = [item.text for item in response.context["errors"]]
+    assert summary[0].startswith("To (minutes): This range overlaps")
+
+    response = client.post(reverse("notes:service-code-add"),
+                           {"kind": "individual", "min_minutes": "30", "max_minutes": "45", "code": "99999"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"min_minutes", "max_minutes"}
+    assert "16 to 37 minutes (code 90832): it starts inside it" in errors["min_minutes"][0]
+    assert "38 to 52 minutes (code 90834): it ends inside it" in errors["max_minutes"][0]
+
+    response = client.post(reverse("notes:service-code-add"),
+                           {"kind": "individual", "min_minutes": "10", "max_minutes": "60", "code": "99999"})
+    message = response.context["form"].errors["max_minutes"][0]
+    for row in ("16 to 37 minutes (code 90832)", "38 to 52 minutes (code 90834)", "53 minutes or more"):
+        assert row in message  # a range that swallows rows names each of them

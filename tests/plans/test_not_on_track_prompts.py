@@ -119,8 +119,30 @@ def test_today_prompts_a_plan_review_per_couple_not_on_track(cast, login):
     for couple in (cast.couple, worse):
         assert couple.reference in section
         assert reverse("plans:plan-detail", args=[couple.pk]) in section
-    assert "Partner A, GAD-7: reliably deteriorated (reliable deterioration)" in section
-    assert "Partner B, PHQ-9: no reliable change (no reliable improvement after 8 attended sessions" in section
+    assert "Partner A, GAD-7: reliable deterioration." in section
+    assert "Partner B, PHQ-9: no reliable improvement after 8 attended sessions." in section
+    assert "(" not in section.split("</p>", 1)[1]
+
+
+def test_today_phrases_a_couple_once_without_nested_brackets(cast, login):
+    """Four prompts of one couple read "(no reliable improvement after 13 attended sessions (review from the
+    8th))" four times: now each partner and reason once, the instruments together."""
+    for partner in ("a", "b"):
+        for instrument, first, last in (("phq9", 16, 14), ("gad7", 12, 11)):
+            administration(cast.couple, cast.therapist, instrument=instrument, partner=partner, total=first,
+                           on=days_ago(100))
+            administration(cast.couple, cast.therapist, instrument=instrument, partner=partner, total=last,
+                           on=days_ago(1))
+    administration(cast.couple, cast.therapist, instrument="gad7", partner="b", total=19, on=days_ago(0))
+    for week in range(13):
+        session(cast.couple, cast.therapist, on=days_ago(95 - 7 * week))
+    body = login(cast.therapist).get(reverse("notes:therapist-home")).content.decode()
+    section = body.split('id="off-track-heading"', 1)[1].split("</section>", 1)[0]
+    line = " ".join(section.split("<li>", 1)[1].split("</li>", 1)[0].split())
+    assert ("Partner A, PHQ-9 and GAD-7: no reliable improvement after 13 attended sessions; "
+            "Partner B, PHQ-9: no reliable improvement after 13 attended sessions; "
+            "Partner B, GAD-7: reliable deterioration.") in line, line
+    assert "review from the" not in line and "((" not in line and "))" not in line
 
 
 def test_today_has_no_prompt_when_every_couple_is_on_track(cast, login):
@@ -137,7 +159,7 @@ def test_the_couple_overview_prompts_a_plan_review(cast, login):
     session(cast.couple, cast.therapist, on=days_ago(3))
     body = client.get(url).content.decode()
     assert "Not on track: review the treatment plan" in body
-    assert "Partner B, PHQ-9: no reliable change" in body
+    assert "Partner B, PHQ-9: no reliable improvement after 8 attended sessions." in body
     assert reverse("plans:plan-detail", args=[cast.couple.pk]) in body
     # The supervisor reads the case and sees the prompt too.
     assert "Not on track" in login(cast.supervisor).get(url).content.decode()
