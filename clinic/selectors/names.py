@@ -78,24 +78,29 @@ def names_of_listed(couples: Iterable[Couple]) -> dict[Any, str]:
     }
 
 
+def _folded_names(client: Client) -> tuple[str, ...]:
+    """The client's first, last, preferred and full name, folded; each encrypted column decrypted once."""
+    first, last, preferred = (getattr(client, column) for column in NAME_COLUMNS)
+    return tuple(fold(name) for name in (first, last, preferred, f"{first} {last}") if name)
+
+
 def matches(clients: Iterable[Client], folded_query: str) -> bool:
     """True if the folded query is part of a partner's first, last, preferred or full name."""
-    for client in clients:
-        names = (client.first_name, client.last_name, client.preferred_name, f"{client.first_name} {client.last_name}")
-        if any(folded_query in fold(name) for name in names if name):
-            return True
-    return False
+    return any(folded_query in name for client in clients for name in _folded_names(client))
 
 
 def search_couples(user: Any, query: str) -> tuple[list[Any], dict[Any, str]]:
     """Ids of the couples `user` can see with a partner whose first, last or preferred name contains `query`
-    (case and accents ignored), and the display names of the whole visible caseload (already decrypted).
+    (case and accents ignored), and the display names of the matching couples (already decrypted).
 
-    One query for the partners' names; the caller loads the couples it lists from the ids.
+    One query for the partners' names of the visible caseload, decrypted and folded in memory; nothing is
+    stored or cached. The caller loads the couples it lists from the ids.
     """
     folded = fold(query)
     if not folded or not getattr(user, "is_clinician", False):
         return [], {}
-    by_couple = _clients_by_couple(_partner_rows(user))
-    found = [couple_id for couple_id, clients in by_couple.items() if matches(clients, folded)]
-    return found, {couple_id: display_name(clients) for couple_id, clients in by_couple.items()}
+    found: dict[Any, str] = {}
+    for couple_id, clients in _clients_by_couple(_partner_rows(user)).items():
+        if matches(clients, folded):
+            found[couple_id] = display_name(clients)
+    return list(found), found
