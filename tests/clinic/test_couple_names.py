@@ -115,6 +115,9 @@ def test_names_beside_references_on_today_the_list_and_the_case_page(cast, login
     page = client.get(reverse("clinic:couple-detail", args=[caseload[0].pk])).content.decode()
     assert '<span class="couple-name">· Sofia &amp; Dan</span>' in page
     assert "<title>Couple " + caseload[0].reference in page and "Sofia &amp; Dan</title>" not in page
+    for chart_page in ("plans:progress", "plans:measure-list"):  # the pages of the couple's charts
+        html = client.get(reverse(chart_page, args=[caseload[0].pk])).content.decode()
+        assert f'<h1>Couple {caseload[0].reference} <span class="couple-name">· Sofia &amp; Dan</span>' in html
 
 
 def test_practice_home_shows_references_alone(cast, login, caseload):
