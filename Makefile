@@ -47,7 +47,7 @@ lock:
 
 # Latency under load, queries per request at 100 and 5,000 couples, memory, and the earlier benchmarks; writes
 # bench/results.md. PostgreSQL on 127.0.0.1 unless BENCH_DATABASE_URL says otherwise (set it empty for SQLite).
-# BENCH_ARGS=--quick skips re-running the encryption and report benchmarks.
+# BENCH_ARGS=--quick skips re-running the encryption, report and name-search benchmarks.
 bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL-postgres://postgres@127.0.0.1:5432} $(PY) bench/scale_bench.py $(BENCH_ARGS)
 

@@ -12,8 +12,9 @@ Not a test. For each data-set size (couples; one database each, reused between r
    but 200 is an error; then the web workers' peak memory (VmHWM);
 4. a task worker (`db_worker`) running a batch of progress reports, and its peak memory (bench/worker_memory.py).
 
-Then, unless --quick, the encryption and single-report benchmarks (bench/crypto_bench.py,
-bench/report_bench.py, on SQLite in a temporary directory as before); their latest tables are included either way.
+Then, unless --quick, the encryption, single-report and name-search benchmarks (bench/crypto_bench.py,
+bench/report_bench.py, bench/search_bench.py, on SQLite in a temporary directory as before); their latest
+tables are included either way.
 """
 
 from __future__ import annotations
@@ -155,9 +156,10 @@ def summary(result: LoadResult) -> dict:
 
 
 def run_earlier_benchmarks() -> None:
-    """bench/crypto_bench.py and bench/report_bench.py as published: SQLite in a temporary directory."""
+    """bench/crypto_bench.py, bench/report_bench.py and bench/search_bench.py as published: SQLite in a temporary
+    directory."""
     env = {key: value for key, value in os.environ.items() if key not in ("BENCH_DATABASE_URL", "DATABASE_URL")}
-    for script in ("crypto_bench.py", "report_bench.py"):
+    for script in ("crypto_bench.py", "report_bench.py", "search_bench.py"):
         say(f"Running bench/{script} ...")
         subprocess.run([sys.executable, f"bench/{script}"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
@@ -168,8 +170,11 @@ def earlier_tables() -> str:
     reports = (ROOT / "bench/results-reports.md").read_text()
     single = reports.split("## Single reports", 1)[1].split("\n## ", 1)[0] if "## Single reports" in reports else ""
     crypto_body = crypto.split("\n", 1)[1] if crypto.startswith("# ") else crypto
+    search_file = ROOT / "bench/results-search.md"
+    search = search_file.read_text().split("\n", 1)[1] if search_file.exists() else ""
     return (f"### Encryption (bench/crypto_bench.py, bench/results-crypto.md)\n{crypto_body.rstrip()}\n\n"
-            f"### Single reports{single.rstrip()}\n")
+            f"### Single reports{single.rstrip()}\n\n"
+            f"### Name search (bench/search_bench.py, bench/results-search.md)\n{search.rstrip()}\n")
 
 
 # --- the report -----------------------------------------------------------------------------------------

@@ -225,6 +225,7 @@ class ReportMeta:
     generated_by: str
     generated_at: datetime.datetime
     reference: str = ""  # the couple's case number, or "" for practice reports
+    couple_name: str = ""  # "Amara & Ben" beside the reference: clinical-audience couple reports only
     subtitle: str = ""  # e.g. the period
     confidential: str = "Confidential"
     audience: str = ""  # who the report is for, on the cover: "For the couple"
@@ -236,7 +237,7 @@ class ReportMeta:
 
 
 def report_meta(*, title: str, user, practice_name: str = "", reference: str = "", subtitle: str = "",
-                audience: str = "", practice: Any = None) -> ReportMeta:
+                audience: str = "", practice: Any = None, couple_name: str = "") -> ReportMeta:
     """The margin, letterhead and signature data for a report `user` is generating now. With `practice`, its
     name, address, contact lines and paper size."""
     address: tuple[str, ...] = ()
@@ -249,7 +250,7 @@ def report_meta(*, title: str, user, practice_name: str = "", reference: str = "
         paper_size = paper_size_of(practice)
     return ReportMeta(
         title=title, practice_name=practice_name, generated_by=user.display_name,
-        generated_at=timezone.localtime(), reference=reference, subtitle=subtitle, audience=audience,
-        practice_address=address, practice_contact=contact, signer_name=user.display_name,
+        generated_at=timezone.localtime(), reference=reference, couple_name=couple_name, subtitle=subtitle,
+        audience=audience, practice_address=address, practice_contact=contact, signer_name=user.display_name,
         signer_licence=getattr(user, "licence_number", "") or "", paper_size=paper_size,
     )

@@ -379,9 +379,9 @@ class StatusFilterForm(forms.Form):
 
 class ClientSearchForm(forms.Form):
     name = forms.CharField(
-        label="Find a client by full name or last name", max_length=2 * NAME_MAX + 1,
+        label="Find a couple by a partner's name", max_length=2 * NAME_MAX + 1,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
-        help_text="Type the full name (first and last) or the last name exactly as it was registered. "
-                  "Capital letters, accents and extra spaces do not matter; part of a name does not match.",
-        error_messages={"required": "Type a full name or a last name to search for."},
+        help_text="Part of a first, last or preferred name: \u201csof\u201d finds Sofia. Capital letters and accents "
+                  "do not matter. Only the couples you can see are searched.",
+        error_messages={"required": "Type part of a name to search for."},
     )

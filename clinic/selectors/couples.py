@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from clinic.models import CareRole, CareTeamMember, Client, Couple, Discharge, Partner
-from clinic.selectors.clients import find_clients_by_name
+from clinic.selectors.names import search_couples
 
 # Columns a practice manager's pages may load: no clinical text is even read from the database.
 LISTING_FIELDS = ("id", "practice_id", "reference", "status", "start_date", "end_date")
@@ -44,15 +44,16 @@ def couples_for_list(user: Any, *, status: str = "") -> QuerySet[Couple]:
     return couples
 
 
-def couples_with_client_named(user: Any, *, name: str) -> tuple[QuerySet[Couple], int]:
-    """Couples `user` can see in which a partner's full or last name matches `name` exactly.
+def couples_with_client_named(user: Any, *, name: str) -> tuple[list[Couple], int]:
+    """Couples `user` can see in which a partner's first, last or preferred name contains `name`, ignoring
+    case and accents (clinic.selectors.names: the visible caseload's names are decrypted in memory).
 
-    Matching folds case, accents and spacing (see find_clients_by_name). Returns the couples and how
-    many clients of the practice matched before the visibility filter (for the audit event only).
+    Two queries whatever the caseload: the partners' names, then the list's couples for the matches.
+    Returns the couples and how many matched (for the audit event: a count, never the name).
     """
-    clients = find_clients_by_name(practice_id=user.practice_id, name=name)
-    partner_rows = Partner.objects.filter(client_id__in=[c.pk for c in clients]).values("couple_id")
-    return couples_for_list(user).filter(pk__in=partner_rows), len(clients)
+    found, _names = search_couples(user, name)
+    couples = list(couples_for_list(user).filter(pk__in=found)) if found else []
+    return couples, len(couples)
 
 
 def couples_of_client(user: Any, client: Client) -> QuerySet[Couple]:

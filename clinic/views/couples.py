@@ -44,6 +44,7 @@ from clinic.selectors import ipv as ipv_selectors
 from clinic.selectors import offboarding as offboarding_selectors
 from clinic.selectors import plan_review
 from clinic.selectors import risks as risk_selectors
+from clinic.selectors.names import display_name, names_of_listed
 from clinic.services import couples as services
 from rapport.forms import add_service_errors, error_summary
 
@@ -87,6 +88,7 @@ def couple_list(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/couples/list.html", {
         "nav": NAV,
         "couples": couples,
+        "couple_names": names_of_listed(couples),
         "status_form": status_form,
         "status": status,
         "status_label": CoupleStatus(status).label if status else "",
@@ -138,6 +140,8 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "nav": NAV,
         "couple": couple,
         "partners": partners,
+        # The name in the heading only: the page title stays the reference (browser history keeps titles).
+        "couple_name": display_name(p.client for p in sorted(partners, key=lambda p: p.position)),
         "missing_screens": [p for p in partners if p.ipv_result == IPVResult.NOT_DONE],
         "risks": risk_selectors.unresolved_risks_of(couple),
         "ipv_flagged": any(p.ipv_flagged for p in partners),

@@ -1,6 +1,7 @@
 """The therapist's home page ("Today"): what needs their attention, one query per section.
 
-No section loads clinical text: references, dates, kinds and statuses only. Every query starts from the
+No section loads clinical text: references, dates, kinds and statuses only, and beside each reference the
+couple's name ("Amara & Ben"), decrypted in memory by one query for the whole page. Every query starts from the
 couples the user may see, so a case they left drops out of their lists.
 """
 
@@ -14,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Couple, Risk, Role
+from clinic.selectors.names import couple_names_for
 from clinic.selectors.risks import unresolved_risks_for
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.supervision import NOTE_TEXT_COLUMNS, review_queue_for, with_answer_since_return
@@ -106,6 +108,18 @@ class TherapistHome:
     risks: list[Risk] = field(default_factory=list)
     not_on_track: list[CoupleReviewPrompts] = field(default_factory=list)
     client_entries: list[ClientEntriesRow] = field(default_factory=list)
+    # {couple id: "Amara & Ben"} for every couple on the page, decrypted once (clinic.selectors.names).
+    names: dict[Any, str] = field(default_factory=dict)
+
+    def couple_ids(self) -> set[Any]:
+        ids = {row.session.couple_id for row in self.sessions}
+        ids |= {note.couple_id for note in (*self.unsigned, *self.late, *self.to_cosign)}
+        ids |= {plan.couple_id for plan in self.overdue_reviews_shown}
+        ids |= {due.couple_id for due in self.measures_due_shown}
+        ids |= {risk.couple_id for risk in self.risks}
+        ids |= {row.couple.pk for row in self.not_on_track}
+        ids |= {row.couple_id for row in self.client_entries}
+        return ids
 
     # The two lists with pages of their own show their oldest rows here; the heading gives the total.
     @property
@@ -121,7 +135,7 @@ def home_for(user: Any) -> TherapistHome:
     """Every section of the home page for `user`, each evaluated once (the plan reviews and measures due come
     from plans.selectors)."""
     is_supervisor = user.role == Role.SUPERVISOR
-    return TherapistHome(
+    home = TherapistHome(
         today=timezone.localdate(),
         sessions=[_row(session) for session in todays_sessions(user)],
         unsigned=list(unsigned_notes(user)),
@@ -134,3 +148,5 @@ def home_for(user: Any) -> TherapistHome:
         not_on_track=plan_reviews_due_for(user),
         client_entries=client_entries_to_review(user),
     )
+    home.names = couple_names_for(user, home.couple_ids())  # one query for the whole page
+    return home

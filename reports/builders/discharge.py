@@ -152,7 +152,7 @@ def build_discharge_summary(*, couple: Couple, user: Any) -> DischargeSummary:
     plan = build_plan(couple, latest, until=end, with_charts=False)
     return DischargeSummary(
         meta=report_meta(title=title, user=user, practice=couple.practice, reference=couple.reference,
-                         subtitle=period),
+                         subtitle=period, couple_name=case.couple_name),
         case=case,
         discharged=discharged,
         treatment_end=end,

@@ -304,6 +304,7 @@ def build_progress_report(*, couple: Couple, user: Any, options: ProgressOptions
             reference=couple.reference,
             subtitle=f"{options.period_start:%-d %B %Y} to {options.period_end:%-d %B %Y}",
             audience=AUDIENCE_COVER.get(options.audience, ""),
+            couple_name=case.couple_name if options.audience == ReportAudience.CLINICAL else "",
         ),
         case=case,
         options=options,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from clinic.models import Couple, RiskKind
+from clinic.selectors.names import display_name
 from clinic.selectors.risks import unresolved_risks_of
 from clinic.selectors.safety import safety_of
 from notes.models import Attendance, SessionKind
@@ -83,6 +84,7 @@ class CaseFacts:
     confidentiality: str
     partners: tuple[PartnerLine, ...]
     therapists: tuple[TherapistLine, ...]
+    couple_name: str = ""  # "Amara & Ben" (clinic.selectors.names.display_name)
 
     def partner_name(self, position: str) -> str:
         index = 0 if position == "a" else 1
@@ -91,10 +93,11 @@ class CaseFacts:
 
 def build_case(couple: Couple) -> CaseFacts:
     """Reference, dates, agreement, partners (names: the report is for the care team) and therapists."""
+    partner_rows = list(selectors.partners_of(couple))
     partners = tuple(
         PartnerLine(partner.get_position_display(), partner.client.full_name, partner.client.preferred_name,
                     partner.client.pronouns, partner.client.date_of_birth)
-        for partner in selectors.partners_of(couple)
+        for partner in partner_rows
     )
     therapists = tuple(
         TherapistLine(member.get_role_display(), member.user.display_name, member.user.licence_number)
@@ -103,7 +106,7 @@ def build_case(couple: Couple) -> CaseFacts:
     return CaseFacts(
         reference=couple.reference, status=couple.get_status_display(), start_date=couple.start_date,
         end_date=couple.end_date, confidentiality=couple.get_confidentiality_display(), partners=partners,
-        therapists=therapists,
+        therapists=therapists, couple_name=display_name(partner.client for partner in partner_rows),
     )
 
 

@@ -253,8 +253,9 @@ def test_home_query_count_does_not_grow_with_data(cast, login, django_assert_max
     # sessions, attended days, editable couples (7); unresolved risks with their couples and practice (1); new
     # client entries of the partner portal (1); the supervisor's review-queue count in the navigation (1); the
     # session's idle-time save (BEGIN, UPDATE, COMMIT on SQLite); not on track: the couples and their scored
-    # administrations (2; three more once a couple has scores: tests/plans/test_not_on_track_prompts.py).
-    assert len(small) <= 23, len(small)
+    # administrations (2; three more once a couple has scores: tests/plans/test_not_on_track_prompts.py); the
+    # couples' names beside their references: the partners' clients and the practice's data key (2, issue 14).
+    assert len(small) <= 25, len(small)
 
 
 @pytest.mark.parametrize(("attendance", "starts_in_minutes", "step"), [
