@@ -146,3 +146,27 @@ def test_partners_never_see_the_affair_record_in_the_portal(cast, client):
     assert page.status_code == 200
     text = page.content.decode().lower()
     assert "affair" not in text and "ongoing" not in text
+
+
+# --- couple-audience reports --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("audience", ["couple", "clinical"])
+def test_no_report_carries_the_affair_record_or_its_caution(cast, audience):
+    from plans.models import LibraryItem
+    from plans.services.from_library import plan_add_from_library
+    from plans.services.library import ensure_practice_library
+    from reports.rendering.couple import progress_report_pdf
+    from tests.plans.plan_factories import make_plan
+    from tests.reports.pdf_support import pdf_text
+
+    ensure_practice_library(cast.practice)
+    plan = make_plan(cast.couple, by=cast.therapist, problems=0)
+    plan_add_from_library(plan=plan, by=cast.therapist, items=[
+        LibraryItem.objects.get(practice=cast.practice, slug=slug)
+        for slug in ("cause-past-dishonesty", "intervention-forgiveness-work")])
+    ongoing(cast)
+    today = timezone.localdate()
+    text = pdf_text(progress_report_pdf(couple=fresh(cast.couple), user=cast.therapist, audience=audience,
+                                        period_start=today - datetime.timedelta(days=30), period_end=today))
+    assert "recorded as ongoing" not in text and "Ongoing" not in text and "Affair record" not in text
