@@ -175,6 +175,15 @@ class Client(EncryptedModel):
         return f"Client {self.pk}"
 
 
+class AffairStatus(models.TextChoices):
+    """The clinician's record of an affair (clinic.services.affair): forgiveness work and attachment-injury
+    repair assume it has ended (plans.safety_flags)."""
+
+    NOT_RECORDED = "", "Not recorded"
+    ONGOING = "ongoing", "Ongoing"
+    ENDED = "ended", "Ended"
+
+
 class CoupleStatus(models.TextChoices):
     INTAKE = "intake", "Intake"
     ACTIVE = "active", "Active"
@@ -253,6 +262,13 @@ class Couple(EncryptedModel):
     ipv_override_reason = EncryptedTextField(max_length=NOTE_TEXT_MAX, blank=True, null=True)
     ipv_override_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     ipv_override_at = models.DateTimeField(null=True, blank=True)
+    # The clinician's record that an affair is ongoing or has ended, and when it ended (clinic.services.affair).
+    # Encrypted: even the fact of an affair is clinical information.
+    affair_status = EncryptedCharField(max_length=10, choices=AffairStatus.choices, blank=True, null=True)
+    affair_ended_on = EncryptedDateField(null=True, blank=True)
+    affair_recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                           related_name="+")
+    affair_recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = CoupleQuerySet.as_manager()
 
@@ -295,6 +311,10 @@ class Couple(EncryptedModel):
     def ipv_flagged(self) -> bool:
         """A positive HITS or a clinician's concern for either partner (clinic.ipv)."""
         return any(p.ipv_flagged for p in self.partners.all())
+
+    @property
+    def affair_ongoing(self) -> bool:
+        return self.affair_status == AffairStatus.ONGOING
 
     @property
     def ipv_joint_blocked(self) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit_log, auth, couples, ipv, practice, risks, safety, staff
+from .views import affair, audit_log, auth, couples, ipv, practice, risks, safety, staff
 
 app_name = "clinic"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("couples/<uuid:pk>/edit/", couples.couple_edit, name="couple-edit"),
     path("couples/<uuid:pk>/partners/<str:position>/", couples.partner_edit, name="partner-edit"),
     path("couples/<uuid:pk>/ipv-override/", ipv.ipv_override, name="ipv-override"),
+    path("couples/<uuid:pk>/affair/", affair.affair_record, name="affair-record"),
     path("couples/<uuid:pk>/care-team/add/", couples.care_team_add, name="care-team-add"),
     path("couples/<uuid:pk>/care-team/<uuid:member_pk>/end/", couples.care_team_end, name="care-team-end"),
     path("couples/<uuid:pk>/risks/", risks.risk_register, name="risk-register"),

@@ -10,12 +10,18 @@ the flag.
 - Forgiveness work (Gordon, Baucom & Snyder 2004, J Marital Fam Ther 30:213-231) and attachment-injury repair
   (Johnson, Makinen & Millikin 2001, J Marital Fam Ther 27:145-155) ask the hurt partner to soften towards
   the other; both are contraindicated while there is violence or fear, where they can reinforce it.
+- Both also assume the affair has ended: the affair-recovery treatment of Gordon, Baucom & Snyder 2004 (and
+  Snyder, Baucom & Gordon 2007, Getting Past the Affair) treats the impact of an affair the participating
+  partner has ended, and an attachment injury can be repaired only once the injuring partner is again
+  available to the hurt one. While the clinician records the affair as ongoing (clinic.services.affair),
+  plans holding either item warn (AFFAIR_CAUTION).
 """
 
 from __future__ import annotations
 
 COERCIVE_CONTROL = "coercive_control"
 IPV_CAUTION = "ipv_caution"
+AFFAIR_CAUTION = "affair_caution"
 
 SAFETY_FLAGS: dict[str, str] = {
     "sign-checking-reassurance": COERCIVE_CONTROL,      # checking the partner's phone, messages, whereabouts
@@ -25,6 +31,12 @@ SAFETY_FLAGS: dict[str, str] = {
     "intervention-forgiveness-work": IPV_CAUTION,
     "intervention-attachment-injury-repair": IPV_CAUTION,
 }
+
+# Interventions that assume an affair has ended (a second flag on items that also carry IPV_CAUTION).
+AFFAIR_MUST_HAVE_ENDED: frozenset[str] = frozenset({
+    "intervention-forgiveness-work",
+    "intervention-attachment-injury-repair",
+})
 
 COERCIVE_CONTROL_PROMPT = (
     "This plan targets checking a partner's phone, restricting contact or boundaries with others. Before "
@@ -36,4 +48,9 @@ IPV_CAUTION_WARNING = (
     "An IPV concern or a positive IPV screen is recorded for this couple. Forgiveness work (Gordon, Baucom & "
     "Snyder 2004) and attachment-injury repair (Johnson, Makinen & Millikin 2001) are contraindicated while "
     "there is violence or fear: hold them until safety has been assessed."
+)
+AFFAIR_CAUTION_WARNING = (
+    "The affair is recorded as ongoing. Forgiveness work (Gordon, Baucom & Snyder 2004; Snyder, Baucom & "
+    "Gordon 2007) and attachment-injury repair (Johnson, Makinen & Millikin 2001) assume the affair has ended: "
+    "treating its impact needs the affair to be over. Address whether it will end first."
 )

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from audit.services import record_event
 from clinic.access import get_couple_for_team_management, get_couple_for_user, get_couple_summary_for_user
 from clinic.api.couples_serializers import (
+    AffairInput,
     CareTeamAddInput,
     CareTeamEndInput,
     CareTeamMemberOutput,
@@ -33,6 +34,7 @@ from clinic.api.couples_serializers import (
 from clinic.models import CareRole, CareTeamMember, Client, Couple, Partner, PartnerPosition, User
 from clinic.selectors.couples import couple_rows_for
 from clinic.selectors.offboarding import successor_candidates
+from clinic.services import affair as affair_services
 from clinic.services import couples as services
 from clinic.services import ipv as ipv_services
 from clinic.services.discharge import DISCHARGE_FIELDS
@@ -132,6 +134,22 @@ class CoupleViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         couple = get_couple_for_user(request.user, pk, write=True)
         data = validated(IpvOverrideInput, request.data)
         ipv_services.ipv_override_record(couple=couple, by=request.user, reason=data["reason"])
+        return Response(CoupleDetailOutput(get_couple_for_user(request.user, pk)).data)
+
+    @extend_schema(
+        summary="Record an affair as ongoing or ended",
+        description="The clinician's record (clinic.services.affair): while \"ongoing\", plans containing "
+                    "forgiveness work or attachment-injury repair carry a warning, as both assume the affair has "
+                    "ended. Stored encrypted; the audit event names the fields changed, never their values.",
+        request=AffairInput,
+        responses={200: CoupleDetailOutput, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="affair")
+    def affair(self, request, pk=None):
+        couple = get_couple_for_user(request.user, pk, write=True)
+        data = validated(AffairInput, request.data)
+        affair_services.affair_record(couple=couple, by=request.user, status=data["affair_status"],
+                                      ended_on=data.get("affair_ended_on"))
         return Response(CoupleDetailOutput(get_couple_for_user(request.user, pk)).data)
 
 

@@ -14,7 +14,15 @@ from rest_framework import serializers
 
 from clinic.api.clients_serializers import ClientBriefOutput
 from clinic.ipv import decode_answers
-from clinic.models import NOTE_TEXT_MAX, CareRole, Confidentiality, CoupleStatus, DischargeReason, IPVResult
+from clinic.models import (
+    NOTE_TEXT_MAX,
+    AffairStatus,
+    CareRole,
+    Confidentiality,
+    CoupleStatus,
+    DischargeReason,
+    IPVResult,
+)
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
 
@@ -135,6 +143,13 @@ class CoupleDetailOutput(serializers.Serializer):
     ipv_override_at = serializers.DateTimeField(allow_null=True)
     ipv_override_by = serializers.UUIDField(source="ipv_override_by_id", allow_null=True)
     ipv_override_reason = serializers.CharField(allow_null=True)
+    affair_status = serializers.CharField(
+        allow_null=True,
+        help_text="The clinician's record of an affair: \"ongoing\", \"ended\" or null (not recorded). While "
+                  "ongoing, plans with forgiveness work or attachment-injury repair carry a warning.")
+    affair_ended_on = serializers.DateField(allow_null=True)
+    affair_recorded_by = serializers.UUIDField(source="affair_recorded_by_id", allow_null=True)
+    affair_recorded_at = serializers.DateTimeField(allow_null=True)
     care_team = CareTeamMemberOutput(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -146,6 +161,14 @@ class IpvOverrideInput(serializers.Serializer):
         help_text="Why sessions with both partners may go on: the assessment done with each partner alone and "
                   "the safety plan.",
     )
+
+
+class AffairInput(serializers.Serializer):
+    affair_status = choice_field(
+        AffairStatus.choices, allow_blank=True,
+        help_text="\"ongoing\", \"ended\", or \"\" to clear the record.")
+    affair_ended_on = serializers.DateField(required=False, allow_null=True,
+                                            help_text="When it ended; only with \"ended\".")
 
 
 class CoupleCreateInput(serializers.Serializer):

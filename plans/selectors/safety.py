@@ -1,5 +1,6 @@
 """Safety prompts of a couple's plan tab, from the flags on the library items its plans were built from
-(plans.safety_flags) and the couple's IPV screen (clinic.ipv). Two queries however large the plans."""
+(plans.safety_flags), the couple's IPV screen (clinic.ipv) and the clinician's record of an ongoing affair
+(clinic.services.affair, a column of the couple already loaded). Two queries however large the plans."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 from clinic.models import Couple
 from plans.models import LibraryItem, TreatmentPlan
 from plans.safety_flags import (
+    AFFAIR_CAUTION,
+    AFFAIR_CAUTION_WARNING,
+    AFFAIR_MUST_HAVE_ENDED,
     COERCIVE_CONTROL,
     COERCIVE_CONTROL_PROMPT,
     IPV_CAUTION,
@@ -42,8 +46,9 @@ def safety_prompts(couple: Couple, plans: list[TreatmentPlan]) -> list[SafetyPro
     slugs = dict(LibraryItem.objects.filter(pk__in=ids).values_list("id", "slug"))
     flagged: dict[str, list[str]] = {}
     for item in items:
-        flag = SAFETY_FLAGS.get(slugs.get(item.library_item_id, ""))
-        if flag:
+        slug = slugs.get(item.library_item_id, "")
+        flags = [SAFETY_FLAGS.get(slug), AFFAIR_CAUTION if slug in AFFAIR_MUST_HAVE_ENDED else None]
+        for flag in filter(None, flags):
             title = getattr(item, "title", "") or getattr(item, "text", "") or getattr(item, "description", "")
             if title not in flagged.setdefault(flag, []):
                 flagged[flag].append(title)
@@ -52,4 +57,14 @@ def safety_prompts(couple: Couple, plans: list[TreatmentPlan]) -> list[SafetyPro
         prompts.append(SafetyPrompt(COERCIVE_CONTROL, COERCIVE_CONTROL_PROMPT, tuple(flagged[COERCIVE_CONTROL])))
     if IPV_CAUTION in flagged and any(p.ipv_flagged for p in couple.partners.all()):
         prompts.append(SafetyPrompt(IPV_CAUTION, IPV_CAUTION_WARNING, tuple(flagged[IPV_CAUTION])))
+    if AFFAIR_CAUTION in flagged and couple.affair_ongoing:
+        prompts.append(SafetyPrompt(AFFAIR_CAUTION, AFFAIR_CAUTION_WARNING, tuple(flagged[AFFAIR_CAUTION])))
     return prompts
+
+
+def affair_caution_ids(couple: Couple, items: list[LibraryItem]) -> set:
+    """Ids of the library items offered for a plan that assume the affair has ended, when the couple's affair
+    is recorded as ongoing (the picker marks them). No query: the items are loaded, the status is the couple's."""
+    if not couple.affair_ongoing:
+        return set()
+    return {item.pk for item in items if item.slug in AFFAIR_MUST_HAVE_ENDED}

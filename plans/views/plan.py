@@ -26,6 +26,7 @@ from clinic.access import clinician_required, get_couple_for_user, get_couple_re
 from clinic.models import Couple, PartnerPosition
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
+from plans.safety_flags import AFFAIR_CAUTION_WARNING
 from plans.selectors import measures as measure_selectors
 from plans.selectors import plans as selectors
 from plans.selectors import safety as safety_selectors
@@ -316,6 +317,8 @@ def plan_add_from_library(request: HttpRequest, plan_pk: Any) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, _added_message(added))
+            if safety_selectors.affair_caution_ids(plan.couple, data["items"]):
+                messages.warning(request, AFFAIR_CAUTION_WARNING)
             return redirect(_plan_url(plan, "draft"))
     ticked = set(request.POST.getlist("causes") + request.POST.getlist("signs")
                  + request.POST.getlist("interventions")) if form.is_bound else set()
@@ -325,6 +328,8 @@ def plan_add_from_library(request: HttpRequest, plan_pk: Any) -> HttpResponse:
         "nav": NAV, "plan": plan, "couple": plan.couple, "form": form, "errors": error_summary(form),
         "groups": [{"name": f"{group.kind}s", "label": group.label, "items": group.items,
                     "field": form[f"{group.kind}s"]} for group in groups],
+        "affair_caution_ids": safety_selectors.affair_caution_ids(plan.couple, items),
+        "affair_warning": AFFAIR_CAUTION_WARNING,
     }, status=_status(form))
 
 

@@ -48,6 +48,9 @@ ENTRIES: dict[str, list[Probe]] = {
                                   html_record(CLINICIANS_ON_CASE)),
                             Probe(lambda c: reverse("clinic:ipv-override", args=[couple(c)]),
                                   html_record(CLINICIANS_ON_CASE, status=400), method="post")],
+    # Recording an affair as ongoing or ended: clinicians who may change the case; managers 403, partners never.
+    "clinic:affair-record": [Probe(lambda c: reverse("clinic:affair-record", args=[couple(c)]),
+                                   html_record(CLINICIANS_ON_CASE))],
     # Managing the care team: the primary therapist and the practice manager; others who can see the case: 403.
     "clinic:care-team-add": [Probe(lambda c: reverse("clinic:care-team-add", args=[couple(c)]),
                                    html_record(("therapist",), co_therapist=403, supervisor=403, manager=200))],
@@ -109,6 +112,9 @@ ENTRIES: dict[str, list[Probe]] = {
     # No reason given: a 400 for those who may change the case, and nothing else may even try.
     "couple-ipv-override": [Probe(lambda c: reverse("couple-ipv-override", args=[couple(c)]),
                                   api_record(CLINICIANS_ON_CASE, status=400), method="post")],
+    # No status given: a 400 for those who may change the case, and nothing else may even try.
+    "couple-affair": [Probe(lambda c: reverse("couple-affair", args=[couple(c)]),
+                            api_record(CLINICIANS_ON_CASE, status=400), method="post")],
     "couple-care-team-list": [Probe(lambda c: reverse("couple-care-team-list", args=[couple(c)]),
                                     api_record(READERS, manager=200))],
     "couple-care-team-end": [Probe(lambda c: reverse("couple-care-team-end", args=[couple(c), co_membership(c)]),
