@@ -500,10 +500,14 @@ class MeasureAdministration(CoupleOwned, ClientReported):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["administered_on", "partner"]
+        ordering = ["administered_on", "partner", "recorded_at"]
         constraints = [
+            # One clinician-entered administration per partner, instrument and day (a second is a typing
+            # slip). A partner's own answers in the portal are never refused for an earlier one that day:
+            # they may answer again (a "Send now" after this morning's form), and a refused form would lose
+            # an item-9 answer. Same-day administrations are told apart and ordered by recorded_at.
             models.UniqueConstraint(fields=["couple", "partner", "instrument", "administered_on"],
-                                    name="one_administration_per_day"),
+                                    condition=Q(source="clinician"), name="one_administration_per_day"),
         ]
         indexes = [models.Index(fields=["couple", "instrument", "administered_on"])]
 

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any, NamedTuple
 
 from django.db.models import Max, QuerySet
@@ -58,7 +59,7 @@ def administrations_of(couple: Couple) -> QuerySet[MeasureAdministration]:
     """The couple's administrations, oldest first, without their encrypted columns."""
     return (
         MeasureAdministration.objects.filter(couple=couple).only(*LIST_FIELDS)
-        .order_by("administered_on", "partner", "instrument")
+        .order_by("administered_on", "partner", "instrument", "recorded_at")
     )
 
 
@@ -191,10 +192,14 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
         reference_lines=lines,
         show_gap=True,
     ))
-    days: dict[datetime.date, dict[str, MeasureAdministration]] = defaultdict(dict)
+    # A partner may have several client-reported administrations on one day (each its own row, latest first).
+    days: dict[datetime.date, dict[str, list[MeasureAdministration]]] = defaultdict(lambda: defaultdict(list))
     for m in administrations:
-        days[m.administered_on][m.partner] = m
-    rows = [TableRow(day, days[day].get("a"), days[day].get("b")) for day in sorted(days, reverse=True)]
+        days[m.administered_on][m.partner].append(m)
+    rows = [
+        TableRow(day, a, b) for day in sorted(days, reverse=True)
+        for a, b in zip_longest(reversed(days[day]["a"]), reversed(days[day]["b"]))
+    ]
     changes = [_partner_change(instrument, p, by_partner[p], attended_sessions) for p in PARTNERS]
     return InstrumentSection(instrument, chart, rows, changes)
 

@@ -54,13 +54,17 @@ def measure_answer(request: HttpRequest, code: str) -> HttpResponse:
         try:
             sent = entries.portal_measure_submit(account=account, instrument=instrument, answers=form.answers,
                                                  difficulty=form.difficulty_answer)
-        except ValidationError as error:
+        except entries.MeasureNotSaved as error:
             messages = error.message_dict.get("answers", []) if hasattr(error, "error_dict") else []
             form.add_answer_errors(messages) if messages else add_service_errors(form, error)
+            at_risk = error.at_risk
         else:
             return redirect("portal:entry-sent", kind="measure", pk=sent.record.pk)
+    else:
+        at_risk = False
     return render(request, "portal/measure.html", {
         "instrument": instrument, "form": form, "errors": error_summary(form),
+        "crisis": crisis_information(account.couple.practice) if at_risk else "",
         "draft_key": f"portal:{account.pk}:measure:{instrument.code}",
     }, status=400 if form.is_bound and form.errors else 200)
 

@@ -17,7 +17,7 @@ from clinic.models import PartnerPosition
 from plans.selectors.instruments import instruments_for
 from portal.forms.portal import InviteForm, SendMeasureForm, SharingForm
 from portal.models import AccountStatus
-from portal.selectors.partner import accounts_of_couple, open_requests, portal_open
+from portal.selectors.partner import accounts_of_couple, answered_today, open_requests, portal_open
 from portal.services import accounts, entries
 from rapport.forms import SummaryItem, add_service_errors, error_summary
 
@@ -120,12 +120,15 @@ def send_measure(request: HttpRequest, pk: Any, account_pk: Any) -> HttpResponse
         form.add_error(None, "This partner has no active portal account.")
     if form.is_valid():
         try:
-            entries.measure_request_send(account=account, instrument=instruments[form.cleaned_data["instrument"]],
-                                         by=request.user)
+            instrument = instruments[form.cleaned_data["instrument"]]
+            entries.measure_request_send(account=account, instrument=instrument, by=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Sent to {PartnerPosition(account.position).label}: it shows in their "
                                       "portal until they answer it.")
+            if answered_today(account, instrument.code):  # a notice, not a block: they may answer again
+                messages.info(request, f"{PartnerPosition(account.position).label} already answered the "
+                                       f"{instrument.short_name} today; a second answer today is kept as well.")
             return redirect("portal:couple", pk=couple.pk)
     return _page(request, couple, status=400, errors=error_summary(form))

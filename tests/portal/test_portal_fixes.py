@@ -1,0 +1,68 @@
+"""Issue 12 fixes in the partner portal: a second PHQ-9 on one day, item 9 left blank, the partner's wording
+and messages, the instrument's display name."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import Risk, RiskSource
+from plans.instruments import BUILTIN
+from plans.models import EntrySource, MeasureAdministration
+from plans.services.measures import measure_record
+from portal.models import MeasureRequest
+from portal.services import entries
+from tests.plans.measure_factories import answers_for
+from tests.portal.portal_factories import portal_account, sign_in_partner
+
+pytestmark = pytest.mark.django_db
+PHQ9 = BUILTIN["phq9"]
+
+
+def _post_phq9(client, answers, **extra):
+    data = {f"item_{n}": "" if v is None else str(v) for n, v in enumerate(answers, start=1)}
+    return client.post(reverse("portal:measure-answer", args=["phq9"]), {**data, **extra}, follow=True)
+
+
+def test_second_phq9_of_the_day_from_send_now_is_saved_and_raises_the_item_9_risk(cast, client, login):
+    account = portal_account(cast.couple, "a")
+    entries.portal_measure_submit(account=account, instrument=PHQ9, answers=answers_for(PHQ9, 6, risk=0))
+    login(cast.therapist)
+    response = client.post(reverse("portal:send-measure", args=[cast.couple.pk, account.pk]),
+                           {"send_a-instrument": "phq9"}, follow=True)
+    notices = [str(m) for m in get_messages(response.wsgi_request)] + [response.content.decode()]
+    assert any("already answered the PHQ-9 today" in n for n in notices)
+    client.logout()
+    sign_in_partner(client, account)
+    response = _post_phq9(client, answers_for(PHQ9, 10, risk=2))
+    page = response.content.decode()
+    assert "Nothing was saved" not in page and "Measures tab" not in page
+    assert "Samaritans free on 116 123" in page
+    assert MeasureAdministration.objects.filter(couple=cast.couple, partner="a", source=EntrySource.CLIENT).count() == 2
+    assert Risk.objects.filter(couple=cast.couple, partner="a", source=RiskSource.MEASURE).exists()
+    assert MeasureRequest.objects.get().completed_at is not None
+
+
+def test_clinician_entries_are_still_one_a_day(cast):
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                   administered_on=timezone.localdate(), answers=answers_for(PHQ9, 6, risk=0))
+    with pytest.raises(Exception, match="already has a PHQ-9"):
+        measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                       administered_on=timezone.localdate(), answers=answers_for(PHQ9, 6, risk=0))
+
+
+def test_refused_portal_answers_still_raise_the_risk_and_show_crisis_information(cast, client):
+    cast.couple.start_date = timezone.localdate() + datetime.timedelta(days=3)  # today is before the start
+    cast.couple.save(update_fields=["start_date"])
+    account = portal_account(cast.couple, "b")
+    entries.measure_request_send(account=account, instrument=PHQ9, by=cast.therapist)
+    sign_in_partner(client, account)
+    page = _post_phq9(client, answers_for(PHQ9, 10, risk=2)).content.decode()
+    assert not MeasureAdministration.objects.exists()
+    assert Risk.objects.filter(couple=cast.couple, partner="b", source=RiskSource.CLIENT).exists()
+    assert "Samaritans free on 116 123" in page and "could not be saved" in page
+    assert "Measures tab" not in page and "start date" not in page
