@@ -486,6 +486,8 @@ class MeasureAdministration(CoupleOwned, ClientReported):
     # Partial forms (PHQ-9, GAD-7): how many items were left unanswered, and whether `total` is prorated.
     missing_items = models.PositiveSmallIntegerField(default=0)
     prorated = models.BooleanField(default=False)
+    # A risk item (PHQ-9 item 9) left unanswered: flagged to the therapist ("ask at the next contact").
+    risk_item_unanswered = models.BooleanField(default=False)
     # The unscored "how difficult have these problems made it..." answer (0-3), encrypted like the items.
     difficulty = EncryptedJSONField(null=True, blank=True)
     risk_acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,

@@ -43,6 +43,7 @@ from plans.selectors.instruments import instruments_for
 LIST_FIELDS = (
     "id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "risk_flag",
     "risk_acknowledged_at", "recorded_at", "missing_items", "prorated", "source",
+    "risk_item_unanswered",
 )
 PARTNERS = tuple(PartnerPosition)
 # Days after the last administration when an instrument is due again; "every session" falls back to a

@@ -92,6 +92,7 @@ def measure_record(
         couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on,
         answers=score.values, total=score.total, band=score.band, risk_flag=score.risk_flag, recorded_by=by,
         missing_items=len(score.missing), prorated=score.prorated, difficulty=difficulty, source=source,
+        risk_item_unanswered=any(n in score.missing for n in instrument.risk_items),
     )
     # Only a clinician's entry is refused for an existing one of the day (the constraint's condition too).
     exists = source == EntrySource.CLINICIAN and MeasureAdministration.objects.filter(

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
 from plans.forms.cbt import CheckingLogForm, ExperimentForm, ThoughtRecordForm
-from plans.forms.measures import MeasureRecordForm
+from plans.forms.measures import MeasureRecordForm, item_field_name
 
 
 class PortalSignInForm(forms.Form):
@@ -44,13 +44,38 @@ class SetPasswordForm(forms.Form):
         return data
 
 
+RISK_ITEM_PROMPT = (
+    "You left question {number} blank. Your answer to it helps your therapist look after you, whatever it is. "
+    "Please choose the answer that fits best. If you would rather not answer it, you can leave it blank and "
+    "press \u201cSend my answers\u201d again."
+)
+
+
 class PortalMeasureForm(MeasureRecordForm):
-    """One questionnaire on one page: the items only (partner and date are the partner's own and today)."""
+    """One questionnaire on one page: the items only (partner and date are the partner's own and today).
+
+    A risk item left blank (PHQ-9 item 9) is asked about once more: the first send is refused with a kind
+    message on the item, and the page carries `risk_item_asked` so that a second send with it still blank goes
+    through (the partner may leave it blank; the therapist is then told to ask at the next contact)."""
+
+    ASKED_FIELD = "risk_item_asked"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["partner"]
         del self.fields["administered_on"]
+        self.risk_item_asked = self.is_bound and self.data.get(self.ASKED_FIELD) == "1"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.risk_item_asked:
+            for item in self.instrument.items:
+                name = item_field_name(item)
+                if item.number in self.instrument.risk_items and name in self.fields and data.get(name) is None \
+                        and name not in self.errors:
+                    self.add_error(name, RISK_ITEM_PROMPT.format(number=item.number))
+                    self.risk_item_asked = True
+        return data
 
 
 def _without_partner(form_class: type[forms.Form]) -> type[forms.Form]:

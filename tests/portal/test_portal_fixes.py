@@ -66,3 +66,37 @@ def test_refused_portal_answers_still_raise_the_risk_and_show_crisis_information
     assert Risk.objects.filter(couple=cast.couple, partner="b", source=RiskSource.CLIENT).exists()
     assert "Samaritans free on 116 123" in page and "could not be saved" in page
     assert "Measures tab" not in page and "start date" not in page
+
+
+def test_blank_item_9_is_asked_once_more_then_flagged_to_the_therapist(cast, client, login):
+    account = portal_account(cast.couple, "a")
+    entries.measure_request_send(account=account, instrument=PHQ9, by=cast.therapist)
+    sign_in_partner(client, account)
+    answers = [*answers_for(PHQ9, 6, risk=0)[:8], None]
+    first = _post_phq9(client, answers)
+    assert first.status_code == 400 and "You left question 9 blank" in first.content.decode()
+    assert 'name="risk_item_asked" value="1"' in first.content.decode()
+    assert not MeasureAdministration.objects.exists()
+    second = _post_phq9(client, answers, risk_item_asked="1")
+    assert second.status_code == 200 and "Sent to your therapist" in second.content.decode()
+    administration = MeasureAdministration.objects.get()
+    assert administration.risk_item_unanswered and administration.prorated
+    assert not Risk.objects.exists()  # missing information, not a risk finding
+    client.logout()
+    login(cast.therapist)
+    today = client.get(reverse("notes:therapist-home")).content.decode()
+    assert "1 questionnaire, 1 with item 9 not answered: ask at the next contact" in today
+    tab = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
+    assert "Item 9 not answered: ask at the next contact" in tab
+
+
+def test_outcome_on_a_prorated_total_says_so(cast, client, login):
+    day = timezone.localdate()
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                   administered_on=day - datetime.timedelta(days=30), answers=answers_for(PHQ9, 18, risk=0))
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a", administered_on=day,
+                   answers=[1, 1, 1, 0, 0, 0, 0, 0, None])
+    login(cast.therapist)
+    tab = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
+    assert "Recovered" in tab and "Rests on a prorated score" in tab
+    assert "This classification uses a prorated total" in tab
