@@ -78,6 +78,26 @@ class PortalMeasureForm(MeasureRecordForm):
         return data
 
 
+# The clinician's forms speak about the partner ("What went through their mind"); the portal's speak to them.
+# {field: (label or None to keep it, help text or None to keep it)}
+SECOND_PERSON: dict[str, tuple[str | None, str | None]] = {
+    "automatic_thought": (None, "What went through your mind, in your own words, e.g. \"she is hiding something "
+                                "from me\"."),
+    "balanced_belief": ("Your belief in the balanced thought (0-100)",
+                        "How much you believe the balanced thought: 0 not at all, 100 completely."),
+    "prediction": (None, "What you expect will happen, e.g. \"if I don't text back within an hour, he will be "
+                         "angry\"."),
+    "experiment": ("What you did", "The experiment as you carried it out."),
+    "learned": ("What you learned", None),
+    "belief_before": ("Your belief in the prediction before (0-100)", None),
+    "belief_after": ("Your belief in the prediction after (0-100)", None),
+    "resisted": ("Did you resist the urge?", None),
+}
+# Fields the clinician's form checks in clean() (at least one mood, rated) that the portal marks as required.
+MOOD_REQUIRED = {"mood_1": "Name at least one mood, e.g. anxious.",
+                 "mood_1_before": "Rate how strong the mood was before, from 0 to 100."}
+
+
 def _without_partner(form_class: type[forms.Form]) -> type[forms.Form]:
     class PortalForm(form_class):
         model_fields = tuple(name for name in form_class.model_fields if name != "partner")
@@ -85,6 +105,14 @@ def _without_partner(form_class: type[forms.Form]) -> type[forms.Form]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             del self.fields["partner"]
+            for name, (label, help_text) in SECOND_PERSON.items():
+                if name in self.fields:
+                    self.fields[name].label = label or self.fields[name].label
+                    self.fields[name].help_text = help_text if help_text is not None else self.fields[name].help_text
+            for name, message in MOOD_REQUIRED.items():
+                if name in self.fields:
+                    self.fields[name].required = True
+                    self.fields[name].error_messages = {**self.fields[name].error_messages, "required": message}
 
     PortalForm.__name__ = f"Portal{form_class.__name__}"
     return PortalForm

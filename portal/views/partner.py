@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
-from plans.selectors.instruments import get_instrument
+from plans.selectors.instruments import get_instrument, instruments_for
 from plans.services.cbt import KINDS
 from portal.forms.portal import PORTAL_CBT_FORMS, PortalMeasureForm
 from portal.safety import crisis_information
@@ -118,7 +118,9 @@ def entry_detail(request: HttpRequest, kind: str, pk: Any) -> HttpResponse:
 def entry_list(request: HttpRequest) -> HttpResponse:
     account = request.portal_account
     record_event("portal.view", actor=account, obj=account, detail={"page": "entries"})
-    rows = [(kind, ENTRY_LABELS[kind], row) for kind, row in selectors.entries_of_partner(account)]
+    instruments = instruments_for(account.couple.practice_id)
+    rows = [(kind, ENTRY_LABELS[kind], row, instruments.get(row.instrument) if kind == "measure" else None)
+            for kind, row in selectors.entries_of_partner(account)]
     return render(request, "portal/entries.html", {"rows": rows})
 
 

@@ -4,6 +4,7 @@ Clinicians who may change the couple (clinic.access, write=True); the page reads
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -38,9 +39,12 @@ def _page(request: HttpRequest, couple: Any, *, status: int = 200, **extra: Any)
                 "share_charts": account.share_charts, "share_goals": account.share_goals}) if live else None,
             "send_form": SendMeasureForm(instruments=instruments, prefix=f"send_{position}")
             if account is not None and account.status == AccountStatus.ACTIVE else None,
-            "requests": list(open_requests(account)) if account is not None else [],
+            "requests": [(r, instruments.get(r.instrument)) for r in open_requests(account)]
+            if account is not None else [],
         })
     invitation = request.session.pop(INVITATION_SESSION_KEY, None)
+    if invitation and invitation.get("expires"):  # an aware datetime, for the date filter (practice style)
+        invitation["expires"] = datetime.datetime.fromisoformat(invitation["expires"])
     return render(request, "portal/staff/couple.html", {
         "couple": couple, "partners": partners, "invitation": invitation, "open": portal_open(couple),
         "errors": extra.get("errors", []), "instruments": instruments, "nav": "couples",

@@ -4,6 +4,7 @@ and messages, the instrument's display name."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -100,3 +101,34 @@ def test_outcome_on_a_prorated_total_says_so(cast, client, login):
     tab = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
     assert "Recovered" in tab and "Rests on a prorated score" in tab
     assert "This classification uses a prorated total" in tab
+
+
+def test_portal_thought_record_speaks_to_the_partner_and_marks_the_first_mood_required(cast, client):
+    sign_in_partner(client, portal_account(cast.couple, "a"))
+    page = client.get(reverse("portal:entry-new", args=["thought-record"])).content.decode()
+    assert "What went through your mind" in page and "How much you believe" in page
+    assert "their mind" not in page and "they believe" not in page
+    assert 'for="id_mood_1">Mood 1 <span class="muted">(required)</span>' in page
+    response = client.post(reverse("portal:entry-new", args=["thought-record"]),
+                           {"occurred_on": str(timezone.localdate()), "situation": "x", "automatic_thought": "y"})
+    assert response.status_code == 400 and "Name at least one mood" in response.content.decode()
+
+
+def test_invitation_expiry_is_formatted_and_requests_use_the_display_name(cast, client, login):
+    login(cast.therapist)
+    client.post(reverse("portal:invite", args=[cast.couple.pk]),
+                {"position": "a", "invite_a-email": "alex@example.org"})
+    page = client.get(reverse("portal:couple", args=[cast.couple.pk])).content.decode()
+    assert re.search(r"The link works once, until \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d;", page)
+    account = portal_account(cast.couple, "b")
+    entries.measure_request_send(account=account, instrument=PHQ9, by=cast.therapist)
+    page = client.get(reverse("portal:couple", args=[cast.couple.pk])).content.decode()
+    assert "Waiting for an answer: PHQ-9" in page and "PHQ9" not in page
+
+
+def test_partner_sent_list_uses_the_display_name(cast, client):
+    account = portal_account(cast.couple, "a")
+    entries.portal_measure_submit(account=account, instrument=PHQ9, answers=answers_for(PHQ9, 6, risk=0))
+    sign_in_partner(client, account)
+    page = client.get(reverse("portal:entry-list")).content.decode()
+    assert "Questionnaire: PHQ-9" in page and "PHQ9" not in page
