@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.core.exceptions import ValidationError
 
 from plans.forms.cbt import CheckingLogForm, ExperimentForm, ThoughtRecordForm
 from plans.forms.measures import MeasureRecordForm, item_field_name
@@ -38,9 +39,17 @@ class SetPasswordForm(forms.Form):
                                      error_messages={"required": "Type the password again."})
 
     def clean(self) -> dict[str, Any]:
+        """Every applicable error at once: the password rules (AUTH_PASSWORD_VALIDATORS, which the service
+        checks again) and the mismatch."""
         data = super().clean()
-        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
             self.add_error("password_again", "The two passwords are not the same.")
+        if password:
+            try:
+                validate_password(password)
+            except ValidationError as error:
+                self.add_error("password", error)
         return data
 
 

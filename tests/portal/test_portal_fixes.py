@@ -132,3 +132,21 @@ def test_partner_sent_list_uses_the_display_name(cast, client):
     sign_in_partner(client, account)
     page = client.get(reverse("portal:entry-list")).content.decode()
     assert "Questionnaire: PHQ-9" in page and "PHQ9" not in page
+
+
+def test_set_password_shows_every_applicable_error(cast, client):
+    from portal.services import accounts
+    invitation = accounts.portal_invite(couple=cast.couple, position="a", email="alex@example.org", by=cast.therapist)
+    response = client.post(reverse("portal:accept", args=[invitation.token]),
+                           {"password": "short1", "password_again": "short2"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "at least 12 characters" in page and "not the same" in page
+    assert "Nothing was saved" not in page
+
+
+def test_failed_sign_in_says_what_went_wrong(cast, client):
+    portal_account(cast.couple, "a", email="sam@example.org")
+    page = client.post(reverse("portal:login"), {"email": "sam@example.org", "password": "wrong password"}).content
+    page = page.decode()
+    assert "The email address or password is not right" in page and "Nothing was saved" not in page
