@@ -46,6 +46,9 @@ LIST_FIELDS = (
     "risk_item_unanswered",
 )
 PARTNERS = tuple(PartnerPosition)
+# Chart marks of the partners' own answers in the portal (the table's "Client-reported" badge).
+CLIENT_NOTE = "client-reported"
+CLIENT_LEGEND = "Client-reported"
 # Days after the last administration when an instrument is due again; "every session" falls back to a
 # week for couples with no sessions recorded in Rapport.
 INTERVAL_DAYS = {
@@ -173,7 +176,8 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
     by_partner = {p: [m for m in administrations if m.partner == p] for p in PARTNERS}
     series = [
         charts.Series(PartnerPosition(p).label,
-                      [(m.administered_on, m.total) for m in by_partner[p] if m.total is not None], style=p)
+                      [(m.administered_on, m.total) for m in by_partner[p] if m.total is not None], style=p,
+                      notes=[CLIENT_NOTE if m.client_reported else "" for m in by_partner[p] if m.total is not None])
         for p in PARTNERS
     ]
     lines = []
@@ -192,6 +196,7 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
         series=series,
         reference_lines=lines,
         show_gap=True,
+        ring_legend=CLIENT_LEGEND,
     ))
     # A partner may have several client-reported administrations on one day (each its own row, latest first).
     days: dict[datetime.date, dict[str, list[MeasureAdministration]]] = defaultdict(lambda: defaultdict(list))

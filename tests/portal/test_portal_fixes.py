@@ -150,3 +150,17 @@ def test_failed_sign_in_says_what_went_wrong(cast, client):
     page = client.post(reverse("portal:login"), {"email": "sam@example.org", "password": "wrong password"}).content
     page = page.decode()
     assert "The email address or password is not right" in page and "Nothing was saved" not in page
+
+
+def test_chart_marks_client_reported_points(cast, client, login):
+    day = timezone.localdate()
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                   administered_on=day - datetime.timedelta(days=7), answers=answers_for(PHQ9, 12, risk=0))
+    entries.portal_measure_submit(account=portal_account(cast.couple, "a"), instrument=PHQ9,
+                                  answers=answers_for(PHQ9, 6, risk=0))
+    login(cast.therapist)
+    tab = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
+    chart = tab[tab.find("<svg"):tab.find("</svg>")]
+    assert re.search(r"<title>Partner A, \d\d \w{3} \d{4}: 6 \(client-reported\)</title>", chart)
+    assert re.search(r"<title>Partner A, \d\d \w{3} \d{4}: 12</title>", chart)  # the clinician's: no mark
+    assert ">Client-reported</text>" in chart
