@@ -164,3 +164,15 @@ def test_chart_marks_client_reported_points(cast, client, login):
     assert re.search(r"<title>Partner A, \d\d \w{3} \d{4}: 6 \(client-reported\)</title>", chart)
     assert re.search(r"<title>Partner A, \d\d \w{3} \d{4}: 12</title>", chart)  # the clinician's: no mark
     assert ">Client-reported</text>" in chart
+
+
+def test_two_portal_answers_on_one_day_are_two_rows_in_the_tab_and_the_report(cast, client, login):
+    from reports.builders.sections import build_measures
+    account = portal_account(cast.couple, "a")
+    for total in (6, 11):
+        entries.portal_measure_submit(account=account, instrument=PHQ9, answers=answers_for(PHQ9, total, risk=0))
+    (block,) = build_measures(cast.couple, until=timezone.localdate())
+    assert sorted(str(row.a_total) for row in block.rows) == ["11", "6"]
+    login(cast.therapist)
+    tab = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
+    assert tab.index(">11</a>") < tab.index(">6</a>")  # latest first, each on its own row
