@@ -35,6 +35,9 @@ class Series:
     label: str
     points: Sequence[tuple[datetime.date, float]]
     style: str = "a"
+    # Parallel to `points`: a note added to that point's <title> (e.g. "client-reported"); a point with a
+    # note gets a ring around its marker, explained by the chart's `ring_legend`.
+    notes: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Chart:
     series: Sequence[Series] = field(default_factory=tuple)
     reference_lines: Sequence[ReferenceLine] = field(default_factory=tuple)
     show_gap: bool = False  # draw the distance between the first two series where they share a date
+    ring_legend: str = ""  # the legend entry for ringed points (Series.notes); shown when any point has a note
 
 
 WIDTH, HEIGHT = 640, 300
@@ -134,17 +138,28 @@ def render(chart: Chart) -> SafeString:
             parts.append(f'<line x1="{x(day):.1f}" y1="{y(a_values[day]):.1f}" x2="{x(day):.1f}" '
                          f'y2="{y(b_values[day]):.1f}" stroke="#9aa5b1" stroke-width="6" stroke-opacity="0.35"/>')
 
+    ringed = False
     for series in chart.series:
         style = STYLES.get(series.style, STYLES["a"])
-        points = sorted(series.points)
+        notes = list(series.notes) + [""] * (len(series.points) - len(series.notes))
+        noted = sorted(zip(series.points, notes, strict=True), key=lambda pn: pn[0])
+        points = [point for point, _ in noted]
         if len(points) > 1:
             path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{style["stroke"]}" stroke-width="2.5" '
                          f'stroke-dasharray="{style["dash"]}"/>')
-        for day, value in points:
-            parts.append(_marker(style["marker"], x(day), y(value), style["stroke"],
-                                 f"{series.label}, {day:%d %b %Y}: {_fmt(value)}"))
+        for (day, value), note in noted:
+            label = f"{series.label}, {day:%d %b %Y}: {_fmt(value)}" + (f" ({note})" if note else "")
+            if note:
+                ringed = True
+                parts.append(_ring(x(day), y(value), label))
+            parts.append(_marker(style["marker"], x(day), y(value), style["stroke"], label))
         parts.append(_legend_entry(legend_y, style["stroke"], style["dash"], style["marker"], series.label))
+        legend_y += 20
+    if ringed and chart.ring_legend:
+        lx = WIDTH - RIGHT + 12
+        parts.append(_ring(lx + 13, legend_y, chart.ring_legend))
+        parts.append(f'<text x="{lx + 32}" y="{legend_y + 4:.1f}" fill="#1b1f24">{escape(chart.ring_legend)}</text>')
         legend_y += 20
     if not dates:
         parts.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" '
@@ -167,6 +182,12 @@ def _marker(shape: str, cx: float, cy: float, colour: str, label: str) -> str:
         return (f'<rect x="{cx - 4.5:.1f}" y="{cy - 4.5:.1f}" width="9" height="9" fill="#ffffff" '
                 f'stroke="{colour}" stroke-width="2">{title}</rect>')
     return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{colour}">{title}</circle>'
+
+
+def _ring(cx: float, cy: float, label: str) -> str:
+    """A hollow ring around a marker: a noted point (client-reported), told apart without colour."""
+    return (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8.5" fill="none" stroke="#1b1f24" stroke-width="1.5">'
+            f"<title>{escape(label)}</title></circle>")
 
 
 def _legend_entry(ly: float, colour: str, dash: str, marker: str | None, label: str) -> str:

@@ -486,6 +486,8 @@ class MeasureAdministration(CoupleOwned, ClientReported):
     # Partial forms (PHQ-9, GAD-7): how many items were left unanswered, and whether `total` is prorated.
     missing_items = models.PositiveSmallIntegerField(default=0)
     prorated = models.BooleanField(default=False)
+    # A risk item (PHQ-9 item 9) left unanswered: flagged to the therapist ("ask at the next contact").
+    risk_item_unanswered = models.BooleanField(default=False)
     # The unscored "how difficult have these problems made it..." answer (0-3), encrypted like the items.
     difficulty = EncryptedJSONField(null=True, blank=True)
     risk_acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
@@ -500,10 +502,14 @@ class MeasureAdministration(CoupleOwned, ClientReported):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["administered_on", "partner"]
+        ordering = ["administered_on", "partner", "recorded_at"]
         constraints = [
+            # One clinician-entered administration per partner, instrument and day (a second is a typing
+            # slip). A partner's own answers in the portal are never refused for an earlier one that day:
+            # they may answer again (a "Send now" after this morning's form), and a refused form would lose
+            # an item-9 answer. Same-day administrations are told apart and ordered by recorded_at.
             models.UniqueConstraint(fields=["couple", "partner", "instrument", "administered_on"],
-                                    name="one_administration_per_day"),
+                                    condition=Q(source="clinician"), name="one_administration_per_day"),
         ]
         indexes = [models.Index(fields=["couple", "instrument", "administered_on"])]
 

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any, NamedTuple
 
 from django.db.models import Max, QuerySet
@@ -41,8 +42,12 @@ from plans.selectors.instruments import instruments_for
 LIST_FIELDS = (
     "id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "risk_flag",
     "risk_acknowledged_at", "recorded_at", "missing_items", "prorated", "source",
+    "risk_item_unanswered",
 )
 PARTNERS = tuple(PartnerPosition)
+# Chart marks of the partners' own answers in the portal (the table's "Client-reported" badge).
+CLIENT_NOTE = "client-reported"
+CLIENT_LEGEND = "Client-reported"
 # Days after the last administration when an instrument is due again; "every session" falls back to a
 # week for couples with no sessions recorded in Rapport.
 INTERVAL_DAYS = {
@@ -57,7 +62,7 @@ def administrations_of(couple: Couple) -> QuerySet[MeasureAdministration]:
     """The couple's administrations, oldest first, without their encrypted columns."""
     return (
         MeasureAdministration.objects.filter(couple=couple).only(*LIST_FIELDS)
-        .order_by("administered_on", "partner", "instrument")
+        .order_by("administered_on", "partner", "instrument", "recorded_at")
     )
 
 
@@ -170,7 +175,8 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
     by_partner = {p: [m for m in administrations if m.partner == p] for p in PARTNERS}
     series = [
         charts.Series(PartnerPosition(p).label,
-                      [(m.administered_on, m.total) for m in by_partner[p] if m.total is not None], style=p)
+                      [(m.administered_on, m.total) for m in by_partner[p] if m.total is not None], style=p,
+                      notes=[CLIENT_NOTE if m.client_reported else "" for m in by_partner[p] if m.total is not None])
         for p in PARTNERS
     ]
     lines = []
@@ -189,11 +195,16 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
         series=series,
         reference_lines=lines,
         show_gap=True,
+        ring_legend=CLIENT_LEGEND,
     ))
-    days: dict[datetime.date, dict[str, MeasureAdministration]] = defaultdict(dict)
+    # A partner may have several client-reported administrations on one day (each its own row, latest first).
+    days: dict[datetime.date, dict[str, list[MeasureAdministration]]] = defaultdict(lambda: defaultdict(list))
     for m in administrations:
-        days[m.administered_on][m.partner] = m
-    rows = [TableRow(day, days[day].get("a"), days[day].get("b")) for day in sorted(days, reverse=True)]
+        days[m.administered_on][m.partner].append(m)
+    rows = [
+        TableRow(day, a, b) for day in sorted(days, reverse=True)
+        for a, b in zip_longest(reversed(days[day]["a"]), reversed(days[day]["b"]))
+    ]
     changes = [_partner_change(instrument, p, by_partner[p], attended_sessions) for p in PARTNERS]
     return InstrumentSection(instrument, chart, rows, changes)
 

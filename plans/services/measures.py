@@ -69,7 +69,8 @@ def measure_record(
 
     Refuses answers that do not fit the instrument (ValidationError on "answers", one message per item),
     a date in the future or before the couple's start date (clinic.services.record_dates), and a second
-    administration of the instrument to the partner on that date.
+    clinician-entered administration of the instrument to the partner on that date. A client-reported one
+    (the portal) is never refused for an earlier one that day: several a day are kept, ordered by recorded_at.
 
     source="client": the partner's own answers from the portal (portal.services.measures), `by` is None and
     the audit event's actor is the signed-in partner of the request context.
@@ -91,9 +92,12 @@ def measure_record(
         couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on,
         answers=score.values, total=score.total, band=score.band, risk_flag=score.risk_flag, recorded_by=by,
         missing_items=len(score.missing), prorated=score.prorated, difficulty=difficulty, source=source,
+        risk_item_unanswered=any(n in score.missing for n in instrument.risk_items),
     )
-    exists = MeasureAdministration.objects.filter(
-        couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on
+    # Only a clinician's entry is refused for an existing one of the day (the constraint's condition too).
+    exists = source == EntrySource.CLINICIAN and MeasureAdministration.objects.filter(
+        couple=couple, partner=partner, instrument=instrument.code, administered_on=administered_on,
+        source=EntrySource.CLINICIAN,
     ).exists()
     if exists:
         raise _duplicate_error(instrument, partner, administered_on)

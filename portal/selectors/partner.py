@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record_event
@@ -88,6 +89,14 @@ def due_for_partner(account: PortalAccount, *, today: datetime.date | None = Non
 
 def open_requests(account: PortalAccount) -> QuerySet[MeasureRequest]:
     return MeasureRequest.objects.filter(account=account, completed_at__isnull=True).order_by("requested_at")
+
+
+def answered_today(account: PortalAccount, instrument_code: str, *, today: datetime.date | None = None) -> bool:
+    """Whether the partner already has an administration of the instrument today (any source): "Send now"
+    tells the therapist, without refusing."""
+    return MeasureAdministration.objects.filter(
+        couple_id=account.couple_id, partner=account.position, instrument=instrument_code,
+        administered_on=today or timezone.localdate()).exists()
 
 
 def homework_for_partner(account: PortalAccount) -> QuerySet[Homework]:

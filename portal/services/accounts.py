@@ -42,7 +42,7 @@ logger = logging.getLogger("rapport.portal")
 # one portal-wide index key (a DEK of kind "index" like each practice's, wrapped by the KEK).
 PORTAL_INDEX_OWNER = uuid.UUID("00000000-0000-0000-0000-00000000b0a1")
 TOTP_TOLERANCE = 1  # one 30-second step either side, as django-otp's TOTPDevice allows by default
-SIGN_IN_FAILED = "That email address and password do not match an active account."
+SIGN_IN_FAILED = "The email address or password is not right. Check them and try again."
 
 
 def email_index(email: str) -> str:

@@ -42,20 +42,63 @@ class Sent:
     at_risk: bool  # show the crisis information now
 
 
+NOT_SAVED_MESSAGE = ("Your answers could not be saved just now. Please try again later, or tell your therapist "
+                     "at your next appointment.")
+
+
+class MeasureNotSaved(ValidationError):
+    """The partner's answers were refused. `at_risk`: a risk item was answered above 0, and the risk was
+    raised all the same, so the page shows the crisis information."""
+
+    def __init__(self, message: str | dict, *, at_risk: bool) -> None:
+        super().__init__(message, code="not_saved")
+        self.at_risk = at_risk
+
+
+def _risk_answers(instrument: Instrument, answers: list) -> list[str]:
+    return [f"item {n} answered {answers[n - 1]}" for n in instrument.risk_items
+            if n <= len(answers) and isinstance(answers[n - 1], int) and answers[n - 1] > 0]
+
+
 def portal_measure_submit(*, account: PortalAccount, instrument: Instrument, answers: list,
                           difficulty: int | None = None) -> Sent:
     """Store the partner's answers as today's administration (source "client") and close any request of the
-    therapist for this questionnaire. A second answer to the same questionnaire on one day is refused."""
-    with transaction.atomic():
-        administration = measure_record(
-            couple=account.couple, by=None, instrument=instrument, partner=account.position,
-            administered_on=timezone.localdate(), answers=answers, difficulty=difficulty, source=EntrySource.CLIENT,
-        )
-        MeasureRequest.objects.filter(account=account, instrument=instrument.code, completed_at__isnull=True).update(
-            administration=administration, completed_at=timezone.now())
-        record_event("portal.measure_submit", actor=account, obj=administration,
-                     detail={"instrument": instrument.code, "partner": account.position,
-                             "risk_flag": administration.risk_flag})
+    therapist for this questionnaire. A partner may answer the same questionnaire more than once a day
+    (plans.services.measures.measure_record never refuses a client-reported form for an earlier one).
+
+    Should the answers be refused all the same (MeasureNotSaved: answers that do not fit, a couple whose start
+    date is after today), a risk item answered above 0 (PHQ-9 item 9, Kroenke, Spitzer & Williams 2001) still
+    opens a risk for the therapist, and the error says so (at_risk) for the page to show the crisis information.
+    Errors on "answers" are kept per item; any other is replaced by a message for the partner (never staff
+    pages)."""
+    try:
+        with transaction.atomic():
+            return _measure_submit(account, instrument, answers, difficulty)
+    except ValidationError as error:
+        risky = _risk_answers(instrument, answers)
+        if risky:
+            with transaction.atomic():
+                risk_raise(couple=account.couple, kind=RiskKind.SUICIDE, source=RiskSource.CLIENT,
+                           partner=account.position,
+                           detail=f"{instrument.short_name} answered in the portal on "
+                                  f"{timezone.localdate():%d %b %Y} but not saved: {', '.join(risky)}.")
+                record_event("portal.measure_refused", actor=account, obj=account,
+                             detail={"instrument": instrument.code, "partner": account.position, "risk_flag": True})
+        answer_errors = error.message_dict.get("answers") if hasattr(error, "error_dict") else None
+        raise MeasureNotSaved({"answers": answer_errors} if answer_errors else NOT_SAVED_MESSAGE,
+                              at_risk=bool(risky)) from None
+
+
+def _measure_submit(account: PortalAccount, instrument: Instrument, answers: list, difficulty: int | None) -> Sent:
+    administration = measure_record(
+        couple=account.couple, by=None, instrument=instrument, partner=account.position,
+        administered_on=timezone.localdate(), answers=answers, difficulty=difficulty, source=EntrySource.CLIENT,
+    )
+    MeasureRequest.objects.filter(account=account, instrument=instrument.code, completed_at__isnull=True).update(
+        administration=administration, completed_at=timezone.now())
+    record_event("portal.measure_submit", actor=account, obj=administration,
+                 detail={"instrument": instrument.code, "partner": account.position,
+                         "risk_flag": administration.risk_flag})
     return Sent(administration, administration.risk_flag)
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
-from plans.selectors.instruments import get_instrument
+from plans.selectors.instruments import get_instrument, instruments_for
 from plans.services.cbt import KINDS
 from portal.forms.portal import PORTAL_CBT_FORMS, PortalMeasureForm
 from portal.safety import crisis_information
@@ -54,13 +54,17 @@ def measure_answer(request: HttpRequest, code: str) -> HttpResponse:
         try:
             sent = entries.portal_measure_submit(account=account, instrument=instrument, answers=form.answers,
                                                  difficulty=form.difficulty_answer)
-        except ValidationError as error:
+        except entries.MeasureNotSaved as error:
             messages = error.message_dict.get("answers", []) if hasattr(error, "error_dict") else []
             form.add_answer_errors(messages) if messages else add_service_errors(form, error)
+            at_risk = error.at_risk
         else:
             return redirect("portal:entry-sent", kind="measure", pk=sent.record.pk)
+    else:
+        at_risk = False
     return render(request, "portal/measure.html", {
         "instrument": instrument, "form": form, "errors": error_summary(form),
+        "crisis": crisis_information(account.couple.practice) if at_risk else "",
         "draft_key": f"portal:{account.pk}:measure:{instrument.code}",
     }, status=400 if form.is_bound and form.errors else 200)
 
@@ -114,7 +118,9 @@ def entry_detail(request: HttpRequest, kind: str, pk: Any) -> HttpResponse:
 def entry_list(request: HttpRequest) -> HttpResponse:
     account = request.portal_account
     record_event("portal.view", actor=account, obj=account, detail={"page": "entries"})
-    rows = [(kind, ENTRY_LABELS[kind], row) for kind, row in selectors.entries_of_partner(account)]
+    instruments = instruments_for(account.couple.practice_id)
+    rows = [(kind, ENTRY_LABELS[kind], row, instruments.get(row.instrument) if kind == "measure" else None)
+            for kind, row in selectors.entries_of_partner(account)]
     return render(request, "portal/entries.html", {"rows": rows})
 
 

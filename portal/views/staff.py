@@ -4,6 +4,7 @@ Clinicians who may change the couple (clinic.access, write=True); the page reads
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from clinic.models import PartnerPosition
 from plans.selectors.instruments import instruments_for
 from portal.forms.portal import InviteForm, SendMeasureForm, SharingForm
 from portal.models import AccountStatus
-from portal.selectors.partner import accounts_of_couple, open_requests, portal_open
+from portal.selectors.partner import accounts_of_couple, answered_today, open_requests, portal_open
 from portal.services import accounts, entries
 from rapport.forms import SummaryItem, add_service_errors, error_summary
 
@@ -38,9 +39,12 @@ def _page(request: HttpRequest, couple: Any, *, status: int = 200, **extra: Any)
                 "share_charts": account.share_charts, "share_goals": account.share_goals}) if live else None,
             "send_form": SendMeasureForm(instruments=instruments, prefix=f"send_{position}")
             if account is not None and account.status == AccountStatus.ACTIVE else None,
-            "requests": list(open_requests(account)) if account is not None else [],
+            "requests": [(r, instruments.get(r.instrument)) for r in open_requests(account)]
+            if account is not None else [],
         })
     invitation = request.session.pop(INVITATION_SESSION_KEY, None)
+    if invitation and invitation.get("expires"):  # an aware datetime, for the date filter (practice style)
+        invitation["expires"] = datetime.datetime.fromisoformat(invitation["expires"])
     return render(request, "portal/staff/couple.html", {
         "couple": couple, "partners": partners, "invitation": invitation, "open": portal_open(couple),
         "errors": extra.get("errors", []), "instruments": instruments, "nav": "couples",
@@ -120,12 +124,15 @@ def send_measure(request: HttpRequest, pk: Any, account_pk: Any) -> HttpResponse
         form.add_error(None, "This partner has no active portal account.")
     if form.is_valid():
         try:
-            entries.measure_request_send(account=account, instrument=instruments[form.cleaned_data["instrument"]],
-                                         by=request.user)
+            instrument = instruments[form.cleaned_data["instrument"]]
+            entries.measure_request_send(account=account, instrument=instrument, by=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Sent to {PartnerPosition(account.position).label}: it shows in their "
                                       "portal until they answer it.")
+            if answered_today(account, instrument.code):  # a notice, not a block: they may answer again
+                messages.info(request, f"{PartnerPosition(account.position).label} already answered the "
+                                       f"{instrument.short_name} today; a second answer today is kept as well.")
             return redirect("portal:couple", pk=couple.pk)
     return _page(request, couple, status=400, errors=error_summary(form))

@@ -10,6 +10,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import zip_longest
 
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -373,14 +374,15 @@ def build_measures(couple: Couple, *, until: datetime.date, period_start: dateti
         if not given:
             continue
         section = instrument_section(instrument, given)
-        by_day: dict[datetime.date, dict[str, MeasureAdministration]] = {}
+        # A partner may answer in the portal more than once a day: each administration gets its own row.
+        by_day: dict[datetime.date, dict[str, list[MeasureAdministration]]] = {}
         for m in given:
-            by_day.setdefault(m.administered_on, {})[m.partner] = m
+            by_day.setdefault(m.administered_on, {}).setdefault(m.partner, []).append(m)
         rows = tuple(
-            ScoreRow(day, _total(by_day[day].get("a")), _band(by_day[day].get("a")), _total(by_day[day].get("b")),
-                     _band(by_day[day].get("b")), period_start is not None and day >= period_start,
-                     _client(by_day[day].get("a")), _client(by_day[day].get("b")))
+            ScoreRow(day, _total(a), _band(a), _total(b), _band(b), period_start is not None and day >= period_start,
+                     _client(a), _client(b))
             for day in sorted(by_day)
+            for a, b in zip_longest(by_day[day].get("a", []), by_day[day].get("b", []))
         )
         outcomes = []
         for change in section.changes:

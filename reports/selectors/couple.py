@@ -133,7 +133,7 @@ def administrations_until(couple: Couple, until: datetime.date) -> list[MeasureA
     """Every administration up to `until`, oldest first, without the encrypted answers (one query)."""
     return list(
         MeasureAdministration.objects.filter(couple=couple, administered_on__lte=until).only(*MEASURE_FIELDS)
-        .order_by("administered_on", "partner", "instrument")
+        .order_by("administered_on", "partner", "instrument", "recorded_at")
     )
 
 
