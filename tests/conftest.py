@@ -41,11 +41,18 @@ _flush_in_replica_mode()
 
 @pytest.fixture(autouse=True)
 def _own_audit_checkpoint():
-    """Each test gets its own audit checkpoint file (a transactional test's commits may write one)."""
-    before = settings.RAPPORT_AUDIT_CHECKPOINT_FILE
+    """Each test gets its own audit checkpoint file, and none is written on its own: the automatic one (every
+    50th event, or the first after a minute) would add a query to whichever request happened to come at that
+    moment, so query counts would depend on the order and speed of earlier tests. The checkpoint tests turn it on
+    with the `settings` fixture."""
+    names = ("RAPPORT_AUDIT_CHECKPOINT_FILE", "RAPPORT_AUDIT_CHECKPOINT_EVERY", "RAPPORT_AUDIT_CHECKPOINT_SECONDS")
+    before = {name: getattr(settings, name) for name in names}
     settings.RAPPORT_AUDIT_CHECKPOINT_FILE = _KEY_DIR / f"audit-checkpoint-{next(_checkpoints)}.json"
+    settings.RAPPORT_AUDIT_CHECKPOINT_EVERY = 0
+    settings.RAPPORT_AUDIT_CHECKPOINT_SECONDS = 10**9
     yield
-    settings.RAPPORT_AUDIT_CHECKPOINT_FILE = before
+    for name, value in before.items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture(autouse=True)
