@@ -109,6 +109,7 @@ def test_invite_accept_answer_phq9_and_therapist_sees_it(page, browser, live_ser
     expect(section).to_contain_text(couple.reference)
     expect(section).to_contain_text("1 questionnaire")
     page.goto(reverse("plans:measure-list", args=[couple.pk]))
-    expect(page.get_by_text("Client-reported").first).to_be_visible()
+    expect(page.locator("table .badge", has_text="Client-reported").first).to_be_visible()
+    expect(page.locator("svg title", has_text="client-reported").first).to_be_attached()  # the chart marks it too
     expect(page.locator("svg").first).to_be_visible()
     page.screenshot(path="/tmp/e2e-portal-therapist-measures.png", full_page=True)
