@@ -24,8 +24,9 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# PYTEST_ARGS: extra pytest arguments, e.g. PYTEST_ARGS='-m "not e2e"' (CI's PostgreSQL pass).
 test: install
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: install
 	$(PY) -m pytest -n 2 --dist loadfile -m "not e2e"
