@@ -220,9 +220,10 @@ def test_progress_query_count_does_not_grow_with_objectives_or_points(cast, logi
         point(objectives[n % 8], value=str(n % 12), days=100 - n, note="Counted.")
     keyring.clear_cache()
     # session, user, OTP device; couple, partners, clients, care team; the audit event (BEGIN, last hash,
-    # INSERT, COMMIT); plan, objectives, points; the couple's data key; may-I-edit; the session's save.
+    # INSERT, COMMIT); plan, objectives, points; the couple's data key; the practice's data key (the partners'
+    # names in the heading); may-I-edit; the session's save (21 on SQLite, 22 on PostgreSQL).
     with django_assert_max_num_queries(small):
         response = client.get(progress_url(cast.couple))
     html = response.content.decode()
     assert html.count("<svg") == 8 and html.count("<caption>Values of objective") == 8
-    assert small <= 21, small
+    assert small <= 22, small

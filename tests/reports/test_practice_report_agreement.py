@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,6 +109,11 @@ def test_supervision_counts_waiting_notes_with_their_age_and_keeps_returned_note
     now = timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0))
     joints = ProgressNote.objects.filter(couple__in=couples, session__kind="joint").order_by("couple__reference")
     waiting, returned = joints
+    if connection.vendor == "postgresql":
+        # The notes were signed when seeded; the trigger keeps signed notes as they are, so the test turns it off
+        # for its own transaction to put one back in the co-signature queue and mark the other returned.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
     waiting.status, waiting.signed_at = NoteStatus.AWAITING_COSIGN, now - datetime.timedelta(days=9)
     waiting.save()
     returned.status, returned.returned_at = NoteStatus.RETURNED, timezone.make_aware(datetime.datetime(2025, 9, 20))
