@@ -38,25 +38,25 @@ from notes.models import (
     Session,
 )
 from notes.selectors.notes import active_plan_context, default_template, note_deadline, previous_signed_note
+from notes.services.sessions import session_update
 from notes.services.validation import (
     RatingInput,
-    sign_problems,
     clean_content,
     clean_interventions,
     clean_ratings,
     clean_risk,
     normalise_text,
     remap_sections,
+    sign_problems,
     too_long,
 )
-from notes.services.sessions import session_update
 from plans.services.progress import progress_point_record
 from rapport.versioning import StaleVersion
 
 __all__ = [
     "NoteLocked", "ReauthFailed", "SignRefused",
-    "note_start", "note_discard_not_attended", "note_save_draft", "note_copy_previous_plan", "note_sign", "sign_secret_problems",
-    "addendum_create",
+    "note_start", "note_discard_not_attended", "note_save_draft", "note_copy_previous_plan", "note_sign",
+    "sign_secret_problems", "addendum_create",
 ]
 
 # Validated here, part by part: full_clean() would call an empty risk check or intervention list "blank".
@@ -350,10 +350,11 @@ def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | 
 
     Only the author, after re-authenticating with their password or a current second-factor code
     (`reauth.note_sign`, audited even when it fails). The note and the secret are checked in one pass: a wrong
-    secret alone raises ReauthFailed, anything more one SignRefused naming every problem by field. With `base_version`, refuses a draft
-    saved since (StaleVersion), so that what is signed is what the author saw. Every section must be
-    written and the risk check answered for each partner seen (both after a joint session, the attending
-    partner after an individual one: note_templates.risk_partners), with a safety plan for any concern.
+    secret alone raises ReauthFailed, anything more one SignRefused naming every problem by field. With
+    `base_version`, refuses a draft saved since (StaleVersion), so that what is signed is what the author saw.
+    Every section must be written and the risk check answered for each partner seen (both after a joint session,
+    the attending partner after an individual one: note_templates.risk_partners), with a safety plan for any
+    concern.
 
     Stores the SHA-256 of the canonical content, the signer and the time; marks a late entry when signed
     more than the practice's deadline after the session ended; with a supervisor, the note waits for

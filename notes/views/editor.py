@@ -207,9 +207,9 @@ def _add_sign_problems(request: HttpRequest, note: ProgressNote, form: NoteEdito
         secret_errors, _wait = services.sign_secret_problems(by=request.user, secret=data.get("secret", ""))
         if secret_errors:
             problems["secret"] = secret_errors
-    for name, messages in problems.items():
+    for name, errors in problems.items():
         if name in form.fields and name not in form.errors:
-            form.add_error(name, messages)
+            form.add_error(name, errors)
 
 
 def _status_response(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
