@@ -116,8 +116,9 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Start the draft note of a session",
-        description="Only for an attended session; if the session has a note already, that note is returned "
-                    "(200) instead of a new one (201).",
+        description="Only for an attended session, or a scheduled one whose time has come (it is then recorded "
+                    "as attended); if the session has a note already, that note is returned (200) instead of a "
+                    "new one (201). A new draft has the active plan's interventions ticked.",
         request=NoteCreateInput,
         responses={201: NoteOutput, 200: NoteOutput, **error_responses(400, 401, 403, 404)},
     )
