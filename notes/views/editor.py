@@ -190,9 +190,10 @@ def _locked_response(request: HttpRequest, note: ProgressNote) -> HttpResponse:
     }, status=409)
 
 
-def _add_sign_problems(request: HttpRequest, note: ProgressNote, form: NoteEditorForm) -> None:
+def _add_sign_problems(request: HttpRequest, note: ProgressNote, form: NoteEditorForm) -> bool:
     """On a Sign that cannot even be saved: the missing sections and risk answers of what was sent, and the
-    password or code checked, each added to its field unless that field already has an error."""
+    password or code checked, each added to its field unless that field already has an error. True if the
+    password or code was right (the page then asks for it again)."""
     data = form.data
     problems: dict[str, list[Any]] = {
         name: list(messages) for name, messages in sign_problems(
@@ -203,13 +204,16 @@ def _add_sign_problems(request: HttpRequest, note: ProgressNote, form: NoteEdito
             restricted_to_partner=note.restricted_to_partner,
         ).items()
     }
+    accepted = False
     if "secret" not in form.errors:
         secret_errors, _wait = services.sign_secret_problems(by=request.user, secret=data.get("secret", ""))
         if secret_errors:
             problems["secret"] = secret_errors
+        accepted = not secret_errors
     for name, errors in problems.items():
         if name in form.fields and name not in form.errors:
             form.add_error(name, errors)
+    return accepted
 
 
 def _status_response(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
@@ -370,8 +374,8 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
     form = _editor_form(note, request.POST)
     if not form.is_valid():
         # Nothing can be saved: say at once everything else that stops the signature as well.
-        _add_sign_problems(request, note, form)
-        return _render_editor(request, note, form, status=400, signing=True)
+        accepted = _add_sign_problems(request, note, form)
+        return _render_editor(request, note, form, status=400, signing=True, secret_accepted=accepted)
     try:
         saved = services.note_save_draft(note=note, by=request.user, base_version=form.cleaned_data["version"],
                                          **form.draft_fields())
@@ -379,8 +383,8 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
         return _conflict_response(request, note, form)
     except ValidationError as error:
         add_service_errors(form, error)
-        _add_sign_problems(request, note, form)
-        return _render_editor(request, note, form, status=400, signing=True)
+        accepted = _add_sign_problems(request, note, form)
+        return _render_editor(request, note, form, status=400, signing=True, secret_accepted=accepted)
     try:
         signed = services.note_sign(note=saved, by=request.user, secret=form.cleaned_data["secret"],
                                     base_version=saved.version)

@@ -193,6 +193,22 @@ def test_a_field_that_cannot_be_saved_comes_back_with_everything_else(cast, logi
     assert {f"id_objective_{objective.lineage}_value", "id_secret", "id_plan", "id_risk_b_harm_to_others_0"} <= set(
         links)
     assert "Still here." in response.content.decode()
+    assert "Your password or code was right" not in response.content.decode()
+
+
+def test_a_field_that_cannot_be_saved_checks_the_password_in_the_same_round(cast, login):
+    _plan, objective, _ = active_plan(cast.couple, cast.therapist)
+    session = _started_session(cast)
+    client = login(cast.therapist)
+    note = open_editor(client, session)
+    wrong = client.post(reverse("notes:note-sign", args=[note.pk]), editor_data(
+        note, secret="not my password", action="sign", **{f"objective_{objective.lineage}_value": "lots"}))
+    assert "That is not your password" in dict(_summary_links(wrong.content.decode()))["id_secret"]
+    right = client.post(reverse("notes:note-sign", args=[note.pk]), editor_data(
+        note, secret=TEST_PASSWORD, action="sign", **{f"objective_{objective.lineage}_value": "lots"}))
+    page = right.content.decode()
+    assert right.status_code == 400 and "id_secret" not in dict(_summary_links(page))
+    assert "Your password or code was right" in page
 
 
 def test_the_right_password_with_a_missing_section_says_to_enter_it_again(cast, login):
