@@ -116,8 +116,9 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Start the draft note of a session",
-        description="Only for an attended session; if the session has a note already, that note is returned "
-                    "(200) instead of a new one (201).",
+        description="Only for an attended session, or a scheduled one whose time has come (it is then recorded "
+                    "as attended); if the session has a note already, that note is returned (200) instead of a "
+                    "new one (201). A new draft has the active plan's interventions ticked.",
         request=NoteCreateInput,
         responses={201: NoteOutput, 200: NoteOutput, **error_responses(400, 401, 403, 404)},
     )
@@ -157,7 +158,10 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         description="The author only, with their password or a current authenticator code (a wrong one is a 400 "
                     "on `secret`, audited). Every section must be written and the risk check answered (both "
                     "partners after a joint session, the attending partner after an individual one), with a "
-                    "safety plan for any concern. With a supervisor, the note then awaits co-signature.",
+                    "safety plan for any concern. Everything is checked in one round: one 400 lists every "
+                    "problem in `error.fields`, keyed by field (`secret`, the section keys, "
+                    "`risk_<partner>_<item>`, `risk_<partner>_safety_plan`). With a supervisor, the note then "
+                    "awaits co-signature.",
         request=NoteSignInput,
         responses={200: NoteOutput, 409: LOCKED_409, **error_responses(400, 401, 403, 404)},
     )

@@ -17,7 +17,7 @@ from django import forms
 from clinic.forms.auth import SecretField
 from clinic.models import NOTE_TEXT_MAX
 from notes import note_templates
-from notes.models import AddendumKind, ObjectiveRating, ProgressNote
+from notes.models import AddendumKind, Attendance, ObjectiveRating, ProgressNote
 from notes.selectors.notes import PlanContext
 from notes.services.validation import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
 
@@ -111,6 +111,18 @@ class NoteEditorForm(forms.Form):
         self.fields["secret"] = SecretField(required=False, help_text=SECRET_HELP)
         drop_maxlength(self)
 
+    def summary_label(self, name: str) -> str:
+        """How the error summary names a field (rapport.forms.error_summary): a risk answer with its partner
+        ("Partner A, suicidal ideation"), an objective's value or comment with its objective, else the label."""
+        field = self.fields[name]
+        partner_label = getattr(field, "partner_label", "")
+        if partner_label:
+            return f"{partner_label}, {field.label.lower()}"
+        for objective, value_name, comment_name in self.objective_rows:
+            if name in (value_name, comment_name):
+                return f"{objective.text} – {field.label.lower()}"
+        return str(field.label)
+
     # --- values for the services -------------------------------------------------------------------
     @classmethod
     def initial_for(cls, note: ProgressNote, ratings: dict[Any, ObjectiveRating]) -> dict[str, Any]:
@@ -170,6 +182,18 @@ class NoteEditorForm(forms.Form):
             "interventions_used": self.interventions(),
             "objective_ratings": self.ratings(),
         }
+
+
+class NotAttendedForm(forms.Form):
+    """The session did not take place after all (the editor's last box, while the draft is empty)."""
+
+    attendance = forms.ChoiceField(
+        label="What happened", initial=Attendance.NO_SHOW,
+        choices=[(Attendance.CANCELLED, "Cancelled"), (Attendance.LATE_CANCELLED, "Late-cancelled"),
+                 (Attendance.NO_SHOW, "No-show")],
+        error_messages={"required": "Choose cancelled, late-cancelled or no-show.",
+                        "invalid_choice": "Choose cancelled, late-cancelled or no-show."},
+    )
 
 
 class AddendumForm(forms.Form):

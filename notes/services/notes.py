@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import NOTE_TEXT_MAX, RiskKind, RiskSource, User
-from clinic.reauth import confirm_identity
+from clinic.reauth import ReauthThrottled, confirm_identity
 from clinic.services.risks import risk_raise
 from notes import note_templates
 from notes.content_hash import addendum_content_hash, note_content_hash
@@ -37,7 +37,8 @@ from notes.models import (
     ProgressNote,
     Session,
 )
-from notes.selectors.notes import default_template, note_deadline, previous_signed_note
+from notes.selectors.notes import active_plan_context, default_template, note_deadline, previous_signed_note
+from notes.services.sessions import session_update
 from notes.services.validation import (
     RatingInput,
     clean_content,
@@ -46,14 +47,16 @@ from notes.services.validation import (
     clean_risk,
     normalise_text,
     remap_sections,
+    sign_problems,
     too_long,
 )
 from plans.services.progress import progress_point_record
 from rapport.versioning import StaleVersion
 
 __all__ = [
-    "NoteLocked", "ReauthFailed",
-    "note_start", "note_save_draft", "note_copy_previous_plan", "note_sign", "addendum_create",
+    "NoteLocked", "ReauthFailed", "SignRefused",
+    "note_start", "note_discard_not_attended", "note_save_draft", "note_copy_previous_plan", "note_sign",
+    "sign_secret_problems", "addendum_create",
 ]
 
 # Validated here, part by part: full_clean() would call an empty risk check or intervention list "blank".
@@ -63,6 +66,7 @@ LOCKED_MESSAGE = "This note is signed, and signed notes cannot change. Add an ad
 NOT_AUTHOR_EDIT = "Only the author of this draft can change it."
 NOT_AUTHOR_SIGN = "Only the author of a note can sign it."
 REAUTH_FAILED = "That is not your password or a current code from your authenticator app. Nothing was signed."
+SECRET_MISSING = "Enter your password or the code shown in your authenticator app to sign."
 NOT_ATTENDED = (
     "A progress note can be written only for an attended session. Mark the session attended first "
     "(a session in the future cannot be attended yet)."
@@ -81,6 +85,17 @@ class ReauthFailed(ValidationError):
 
     def __init__(self, message: str = REAUTH_FAILED) -> None:
         super().__init__({"secret": [ValidationError(message, code="reauth_failed")]})
+
+
+class SignRefused(ValidationError):
+    """Everything that stops a signature, found in one pass: the missing parts of the note and the password
+    or code (missing, wrong or throttled), each keyed by the editor's field name. Nothing was signed.
+    `http_status` is 429 while re-authentication is throttled (the API's answer), else None (a 400)."""
+
+    def __init__(self, problems: dict[str, list[ValidationError]], *, wait: int | None = None) -> None:
+        super().__init__(problems, code="incomplete")
+        self.wait = wait
+        self.http_status = 429 if wait else None
 
 
 # --- Writes -------------------------------------------------------------------------------------------
@@ -104,17 +119,25 @@ def _lock(note: ProgressNote, base_version: int | None) -> ProgressNote:
     return current
 
 
-def note_start(*, session: Session, by: User, template: str | None = None) -> tuple[ProgressNote, bool]:
-    """The session's progress note, created as an empty draft by `by` if it has none yet.
+def session_due_a_note(session: Session) -> bool:
+    """The session has started and is attended, or still only scheduled (its note then records it as attended)."""
+    return session.starts_at <= timezone.now() and session.attendance in (Attendance.ATTENDED, Attendance.SCHEDULED)
 
-    Returns (note, created). Only for an attended session (ValidationError otherwise). An individual
-    session's note is marked restricted to that partner. The caller has checked that `by` may change the
-    couple's record. Writes `note.create`.
+
+def note_start(*, session: Session, by: User, template: str | None = None) -> tuple[ProgressNote, bool]:
+    """The session's progress note, created as a draft by `by` if it has none yet.
+
+    Returns (note, created). For an attended session, or a scheduled one whose time has come: opening its
+    note records it as attended (session_update, audited `session.update`), which the clinician can undo
+    while the draft is empty (note_discard_not_attended). Else ValidationError. The new draft has the
+    active plan's interventions ticked (the clinician unticks those not used) and is restricted to the
+    partner seen after an individual session. The caller has checked that `by` may change the couple's
+    record. Writes `note.create`.
     """
     existing = ProgressNote.objects.filter(session=session).first()
     if existing is not None:
         return existing, False
-    if session.attendance != Attendance.ATTENDED or session.starts_at > timezone.now():
+    if not session_due_a_note(session):
         raise ValidationError(NOT_ATTENDED, code="not_attended")
     allowed = [value for value, _ in note_templates.allowed_templates(by.practice)]
     if template is not None and template not in allowed:
@@ -122,25 +145,60 @@ def note_start(*, session: Session, by: User, template: str | None = None) -> tu
     chosen = template or default_template(by)
     try:
         with transaction.atomic():
-            Session.objects.select_for_update().filter(pk=session.pk).first()
+            current = Session.objects.select_for_update().get(pk=session.pk)
             if ProgressNote.objects.filter(session=session).exists():
                 return ProgressNote.objects.get(session=session), False
+            if current.attendance == Attendance.SCHEDULED:
+                current = session_update(session=current, by=by, attendance=Attendance.ATTENDED)
+            if current.attendance != Attendance.ATTENDED:
+                raise ValidationError(NOT_ATTENDED, code="not_attended")
+            plan = active_plan_context(current.couple)
             note = ProgressNote(
-                session=session,
-                couple_id=session.couple_id,
+                session=current,
+                couple_id=current.couple_id,
                 author=by,
                 template=chosen,
                 content=dict.fromkeys(note_templates.section_keys(chosen), ""),
                 risk={},
-                interventions_used=[],
-                restricted_to_partner=session.individual_partner,
+                interventions_used=[{"key": note_templates.plan_intervention_key(i.pk), "label": i.description}
+                                    for i in plan.interventions],
+                restricted_to_partner=current.individual_partner,
             )
             note.full_clean(exclude=VALIDATED_HERE)
             note.save(force_insert=True)
-            record_event("note.create", actor=by, obj=note, detail={"session_id": str(session.pk)})
+            record_event("note.create", actor=by, obj=note, detail={
+                "session_id": str(session.pk), "interventions_preset": len(note.interventions_used),
+            })
     except IntegrityError:  # a second tab created it between our check and our insert
         return ProgressNote.objects.get(session=session), False
+    session.attendance = current.attendance
     return note, True
+
+
+DRAFT_NOT_EMPTY = ("This draft already holds text, risk answers or objective values, so the session stays attended. "
+                   "If it did not take place, say so in the note.")
+
+
+def note_discard_not_attended(*, note: ProgressNote, by: User, attendance: str) -> Session:
+    """The session did not take place after all: delete its still-empty draft (nothing written, no risk answer,
+    no objective value) and record `attendance` (cancelled, late-cancelled or no-show). The author only; a
+    draft with anything in it stays (ValidationError), as does a signed note (NoteLocked). Writes
+    `note.discard` and `session.update`."""
+    _check_author(note, by)
+    if attendance not in (Attendance.CANCELLED, Attendance.LATE_CANCELLED, Attendance.NO_SHOW):
+        raise ValidationError({"attendance": ["Choose cancelled, late-cancelled or no-show."]})
+    with transaction.atomic():
+        current = _lock(note, None)
+        risk_answered = any(value for entry in (current.risk or {}).values() if isinstance(entry, dict)
+                            for value in entry.values())
+        if any(str(text).strip() for text in (current.content or {}).values()) or risk_answered \
+                or current.objective_ratings.exists():
+            raise ValidationError({"attendance": [DRAFT_NOT_EMPTY]})
+        session = current.session
+        record_event("note.discard", actor=by, obj=current, detail={"session_id": str(session.pk),
+                                                                    "reason": "not_attended"})
+        current.delete()
+        return session_update(session=session, by=by, attendance=attendance)
 
 
 def note_save_draft(
@@ -251,37 +309,52 @@ def note_copy_previous_plan(*, note: ProgressNote, by: User, base_version: int) 
 
 def _sign_problems(note: ProgressNote) -> dict[str, list[str]]:
     """What must be completed before the note can be signed, by field."""
-    problems: dict[str, list[str]] = {}
-    content = note.content or {}
-    for section in note_templates.sections_for(note.template):
-        if not content.get(section.key, "").strip():
-            problems[section.key] = [f"{section.label}: write this section before signing."]
-    risk = note.risk or {}
-    for partner, partner_label in note_templates.risk_partners(note.restricted_to_partner):
-        entry = risk.get(partner) or {}
-        for key, label in note_templates.RISK_ITEMS:
-            if entry.get(key) not in (note_templates.RISK_NONE, note_templates.RISK_CONCERN):
-                problems[f"risk_{partner}_{key}"] = [
-                    f"{partner_label}, {label.lower()}: answer the risk check (none or concern) before signing."
-                ]
-        concerns = [label.lower() for key, label in note_templates.RISK_ITEMS
-                    if entry.get(key) == note_templates.RISK_CONCERN]
-        if concerns and not entry.get("safety_plan", "").strip():
-            problems[f"risk_{partner}_safety_plan"] = [
-                f"{partner_label}: a concern was noted ({', '.join(concerns)}). Write the safety plan for "
-                f"{partner_label} before signing."
-            ]
-    return problems
+    return sign_problems(template=note.template, content=note.content or {}, risk=note.risk or {},
+                         restricted_to_partner=note.restricted_to_partner)
+
+
+def sign_secret_problems(*, by: User, secret: str) -> tuple[list[ValidationError], int | None]:
+    """The password or code given to sign, checked (an attempt, audited as `reauth.note_sign`): no errors
+    when it is right; else the error for the `secret` field, and the seconds to wait while throttled."""
+    if not (secret or "").strip():
+        return [ValidationError(SECRET_MISSING, code="required")], None
+    try:
+        if confirm_identity(by, secret, purpose="note_sign"):
+            return [], None
+    except ReauthThrottled as throttled:
+        return list(throttled.error_dict["secret"]), throttled.wait
+    return [ValidationError(REAUTH_FAILED, code="reauth_failed")], None
+
+
+def _check_sign_request(note: ProgressNote, by: User, secret: str) -> None:
+    """Check the note and the password or code in one pass, and raise one SignRefused naming every problem.
+
+    The secret is checked even when sections are missing, so that a wrong password is reported with them
+    rather than in a second round (the attempt counts and is audited like any other: clinic.reauth). An
+    empty secret is reported without an attempt. Runs outside the signing transaction, so that a failed
+    attempt stays in the audit trail."""
+    problems: dict[str, list[ValidationError]] = {}
+    secret_errors, wait = sign_secret_problems(by=by, secret=secret)
+    if secret_errors:
+        problems["secret"] = secret_errors
+    for field, messages in _sign_problems(note).items():
+        problems[field] = [ValidationError(message, code="incomplete") for message in messages]
+    if list(problems) == ["secret"] and not wait and problems["secret"][0].code == "reauth_failed":
+        raise ReauthFailed()
+    if problems:
+        raise SignRefused(problems, wait=wait)
 
 
 def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | None = None) -> ProgressNote:
     """Sign and lock the author's draft.
 
     Only the author, after re-authenticating with their password or a current second-factor code
-    (`reauth.note_sign`, audited even when it fails: ReauthFailed). With `base_version`, refuses a draft
-    saved since (StaleVersion), so that what is signed is what the author saw. Every section must be
-    written and the risk check answered for each partner seen (both after a joint session, the attending
-    partner after an individual one: note_templates.risk_partners), with a safety plan for any concern.
+    (`reauth.note_sign`, audited even when it fails). The note and the secret are checked in one pass: a wrong
+    secret alone raises ReauthFailed, anything more one SignRefused naming every problem by field. With
+    `base_version`, refuses a draft saved since (StaleVersion), so that what is signed is what the author saw.
+    Every section must be written and the risk check answered for each partner seen (both after a joint session,
+    the attending partner after an individual one: note_templates.risk_partners), with a safety plan for any
+    concern.
 
     Stores the SHA-256 of the canonical content, the signer and the time; marks a late entry when signed
     more than the practice's deadline after the session ended; with a supervisor, the note waits for
@@ -292,12 +365,7 @@ def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | 
     _check_not_signed(note)
     if base_version is not None and note.version != base_version:
         raise StaleVersion(note.version)
-    problems = _sign_problems(note)
-    if problems:
-        raise ValidationError(problems, code="incomplete")
-    # Outside the transaction below, so that a failed attempt stays in the audit trail.
-    if not confirm_identity(by, secret, purpose="note_sign"):
-        raise ReauthFailed()
+    _check_sign_request(note, by, secret)
     with transaction.atomic():
         current = _lock(note, base_version)
         _check_author(current, by, NOT_AUTHOR_SIGN)

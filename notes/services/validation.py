@@ -81,6 +81,36 @@ def clean_risk(risk: dict[str, Any], *, restricted_to_partner: str = "") -> dict
     return cleaned
 
 
+SECTION_MISSING = "Write this section before signing."
+RISK_UNANSWERED = "Answer none or concern before signing (or choose “No risk concerns” if there are none)."
+
+
+def sign_problems(*, template: str, content: dict[str, Any], risk: dict[str, Any],
+                  restricted_to_partner: str = "") -> dict[str, list[str]]:
+    """What must be completed before a note can be signed, by the editor's field name: every section written,
+    the risk check answered for each partner the session was about (note_templates.risk_partners), and a
+    safety plan for each partner with a concern. Messages name no field: the page puts its label beside them."""
+    problems: dict[str, list[str]] = {}
+    for section in note_templates.sections_for(template):
+        if not str(content.get(section.key) or "").strip():
+            problems[section.key] = [SECTION_MISSING]
+    for partner, partner_label in note_templates.risk_partners(restricted_to_partner):
+        entry = risk.get(partner) or {}
+        if not isinstance(entry, dict):
+            entry = {}
+        for key, _label in note_templates.RISK_ITEMS:
+            if entry.get(key) not in (note_templates.RISK_NONE, note_templates.RISK_CONCERN):
+                problems[f"risk_{partner}_{key}"] = [RISK_UNANSWERED]
+        concerns = [label.lower() for key, label in note_templates.RISK_ITEMS
+                    if entry.get(key) == note_templates.RISK_CONCERN]
+        if concerns and not str(entry.get("safety_plan") or "").strip():
+            problems[f"risk_{partner}_safety_plan"] = [
+                f"A concern was noted ({', '.join(concerns)}): write the safety plan for {partner_label} before "
+                "signing."
+            ]
+    return problems
+
+
 def clean_interventions(couple_id: Any, keys: list[str], current: list[dict[str, str]]) -> list[dict[str, str]]:
     keys = list(dict.fromkeys(str(k) for k in keys))
     known = {item.get("key"): item.get("label", "") for item in current if isinstance(item, dict)}

@@ -25,10 +25,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.services import record_event
 from clinic.access import clinician_required
 from notes import note_templates
-from notes.forms.notes import NoteEditorForm
+from notes.forms.notes import NotAttendedForm, NoteEditorForm
 from notes.models import Attendance, NoteStatus, ProgressNote
 from notes.selectors import notes as selectors
 from notes.services import notes as services
+from notes.services.validation import sign_problems
 from notes.views.detail import confidentiality_context
 from rapport.forms import add_service_errors, error_summary
 
@@ -66,15 +67,27 @@ def _editor_form(note: ProgressNote, data: Any = None) -> NoteEditorForm:
     )
 
 
+def _draft_empty(note: ProgressNote) -> bool:
+    """Nothing written, answered or rated yet (the draft may still be removed if the session did not happen)."""
+    risk = note.risk or {}
+    return not (any(str(text).strip() for text in (note.content or {}).values())
+                or any(value for entry in risk.values() if isinstance(entry, dict) for value in entry.values())
+                or note.objective_ratings.all())
+
+
 def _editor_context(note: ProgressNote, form: NoteEditorForm, **extra: Any) -> dict[str, Any]:
     previous = selectors.previous_signed_note(note)
+    if form.section_names and not form.errors and not extra.get("conflict"):
+        # The cursor starts in the first section: no tab stop before the text.
+        form.fields[form.section_names[0]].widget.attrs["autofocus"] = True
+    partners = [label for _, label, _, _ in form.risk_groups]
     return {
         "nav": NAV,
         "note": note,
         "session": note.session,
         "couple": note.couple,
         "form": form,
-        "errors": error_summary(form),
+        "errors": error_summary(form, *[f for f in [extra.get("not_attended_form")] if f is not None]),
         "sections": [form[name] for name in form.section_names],
         "risk_groups": [
             (label, [form[name] for name in names], form[plan_name])
@@ -86,6 +99,10 @@ def _editor_context(note: ProgressNote, form: NoteEditorForm, **extra: Any) -> d
         "previous": previous,
         "confidentiality": confidentiality_context(note),
         "deadline": selectors.note_deadline(note),
+        "not_attended_form": NotAttendedForm(),
+        "draft_empty": _draft_empty(note),
+        "risk_scope": " and ".join(partners) if len(partners) < 2 else "both partners",
+        "first_section": form[form.section_names[0]] if form.section_names else None,
         **extra,
     }
 
@@ -173,6 +190,32 @@ def _locked_response(request: HttpRequest, note: ProgressNote) -> HttpResponse:
     }, status=409)
 
 
+def _add_sign_problems(request: HttpRequest, note: ProgressNote, form: NoteEditorForm) -> bool:
+    """On a Sign that cannot even be saved: the missing sections and risk answers of what was sent, and the
+    password or code checked, each added to its field unless that field already has an error. True if the
+    password or code was right (the page then asks for it again)."""
+    data = form.data
+    problems: dict[str, list[Any]] = {
+        name: list(messages) for name, messages in sign_problems(
+            template=form.template,
+            content={name: data.get(name, "") for name in form.section_names},
+            risk={partner: {name.removeprefix(f"risk_{partner}_"): data.get(name, "") for name in (*names, plan)}
+                  for partner, _, names, plan in form.risk_groups},
+            restricted_to_partner=note.restricted_to_partner,
+        ).items()
+    }
+    accepted = False
+    if "secret" not in form.errors:
+        secret_errors, _wait = services.sign_secret_problems(by=request.user, secret=data.get("secret", ""))
+        if secret_errors:
+            problems["secret"] = secret_errors
+        accepted = not secret_errors
+    for name, errors in problems.items():
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, errors)
+    return accepted
+
+
 def _status_response(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
     """A refused autosave's answer: the status line alone, aimed at the status line (STATUS_HEADERS)."""
     return _with_headers(render(request, STATUS_PARTIAL, context, status=status), STATUS_HEADERS)
@@ -200,23 +243,59 @@ def note_edit(request: HttpRequest, session_pk: Any) -> HttpResponse:
                                    "change it. You can read it here.")
         return redirect("notes:note-detail", pk=existing.pk)
     if existing is None:
-        if session.attendance != Attendance.ATTENDED or session.starts_at > timezone.now():
+        if not services.session_due_a_note(session):
             return render(request, "notes/editor/not_attended.html", {
                 "nav": NAV, "session": session, "couple": session.couple,
             }, status=400)
         if request.method == "POST":
             return redirect("notes:note-edit", session_pk=session.pk)
-        existing, _ = services.note_start(session=session, by=request.user)
+        was_scheduled = session.attendance == Attendance.SCHEDULED
+        existing, created = services.note_start(session=session, by=request.user)
+        if created and was_scheduled:
+            messages.info(request, "This session was scheduled for "
+                          f"{date_format(timezone.localtime(session.starts_at), 'H:i')}, so it is now recorded as "
+                          "attended. If it did not take place, record that at the end of this page.")
     note = selectors.get_note_for_user(request.user, existing.pk, write=True)
     if request.method == "GET":
         record_event("note.view", actor=request.user, obj=note, detail={"view": "editor", "version": note.version})
         return _render_editor(request, note, _editor_form(note))
+    if request.POST.get("action") == "not_attended":
+        return _not_attended_post(request, note)
     return _editor_post(request, note)
+
+
+def _not_attended_post(request: HttpRequest, note: ProgressNote) -> HttpResponse:
+    """"It did not take place": the empty draft goes, and the session is recorded as cancelled or missed."""
+    form = NotAttendedForm(request.POST)
+    if form.is_valid():
+        try:
+            session = services.note_discard_not_attended(note=note, by=request.user,
+                                                         attendance=form.cleaned_data["attendance"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The session is recorded as {session.get_attendance_display().lower()}; "
+                                      "its empty draft was removed.")
+            return redirect("notes:session-list", couple_pk=session.couple_id)
+    return _render_editor(request, note, _editor_form(note), status=400, not_attended_form=form)
+
+
+def _with_no_risk(form: NoteEditorForm, data: Any) -> Any:
+    """"No risk concerns" without JavaScript: every unanswered risk question of the partners the session was
+    about answered "none"; a concern already marked stays."""
+    data = data.copy()
+    for _partner, _label, names, _plan in form.risk_groups:
+        for name in names:
+            if not data.get(name):
+                data[name] = note_templates.RISK_NONE
+    return data
 
 
 def _editor_post(request: HttpRequest, note: ProgressNote) -> HttpResponse:
     form = _editor_form(note, request.POST)
     action = request.POST.get("action", "save")
+    if action == "no_risk":
+        form = _editor_form(note, _with_no_risk(form, request.POST))
     if not form.is_valid():
         return _render_editor(request, note, form, status=400)
     base_version = form.cleaned_data["version"]
@@ -247,6 +326,8 @@ def _editor_post(request: HttpRequest, note: ProgressNote) -> HttpResponse:
         return _render_editor(request, note, form, status=400)
     if action == "change_template":
         messages.success(request, f"Template changed to {saved.get_template_display()}. Your text is kept.")
+    elif action == "no_risk":
+        messages.success(request, f"Risk check answered: no concerns. Draft saved at {_saved_at(saved)}.")
     elif action in ("save", "keep_mine"):
         messages.success(request, f"Draft saved at {_saved_at(saved)}.")
     return redirect("notes:note-edit", session_pk=saved.session_id)
@@ -291,10 +372,10 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
         messages.info(request, "This note is already signed.")
         return redirect("notes:note-detail", pk=note.pk)
     form = _editor_form(note, request.POST)
-    if form.is_valid() and not form.cleaned_data.get("secret"):
-        form.add_error("secret", "Enter your password or the code shown in your authenticator app to sign.")
     if not form.is_valid():
-        return _render_editor(request, note, form, status=400, signing=True)
+        # Nothing can be saved: say at once everything else that stops the signature as well.
+        accepted = _add_sign_problems(request, note, form)
+        return _render_editor(request, note, form, status=400, signing=True, secret_accepted=accepted)
     try:
         saved = services.note_save_draft(note=note, by=request.user, base_version=form.cleaned_data["version"],
                                          **form.draft_fields())
@@ -302,7 +383,8 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
         return _conflict_response(request, note, form)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_editor(request, note, form, status=400, signing=True)
+        accepted = _add_sign_problems(request, note, form)
+        return _render_editor(request, note, form, status=400, signing=True, secret_accepted=accepted)
     try:
         signed = services.note_sign(note=saved, by=request.user, secret=form.cleaned_data["secret"],
                                     base_version=saved.version)
@@ -317,7 +399,8 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
         retry = _editor_form(saved, data)
         retry.is_valid()
         add_service_errors(retry, error)
-        return _render_editor(request, saved, retry, status=400, signing=True)
+        secret_accepted = "secret" not in getattr(error, "error_dict", {"secret": None})
+        return _render_editor(request, saved, retry, status=400, signing=True, secret_accepted=secret_accepted)
     when = date_format(timezone.localtime(signed.signed_at), "j F Y, H:i")
     if signed.status == NoteStatus.AWAITING_COSIGN:
         messages.success(request, f"Note signed on {when} and sent to your supervisor for co-signature.")

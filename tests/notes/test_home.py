@@ -99,7 +99,8 @@ def test_todays_sessions_show_time_couple_kind_note_status_and_the_next_step(cas
     assert body.index("00:10") < body.index("00:20") < body.index("00:30") < body.index("00:40")
     assert cast.couple.reference in body and "Individual session, partner A" in body
     assert "Attendance not recorded" in body and reverse("notes:session-edit", args=[unrecorded.pk]) in body
-    assert reverse("notes:note-edit", args=[unrecorded.pk]) not in body
+    # One click opens its note, which records it attended (issue 14); "Did not take place" edits the session.
+    assert reverse("notes:note-edit", args=[unrecorded.pk]) in body and "(records it attended)" in body
     assert "No note yet" in body and reverse("notes:note-edit", args=[unwritten.pk]) in body
     assert "Continue the note" in body and reverse("notes:note-edit", args=[draft.session_id]) in body
     assert "Signed, awaiting co-signature" in body and reverse("notes:note-detail", args=[note.pk]) in body

@@ -341,8 +341,9 @@ def test_incomplete_note_cannot_be_signed_and_says_what_is_missing(cast, login, 
                            sign_data(note, assessment="", risk_a_harm_to_others="concern"))
     page = response.content.decode().replace("&#x27;", "'")
     assert response.status_code == 400
-    assert "Assessment: write this section before signing." in page
-    assert "Partner A: a concern was noted (harm to others). Write the safety plan for Partner A" in page
+    assert "Assessment: Write this section before signing." in page
+    assert ("Safety plan for Partner A: A concern was noted (harm to others): write the safety plan for Partner A"
+            in page)
     assert ProgressNote.objects.get().signed_at is None
 
 

@@ -61,13 +61,63 @@ def test_therapist_can_start_a_draft_once_per_session(cast, session):
     assert AuditEvent.objects.filter(action="note.create", object_id=str(note.pk)).count() == 1
 
 
-@pytest.mark.parametrize("attendance", ["cancelled", "late_cancelled", "no_show", "scheduled"])
+@pytest.mark.parametrize("attendance", ["cancelled", "late_cancelled", "no_show"])
 def test_therapist_cannot_start_a_note_for_a_session_not_attended(cast, attendance):
     session = SessionFactory(couple=cast.couple, therapist=cast.therapist, attendance=attendance)
     with pytest.raises(ValidationError) as error:
         services.note_start(session=session, by=cast.therapist)
     assert "attended session" in str(error.value)
     assert not ProgressNote.objects.exists()
+
+
+def test_therapist_cannot_start_a_note_for_a_scheduled_session_still_to_come(cast):
+    session = SessionFactory(couple=cast.couple, therapist=cast.therapist, attendance="scheduled",
+                             starts_at=timezone.now() + datetime.timedelta(hours=2))
+    with pytest.raises(ValidationError) as error:
+        services.note_start(session=session, by=cast.therapist)
+    assert "attended session" in str(error.value)
+    assert not ProgressNote.objects.exists()
+    session.refresh_from_db()
+    assert session.attendance == "scheduled"
+
+
+def test_opening_the_note_of_a_scheduled_session_that_has_started_records_it_attended(cast):
+    session = SessionFactory(couple=cast.couple, therapist=cast.therapist, attendance="scheduled",
+                             starts_at=timezone.now() - datetime.timedelta(minutes=55))
+    note, created = services.note_start(session=session, by=cast.therapist)
+    session.refresh_from_db()
+    assert created and note.session_id == session.pk
+    assert session.attendance == "attended" and session.service_code
+    assert AuditEvent.objects.filter(action="session.update", object_id=str(session.pk)).exists()
+
+
+def test_an_empty_draft_of_a_session_that_did_not_happen_can_be_removed(cast):
+    session = SessionFactory(couple=cast.couple, therapist=cast.therapist, attendance="scheduled",
+                             starts_at=timezone.now() - datetime.timedelta(minutes=55))
+    note, _ = services.note_start(session=session, by=cast.therapist)
+    services.note_discard_not_attended(note=note, by=cast.therapist, attendance="no_show")
+    session.refresh_from_db()
+    assert session.attendance == "no_show" and session.service_code == ""
+    assert not ProgressNote.objects.filter(session=session).exists()
+    assert AuditEvent.objects.filter(action="note.discard", object_id=str(note.pk)).exists()
+
+
+def test_a_draft_with_text_stays_and_keeps_its_session_attended(cast):
+    session = SessionFactory(couple=cast.couple, therapist=cast.therapist)
+    note, _ = services.note_start(session=session, by=cast.therapist)
+    note = services.note_save_draft(note=note, by=cast.therapist, base_version=1, content={"plan": "Words."})
+    with pytest.raises(ValidationError) as error:
+        services.note_discard_not_attended(note=note, by=cast.therapist, attendance="no_show")
+    assert "attendance" in error.value.message_dict
+    session.refresh_from_db()
+    assert session.attendance == "attended" and ProgressNote.objects.filter(pk=note.pk).exists()
+
+
+def test_a_new_draft_has_the_active_plans_interventions_ticked(cast):
+    _plan, _objective, intervention = active_plan(cast.couple, cast.therapist)
+    session = SessionFactory(couple=cast.couple, therapist=cast.therapist)
+    note, _ = services.note_start(session=session, by=cast.therapist)
+    assert note.interventions_used == [{"key": f"plan:{intervention.pk}", "label": "Graded reduction of checking"}]
 
 
 def test_individual_session_note_is_restricted_to_that_partner(cast):
@@ -224,7 +274,26 @@ def test_sign_needs_every_section_and_the_risk_check(cast, draft):
         services.note_sign(note=draft, by=cast.therapist, secret=TEST_PASSWORD)
     problems = error.value.message_dict
     assert "subjective" in problems and "risk_a_suicidal_ideation" in problems and "risk_b_partner_violence" in problems
-    assert not AuditEvent.objects.filter(action="reauth.note_sign").exists(), "no secret asked for an incomplete note"
+    assert "secret" not in problems, "the right password is not reported as a problem"
+    assert ProgressNote.objects.get(pk=draft.pk).signed_at is None
+
+
+def test_sign_reports_a_wrong_password_and_every_missing_part_in_one_round(cast, draft):
+    with pytest.raises(services.SignRefused) as error:
+        services.note_sign(note=draft, by=cast.therapist, secret="not my password")
+    problems = error.value.message_dict
+    assert problems["secret"] == [services.REAUTH_FAILED]
+    assert set(problems) == {"secret", "subjective", "objective", "assessment", "plan",
+                             *(f"risk_{p}_{k}" for p in "ab"
+                               for k in ("suicidal_ideation", "harm_to_others", "partner_violence"))}
+    assert AuditEvent.objects.filter(action="reauth.note_sign", outcome="failed").count() == 1
+
+
+def test_sign_without_a_password_says_so_with_the_rest_and_counts_no_attempt(cast, draft):
+    with pytest.raises(services.SignRefused) as error:
+        services.note_sign(note=draft, by=cast.therapist, secret="  ")
+    assert "secret" in error.value.message_dict and "plan" in error.value.message_dict
+    assert not AuditEvent.objects.filter(action="reauth.note_sign").exists()
 
 
 def test_a_risk_concern_needs_a_safety_plan_for_that_partner(cast, draft):

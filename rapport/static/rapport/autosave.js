@@ -100,6 +100,37 @@
 
     form.addEventListener("input", function () { edits += 1; });
 
+    // "No risk concerns": one click answers "None" to every unanswered risk question on the page (the
+    // partners the session was about), then autosave sends it. Without JavaScript the button posts
+    // action=no_risk and the server does the same.
+    form.querySelectorAll("[data-no-risk]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var answered = 0;
+        var last = null;
+        form.querySelectorAll("[data-risk-answer]").forEach(function (row) {
+          if (row.querySelector("input[type=radio]:checked")) {
+            return;
+          }
+          var none = row.querySelector("input[type=radio][value=none]");
+          if (none) {
+            none.checked = true;
+            answered += 1;
+            last = none;
+          }
+        });
+        var done = document.getElementById("no-risk-done");
+        if (done) {
+          done.textContent = answered ? "Risk check: None recorded for " + answered + " question" +
+            (answered === 1 ? "" : "s") + "." : "Every risk question was already answered.";
+        }
+        if (last) {
+          edits += 1;
+          last.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
+    });
+
     form.addEventListener("submit", function (event) {
       if (inFlight) {
         // Let the background save finish first: its answer carries the version this submit must send.
