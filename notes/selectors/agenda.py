@@ -19,8 +19,11 @@ from clinic.selectors.names import couple_names_for
 from clinic.services.api_tokens import token_digest
 from notes.models import Attendance, CalendarFeed, ProgressNote, Session
 from notes.selectors.notes import NoteState, note_state
-from notes.selectors.supervision import NOTE_TEXT_COLUMNS
 
+SESSION_COLUMNS = ("id", "couple_id", "therapist_id", "starts_at", "duration_minutes", "modality", "kind",
+                   "attendance", "series_id", "version", "updated_at")
+NOTE_COLUMNS = tuple(f"note__{column}" for column in ("id", "session_id", "couple_id", "author_id", "status",
+                                                      "late_entry", "signed_at"))
 FEED_DAYS_BACK = 30
 FEED_DAYS_AHEAD = 180
 
@@ -83,7 +86,8 @@ def calendar_sessions(user: Any, *, start: datetime.datetime, end: datetime.date
             therapist=user, starts_at__gte=start, starts_at__lt=end, couple__in=Couple.objects.visible_to(user),
         )
         .select_related("couple", "note")
-        .defer("couple__presenting_concerns", *(f"note__{column}" for column in NOTE_TEXT_COLUMNS))
+        # The couple's reference alone: its encrypted columns would each need the couple's data key.
+        .only(*SESSION_COLUMNS, "couple__id", "couple__reference", *NOTE_COLUMNS)
         .order_by("starts_at", "id")
     )
 
@@ -141,8 +145,7 @@ def feed_sessions(user: Any, *, now: datetime.datetime | None = None) -> QuerySe
             starts_at__lt=now + datetime.timedelta(days=FEED_DAYS_AHEAD),
         )
         .select_related("couple")
-        .only("id", "starts_at", "duration_minutes", "modality", "kind", "attendance", "updated_at", "version",
-              "couple__id", "couple__reference")
+        .only(*SESSION_COLUMNS, "couple__id", "couple__reference")
         .order_by("starts_at", "id")
     )
 
