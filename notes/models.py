@@ -58,7 +58,9 @@ class SessionSeries(models.Model):
             models.CheckConstraint(
                 condition=models.Q(until__isnull=False) | models.Q(count__isnull=False), name="series_has_an_end",
             ),
-            models.CheckConstraint(condition=models.Q(interval_weeks__in=[1, 2]), name="series_weekly_or_fortnightly"),
+            # A range, not IN (1, 2): Django's SQLite introspection splits a table's SQL on ", ".
+            models.CheckConstraint(condition=models.Q(interval_weeks__gte=1, interval_weeks__lte=2),
+                                   name="series_weekly_or_fortnightly"),
         ]
 
     def __str__(self) -> str:
