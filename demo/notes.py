@@ -120,7 +120,7 @@ RETURNED_AT_LATEST = "Fatima Haddad"
 AWAITING_FOR = datetime.timedelta(days=10)  # the supervisor co-signs what the associate signed before this
 TODAY_ATTENDED = "Aisha Rahman"  # earlier today, note still a draft
 TODAY_LATER = "Amara Okafor"  # later today, scheduled
-WEEKLY_SERIES = (TODAY_LATER, datetime.time(17, 0), 8)  # a weekly series from tomorrow, so the calendar is full
+WEEKLY_SERIES = (TODAY_LATER, datetime.time(17, 0), 8)  # weekly from the next working day: a full calendar
 TODAY_RISK_PARTNER = "a"  # whose PHQ-9 today raises the demo's open suicide risk (TODAY_ATTENDED's couple)
 DEMO_THERAPIST = "therapist"
 
@@ -539,7 +539,7 @@ def seed_today(cases: list[DemoCase], users: dict[str, User]) -> Counter:
 
 
 def seed_series(cases: list[DemoCase], users: dict[str, User]) -> Counter:
-    """The demo therapist's weekly series: 8 sessions at 17:00 from tomorrow with one couple, made through
+    """The demo therapist's weekly series: 8 sessions at 17:00 from the next working day with one couple, made through
     notes.services.series like any series (so the IPV gate decides joint or individual). Once only."""
     created: Counter = Counter()
     therapist = users.get(DEMO_THERAPIST)
@@ -550,8 +550,10 @@ def seed_series(cases: list[DemoCase], users: dict[str, User]) -> Counter:
     couple = case.couple
     joint = couple.ipv_screens_complete and not couple.ipv_joint_blocked
     zone = zoneinfo.ZoneInfo(couple.practice.time_zone)
-    first = datetime.datetime.combine(timezone.localdate(timezone=zone) + datetime.timedelta(days=1),
-                                      WEEKLY_SERIES[1], tzinfo=zone)
+    day = timezone.localdate(timezone=zone) + datetime.timedelta(days=1)
+    while day.weekday() >= 5:  # a working day
+        day += datetime.timedelta(days=1)
+    first = datetime.datetime.combine(day, WEEKLY_SERIES[1], tzinfo=zone)
     series = series_services.series_create(
         couple=couple, by=therapist, starts_at=first, interval_weeks=1, count=WEEKLY_SERIES[2],
         kind=SessionKind.JOINT if joint else SessionKind.INDIVIDUAL_A, attendance=Attendance.SCHEDULED,

@@ -100,7 +100,8 @@ def _after_save(request: HttpRequest, session: Session, verb: str) -> HttpRespon
 def _after_series(request: HttpRequest, series: Any) -> HttpResponse:
     sessions = list(series.sessions.order_by("starts_at").values_list("starts_at", flat=True))
     first, last = (date_format(timezone.localtime(moment), "j F Y") for moment in (sessions[0], sessions[-1]))
-    messages.success(request, f"{len(sessions)} sessions recorded, {series.rule_text.lower()}: from {first} to {last}.")
+    every = "every week" if series.interval_weeks == 1 else "every two weeks"
+    messages.success(request, f"{len(sessions)} sessions recorded, {every}: from {first} to {last}.")
     return redirect(f"{reverse('notes:calendar')}?date={timezone.localtime(sessions[0]).date().isoformat()}")
 
 
