@@ -1,6 +1,7 @@
 """In the demo practice, in a browser: the demo therapist records a weekly series of four sessions, finds it in
 the week view of the calendar, cancels one occurrence, opens today's session's note from the calendar, and reads
-the day view on a phone (360 px) without sideways scrolling.
+the day view on a phone (360 px) without sideways scrolling, then makes a calendar-feed address. axe-core checks
+each page (WCAG 2.1 AA, no serious or critical violation; tests/e2e/test_accessibility.py).
 
 Screenshots: /tmp/e2e-calendar-week-*.png (1024 px and 768 px wide), /tmp/e2e-calendar-day-360.png.
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 from demo.plans import demo_cases
 from notes.models import Attendance, Session, SessionSeries
 from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures of tests/e2e)
+from tests.e2e.test_accessibility import Audit
 from tests.e2e.test_plan_and_measures import (  # noqa: F401
     WIDER_THAN_THE_PAGE,
     demo,
@@ -35,9 +37,11 @@ def test_therapist_makes_a_weekly_series_and_works_from_the_calendar(page, demo)
     couple = case.couple
     first_day = timezone.localdate() + datetime.timedelta(days=15)
     sign_in_to_the_demo(page, demo.therapist, demo.device)
+    audit = Audit()
 
     # A weekly series of four, at 10:00, from the session form.
     page.goto(reverse("notes:session-create", args=[couple.pk]))
+    audit.check(page, "session form with repeat")
     page.get_by_label(re.compile(r"^Date")).fill(first_day.isoformat())
     page.get_by_label(re.compile(r"^Start time")).fill("10:00")
     page.get_by_label(re.compile(r"^Attendance")).select_option(Attendance.SCHEDULED)
@@ -56,6 +60,7 @@ def test_therapist_makes_a_weekly_series_and_works_from_the_calendar(page, demo)
     expect(entry).to_contain_text(f"{case.names['a']}")
     expect(entry).to_contain_text("Scheduled")
     screenshots(page, "calendar-week")
+    audit.check(page, "calendar week")
 
     # Next week has the second occurrence; open it and cancel that one only.
     page.get_by_role("link", name=re.compile("Next week")).click()
@@ -96,5 +101,15 @@ def test_therapist_makes_a_weekly_series_and_works_from_the_calendar(page, demo)
     page.screenshot(path="/tmp/e2e-calendar-day-360.png", full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], page.evaluate(WIDER_THAN_THE_PAGE, PHONE["width"])
+    audit.check(page, "calendar day at 360 px")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/sessions/[0-9a-f-]+/edit/$"))
+    audit.check(page, "session edit with series actions at 360 px")
+
+    # The feed's page: make an address (shown once).
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(reverse("notes:calendar-feed-settings"))
+    page.get_by_role("button", name="Make a feed address").click()
+    expect(page.get_by_role("textbox", name="Feed address")).to_have_value(re.compile(r"/calendar/feed\.ics\?token=[\w-]{43}$"))
+    audit.check(page, "calendar feed")
+    assert not audit.found, "WCAG 2.1 AA violations:\n" + "\n".join(audit.found)
