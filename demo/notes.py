@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
+import zoneinfo
 from collections import Counter
 from typing import Any, TextIO
 
@@ -90,9 +91,10 @@ from demo.plans import (
 )
 from demo.stories import Story
 from notes import note_templates as templates
-from notes.models import Attendance, ProgressNote, PsychotherapyNote, Session, SessionKind
+from notes.models import Attendance, ProgressNote, PsychotherapyNote, Session, SessionKind, SessionSeries
 from notes.services import notes as note_services
 from notes.services import psychotherapy as private_services
+from notes.services import series as series_services
 from notes.services import sessions as session_services
 from notes.services import supervision as supervision_services
 from plans.instruments import BUILTIN
@@ -118,6 +120,7 @@ RETURNED_AT_LATEST = "Fatima Haddad"
 AWAITING_FOR = datetime.timedelta(days=10)  # the supervisor co-signs what the associate signed before this
 TODAY_ATTENDED = "Aisha Rahman"  # earlier today, note still a draft
 TODAY_LATER = "Amara Okafor"  # later today, scheduled
+WEEKLY_SERIES = (TODAY_LATER, datetime.time(17, 0), 8)  # weekly from the next working day: a full calendar
 TODAY_RISK_PARTNER = "a"  # whose PHQ-9 today raises the demo's open suicide risk (TODAY_ATTENDED's couple)
 DEMO_THERAPIST = "therapist"
 
@@ -535,6 +538,31 @@ def seed_today(cases: list[DemoCase], users: dict[str, User]) -> Counter:
     return created
 
 
+def seed_series(cases: list[DemoCase], users: dict[str, User]) -> Counter:
+    """The demo therapist's weekly series: 8 sessions at 17:00 from the next working day with one couple, made through
+    notes.services.series like any series (so the IPV gate decides joint or individual). Once only."""
+    created: Counter = Counter()
+    therapist = users.get(DEMO_THERAPIST)
+    case = next((case for case in cases if case.key == WEEKLY_SERIES[0]), None)
+    if therapist is None or case is None or case.primary != therapist or \
+            SessionSeries.objects.filter(therapist=therapist).exists():
+        return created
+    couple = case.couple
+    joint = couple.ipv_screens_complete and not couple.ipv_joint_blocked
+    zone = zoneinfo.ZoneInfo(couple.practice.time_zone)
+    day = timezone.localdate(timezone=zone) + datetime.timedelta(days=1)
+    while day.weekday() >= 5:  # a working day
+        day += datetime.timedelta(days=1)
+    first = datetime.datetime.combine(day, WEEKLY_SERIES[1], tzinfo=zone)
+    series = series_services.series_create(
+        couple=couple, by=therapist, starts_at=first, interval_weeks=1, count=WEEKLY_SERIES[2],
+        kind=SessionKind.JOINT if joint else SessionKind.INDIVIDUAL_A, attendance=Attendance.SCHEDULED,
+    )
+    created["session series"] += 1
+    created["session"] += series.sessions.count()
+    return created
+
+
 def _scores_today(case: DemoCase, by: User) -> Counter:
     created: Counter = Counter()
     day = timezone.localdate()
@@ -572,6 +600,8 @@ def seed(practice: Practice, *, stdout: TextIO | None = None) -> dict[str, int]:
             created += seed_sessions(case, users)
     with transaction.atomic():
         created += seed_today(cases, users)
+    with transaction.atomic():
+        created += seed_series(cases, users)
     if stdout is not None and +created:
         stdout.write("Sessions and notes: " + ", ".join(f"{n} {kind}(s)" for kind, n in sorted(created.items()) if n)
                      + ".")

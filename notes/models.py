@@ -32,6 +32,46 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+class SessionSeries(models.Model):
+    """A recurring appointment: every `interval_weeks` weeks at the same local wall time, until a day or for a
+    number of occurrences. Each occurrence is a Session of its own (notes, attendance and billing work as for any
+    session); the series keeps the rule it was made from. Holds no clinical text."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="session_series")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_series")
+    first_starts_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, help_text="The zone whose wall time the occurrences keep.")
+    interval_weeks = models.PositiveSmallIntegerField(help_text="1: weekly, 2: fortnightly.")
+    until = models.DateField(null=True, blank=True, help_text="The last day an occurrence may fall on.")
+    count = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The number of occurrences.")
+    duration_minutes = models.PositiveSmallIntegerField()
+    modality = models.CharField(max_length=10, choices=Modality.choices)
+    kind = models.CharField(max_length=12, choices=SessionKind.choices)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When the series was ended early.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=False) | models.Q(count__isnull=False), name="series_has_an_end",
+            ),
+            # A range, not IN (1, 2): Django's SQLite introspection splits a table's SQL on ", ".
+            models.CheckConstraint(condition=models.Q(interval_weeks__gte=1, interval_weeks__lte=2),
+                                   name="series_weekly_or_fortnightly"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session series {self.pk}"
+
+    @property
+    def rule_text(self) -> str:
+        every = "Every week" if self.interval_weeks == 1 else "Every two weeks"
+        return f"{every}, {self.count} sessions" if self.count else f"{every} until {self.until:%Y-%m-%d}"
+
+
 class Session(models.Model):
     """One appointment. Holds no clinical text: dates, kind, attendance and billing code only."""
 
@@ -48,6 +88,8 @@ class Session(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    series = models.ForeignKey(SessionSeries, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="sessions", help_text="The recurring series this occurrence belongs to.")
 
     class Meta:
         ordering = ["-starts_at"]
@@ -216,3 +258,17 @@ class ServiceCodeRule(models.Model):
 
     def __str__(self) -> str:
         return f"Service code rule {self.pk} ({self.kind})"
+
+
+class CalendarFeed(models.Model):
+    """A clinician's private iCalendar feed, stored as the SHA-256 digest of its token: the feed's address is
+    shown once, when it is made. One per user; making another replaces it, revoking deletes it. The token is
+    256 random bits, so a plain digest needs no salt (as clinic.ApiToken)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, in hex.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, editor, home, psychotherapy, search, service_codes, sessions, supervision
+from .views import calendar, detail, editor, home, psychotherapy, search, service_codes, sessions, supervision
 
 app_name = "notes"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("couples/<uuid:couple_pk>/sessions/", sessions.session_list, name="session-list"),
     path("couples/<uuid:couple_pk>/sessions/new/", sessions.session_create, name="session-create"),
     path("sessions/<uuid:pk>/edit/", sessions.session_edit, name="session-edit"),
+    path("sessions/<uuid:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
+    path("sessions/<uuid:pk>/series/end/", sessions.series_end, name="series-end"),
+    # The clinician's calendar and private iCalendar feed
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/feed/", calendar.feed_settings, name="calendar-feed-settings"),
+    path("calendar/feed.ics", calendar.feed, name="calendar-feed"),
     # Progress notes: editor with autosave, sign, addenda
     path("sessions/<uuid:session_pk>/note/", editor.note_edit, name="note-edit"),
     path("notes/<uuid:pk>/", detail.note_detail, name="note-detail"),

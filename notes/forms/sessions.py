@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from clinic.models import CareRole, CareTeamMember, Couple, IPVResult, User
 from notes.models import Attendance, Modality, SessionKind
+from notes.services.series import MAX_OCCURRENCES, NO_END, UNTIL_BEFORE_START, UNTIL_OR_COUNT
 from notes.services.sessions import MAX_DURATION_MINUTES
 from rapport.forms import DateInput
 
@@ -129,6 +130,56 @@ class SessionForm(forms.Form):
             "starts_at", "duration_minutes", "modality", "kind", "attendance", "service_code", "therapist")}
 
 
+REPEAT_CHOICES = [("", "Does not repeat"), ("1", "Every week"), ("2", "Every two weeks")]
+
+
+class SessionCreateForm(SessionForm):
+    """A session, optionally the first of a weekly or fortnightly series ending on a day or after a number of
+    sessions (notes.services.series checks the rule again and caps it at MAX_OCCURRENCES)."""
+
+    repeat = forms.TypedChoiceField(
+        label="Repeat", choices=REPEAT_CHOICES, coerce=int, empty_value=None, required=False,
+        help_text="Each session of a series is a session of its own: change or cancel one without the others.",
+        error_messages={"invalid_choice": "Choose every week, every two weeks, or no repeat."},
+    )
+    repeat_until = forms.DateField(
+        label="Last day", required=False, widget=DateInput(),
+        help_text="The series ends on this day (or before it). Or give a number of sessions instead.",
+        error_messages={"invalid": "Enter the last day as a real date."},
+    )
+    repeat_count = forms.IntegerField(
+        label="Number of sessions", required=False, min_value=2, max_value=MAX_OCCURRENCES,
+        help_text=f"From 2 to {MAX_OCCURRENCES}, this session included.",
+        error_messages={
+            "invalid": "Enter the number of sessions as a whole number.",
+            "min_value": f"Enter a number of sessions from 2 to {MAX_OCCURRENCES}.",
+            "max_value": f"Enter a number of sessions from 2 to {MAX_OCCURRENCES}.",
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        repeat, until, count = data.get("repeat"), data.get("repeat_until"), data.get("repeat_count")
+        if not repeat:
+            if until or count:
+                self.add_error("repeat", "Choose how often the session repeats, or clear the last day and number.")
+            return data
+        if until and count:
+            self.add_error("repeat_until", UNTIL_OR_COUNT)
+        elif not until and not count and "repeat_count" not in self.errors and "repeat_until" not in self.errors:
+            self.add_error("repeat_until", NO_END)
+        elif until and data.get("date") and until <= data["date"]:
+            self.add_error("repeat_until", UNTIL_BEFORE_START)
+        return data
+
+    def series_fields(self) -> dict[str, Any] | None:
+        """The recurrence rule for notes.services.series.series_create, or None for a single session."""
+        data = self.cleaned_data
+        if not data.get("repeat"):
+            return None
+        return {"interval_weeks": data["repeat"], "until": data.get("repeat_until"), "count": data.get("repeat_count")}
+
+
 class SessionEditForm(SessionForm):
     version = forms.IntegerField(
         widget=forms.HiddenInput, min_value=1,
@@ -166,4 +217,30 @@ class NoteSearchForm(forms.Form):
         error_messages={"required": "Type a word or phrase to search for.",
                         "min_length": "Type at least 2 characters to search for.",
                         "max_length": "Type at most 200 characters to search for."},
+    )
+
+
+class CalendarForm(forms.Form):
+    """The calendar's GET parameters: the day to show (its week, or itself in the day view) and the view."""
+
+    date = forms.DateField(label="Go to date", required=False, widget=DateInput(),
+                           error_messages={"invalid": "Enter the date as a real date."})
+    view = forms.ChoiceField(label="View", required=False, choices=[("", "Week"), ("week", "Week"), ("day", "Day")],
+                             error_messages={"invalid_choice": "Choose the week or the day view."})
+
+
+class SeriesEndForm(forms.Form):
+    """Which future sessions of a series to remove: from the chosen one on, or every future one."""
+
+    scope = forms.ChoiceField(
+        choices=[("following", "This session and all following"), ("future", "Every future session")],
+        error_messages={"required": "Choose which sessions to cancel.",
+                        "invalid_choice": "Choose which sessions to cancel."},
+    )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1,
+        error_messages={"required": VERSION_ERROR, "invalid": VERSION_ERROR, "min_value": VERSION_ERROR},
     )

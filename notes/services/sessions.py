@@ -162,14 +162,16 @@ def session_create(
     attendance: str = Attendance.SCHEDULED,
     service_code: str = "",
     therapist: User | None = None,
+    series: Any = None,
 ) -> Session:
     """Record a session of `couple`. The therapist defaults to `by`; an empty service code takes the
-    suggested one (suggest_service_code); a session that did not take place has none. Writes `session.create`."""
+    suggested one (suggest_service_code); a session that did not take place has none. `series` is the
+    SessionSeries it is an occurrence of (notes.services.series). Writes `session.create`."""
     therapist = therapist or by
     _check_therapist(couple, therapist)
     session = Session(
         couple=couple, therapist=therapist, starts_at=starts_at, duration_minutes=duration_minutes,
-        modality=modality, kind=kind, attendance=attendance, created_by=by,
+        modality=modality, kind=kind, attendance=attendance, created_by=by, series=series,
     )
     session.service_code = "" if attendance in UNBILLED_ATTENDANCE else (
         (service_code or "").strip().upper() or suggest_service_code(
@@ -181,7 +183,8 @@ def session_create(
     with transaction.atomic():
         session.save(force_insert=True)
         record_event("session.create", actor=by, obj=session,
-                     detail={"kind": kind, "attendance": attendance, "service_code": session.service_code})
+                     detail={"kind": kind, "attendance": attendance, "service_code": session.service_code,
+                             **({"series": str(series.pk)} if series is not None else {})})
     return session
 
 

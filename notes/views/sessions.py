@@ -10,18 +10,30 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple, IPVResult
-from notes.forms.sessions import NoteSearchForm, SessionEditForm, SessionFilterForm, SessionForm, default_start
+from notes.forms.sessions import (
+    VERSION_ERROR,
+    NoteSearchForm,
+    SeriesEndForm,
+    SessionCreateForm,
+    SessionEditForm,
+    SessionFilterForm,
+    SessionForm,
+    VersionForm,
+    default_start,
+)
 from notes.models import Attendance, Modality, ProgressNote, Session, SessionKind
 from notes.selectors import notes as selectors
+from notes.services import series as series_services
 from notes.services import sessions as services
 from rapport.forms import add_service_errors, error_summary
 
@@ -85,6 +97,14 @@ def _after_save(request: HttpRequest, session: Session, verb: str) -> HttpRespon
     return redirect("notes:session-list", couple_pk=session.couple_id)
 
 
+def _after_series(request: HttpRequest, series: Any) -> HttpResponse:
+    sessions = list(series.sessions.order_by("starts_at").values_list("starts_at", flat=True))
+    first, last = (date_format(timezone.localtime(moment), "j F Y") for moment in (sessions[0], sessions[-1]))
+    every = "every week" if series.interval_weeks == 1 else "every two weeks"
+    messages.success(request, f"{len(sessions)} sessions recorded, {every}: from {first} to {last}.")
+    return redirect(f"{reverse('notes:calendar')}?date={timezone.localtime(sessions[0]).date().isoformat()}")
+
+
 def _has_note(session: Session) -> bool:
     return ProgressNote.objects.filter(session=session).exists()
 
@@ -96,18 +116,25 @@ def session_create(request: HttpRequest, couple_pk: Any) -> HttpResponse:
     therapist. An attended session goes straight on to its progress note."""
     couple = get_couple_for_user(request.user, couple_pk, write=True)
     if request.method == "POST":
-        form = SessionForm(request.POST, couple=couple)
+        form = SessionCreateForm(request.POST, couple=couple)
         if form.is_valid():
+            rule = form.series_fields()
             try:
-                session = services.session_create(couple=couple, by=request.user, **form.service_fields())
+                if rule:
+                    series = series_services.series_create(couple=couple, by=request.user, **form.service_fields(),
+                                                           **rule)
+                else:
+                    session = services.session_create(couple=couple, by=request.user, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                if rule:
+                    return _after_series(request, series)
                 return _after_save(request, session, "recorded")
         status = 400
     else:
         start = default_start()
-        form = SessionForm(couple=couple, initial={
+        form = SessionCreateForm(couple=couple, initial={
             "date": start.date(), "time": start.time(), "duration_minutes": 50, "modality": Modality.IN_PERSON,
             "kind": SessionKind.JOINT if couple.ipv_screens_complete and not couple.ipv_joint_blocked
             else SessionKind.INDIVIDUAL_A,
@@ -128,15 +155,7 @@ def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         starts_at=session.starts_at, exclude_pk=session.pk, attendance=session.attendance,
     )
     if request.method == "GET":
-        local = timezone.localtime(session.starts_at)
-        form = SessionEditForm(couple=couple, initial={
-            "date": local.date(), "time": local.time().replace(second=0, microsecond=0),
-            "duration_minutes": session.duration_minutes, "modality": session.modality, "kind": session.kind,
-            "attendance": session.attendance, "therapist": session.therapist_id,
-            "service_code": session.service_code, "version": session.version,
-        })
-        return render(request, "notes/sessions/form.html",
-                      _form_context(couple, form, session=session, suggestion=suggestion))
+        return _edit_page(request, couple, session, suggestion=suggestion)
     form = SessionEditForm(request.POST, couple=couple)
     if form.is_valid():
         try:
@@ -149,7 +168,83 @@ def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         else:
             return _after_save(request, saved, "saved")
     return render(request, "notes/sessions/form.html",
-                  _form_context(couple, form, session=session, suggestion=suggestion), status=400)
+                  _form_context(couple, form, session=session, suggestion=suggestion, **_series_context(session)),
+                  status=400)
+
+
+def _series_context(session: Session) -> dict[str, Any]:
+    """The cancel and end-series actions of the edit page."""
+    has_note = _has_note(session)
+    return {
+        "can_cancel": session.attendance == Attendance.SCHEDULED and not has_note,
+        "series": session.series if session.series_id else None,
+        "removable_later": series_services.removable_occurrences(session.series, since=session.starts_at).count()
+        if session.series_id else 0,
+    }
+
+
+def _edit_page(request: HttpRequest, couple: Couple, session: Session, *, suggestion: str = "", status: int = 200,
+               action_errors: list[str] | None = None) -> HttpResponse:
+    local = timezone.localtime(session.starts_at)
+    form = SessionEditForm(couple=couple, initial={
+        "date": local.date(), "time": local.time().replace(second=0, microsecond=0),
+        "duration_minutes": session.duration_minutes, "modality": session.modality, "kind": session.kind,
+        "attendance": session.attendance, "therapist": session.therapist_id,
+        "service_code": session.service_code, "version": session.version,
+    })
+    return render(request, "notes/sessions/form.html", _form_context(
+        couple, form, session=session, suggestion=suggestion, action_errors=action_errors or [],
+        **_series_context(session),
+    ), status=status)
+
+
+STALE_CANCEL = ("Someone changed this session after you opened it, so it was not cancelled. Check it below, "
+                "then cancel it again if it should be.")
+
+
+@require_POST
+@clinician_required
+def session_cancel(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Cancel one session (one occurrence of a series, or a single one): attendance "cancelled". Refused with
+    409 if the session changed since the page was opened, 400 if it has a progress note."""
+    session = selectors.get_session_for_user(request.user, pk, write=True)
+    couple = get_couple_for_user(request.user, session.couple_id, write=True)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, couple, session, status=400, action_errors=[VERSION_ERROR])
+    try:
+        saved = series_services.occurrence_cancel(session=session, by=request.user,
+                                                  base_version=form.cleaned_data["version"])
+    except services.StaleVersion:
+        fresh = selectors.get_session_for_user(request.user, pk, write=True)
+        return _edit_page(request, couple, fresh, status=409, action_errors=[STALE_CANCEL])
+    except ValidationError as error:
+        return _edit_page(request, couple, session, status=400, action_errors=error.messages)
+    when = date_format(timezone.localtime(saved.starts_at), "j F Y, H:i")
+    messages.success(request, f"Session of {when} cancelled.")
+    return redirect(f"{reverse('notes:calendar')}?date={timezone.localtime(saved.starts_at).date().isoformat()}")
+
+
+@require_POST
+@clinician_required
+def series_end(request: HttpRequest, pk: Any) -> HttpResponse:
+    """End the series of session `pk`: remove its future sessions still scheduled and undocumented, from this
+    session on ("following") or from now ("future"). Attended, cancelled and documented sessions stay."""
+    session = selectors.get_session_for_user(request.user, pk, write=True)
+    couple = get_couple_for_user(request.user, session.couple_id, write=True)
+    if not session.series_id:
+        raise Http404
+    form = SeriesEndForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, couple, session, status=400,
+                          action_errors=[m for errors in form.errors.values() for m in errors])
+    since = session.starts_at if form.cleaned_data["scope"] == "following" else timezone.now()
+    removed = series_services.series_end(series=session.series, by=request.user, since=since)
+    kept = Session.objects.filter(series_id=session.series_id, starts_at__gte=since).count()
+    kept_text = f" {kept} from then on stay: they took place, were cancelled, or have a note." if kept else ""
+    messages.success(request, f"Series ended: {removed} scheduled session{'s' if removed != 1 else ''} removed."
+                              f"{kept_text}")
+    return redirect(f"{reverse('notes:calendar')}?date={timezone.localtime(since).date().isoformat()}")
 
 
 def _edit_conflict(request: HttpRequest, couple: Couple, stale: Session, stale_form: SessionEditForm) -> HttpResponse:
@@ -180,5 +275,5 @@ def _edit_conflict(request: HttpRequest, couple: Couple, stale: Session, stale_f
             saved_text, your_text = saved_value, your_value
         differences.append({"label": label, "saved": saved_text, "yours": your_text})
     return render(request, "notes/sessions/form.html", _form_context(
-        couple, form, session=current, conflict=True, differences=differences,
+        couple, form, session=current, conflict=True, differences=differences, **_series_context(current),
     ), status=409)

@@ -81,6 +81,8 @@ ALLOWED_IN_CLEAR: dict[str, str] = {
     "portal.PortalAccount.password": "a password hash (Django's hashers)",
     "portal.PortalInvitation.token_hash": "a SHA-256 digest of the invitation token",
     "clinic.Practice.time_zone": "an IANA time-zone name, validated against the zone database",
+    "notes.SessionSeries.time_zone": "the practice's IANA time-zone name, copied by code when the series is made",
+    "notes.CalendarFeed.digest": "a SHA-256 digest of a calendar feed's token (the token itself is never stored)",
     "clinic.Practice.address": "the practice's letterhead, printed on its reports; about no client",
     "clinic.Practice.phone": "the practice's letterhead, printed on its reports; about no client",
     "clinic.Practice.email": "the practice's letterhead, printed on its reports; about no client",
