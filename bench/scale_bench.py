@@ -321,7 +321,7 @@ def main() -> None:
     parser.add_argument("--batch-reports", type=int, default=10)
     parser.add_argument("--seed", type=int, default=2026, help="seed_scale's --seed (its default)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or None,
-                        help="PostgreSQL server for the data sets (databases rapport_bench_<couples>); "
+                        help="PostgreSQL server for the data sets (databases <BENCH_DB_PREFIX>_<couples>); "
                              "default BENCH_DATABASE_URL, else SQLite files under var/bench/")
     parser.add_argument("--no-write", action="store_true", help="print the report without writing bench/results.md")
     args = parser.parse_args()
