@@ -17,7 +17,7 @@ from reports.services.batches import archive_file_name, month_bounds, progress_f
 from reports.services.finishing import batch_assemble
 
 IMMEDIATE_TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "reports"]}
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "reports", "pdf"]}
 }
 
 
