@@ -113,8 +113,9 @@ class Command(BaseCommand):
             bar.update(done, total)
         bar.finish()
         # The portal, for the benchmark's partner pages: partner A of the first active couple with a plan signs
-        # in with the demo's published portal password, has a PHQ-9 to answer and two log entries (demo/portal.py).
-        created.update(demo_portal.seed(practice.practice))
+        # in (scale.PORTAL_EMAIL, the demo's published portal password), has a PHQ-9 to answer and two log
+        # entries (demo/portal.py).
+        created.update(demo_portal.seed(practice.practice, email=scale.PORTAL_EMAIL))
         for status in CoupleStatus:
             created[f"couples ({status.label.lower()})"] = statuses[status]
         self.cpu_seconds = time.process_time() - cpu
