@@ -19,9 +19,11 @@ run: install
 	$(DEV_ENV) $(PY) manage.py create_key_file
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	@# One background worker for report batches, stopped when the server stops.
+	@# Two background workers, stopped when the server stops: one for report batches, one for the single PDFs a
+	@# clinician waits for (queue pdf), so a month's batch never holds those up.
 	$(DEV_ENV) $(PY) manage.py db_worker --queue-name default,reports --no-reload --verbosity 0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEV_ENV) $(PY) manage.py db_worker --queue-name pdf --interval 0.5 --no-reload --verbosity 0 & pdfworker=$$!; \
+	trap 'kill $$worker $$pdfworker 2>/dev/null; wait $$worker $$pdfworker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # PYTEST_ARGS: extra pytest arguments, e.g. PYTEST_ARGS='-m "not e2e"' (CI's PostgreSQL pass).

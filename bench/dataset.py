@@ -4,8 +4,9 @@ with the environment of one data set (bench/scale_env.py):
 - seed: migrate and load the data set (`seed_scale`, or the demo practice where seed_scale is missing);
 - inspect: how many couples the database holds and whether the bench key file opens its keyring;
 - analyze: refresh the query planner's statistics (ANALYZE), as autovacuum keeps them in a running database;
-- sessions: signed-in, two-factor-verified sessions of the bench therapist for the load clients, and the
-  URLs measured (home page, a couple page, a page of the notes API, a progress report PDF).
+- sessions: signed-in, two-factor-verified sessions of the bench therapist for the load clients, sessions of
+  the bench partner in the portal, the URLs measured (bench/pages.py: those that resolve), and what the PDF
+  clients of the mixed scenario ask for (the progress report's button, one period per client).
 
 Each step writes its result as JSON to FILE.
 """
@@ -13,7 +14,9 @@ Each step writes its result as JSON to FILE.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import time
 from pathlib import Path
 
 import django
@@ -25,12 +28,15 @@ from django.contrib.auth import login  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command, get_commands  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django_otp import login as otp_login  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from bench.pages import PAGES  # noqa: E402
 from clinic.models import Couple, CoupleStatus, User  # noqa: E402
 from keys.checks import keyring_problem  # noqa: E402
+from portal import session as portal_session  # noqa: E402
+from portal.models import MeasureRequest, PortalAccount  # noqa: E402
 
 SCALE_THERAPISTS = 50
 SCALE_YEARS = 3
@@ -47,7 +53,7 @@ def dataset_parameters(couples: int, seed: int) -> dict:
     """What identifies a data set: a database built with the same parameters is reused."""
     if generator() == "seed_scale":
         return {"generator": "seed_scale", "couples": couples, "therapists": SCALE_THERAPISTS,
-                "years": SCALE_YEARS, "seed": seed}
+                "years": SCALE_YEARS, "seed": seed, "portal_accounts": 1}
     return {"generator": "seed_demo"}
 
 
@@ -111,22 +117,87 @@ def bench_couple(user: User) -> Couple:
     return couple
 
 
-def targets(user: User) -> dict[str, str]:
+def bench_partner(practice_id) -> PortalAccount | None:
+    """The partner signed in to the portal for the portal pages: the practice's first usable account."""
+    return (PortalAccount.objects.usable().filter(couple__practice_id=practice_id).select_related("couple")
+            .order_by("couple__reference", "partner__position").first())
+
+
+def partner_session(account: PortalAccount) -> str:
+    """A session key of `account` signed in to the portal, past its second step, as portal.session.start
+    leaves it."""
+    store = SessionStore()
+    now = time.time()
+    store[portal_session.ACCOUNT_KEY] = str(account.pk)
+    store[portal_session.AUTH_HASH_KEY] = portal_session._auth_hash(account)
+    store[portal_session.VERIFIED_KEY] = True
+    store[portal_session.LAST_SEEN_KEY] = now
+    store[portal_session.STARTED_KEY] = now
+    store.save()
+    return store.session_key
+
+
+def _resolve(candidates: tuple[str, ...], args: list) -> str | None:
+    for name in candidates:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def targets(user: User, partner: PortalAccount | None = None) -> dict:
+    """{"pages": {name: {"path", "who"}}, "missing": {name: why}, "pdf": the progress report's button}."""
     couple = bench_couple(user)
+    measure = None
+    if partner is not None:
+        measure = (MeasureRequest.objects.filter(account=partner, completed_at__isnull=True)
+                   .order_by("requested_at").values_list("instrument", flat=True).first())
+    pages, missing = {}, {}
+    for page in PAGES:
+        if page.who == "partner" and partner is None:
+            missing[page.name] = "no portal account in the data set"
+            continue
+        args = {"couple": [couple.pk], "measure": [measure] if measure else None, "": []}[page.args]
+        if args is None:
+            missing[page.name] = "the bench partner has no measure to answer"
+            continue
+        path = _resolve(page.candidates, args)
+        if path is None:
+            missing[page.name] = f"no URL named {' or '.join(page.candidates)} yet"
+            continue
+        pages[page.name] = {"path": path + page.query, "who": page.who}
     return {
         "healthz": reverse("healthz"),
-        "home": reverse("notes:therapist-home"),
-        "couple": reverse("clinic:couple-detail", args=[couple.pk]),
-        "notes_api": reverse("note-list"),
-        "progress_pdf": reverse("reports:progress-pdf", args=[couple.pk]),
+        "pages": pages,
+        "missing": missing,
+        "pdf": {"options": reverse("reports:couple-reports", args=[couple.pk]),
+                "ask": reverse("reports:progress-pdf", args=[couple.pk]),
+                "start": couple.start_date.isoformat() if couple.start_date else ""},
     }
 
 
-def sessions(count: int) -> dict:
+def pdf_forms(start: str, count: int) -> list[dict[str, str]]:
+    """The options form of the progress report for each PDF client: the treatment to date, each client's period
+    starting a day later than the previous one's, so no two clients share one job (a second identical request
+    while the first is waiting is the same job)."""
+    today = datetime.date.today()
+    first = datetime.date.fromisoformat(start) if start else today - datetime.timedelta(days=365)
+    return [{"start": min(first + datetime.timedelta(days=index), today).isoformat(), "end": today.isoformat(),
+             "include_notes": "on", "audience": "clinical", "exclude_partner": ""} for index in range(count)]
+
+
+def sessions(count: int, pdf_clients: int = 2) -> dict:
     user = bench_therapist()
+    partner = bench_partner(user.practice_id)
+    found = targets(user, partner)
     return {"username": user.username, "cookie_name": settings.SESSION_COOKIE_NAME,
+            "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
             "session_keys": [verified_session(user) for _ in range(count)],
-            "targets": targets(user), "couples_in_database": Couple.objects.count()}
+            "partner_session_keys": [partner_session(partner) for _ in range(count)] if partner else [],
+            "pdf_session_keys": [verified_session(user) for _ in range(pdf_clients)],
+            "pdf_forms": pdf_forms(found["pdf"]["start"], pdf_clients),
+            "targets": found, "couples_in_database": Couple.objects.count()}
 
 
 def main() -> None:
@@ -135,6 +206,7 @@ def main() -> None:
     parser.add_argument("--couples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--pdf-clients", type=int, default=2)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     if args.step == "seed":
@@ -146,7 +218,7 @@ def main() -> None:
     elif args.step == "parameters":
         result = dataset_parameters(args.couples, args.seed)
     else:
-        result = sessions(args.clients)
+        result = sessions(args.clients, args.pdf_clients)
     Path(args.out).write_text(json.dumps(result))
 
 

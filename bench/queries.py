@@ -1,4 +1,4 @@
-"""SQL queries per request of the benchmarked pages, counted in-process with Django's test Client.
+"""SQL queries per request of the benchmarked pages (bench/pages.py), counted in-process with Django's test Client.
 
 Run by bench/scale_bench.py as `python -m bench.queries --targets JSON --out FILE` with one data set's
 environment (bench/scale_env.py). Each page is requested once to warm the process (data-key cache, content
@@ -21,7 +21,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.dataset import bench_therapist, verified_session  # noqa: E402
+from bench.dataset import bench_partner, bench_therapist, partner_session, verified_session  # noqa: E402
 
 REPEATS = 3
 
@@ -42,13 +42,18 @@ def count_queries(client: Client, path: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--targets", required=True, help="JSON {name: path}")
+    parser.add_argument("--targets", required=True, help='JSON {name: {"path": path, "who": "therapist" or "partner"}}')
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = verified_session(bench_therapist())
-    results = {name: count_queries(client, path) for name, path in json.loads(args.targets).items()
-               if name != "healthz"}
+    therapist = bench_therapist()
+    clients = {"therapist": Client()}
+    clients["therapist"].cookies[settings.SESSION_COOKIE_NAME] = verified_session(therapist)
+    partner = bench_partner(therapist.practice_id)
+    if partner is not None:
+        clients["partner"] = Client()
+        clients["partner"].cookies[settings.SESSION_COOKIE_NAME] = partner_session(partner)
+    results = {name: count_queries(clients[page["who"]], page["path"])
+               for name, page in json.loads(args.targets).items()}
     Path(args.out).write_text(json.dumps(results))
 
 

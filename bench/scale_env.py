@@ -1,6 +1,7 @@
 """Where `make bench` keeps its data sets and how its processes are configured (no Django imported here).
 
-One database per data-set size: PostgreSQL databases `rapport_bench_<couples>` on the server named by
+One database per data-set size: PostgreSQL databases `<BENCH_DB_PREFIX>_<couples>` (default prefix
+`rapport_bench`; set BENCH_DB_PREFIX so two people benchmarking on one server keep apart) on the server named by
 BENCH_DATABASE_URL, or SQLite files var/bench/scale-<couples>.sqlite3 when it is unset. One key file
 (var/bench/rapport.key) and one record of the data sets already built (var/bench/datasets.json), so a second
 run reuses them instead of seeding 5,000 couples again.
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_VAR = ROOT / "var" / "bench"
 KEY_FILE = BENCH_VAR / "rapport.key"
 DATASETS_FILE = BENCH_VAR / "datasets.json"
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX") or "rapport_bench"
 SECRET_KEY = "bench-only-secret-key-for-make-bench-never-used-in-production-93be1f"
 
 
@@ -37,11 +39,12 @@ class Database:
 
     @property
     def name(self) -> str:
-        return f"rapport_bench_{self.couples}"
+        return f"{DB_PREFIX}_{self.couples}"
 
     @property
     def sqlite_path(self) -> Path:
-        return BENCH_VAR / f"scale-{self.couples}.sqlite3"
+        stem = "scale" if DB_PREFIX == "rapport_bench" else f"scale-{DB_PREFIX}"
+        return BENCH_VAR / f"{stem}-{self.couples}.sqlite3"
 
     @property
     def url(self) -> str:

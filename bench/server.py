@@ -96,3 +96,42 @@ class Gunicorn:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+class TaskWorkers:
+    """`count` plain `manage.py db_worker --queue-name pdf` processes (what `make run` and docs/deployment.md
+    start for single PDFs), at `niceness` (0: as the web workers; 10: the web workers come first for the CPU)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *, count: int = 2, niceness: int = 0,
+                 queues: str = "pdf"):
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
+        command = [sys.executable, "manage.py", "db_worker", "--queue-name", queues, "--interval", "0.2",
+                   "--no-startup-delay", "--no-reload", "--verbosity", "0"]
+        if niceness:
+            command = ["nice", "-n", str(niceness), *command]
+        self.processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                          for _ in range(count)]
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(process.pid) for process in self.processes if process.poll() is None)
+
+    def peak_memory_kib(self) -> list[int]:
+        return [peak_memory_kib(process.pid) for process in self.processes if process.poll() is None]
+
+    def check_alive(self) -> None:
+        for process in self.processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"a task worker exited ({process.returncode}); see {self.log_path}")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)  # db_worker: finish the current task, then stop
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.log.close()

@@ -28,7 +28,9 @@ def portal_couple(practice: Practice) -> Couple | None:
             .order_by("reference").first())
 
 
-def seed(practice: Practice, *, stdout: TextIO | None = None) -> Counter:
+def seed(practice: Practice, *, stdout: TextIO | None = None, email: str = PORTAL_EMAIL) -> Counter:
+    """`email`: the partner's sign-in address (one per portal account across the database: seed_scale uses its
+    own, so the demo and the scale practice can share a database)."""
     created: Counter = Counter()
     couple = portal_couple(practice)
     if couple is None or PortalAccount.objects.filter(couple__practice=practice).exists():
@@ -36,7 +38,7 @@ def seed(practice: Practice, *, stdout: TextIO | None = None) -> Counter:
     therapist = CareTeamMember.objects.current().filter(couple=couple, role=CareRole.PRIMARY).first().user
     # The invitation email would print to the console in the middle of seed_demo's output: keep it in memory.
     with transaction.atomic(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        invitation = accounts.portal_invite(couple=couple, position="a", email=PORTAL_EMAIL, by=therapist)
+        invitation = accounts.portal_invite(couple=couple, position="a", email=email, by=therapist)
         account = invitation.account
         # The demo partner has accepted: the password is published like the staff's (demo only).
         accounts.portal_accept(invitation=account.invitations.get(used_at=None), password=PORTAL_PASSWORD)

@@ -311,7 +311,8 @@ if env("RAPPORT_REDIS_URL"):
 # --- Background tasks (report batches) -------------------------------------------------------------
 # Django's Tasks API (django-tasks backport) with the database backend: a worker is a plain
 # `python manage.py db_worker` process; any number can run against one PostgreSQL.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports"]}}
+# Queues: `reports` for batches, `pdf` for single reports a clinician is waiting for (reports.services.single).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports", "pdf"]}}
 RAPPORT_REPORT_EXPIRY_HOURS = envint("RAPPORT_REPORT_EXPIRY_HOURS", 24)
 # A report left "running" this long by a worker that died is claimed again by the next worker pass.
 RAPPORT_REPORT_STALE_SECONDS = envint("RAPPORT_REPORT_STALE_SECONDS", 120)

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from .views import batches, couple_reports, practice_reports
+from .views import batches, couple_reports, practice_reports, single
 
 app_name = "reports"
 
 urlpatterns = [
-    # One couple: choose the period and options, then download (two clicks from the couple page)
+    # One couple: choose the period and options, then ask for the PDF (two clicks from the couple page); POST
     path("couples/<uuid:couple_pk>/reports/", couple_reports.report_options, name="couple-reports"),
     path("couples/<uuid:couple_pk>/reports/progress.pdf", couple_reports.progress_pdf, name="progress-pdf"),
     path("couples/<uuid:couple_pk>/reports/discharge.pdf", couple_reports.discharge_pdf, name="discharge-pdf"),
@@ -22,4 +22,7 @@ urlpatterns = [
     path("reports/batches/<uuid:pk>/progress/", batches.batch_progress, name="batch-progress"),
     path("reports/batches/<uuid:pk>/download/", batches.batch_download, name="batch-download"),
     path("reports/files/<uuid:pk>/download/", batches.report_download, name="report-download"),
+    # One report asked for from a couple's page: "Preparing…" (polled), then the download above
+    path("reports/files/<uuid:pk>/", single.report_detail, name="report-detail"),
+    path("reports/files/<uuid:pk>/status/", single.report_status, name="report-status"),
 ]

@@ -42,9 +42,12 @@ from clinic.models import (
 from keys import keyring
 from keys.blind_index import blind_index
 from keys.models import DataKey
+from plans.models import CheckingLogEntry
+from portal.models import MeasureRequest, PortalAccount, PortalInvitation
 
 PRACTICE_NAME = "Rapport Scale Practice"
 PASSWORD = "rapport-scale-2026"
+PORTAL_EMAIL = "partner.a@scale.rapport.example"  # the one portal account (demo/portal.py's password)
 STAFF_EMAIL_DOMAIN = "scale-practice.example"
 THERAPIST_USERNAME = "scale-therapist-{:03d}"
 MANAGER_USERNAME = "scale-manager"
@@ -472,6 +475,12 @@ def delete_practice(practice: Practice, deleters: list[Callable[[Any, str], None
                 cursor.execute("SET LOCAL session_replication_role = replica")
         for delete_for in deleters:
             delete_for(couple_ids, using)
+        # The portal account seed_scale gives one partner (demo/portal.py), its invitation and measure requests.
+        accounts = PortalAccount._base_manager.filter(couple_id__in=couple_ids)
+        PortalInvitation.objects.filter(account__in=accounts.values("pk"))._raw_delete(using)
+        MeasureRequest.objects.filter(couple_id__in=couple_ids)._raw_delete(using)
+        CheckingLogEntry._base_manager.filter(couple_id__in=couple_ids)._raw_delete(using)  # its two log entries
+        accounts._raw_delete(using)
         for model in (CareTeamMember, Partner):
             model._base_manager.filter(couple_id__in=couple_ids)._raw_delete(using)
         DataKey.objects.filter(owner_kind="couple", owner_id__in=couple_ids)._raw_delete(using)

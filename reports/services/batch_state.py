@@ -38,12 +38,13 @@ def _backend_supports_defer(task: Any) -> bool:
     return bool(getattr(task.get_backend(), "supports_defer", False))
 
 
-def enqueue_generation(report_id: Any, *, delay: float = 0) -> str:
+def enqueue_generation(report_id: Any, *, delay: float = 0, single: bool = False) -> str:
     """Queue a task that generates report `report_id`; returns the task's id. Inside the caller's transaction:
-    with the database backend the task row commits (or rolls back) together with the change that needs it."""
+    with the database backend the task row commits (or rolls back) together with the change that needs it.
+    `single`: a report asked for on its own (no batch), on the `pdf` queue, so a big batch never holds it up."""
     from reports import tasks  # a real cycle: reports.tasks runs the services that call this
 
-    task = tasks.generate_report
+    task = tasks.generate_single_report if single else tasks.generate_report
     if delay and _backend_supports_defer(task):
         task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
     return str(task.enqueue(str(report_id)).id)

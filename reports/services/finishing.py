@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
@@ -121,13 +122,15 @@ def _lost_tasks(task_ids: list[str], cutoff: datetime.datetime) -> set[str]:
 
 
 def reports_recover(*, batch_id: Any = None, now: datetime.datetime | None = None) -> int:
-    """Put back in the queue every report of unfinished batches (of one batch, if given) that a worker left
+    """Put back in the queue every report of unfinished batches (of one batch, if given), and every single report
+    still waiting (reports.services.single; only when no batch is given), that a worker left
     running for longer than RAPPORT_REPORT_STALE_SECONDS, or that waits for a task that will never run.
     A report whose worker died during its third attempt is marked failed. Returns how many were requeued."""
     now = now or timezone.now()
     cutoff = now - stale_after()
     waiting = GeneratedReport.objects.filter(
-        batch__isnull=False, batch__status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]
+        Q(batch__isnull=False, batch__status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+        | Q(batch__isnull=True, couple__isnull=False, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
     )
     if batch_id is not None:
         waiting = waiting.filter(batch_id=batch_id)
@@ -169,7 +172,7 @@ def _requeue(report_id: Any, batch_id: Any, cutoff: datetime.datetime, now: date
         if requeued:
             logger.info("report %s: requeued (was %s, attempt %s)", report.pk, report.status, report.attempts)
             report.status = ReportStatus.QUEUED
-            report.task_id = enqueue_generation(report.pk)
+            report.task_id = enqueue_generation(report.pk, single=report.batch_id is None)
             report.save(update_fields=["status", "task_id"])
     if complete:
         batch_assemble(batch_id=batch_id)

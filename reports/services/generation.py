@@ -18,7 +18,7 @@ from audit.services import record_event
 from clinic.models import Couple
 from reports.models import GeneratedReport, ReportAudience, ReportKind, ReportStatus
 from reports.rendering import practice
-from reports.rendering.couple import progress_report_pdf
+from reports.rendering.couple import discharge_summary_pdf, progress_report_pdf
 from reports.selectors.batches import may_read_practice_files
 from reports.services.batch_state import (
     CSV,
@@ -50,11 +50,14 @@ def render_report(report: GeneratedReport) -> bytes:
     couple = Couple.objects.visible_to(user).filter(pk=report.couple_id).first()
     if couple is None:
         raise ReportNotAllowed
+    if report.kind == ReportKind.DISCHARGE:
+        return discharge_summary_pdf(couple=couple, user=user, full_scores=report.options.get("full_scores", False))
     return progress_report_pdf(
         couple=couple, user=user, period_start=report.period_start, period_end=report.period_end,
         include_notes=report.options.get("include_notes", True),
         exclude_partner=report.options.get("exclude_partner", ""),
         audience=report.options.get("audience", ReportAudience.CLINICAL),
+        full_scores=report.options.get("full_scores", False),
     )
 
 
@@ -154,7 +157,7 @@ def _fail_attempt(report: GeneratedReport, attempt: int, error: BaseException) -
         else:
             report.status, report.error = ReportStatus.QUEUED, f"Attempt {attempt} failed; trying again."
             report.save(update_fields=["status", "error"])
-            task_id = enqueue_generation(report.pk, delay=2 * attempt)
+            task_id = enqueue_generation(report.pk, delay=2 * attempt, single=report.batch_id is None)
             GeneratedReport.objects.filter(pk=report.pk, status=ReportStatus.QUEUED).update(task_id=task_id)
             complete = False
     if complete:

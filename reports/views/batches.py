@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import clinician_or_manager_required
@@ -104,10 +105,12 @@ def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpRes
     return response
 
 
-def _gone(request: HttpRequest, *, what: str, batch_id: Any) -> HttpResponse:
-    """The file existed and was deleted at its expiry: say so (410 Gone), and how to get a new one."""
+def _gone(request: HttpRequest, *, what: str, batch_id: Any, couple_id: Any = None) -> HttpResponse:
+    """The file existed and was deleted at its expiry: say so (410 Gone), and how to get a new one (a single
+    report: from its couple's reports page; a batch's: a new batch)."""
     return render(request, "reports/batches/expired.html", {
-        "nav": _nav(request), "what": what, "batch_id": batch_id, "expiry_hours": settings.RAPPORT_REPORT_EXPIRY_HOURS,
+        "nav": _nav(request), "what": what, "batch_id": batch_id, "couple_id": couple_id,
+        "expiry_hours": settings.RAPPORT_REPORT_EXPIRY_HOURS,
     }, status=410)
 
 
@@ -128,8 +131,9 @@ def batch_download(request: HttpRequest, pk: Any) -> HttpResponse:
 def report_download(request: HttpRequest, pk: Any) -> HttpResponse:
     """One generated file, for the person who asked (audited). 410 once expired; 404 until it is ready."""
     report = selectors.get_report_for_requester(request.user, pk)
-    if report.status == ReportStatus.EXPIRED:
-        return _gone(request, what="This report", batch_id=report.batch_id)
+    if report.status == ReportStatus.EXPIRED or report.expires_at <= timezone.now():
+        return _gone(request, what="This report", batch_id=report.batch_id,
+                     couple_id=report.couple_id if report.batch_id is None else None)
     if report.status != ReportStatus.READY:
         return render(request, "reports/batches/not_ready.html", {"nav": _nav(request), "report": report}, status=404)
     content = files.report_download(report=report, by=request.user)

@@ -29,7 +29,7 @@ from django.db import connection
 
 ROOT = Path(settings.BASE_DIR)
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-WORKER_COMMAND = ["manage.py", "db_worker", "--queue-name", "default,reports", "--interval", "0.2",
+WORKER_COMMAND = ["manage.py", "db_worker", "--queue-name", "default,reports,pdf", "--interval", "0.2",
                   "--no-startup-delay", "--no-reload"]
 
 

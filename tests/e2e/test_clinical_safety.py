@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -92,8 +93,10 @@ def test_a_phq9_item_9_risk_shows_on_today_the_overview_the_pdf_and_once_overdue
 
     # The progress report (PDF) from the couple's Reports page: the risk register section names it.
     page.get_by_role("link", name="Reports", exact=True).click()
+    page.get_by_role("button", name="Download progress report (PDF)").click()
+    call_command("db_worker", "--queue-name", "pdf", "--batch", "--no-startup-delay", "--no-reload", "--verbosity", "0")
     with page.expect_download(timeout=60_000) as download_info:
-        page.get_by_role("link", name="Download progress report (PDF)").click()
+        page.get_by_role("link", name="Download couple progress report (PDF)").click(timeout=15_000)
     download_info.value.save_as(PDF_PATH)
     with open(PDF_PATH, "rb") as pdf:
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read())).pages)

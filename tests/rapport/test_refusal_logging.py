@@ -31,7 +31,7 @@ def test_a_403_logs_one_line_without_a_traceback(cast, login):
     collect = Collect(level=logging.WARNING)
     request_logger.addHandler(collect)
     try:
-        response = client.get(reverse("reports:discharge-pdf", args=[cast.couple.pk]))
+        response = client.post(reverse("reports:discharge-pdf", args=[cast.couple.pk]))
     finally:
         request_logger.removeHandler(collect)
     assert response.status_code == 403

@@ -17,7 +17,7 @@ from reports.services.batches import archive_file_name, month_bounds, progress_f
 from reports.services.finishing import batch_assemble
 
 IMMEDIATE_TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "reports"]}
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "reports", "pdf"]}
 }
 
 
@@ -85,3 +85,21 @@ def downloaded_zip(batch: ReportBatch) -> dict[str, bytes]:
         names = archive.namelist()
         assert len(names) == len(set(names))
         return {name: archive.read(name) for name in names}
+
+
+def single_report(user, couple, *, status: str = ReportStatus.QUEUED) -> GeneratedReport:
+    """A progress report `user` asked for on `couple`'s Reports page (no batch, no task run): waiting, or with
+    status READY, made (fake content, encrypted like a real one)."""
+    start, end = month_bounds(last_month())
+    now = timezone.now()
+    report = GeneratedReport.objects.create(
+        practice_id=couple.practice_id, couple=couple, batch=None, kind=ReportKind.PROGRESS, requested_by=user,
+        period_start=start, period_end=end, options={"include_notes": True, "audience": "clinical"},
+        content_type=PDF, file_name=progress_file_name(couple, start, end), expires_at=expiry_from(now),
+        status=ReportStatus.QUEUED,
+    )
+    if status == ReportStatus.READY:
+        report.content = fake_pdf(report)
+        report.status, report.size_bytes, report.ready_at, report.attempts = status, len(report.content), now, 1
+        report.save()
+    return report

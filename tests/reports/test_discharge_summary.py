@@ -17,6 +17,7 @@ from reports.rendering.couple import discharge_summary_pdf
 from tests.factories import CoupleFactory
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text
+from tests.reports.single_helpers import fetch_pdf
 
 DISCHARGE = {"discharge_reason": "goals_met", "discharge_reason_detail": "",
              "status_at_discharge": "STATUSATDISCHARGE both partners report fewer checking episodes",
@@ -131,26 +132,27 @@ def test_summary_refuses_a_user_who_cannot_read_the_couple(cast):
         discharge_summary_pdf(couple=cast.couple, user=cast.stranger)
 
 
-def test_therapist_can_download_the_discharge_summary(cast, login):
+def test_therapist_can_download_the_discharge_summary(cast, login, immediate_tasks):
     couple = treated(cast.couple, cast.therapist)
     client = login(cast.therapist)
     html = client.get(reverse("reports:couple-reports", args=[couple.pk])).content.decode()
     assert "Download discharge summary (PDF)" in html
-    response = client.get(reverse("reports:discharge-pdf", args=[couple.pk]))
+    response = fetch_pdf(client, reverse("reports:discharge-pdf", args=[couple.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
         f'attachment; filename="{couple.reference}_discharge-summary_2026-02-28.pdf"')
     assert "RECOMMENDDISCHARGE" in pdf_text(response.content)
-    event = AuditEvent.objects.filter(action="report.download").get()
-    assert event.couple_id == couple.pk and event.detail["kind"] == "discharge"
+    for action in ("report.request", "report.download"):
+        event = AuditEvent.objects.filter(action=action).get()
+        assert event.couple_id == couple.pk and event.detail["kind"] == "discharge"
 
 
 def test_strangers_get_404_and_managers_403_for_the_summary(cast, login, client):
     login(cast.stranger)
-    assert client.get(reverse("reports:discharge-pdf", args=[cast.couple.pk])).status_code == 404
+    assert client.post(reverse("reports:discharge-pdf", args=[cast.couple.pk])).status_code == 404
     login(cast.manager)
-    assert client.get(reverse("reports:discharge-pdf", args=[cast.couple.pk])).status_code == 403
-    assert not AuditEvent.objects.filter(action="report.download").exists()
+    assert client.post(reverse("reports:discharge-pdf", args=[cast.couple.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(action__in=["report.request", "report.download"]).exists()
 
 
 def _count_queries(couple, user) -> int:

@@ -27,6 +27,7 @@ from tests.factories import CoupleFactory
 from tests.plans import measure_factories
 from tests.reports import couple_data as data
 from tests.reports.pdf_support import pdf_text
+from tests.reports.single_helpers import fetch_pdf
 from tests.reports.test_progress_report import JAN_END, JAN_START, january
 
 pytestmark = pytest.mark.django_db
@@ -182,24 +183,25 @@ def test_options_page_says_whose_consent_is_recorded(cast, login):
     assert "Partner B: no consent to share individual measures" in html
 
 
-def test_download_for_the_couple_is_named_and_audited(cast, login):
+def test_download_for_the_couple_is_named_and_audited(cast, login, immediate_tasks):
     history(cast, Confidentiality.LIMITED_SECRETS)
-    response = login(cast.therapist).get(reverse("reports:progress-pdf", args=[cast.couple.pk]), {
+    response = fetch_pdf(login(cast.therapist), reverse("reports:progress-pdf", args=[cast.couple.pk]), {
         "start": JAN_START.isoformat(), "end": JAN_END.isoformat(), "include_notes": "on", "audience": "couple"})
     assert response.status_code == 200
     assert "_progress-for-couple_2026-01-01_2026-01-31.pdf" in response["Content-Disposition"]
     text = pdf_text(response.content)
     assert "For the couple" in text and "SOAPASSESSMENT" not in text
-    event = AuditEvent.objects.filter(action="report.download").get()
+    event = AuditEvent.objects.filter(action="report.request").get()
     assert event.detail["audience"] == "couple"
+    assert AuditEvent.objects.filter(action="report.download", object_id=event.object_id).exists()
 
 
 def test_download_with_an_unknown_audience_is_a_400_with_a_message(cast, login):
-    response = login(cast.therapist).get(reverse("reports:progress-pdf", args=[cast.couple.pk]), {
+    response = login(cast.therapist).post(reverse("reports:progress-pdf", args=[cast.couple.pk]), {
         "start": JAN_START.isoformat(), "end": JAN_END.isoformat(), "audience": "everyone"})
     assert response.status_code == 400
     assert "Choose who the report is for" in response.content.decode()
-    assert not AuditEvent.objects.filter(action="report.download").exists()
+    assert not AuditEvent.objects.filter(action__in=["report.request", "report.download"]).exists()
 
 
 # --- Recording the consent --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from clinic.models import CoupleStatus
+from demo import portal as demo_portal
 from demo.scale import notes as scale_notes
 from demo.scale import plans as scale_plans
 from demo.scale import practice as scale
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         f"Create \"{scale.PRACTICE_NAME}\": --therapists therapists (usernames scale-therapist-001...), "
         "scale-manager and scale-admin (password rapport-scale-2026), --couples couples started over --years "
         "years with their clients, care teams, sessions, signed progress notes, plans, measures and audit "
-        "events. Refuses if that practice exists, unless --replace (which deletes it and its data keys first; "
+        "events, and one partner's portal account (demo/portal.py). Refuses if that practice exists, unless "
+        "--replace (which deletes it and its data keys first; "
         "audit events stay). Same --seed, same practice."
     )
 
@@ -110,6 +112,10 @@ class Command(BaseCommand):
             done += len(chunk)
             bar.update(done, total)
         bar.finish()
+        # The portal, for the benchmark's partner pages: partner A of the first active couple with a plan signs
+        # in (scale.PORTAL_EMAIL, the demo's published portal password), has a PHQ-9 to answer and two log
+        # entries (demo/portal.py).
+        created.update(demo_portal.seed(practice.practice, email=scale.PORTAL_EMAIL))
         for status in CoupleStatus:
             created[f"couples ({status.label.lower()})"] = statuses[status]
         self.cpu_seconds = time.process_time() - cpu
