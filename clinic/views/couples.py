@@ -42,6 +42,7 @@ from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
 from clinic.selectors import ipv as ipv_selectors
 from clinic.selectors import offboarding as offboarding_selectors
+from clinic.selectors import overview as overview_selectors
 from clinic.selectors import plan_review
 from clinic.selectors import risks as risk_selectors
 from clinic.selectors.names import display_name, names_of_listed
@@ -129,27 +130,54 @@ def couple_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @clinician_required
 def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    """The case page: details, partners, IPV screens and care team. Every view is audited."""
+    """The couple's overview: what matters clinically (risks, sessions and notes, plan, scores, homework, client
+    entries, what is outstanding). The case's administration has its own page. Every view is audited."""
     couple = get_couple_for_user(request.user, pk)
     record_event("couple.view", actor=request.user, obj=couple)
     partners = list(couple.partners.all())
-    prefetch_related_objects(partners, "ipv_screened_by")
-    prefetch_related_objects([couple], "ipv_override_by", "practice")
-    can_manage_team = team_selectors.is_current_primary(couple, request.user)
+    prefetch_related_objects([couple], "ipv_override_by")
+    risks = risk_selectors.unresolved_risks_of(couple)
+    can_edit = Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists()
     return render(request, "clinic/couples/detail.html", {
+        **_couple_page_context(couple, partners, can_edit=can_edit),
+        "risks": risks,
+        "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
+        "review_prompts": plan_review.plan_review_prompts(couple),
+        "overview": overview_selectors.clinical_overview(couple=couple, user=request.user, risks=risks,
+                                                         can_write=can_edit),
+    })
+
+
+@require_GET
+@clinician_required
+def couple_administration(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The case's administration: reference, dates, confidentiality, affair record, presenting concerns, the
+    partners' identity, agreement and IPV screens, and the care team. Same readers as the overview; audited."""
+    couple = get_couple_for_user(request.user, pk)
+    record_event("couple.view", actor=request.user, obj=couple, detail={"page": "administration"})
+    partners = list(couple.partners.all())
+    prefetch_related_objects(partners, "ipv_screened_by")
+    prefetch_related_objects([couple], "ipv_override_by", "affair_recorded_by", "practice")
+    can_manage_team = team_selectors.is_current_primary(couple, request.user)
+    can_edit = Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists()
+    return render(request, "clinic/couples/administration.html", {
+        **_couple_page_context(couple, partners, can_edit=can_edit),
+        **_care_team_context(couple, can_manage=can_manage_team),
+    })
+
+
+def _couple_page_context(couple: Couple, partners: list[Any], *, can_edit: bool) -> dict[str, Any]:
+    """What both pages of the couple show: the heading with the couple's name and the IPV notices."""
+    return {
         "nav": NAV,
         "couple": couple,
         "partners": partners,
         # The name in the heading only: the page title stays the reference (browser history keeps titles).
         "couple_name": display_name(p.client for p in sorted(partners, key=lambda p: p.position)),
         "missing_screens": [p for p in partners if p.ipv_result == IPVResult.NOT_DONE],
-        "risks": risk_selectors.unresolved_risks_of(couple),
         "ipv_flagged": any(p.ipv_flagged for p in partners),
-        "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
-        "review_prompts": plan_review.plan_review_prompts(couple),
-        "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
-        **_care_team_context(couple, can_manage=can_manage_team),
-    })
+        "can_edit": can_edit,
+    }
 
 
 def _couple_edit_context(couple: Couple, form: CoupleEditForm, **extra: Any) -> dict[str, Any]:
