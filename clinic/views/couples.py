@@ -211,7 +211,7 @@ def couple_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Couple {couple.reference} saved.")
-            return redirect("clinic:couple-detail", pk=couple.pk)
+            return redirect("clinic:couple-administration", pk=couple.pk)
     return render(request, "clinic/couples/edit.html", _couple_edit_context(couple, form))
 
 
@@ -265,7 +265,7 @@ def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
                 add_service_errors(form, error)
             else:
                 messages.success(request, f"{partner.get_position_display()} saved.")
-                return redirect("clinic:couple-detail", pk=couple.pk)
+                return redirect("clinic:couple-administration", pk=couple.pk)
     else:
         form = PartnerForm(initial={
             "agreed_confidentiality_on": partner.agreed_confidentiality_on,
@@ -296,7 +296,7 @@ def client_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             else:
                 messages.success(request, "Contact details saved.")
                 if couples:
-                    return redirect("clinic:couple-detail", pk=couples[0].pk)
+                    return redirect("clinic:couple-administration", pk=couples[0].pk)
                 return redirect("clinic:couple-list")
     else:
         record_event("client.view", actor=request.user, obj=client)
@@ -366,7 +366,7 @@ def _after_team_change(request: HttpRequest, couple: Couple, message: str) -> Ht
         return _render_care_team(request, refreshed, notice=message)
     messages.success(request, message)
     if refreshed:
-        target = reverse("clinic:couple-detail", args=[couple.pk]) + "#care-team"
+        target = reverse("clinic:couple-administration", args=[couple.pk]) + "#care-team"
     else:
         target = reverse("clinic:couple-list")
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
