@@ -181,10 +181,9 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
     today = timezone.localdate()
     plan = _plan(couple, today)  # 1
     lines = score_lines(couple)  # 3 (1 without scores)
-    homework = list(Homework.objects.filter(couple=couple, status=HomeworkStatus.ASSIGNED)
-                    .order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1 (+1 the couple's key)
-    homework_open = (len(homework) if len(homework) < OPEN_HOMEWORK_SHOWN else
-                     Homework.objects.filter(couple=couple, status=HomeworkStatus.ASSIGNED).count())
+    open_homework = Homework.objects.filter(couple=couple, status=HomeworkStatus.ASSIGNED)
+    homework = list(open_homework.order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1
+    homework_open = open_homework.count()  # 1
     measure_risks = list(MeasureAdministration.objects.filter(
         couple=couple, risk_flag=True, risk_acknowledged_at__isnull=True,
     ).only("id", "couple_id", "instrument", "administered_on").order_by("administered_on", "id"))  # 1
