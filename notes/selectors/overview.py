@@ -128,7 +128,9 @@ def _open_notes(couple: Couple, now: datetime.datetime) -> list[Session]:
 
 
 def _outstanding(couple: Couple, *, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
-                 risks: list[Risk], measure_risks: list[MeasureAdministration]) -> list[Outstanding]:
+                 risks: list[Risk], measure_risks: list[MeasureAdministration], can_write: bool) -> list[Outstanding]:
+    """What is left to do on the couple's record. For a reader who may not change it (a supervisor), the notes and
+    attendance still to be done link to the sessions tab, not to the editor they may not open."""
     items = []
     for risk in risks:
         if risk.status == RiskStatus.OPEN:
@@ -158,6 +160,9 @@ def _outstanding(couple: Couple, *, sessions: list[Session], plan: PlanPanel, du
         else:
             items.append(Outstanding("cosign", f"Co-signature awaited on the note of {day}",
                                      "notes:note-detail", note.pk))
+    if not can_write:
+        items = [Outstanding(i.kind, i.text, "notes:session-list", couple.pk)
+                 if i.url_name in ("notes:note-edit", "notes:session-edit") else i for i in items]
     if plan.review_overdue:
         items.append(Outstanding("review", f"Review the treatment plan: due {plan.plan.review_due:%-d %b %Y}, "
                                            f"{plan.days_overdue} days ago", "plans:plan-detail", couple.pk))
@@ -204,5 +209,5 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
         homework_open=homework_open,
         client_entries=client_entries_of(couple),  # 1
         outstanding=_outstanding(couple, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
-                                 risks=risks, measure_risks=measure_risks),
+                                 risks=risks, measure_risks=measure_risks, can_write=can_write),
     )

@@ -175,6 +175,9 @@ def test_supervisor_reads_the_overview_without_write_links(cast, login):
     last_part = html.split("Last session")[1].split("</section>")[0]
     assert reverse("notes:note-edit", args=[data["last"].pk]) not in last_part
     assert reverse("notes:session-create", args=[cast.couple.pk]) not in html
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Sign the draft note" in outstanding and "/note/" not in outstanding  # the editor would be a 404
+    assert reverse("notes:session-list", args=[cast.couple.pk]) in outstanding
 
 
 @pytest.mark.parametrize("role", ["manager", "admin"])
