@@ -73,6 +73,8 @@ def test_the_overview_says_what_matters_and_the_case_administration_has_its_own_
     # At tablet width the partners' score cards stack.
     page.set_viewport_size(TABLET)
     _stacked(page, ".partner-cards > .partner-card")
+    page.set_viewport_size({"width": 360, "height": 740})  # and on a phone, nothing sticks out sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.set_viewport_size({"width": 1024, "height": 768})
 
     # A link of the outstanding list leads where the work is done.
