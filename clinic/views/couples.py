@@ -138,13 +138,14 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     prefetch_related_objects([couple], "ipv_override_by")
     risks = risk_selectors.unresolved_risks_of(couple)
     can_edit = Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists()
+    overview = overview_selectors.clinical_overview(couple=couple, user=request.user, risks=risks, can_write=can_edit)
     return render(request, "clinic/couples/detail.html", {
         **_couple_page_context(couple, partners, can_edit=can_edit),
         "risks": risks,
         "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
-        "review_prompts": plan_review.plan_review_prompts(couple),
-        "overview": overview_selectors.clinical_overview(couple=couple, user=request.user, risks=risks,
-                                                         can_write=can_edit),
+        # The panels read the scores already: their prompts save the notice its own reading of them.
+        "review_prompts": overview.review_prompts if overview is not None else plan_review.plan_review_prompts(couple),
+        "overview": overview,
     })
 
 

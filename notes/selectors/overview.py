@@ -26,7 +26,7 @@ from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, sess
 from plans.instruments import BUILTIN
 from plans.models import Homework, HomeworkStatus, MeasureAdministration, PlanStatus, TreatmentPlan
 from plans.selectors.client_entries import ClientEntriesRow, client_entries_of
-from plans.selectors.measures import DueRow, ScoreLine, measures_due_for_couple, score_lines
+from plans.selectors.measures import DueRow, ReviewPrompt, ScoreLine, measures_due_for_couple, score_lines
 
 # Past sessions that count as "the last session": those that took place or were missed, not cancellations.
 HELD = (Attendance.ATTENDED, Attendance.NO_SHOW, Attendance.LATE_CANCELLED, Attendance.SCHEDULED)
@@ -89,6 +89,8 @@ class CoupleOverview:
     homework_open: int
     client_entries: ClientEntriesRow | None
     outstanding: list[Outstanding]
+    # Partners not on track, from the scores already read (the page's "review the plan" notice).
+    review_prompts: list[ReviewPrompt] = field(default_factory=list)
 
 
 def _next_session(couple: Couple, now: datetime.datetime) -> Session | None:
@@ -185,7 +187,7 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
     now = timezone.now()
     today = timezone.localdate()
     plan = _plan(couple, today)  # 1
-    lines = score_lines(couple)  # 3 (1 without scores)
+    lines, review_prompts = score_lines(couple)  # 4 (1 without scores)
     open_homework = Homework.objects.filter(couple=couple, status=HomeworkStatus.ASSIGNED)
     homework = list(open_homework.order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1
     homework_open = open_homework.count()  # 1
@@ -210,4 +212,5 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
         client_entries=client_entries_of(couple),  # 1
         outstanding=_outstanding(couple, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
                                  risks=risks, measure_risks=measure_risks, can_write=can_write),
+        review_prompts=review_prompts,
     )

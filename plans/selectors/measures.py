@@ -236,36 +236,6 @@ class ScoreLine:
         return step > 0 if self.instrument.higher_is_better else step < 0
 
 
-def score_lines(couple: Couple) -> list[ScoreLine]:
-    """Per instrument (the practice's order) and partner, the latest scored administration with its change and
-    a sparkline. Three queries however many administrations: the administrations, the practice's instruments
-    and, when there are scores, the attended sessions (for "not on track")."""
-    administrations = [m for m in administrations_of(couple) if m.total is not None]
-    if not administrations:
-        return []
-    instruments = instruments_for(couple.practice_id)
-    attended = attended_session_count(couple)
-    grouped: dict[tuple[str, str], list[MeasureAdministration]] = defaultdict(list)
-    for m in administrations:
-        grouped[(m.instrument, m.partner)].append(m)
-    order = list(instruments)
-    lines = []
-    for (code, partner), given in grouped.items():
-        instrument = instruments.get(code)
-        if instrument is None:
-            continue
-        label = PartnerPosition(partner).label
-        lines.append(ScoreLine(
-            instrument=instrument, partner=partner, partner_label=label, latest=given[-1],
-            previous_total=given[-2].total if len(given) > 1 else None,
-            change=_partner_change(instrument, partner, given, attended),
-            sparkline=charts.sparkline(
-                label=f"{instrument.short_name}, {label}", points=[(m.administered_on, m.total) for m in given],
-                y_min=instrument.min_score, y_max=instrument.max_score, style=partner),
-            count=len(given),
-        ))
-    lines.sort(key=lambda line: (order.index(line.instrument.code), line.partner))
-    return lines
 
 
 def attended_session_count(couple: Couple) -> int:
@@ -572,3 +542,36 @@ def _due_since(
 def schedule_of(plan: TreatmentPlan) -> QuerySet[MeasureSchedule]:
     """The plan's measure schedule: one row per instrument, in instrument order."""
     return MeasureSchedule.objects.filter(plan=plan).order_by("instrument")
+
+
+def score_lines(couple: Couple) -> tuple[list[ScoreLine], list[ReviewPrompt]]:
+    """Per instrument (the practice's order) and partner, the latest scored administration with its change and
+    a sparkline; and, from the same rows, the partners not on track (as plan_review_prompts gives them). Four
+    queries however many administrations: the administrations, the practice's instruments and, when there are
+    scores, the attended sessions (two, through plans.session_calendar)."""
+    administrations = [m for m in administrations_of(couple) if m.total is not None]
+    if not administrations:
+        return [], []
+    instruments = instruments_for(couple.practice_id)
+    attended = attended_session_count(couple)
+    grouped: dict[tuple[str, str], list[MeasureAdministration]] = defaultdict(list)
+    for m in administrations:
+        grouped[(m.instrument, m.partner)].append(m)
+    order = list(instruments)
+    lines = []
+    for (code, partner), given in grouped.items():
+        instrument = instruments.get(code)
+        if instrument is None:
+            continue
+        label = PartnerPosition(partner).label
+        lines.append(ScoreLine(
+            instrument=instrument, partner=partner, partner_label=label, latest=given[-1],
+            previous_total=given[-2].total if len(given) > 1 else None,
+            change=_partner_change(instrument, partner, given, attended),
+            sparkline=charts.sparkline(
+                label=f"{instrument.short_name}, {label}", points=[(m.administered_on, m.total) for m in given],
+                y_min=instrument.min_score, y_max=instrument.max_score, style=partner),
+            count=len(given),
+        ))
+    lines.sort(key=lambda line: (order.index(line.instrument.code), line.partner))
+    return lines, _review_prompts(administrations, instruments, attended)
