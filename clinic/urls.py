@@ -18,6 +18,7 @@ urlpatterns = [
     path("couples/", couples.couple_list, name="couple-list"),
     path("couples/new/", couples.couple_create, name="couple-create"),
     path("couples/<uuid:pk>/", couples.couple_detail, name="couple-detail"),
+    path("couples/<uuid:pk>/administration/", couples.couple_administration, name="couple-administration"),
     path("couples/<uuid:pk>/edit/", couples.couple_edit, name="couple-edit"),
     path("couples/<uuid:pk>/partners/<str:position>/", couples.partner_edit, name="partner-edit"),
     path("couples/<uuid:pk>/ipv-override/", ipv.ipv_override, name="ipv-override"),

@@ -196,3 +196,43 @@ def _legend_entry(ly: float, colour: str, dash: str, marker: str | None, label: 
             f'stroke-dasharray="{dash}"/>')
     mark = _marker(marker, lx + 13, ly, colour, label) if marker else ""
     return (f"{line}{mark}<text x=\"{lx + 32}\" y=\"{ly + 4:.1f}\" fill=\"#1b1f24\">{escape(label)}</text>")
+
+
+# --- Sparklines: one partner's scores on one instrument, small enough for an overview card -------------
+
+SPARK_W, SPARK_H, SPARK_PAD = 100, 30, 4
+
+
+def sparkline(*, label: str, points: Sequence[tuple[datetime.date, float]], y_min: float, y_max: float,
+              style: str = "a") -> SafeString:
+    """A small line of `points` (oldest first) on the instrument's full range, without axes.
+
+    The values are in its accessible name (role="img", aria-label), e.g. "PHQ-9, Partner A: 18 on 3 Feb
+    2026, 14 on 3 Mar 2026", so a screen reader hears what a sighted reader sees; the latest point is marked.
+    """
+    style_of = STYLES.get(style, STYLES["a"])
+    spoken = ", ".join(f"{_fmt(value)} on {day:%-d %b %Y}" for day, value in points) or "no scores yet"
+    name = f"{label}: {spoken}"
+    low, high = y_min, y_max if y_max > y_min else y_min + 1
+    inner_w, inner_h = SPARK_W - 2 * SPARK_PAD, SPARK_H - 2 * SPARK_PAD
+
+    def xy(index: int, value: float) -> tuple[float, float]:
+        px = SPARK_PAD + (inner_w / 2 if len(points) == 1 else index / (len(points) - 1) * inner_w)
+        clamped = min(max(value, low), high)
+        return px, SPARK_PAD + inner_h - (clamped - low) / (high - low) * inner_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {SPARK_W} {SPARK_H}" '
+        f'width="{SPARK_W}" height="{SPARK_H}" role="img" aria-label="{escape(name)}">',
+        f'<line x1="0" y1="{SPARK_H - 1}" x2="{SPARK_W}" y2="{SPARK_H - 1}" stroke="#e3e8ee"/>',
+    ]
+    coords = [xy(i, value) for i, (_, value) in enumerate(points)]
+    if len(coords) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{style_of["stroke"]}" stroke-width="2" '
+                     f'stroke-dasharray="{style_of["dash"]}"/>')
+    if coords:
+        px, py = coords[-1]
+        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{style_of["stroke"]}"/>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (the only text in it, the label, went through escape())

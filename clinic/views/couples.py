@@ -42,6 +42,7 @@ from clinic.selectors import care_team as team_selectors
 from clinic.selectors import couples as selectors
 from clinic.selectors import ipv as ipv_selectors
 from clinic.selectors import offboarding as offboarding_selectors
+from clinic.selectors import overview as overview_selectors
 from clinic.selectors import plan_review
 from clinic.selectors import risks as risk_selectors
 from clinic.selectors.names import display_name, names_of_listed
@@ -129,27 +130,55 @@ def couple_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @clinician_required
 def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    """The case page: details, partners, IPV screens and care team. Every view is audited."""
+    """The couple's overview: what matters clinically (risks, sessions and notes, plan, scores, homework, client
+    entries, what is outstanding). The case's administration has its own page. Every view is audited."""
     couple = get_couple_for_user(request.user, pk)
     record_event("couple.view", actor=request.user, obj=couple)
     partners = list(couple.partners.all())
-    prefetch_related_objects(partners, "ipv_screened_by")
-    prefetch_related_objects([couple], "ipv_override_by", "practice")
-    can_manage_team = team_selectors.is_current_primary(couple, request.user)
+    prefetch_related_objects([couple], "ipv_override_by")
+    risks = risk_selectors.unresolved_risks_of(couple)
+    can_edit = Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists()
+    overview = overview_selectors.clinical_overview(couple=couple, user=request.user, risks=risks, can_write=can_edit)
     return render(request, "clinic/couples/detail.html", {
+        **_couple_page_context(couple, partners, can_edit=can_edit),
+        "risks": risks,
+        "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
+        # The panels read the scores already: their prompts save the notice its own reading of them.
+        "review_prompts": overview.review_prompts if overview is not None else plan_review.plan_review_prompts(couple),
+        "overview": overview,
+    })
+
+
+@require_GET
+@clinician_required
+def couple_administration(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The case's administration: reference, dates, confidentiality, affair record, presenting concerns, the
+    partners' identity, agreement and IPV screens, and the care team. Same readers as the overview; audited."""
+    couple = get_couple_for_user(request.user, pk)
+    record_event("couple.view", actor=request.user, obj=couple, detail={"page": "administration"})
+    partners = list(couple.partners.all())
+    prefetch_related_objects(partners, "ipv_screened_by")
+    prefetch_related_objects([couple], "ipv_override_by", "affair_recorded_by", "practice")
+    can_manage_team = team_selectors.is_current_primary(couple, request.user)
+    can_edit = Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists()
+    return render(request, "clinic/couples/administration.html", {
+        **_couple_page_context(couple, partners, can_edit=can_edit),
+        **_care_team_context(couple, can_manage=can_manage_team),
+    })
+
+
+def _couple_page_context(couple: Couple, partners: list[Any], *, can_edit: bool) -> dict[str, Any]:
+    """What both pages of the couple show: the heading with the couple's name and the IPV notices."""
+    return {
         "nav": NAV,
         "couple": couple,
         "partners": partners,
         # The name in the heading only: the page title stays the reference (browser history keeps titles).
         "couple_name": display_name(p.client for p in sorted(partners, key=lambda p: p.position)),
         "missing_screens": [p for p in partners if p.ipv_result == IPVResult.NOT_DONE],
-        "risks": risk_selectors.unresolved_risks_of(couple),
         "ipv_flagged": any(p.ipv_flagged for p in partners),
-        "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
-        "review_prompts": plan_review.plan_review_prompts(couple),
-        "can_edit": Couple.objects.editable_by(request.user).filter(pk=couple.pk).exists(),
-        **_care_team_context(couple, can_manage=can_manage_team),
-    })
+        "can_edit": can_edit,
+    }
 
 
 def _couple_edit_context(couple: Couple, form: CoupleEditForm, **extra: Any) -> dict[str, Any]:
@@ -183,7 +212,7 @@ def couple_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Couple {couple.reference} saved.")
-            return redirect("clinic:couple-detail", pk=couple.pk)
+            return redirect("clinic:couple-administration", pk=couple.pk)
     return render(request, "clinic/couples/edit.html", _couple_edit_context(couple, form))
 
 
@@ -237,7 +266,7 @@ def partner_edit(request: HttpRequest, pk: Any, position: str) -> HttpResponse:
                 add_service_errors(form, error)
             else:
                 messages.success(request, f"{partner.get_position_display()} saved.")
-                return redirect("clinic:couple-detail", pk=couple.pk)
+                return redirect("clinic:couple-administration", pk=couple.pk)
     else:
         form = PartnerForm(initial={
             "agreed_confidentiality_on": partner.agreed_confidentiality_on,
@@ -268,7 +297,7 @@ def client_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             else:
                 messages.success(request, "Contact details saved.")
                 if couples:
-                    return redirect("clinic:couple-detail", pk=couples[0].pk)
+                    return redirect("clinic:couple-administration", pk=couples[0].pk)
                 return redirect("clinic:couple-list")
     else:
         record_event("client.view", actor=request.user, obj=client)
@@ -338,7 +367,7 @@ def _after_team_change(request: HttpRequest, couple: Couple, message: str) -> Ht
         return _render_care_team(request, refreshed, notice=message)
     messages.success(request, message)
     if refreshed:
-        target = reverse("clinic:couple-detail", args=[couple.pk]) + "#care-team"
+        target = reverse("clinic:couple-administration", args=[couple.pk]) + "#care-team"
     else:
         target = reverse("clinic:couple-list")
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)

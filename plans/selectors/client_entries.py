@@ -61,7 +61,17 @@ def unreviewed_client_entries(model: type) -> Any:
 def client_entries_to_review(user: Any) -> list[ClientEntriesRow]:
     """Per couple `user` may see, the partners' portal entries not yet reviewed; newest first. One query (a
     UNION of one grouped count per kind of entry), however many couples and entries."""
-    couples = Couple.objects.visible_to(user)
+    return _rows(Couple.objects.visible_to(user))
+
+
+def client_entries_of(couple: Couple) -> ClientEntriesRow | None:
+    """The couple's unreviewed portal entries (the couple overview), or None when there are none. One query.
+    `couple` comes from clinic.access."""
+    rows = _rows(Couple.objects.filter(pk=couple.pk))
+    return rows[0] if rows else None
+
+
+def _rows(couples: Any) -> list[ClientEntriesRow]:
     parts = [
         unreviewed_client_entries(model).filter(couple__in=couples, **extra)
         .values("couple_id", "couple__reference")

@@ -209,6 +209,35 @@ def instrument_section(instrument: Instrument, administrations: list[MeasureAdmi
     return InstrumentSection(instrument, chart, rows, changes)
 
 
+@dataclass(frozen=True)
+class ScoreLine:
+    """One partner's latest score on one instrument, for the couple overview: the change since the score before
+    it, the named outcome from baseline (PartnerChange) and a sparkline of every scored administration."""
+
+    instrument: Instrument
+    partner: str
+    partner_label: str
+    latest: MeasureAdministration
+    previous_total: int | None
+    change: PartnerChange
+    sparkline: str
+    count: int
+
+    @property
+    def since_previous(self) -> int | None:
+        return None if self.previous_total is None else self.latest.total - self.previous_total
+
+    @property
+    def better_since_previous(self) -> bool | None:
+        """True if the last change went the good way for this instrument, False the bad way, None: no change."""
+        step = self.since_previous
+        if not step:
+            return None
+        return step > 0 if self.instrument.higher_is_better else step < 0
+
+
+
+
 def attended_session_count(couple: Couple) -> int:
     """The couple's attended sessions (joint and individual), through plans.session_calendar (one query)."""
     _, attended = session_calendar.session_days([couple.pk], datetime.date.min)
@@ -417,6 +446,14 @@ def measures_due_for_partner(couple_id: Any, partner: str, *, today: datetime.da
     return [row for row in rows if row.partner == partner]
 
 
+def measures_due_for_couple(couple: Couple, *, can_record: bool,
+                            today: datetime.date | None = None) -> list[DueRow]:
+    """The scheduled instruments due for either partner of one couple (the couple overview's "outstanding"
+    list), by the same rule as measures_due_for. `couple` comes from clinic.access."""
+    return _measures_due(Couple.objects.filter(pk=couple.pk), today=today,
+                         editable=lambda ids: set(ids) if can_record else set())
+
+
 def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
                   editable: Callable[[list[Any]], set[Any]]) -> list[DueRow]:
     today = today or timezone.localdate()
@@ -505,3 +542,36 @@ def _due_since(
 def schedule_of(plan: TreatmentPlan) -> QuerySet[MeasureSchedule]:
     """The plan's measure schedule: one row per instrument, in instrument order."""
     return MeasureSchedule.objects.filter(plan=plan).order_by("instrument")
+
+
+def score_lines(couple: Couple) -> tuple[list[ScoreLine], list[ReviewPrompt]]:
+    """Per instrument (the practice's order) and partner, the latest scored administration with its change and
+    a sparkline; and, from the same rows, the partners not on track (as plan_review_prompts gives them). Four
+    queries however many administrations: the administrations, the practice's instruments and, when there are
+    scores, the attended sessions (two, through plans.session_calendar)."""
+    administrations = [m for m in administrations_of(couple) if m.total is not None]
+    if not administrations:
+        return [], []
+    instruments = instruments_for(couple.practice_id)
+    attended = attended_session_count(couple)
+    grouped: dict[tuple[str, str], list[MeasureAdministration]] = defaultdict(list)
+    for m in administrations:
+        grouped[(m.instrument, m.partner)].append(m)
+    order = list(instruments)
+    lines = []
+    for (code, partner), given in grouped.items():
+        instrument = instruments.get(code)
+        if instrument is None:
+            continue
+        label = PartnerPosition(partner).label
+        lines.append(ScoreLine(
+            instrument=instrument, partner=partner, partner_label=label, latest=given[-1],
+            previous_total=given[-2].total if len(given) > 1 else None,
+            change=_partner_change(instrument, partner, given, attended),
+            sparkline=charts.sparkline(
+                label=f"{instrument.short_name}, {label}", points=[(m.administered_on, m.total) for m in given],
+                y_min=instrument.min_score, y_max=instrument.max_score, style=partner),
+            count=len(given),
+        ))
+    lines.sort(key=lambda line: (order.index(line.instrument.code), line.partner))
+    return lines, _review_prompts(administrations, instruments, attended)

@@ -90,7 +90,7 @@ def test_page_records_the_affair_and_the_overview_shows_it(cast, login):
     assert client.get(url).status_code == 200
     response = client.post(url, {"affair_status": "ongoing", "affair_ended_on": ""})
     assert response.status_code == 302 and fresh(cast.couple).affair_ongoing
-    page = client.get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    page = client.get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
     assert "Ongoing" in page and url in page
 
 
@@ -106,7 +106,7 @@ def test_supervisor_reads_it_but_cannot_record_and_the_manager_never_sees_it(cas
     ongoing(cast)
     url = reverse("clinic:affair-record", args=[cast.couple.pk])
     supervisor = login(cast.supervisor)
-    assert "Ongoing" in supervisor.get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    assert "Ongoing" in supervisor.get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
     assert supervisor.post(url, {"affair_status": ""}).status_code == 404  # read-only on the case
     manager = login(cast.manager)
     assert manager.post(url, {"affair_status": ""}).status_code == 403

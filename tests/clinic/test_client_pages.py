@@ -66,7 +66,7 @@ def test_co_therapist_can_change_contact_details_and_name(cast, login):
                      address="1 Quay Street", emergency_contact_name="Kim", emergency_contact_phone="07700 900556")
     response = login(cast.co_therapist).post(client_url(cast), data)
     assert response.status_code == 302
-    assert response["Location"] == reverse("clinic:couple-detail", args=[cast.couple.pk])
+    assert response["Location"] == reverse("clinic:couple-administration", args=[cast.couple.pk])
     fresh = Client.objects.get(pk=target.pk)
     assert (fresh.last_name, fresh.email, fresh.address, fresh.emergency_contact_name) == (
         "Nørgaard", "new@example.org", "1 Quay Street", "Kim")

@@ -82,7 +82,7 @@ def test_primary_therapist_and_manager_can_add_a_member(cast, login, role):
     response = login(getattr(cast, role)).post(team_url(cast.couple), data)
     assert response.status_code == 302
     expected = team_url(cast.couple) if role == "manager" else (
-        reverse("clinic:couple-detail", args=[cast.couple.pk]) + "#care-team")
+        reverse("clinic:couple-administration", args=[cast.couple.pk]) + "#care-team")
     assert response["Location"] == expected
     member = membership(cast, cast.stranger)
     assert (member.role, member.start_date, member.end_date) == ("co_therapist", today(), None)
@@ -187,7 +187,7 @@ def test_ending_ones_own_primary_role_asks_for_a_successor_and_a_confirmation(ca
     client = login(cast.therapist)
     page = client.get(team_url(cast.couple)).content.decode()
     assert "Hand this couple over" in page and "Who takes over as primary therapist" in page
-    assert "Hand over" in client.get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    assert "Hand over" in client.get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
     response = client.post(end_url(member), {"end_date": today().isoformat()})
     html = response.content.decode()
     assert response.status_code == 200

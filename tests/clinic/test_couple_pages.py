@@ -303,8 +303,8 @@ def test_errors_never_echo_what_was_typed_in_the_summary(cast, login):
     ("therapist", 200), ("co_therapist", 200), ("supervisor", 200), ("stranger", 404), ("outsider", 404),
     ("manager", 403), ("admin", 403),
 ])
-def test_couple_detail_by_role(cast, login, client, role, status):
-    response = as_role(cast, login, client, role).get(reverse("clinic:couple-detail", args=[cast.couple.pk]))
+def test_couple_administration_by_role(cast, login, client, role, status):
+    response = as_role(cast, login, client, role).get(reverse("clinic:couple-administration", args=[cast.couple.pk]))
     assert response.status_code == status
     html = response.content.decode()
     concerns = "Trust ruptured after a disclosed affair"
@@ -339,7 +339,7 @@ def test_couple_page_shows_case_partners_and_care_team(cast, login):
     partner = cast.couple.partner_a
     partner_update(partner=partner, by=cast.therapist, agreed_confidentiality_on=datetime.date(2024, 2, 3),
                    ipv_result="no_concern", ipv_screened_on=datetime.date(2024, 2, 3))
-    html = login(cast.therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    html = login(cast.therapist).get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
     assert cast.couple.reference in html
     assert "3 February 2024" in html  # Partner A's agreement and screen date
     assert "No concern" in html
@@ -363,13 +363,14 @@ def test_missing_ipv_screen_is_announced_until_both_are_recorded(cast, login):
 
 
 def test_editors_see_edit_links(cast, login):
-    html = login(cast.co_therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    html = login(cast.co_therapist).get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
     assert reverse("clinic:couple-edit", args=[cast.couple.pk]) in html
     assert reverse("clinic:partner-edit", args=[cast.couple.pk, "b"]) in html
 
 
-def test_supervisor_sees_the_record_read_only(cast, login):
-    html = login(cast.supervisor).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+@pytest.mark.parametrize("page", ["clinic:couple-detail", "clinic:couple-administration"])
+def test_supervisor_sees_the_record_read_only(cast, login, page):
+    html = login(cast.supervisor).get(reverse(page, args=[cast.couple.pk])).content.decode()
     assert "You can read this record but not change it" in html
     assert reverse("clinic:couple-edit", args=[cast.couple.pk]) not in html
     assert reverse("clinic:partner-edit", args=[cast.couple.pk, "a"]) not in html
@@ -379,8 +380,9 @@ def test_supervisor_sees_the_record_read_only(cast, login):
 
 def test_only_the_primary_therapist_sees_care_team_controls(cast, login):
     add_url = reverse("clinic:care-team-add", args=[cast.couple.pk])
-    assert add_url in login(cast.therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
-    html = login(cast.co_therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    url = reverse("clinic:couple-administration", args=[cast.couple.pk])
+    assert add_url in login(cast.therapist).get(url).content.decode()
+    html = login(cast.co_therapist).get(url).content.decode()
     assert add_url not in html
     assert "/end/" not in html
 

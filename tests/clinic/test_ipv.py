@@ -87,7 +87,7 @@ def test_page_requires_all_four_hits_answers_with_a_judgement(cast, login):
                                                 "hits_scream": "3"})
     assert response.status_code == 302
     assert partner(cast.couple, "a").hits_total == 12
-    page = login(cast.therapist).get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    page = login(cast.therapist).get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
     assert "IPV gate: joint sessions on hold" in page and "12 of 20" in page
 
 

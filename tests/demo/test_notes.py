@@ -214,8 +214,9 @@ def test_no_generated_clinical_sentence_is_stored_in_clear(seeded):  # noqa: F81
 
 # --- Every page a demo user opens renders with the demo's data --------------------------------------------
 
-COUPLE_PAGES = ("clinic:couple-detail", "plans:plan-detail", "plans:progress", "plans:cbt", "plans:measure-list",
-                "notes:session-list", "notes:private-note-list", "reports:couple-reports")
+COUPLE_PAGES = ("clinic:couple-detail", "clinic:couple-administration", "plans:plan-detail", "plans:progress",
+                "plans:cbt", "plans:measure-list", "notes:session-list", "notes:private-note-list",
+                "reports:couple-reports")
 
 
 def test_every_page_of_each_demo_couple_renders_for_its_primary_therapist(seeded, login):  # noqa: F811

@@ -7,8 +7,8 @@ The story, in the demo practice: the therapist invites partner B from the couple
 the link on a phone, sets a password, answers a PHQ-9 (first sent with nothing answered, then item 9 above 0, which
 shows the crisis information and opens a risk), opens each homework form (empty, then submitted empty), the
 entries sent, one entry, the progress page the therapist shared, the authenticator-app page, and signs out.
-The therapist then opens Today, the couple overview (with the risk banner), the risk register and the safety
-page; the practice manager the practice report; the administrator the service codes.
+The therapist then opens Today, the couple overview (with the risk banner), its case administration, the risk
+register and the safety page; the practice manager the practice report; the administrator the service codes.
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def test_axe_finds_no_serious_violation_on_the_portal_and_the_staff_pages(page, 
     # The therapist: Today, the overview with the risk the PHQ-9 opened, the risk register, the safety page.
     assert Risk.objects.filter(couple=couple, status=RiskStatus.OPEN).exists()
     for name, label in (("notes:therapist-home", "Today"), ("clinic:couple-detail", "couple overview"),
+                        ("clinic:couple-administration", "case administration"),
                         ("clinic:risk-register", "risk register"), ("clinic:safety-record", "safety page")):
         page.goto(reverse(name, args=[] if name == "notes:therapist-home" else [couple.pk]))
         audit.check(page, label)

@@ -59,7 +59,7 @@ def test_the_admin_sets_the_locale_on_the_practice_settings_page(cast, login):
 
 def test_pages_use_the_practices_language_and_date_style_and_a_change_reaches_signed_in_users(cast, login):
     client = login(cast.therapist)
-    url = reverse("clinic:couple-detail", args=[cast.couple.pk])
+    url = reverse("clinic:couple-administration", args=[cast.couple.pk])
     started = cast.couple.start_date
     html = client.get(url).content.decode()
     assert '<html lang="en-GB">' in html and f"{started:%-d %B %Y}" in html

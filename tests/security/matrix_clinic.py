@@ -39,6 +39,10 @@ ENTRIES: dict[str, list[Probe]] = {
     "clinic:couple-list": [Probe(lambda c: reverse("clinic:couple-list"), html_role_page(ALL_CLINICIANS))],
     "clinic:couple-create": [Probe(lambda c: reverse("clinic:couple-create"), html_role_page(ALL_CLINICIANS))],
     "clinic:couple-detail": [Probe(lambda c: reverse("clinic:couple-detail", args=[couple(c)]), html_record(READERS))],
+    # The case's administration (reference, dates, partners' details, IPV screens, care team): the overview's
+    # readers; managers use the care-team page instead (clinic:care-team-add), never this clinical record.
+    "clinic:couple-administration": [Probe(lambda c: reverse("clinic:couple-administration", args=[couple(c)]),
+                                           html_record(READERS))],
     "clinic:couple-edit": [Probe(lambda c: reverse("clinic:couple-edit", args=[couple(c)]),
                                  html_record(CLINICIANS_ON_CASE))],
     "clinic:partner-edit": [Probe(lambda c: reverse("clinic:partner-edit", args=[couple(c), "a"]),

@@ -1,0 +1,216 @@
+"""The clinical panels of a couple's overview (clinic:couple-detail): next and last session with the note's
+status, the treatment plan's status and review date, each partner's latest scores with a sparkline, open
+homework, new client entries and one list of what is outstanding.
+
+The overview page belongs to clinic, which may not import plans or notes (the layers point down). Notes is the
+highest app whose data these panels need (its sessions and notes, plans' measures and homework), so the panels
+are built here and registered with clinic.selectors.overview from NotesConfig.ready(), as the IPV re-screen
+prompt is. Without notes installed the overview shows the case and the risk banner only.
+
+A fixed number of queries however many sessions, notes, administrations and entries the couple has (see
+tests/notes/test_couple_overview.py). Clinical text read here: homework descriptions only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.models import Couple, Risk, RiskStatus
+from notes.models import Attendance, NoteStatus, ProgressNote, Session
+from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, session_note
+from plans.instruments import BUILTIN
+from plans.models import Homework, HomeworkStatus, MeasureAdministration, PlanStatus, TreatmentPlan
+from plans.selectors.client_entries import ClientEntriesRow, client_entries_of
+from plans.selectors.measures import DueRow, ReviewPrompt, ScoreLine, measures_due_for_couple, score_lines
+
+# Past sessions that count as "the last session": those that took place or were missed, not cancellations.
+HELD = (Attendance.ATTENDED, Attendance.NO_SHOW, Attendance.LATE_CANCELLED, Attendance.SCHEDULED)
+OPEN_HOMEWORK_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class SessionPanel:
+    session: Session
+    note: ProgressNote | None
+    state: NoteState
+
+
+@dataclass(frozen=True)
+class PlanPanel:
+    plan: TreatmentPlan | None
+    draft: TreatmentPlan | None  # a revision in progress beside the active plan
+    today: datetime.date
+
+    @property
+    def review_overdue(self) -> bool:
+        return bool(self.plan and self.plan.status == PlanStatus.ACTIVE and self.plan.review_due
+                    and self.plan.review_due < self.today)
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.today - self.plan.review_due).days if self.review_overdue else 0
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """One thing left to do, with where to do it."""
+
+    kind: str  # note | attendance | cosign | returned | measure | review | risk | measure_risk
+    text: str
+    url_name: str
+    url_arg: Any
+    anchor: str = ""
+
+
+@dataclass
+class PartnerScores:
+    key: str
+    label: str
+    name: str
+    lines: list[ScoreLine] = field(default_factory=list)
+
+
+@dataclass
+class CoupleOverview:
+    template_name = "notes/overview/_panels.html"
+
+    couple: Couple
+    can_write: bool
+    next_session: Session | None
+    last_session: SessionPanel | None
+    plan: PlanPanel
+    scores: list[PartnerScores]
+    homework: list[Homework]
+    homework_open: int
+    client_entries: ClientEntriesRow | None
+    outstanding: list[Outstanding]
+    # Partners not on track, from the scores already read (the page's "review the plan" notice).
+    review_prompts: list[ReviewPrompt] = field(default_factory=list)
+
+
+def _next_session(couple: Couple, now: datetime.datetime) -> Session | None:
+    return (Session.objects.filter(couple=couple, starts_at__gte=now, attendance=Attendance.SCHEDULED)
+            .select_related("therapist").order_by("starts_at", "id").first())
+
+
+def _last_session(couple: Couple, now: datetime.datetime) -> SessionPanel | None:
+    session = (Session.objects.filter(couple=couple, starts_at__lt=now, attendance__in=HELD)
+               .select_related("therapist", "note").defer(*(f"note__{c}" for c in NOTE_TEXT_COLUMNS))
+               .order_by("-starts_at", "-id").first())
+    if session is None:
+        return None
+    note = session_note(session)
+    return SessionPanel(session, note, note_state(note))
+
+
+def _plan(couple: Couple, today: datetime.date) -> PlanPanel:
+    plans = {p.status: p for p in TreatmentPlan.objects.filter(
+        couple=couple, status__in=[PlanStatus.ACTIVE, PlanStatus.DRAFT],
+    ).select_related("signed_by").defer("formulation", "diagnoses")}
+    active, draft = plans.get(PlanStatus.ACTIVE), plans.get(PlanStatus.DRAFT)
+    return PlanPanel(plan=active or draft, draft=draft if active else None, today=today)
+
+
+def _open_notes(couple: Couple, now: datetime.datetime) -> list[Session]:
+    """Past sessions still waiting for something: attendance not recorded, an attended session without a
+    note, or a note not yet final (draft, returned, awaiting co-signature). One query."""
+    return list(
+        Session.objects.filter(couple=couple, starts_at__lt=now)
+        .filter(Q(attendance=Attendance.SCHEDULED)
+                | Q(attendance=Attendance.ATTENDED, note__isnull=True)
+                | Q(note__status__in=[NoteStatus.DRAFT, NoteStatus.RETURNED, NoteStatus.AWAITING_COSIGN]))
+        .select_related("note").defer(*(f"note__{c}" for c in NOTE_TEXT_COLUMNS))
+        .order_by("starts_at", "id")
+    )
+
+
+def _outstanding(couple: Couple, *, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
+                 risks: list[Risk], measure_risks: list[MeasureAdministration], can_write: bool) -> list[Outstanding]:
+    """What is left to do on the couple's record. For a reader who may not change it (a supervisor), the notes and
+    attendance still to be done link to the sessions tab, not to the editor they may not open."""
+    items = []
+    for risk in risks:
+        if risk.status == RiskStatus.OPEN:
+            overdue = ", overdue" if getattr(risk, "overdue", False) else ""
+            items.append(Outstanding("risk", f"Acknowledge the risk: {risk.get_kind_display()} "
+                                             f"({risk.subject}, raised {risk.raised_at:%-d %b}{overdue})",
+                                     "clinic:risk-register", couple.pk))
+    for m in measure_risks:
+        name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
+        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {name} "
+                                                 f"given on {m.administered_on:%-d %b %Y}",
+                                 "plans:measure-detail", m.pk))
+    for session in sessions:
+        note = session_note(session)
+        day = f"{timezone.localtime(session.starts_at):%-d %b %Y}"
+        if note is None and session.attendance == Attendance.SCHEDULED:
+            items.append(Outstanding("attendance", f"Record attendance of the session of {day}",
+                                     "notes:session-edit", session.pk))
+        elif note is None:
+            items.append(Outstanding("note", f"Write the note of the session of {day}", "notes:note-edit", session.pk))
+        elif note.status == NoteStatus.DRAFT:
+            items.append(Outstanding("note", f"Sign the draft note of the session of {day}",
+                                     "notes:note-edit", session.pk))
+        elif note.status == NoteStatus.RETURNED:
+            items.append(Outstanding("returned", f"Answer the supervisor's return of the note of {day}",
+                                     "notes:note-detail", note.pk))
+        else:
+            items.append(Outstanding("cosign", f"Co-signature awaited on the note of {day}",
+                                     "notes:note-detail", note.pk))
+    if not can_write:
+        items = [Outstanding(i.kind, i.text, "notes:session-list", couple.pk)
+                 if i.url_name in ("notes:note-edit", "notes:session-edit") else i for i in items]
+    if plan.review_overdue:
+        items.append(Outstanding("review", f"Review the treatment plan: due {plan.plan.review_due:%-d %b %Y}, "
+                                           f"{plan.days_overdue} days ago", "plans:plan-detail", couple.pk))
+    elif plan.plan is None:
+        items.append(Outstanding("review", "Write a treatment plan", "plans:plan-detail", couple.pk))
+    elif plan.plan.status == PlanStatus.DRAFT:
+        items.append(Outstanding("review", "Sign the draft treatment plan", "plans:plan-detail", couple.pk))
+    for row in due:
+        items.append(Outstanding("measure", f"{row.instrument_name} due for {row.partner_label} "
+                                            f"since {row.due_since:%-d %b %Y}",
+                                 "plans:measure-list", couple.pk))
+    return items
+
+
+def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: bool) -> CoupleOverview:
+    """The clinical panels of `couple`'s overview for `user`, a clinician who may read it (the caller fetched
+    the couple through clinic.access.get_couple_for_user, which prefetched its partners). `risks` are the
+    couple's unresolved risks the page already shows in its banner; `can_write` whether `user` may change the
+    couple (the page knows it already). At most 13 queries."""
+    now = timezone.now()
+    today = timezone.localdate()
+    plan = _plan(couple, today)  # 1
+    lines, review_prompts = score_lines(couple)  # 4 (1 without scores)
+    open_homework = Homework.objects.filter(couple=couple, status=HomeworkStatus.ASSIGNED)
+    homework = list(open_homework.order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1
+    homework_open = open_homework.count()  # 1
+    measure_risks = list(MeasureAdministration.objects.filter(
+        couple=couple, risk_flag=True, risk_acknowledged_at__isnull=True,
+    ).only("id", "couple_id", "instrument", "administered_on").order_by("administered_on", "id"))  # 1
+    due = measures_due_for_couple(couple, can_record=can_write, today=today) if plan.plan else []  # ≤ 4
+    names = {p.position: p.client.preferred_name or p.client.first_name for p in couple.partners.all()}
+    scores = [PartnerScores(key, label, names.get(key, "")) for key, label in (("a", "Partner A"), ("b", "Partner B"))]
+    by_key = {s.key: s for s in scores}
+    for line in lines:
+        by_key[line.partner].lines.append(line)
+    return CoupleOverview(
+        couple=couple,
+        can_write=can_write,
+        next_session=_next_session(couple, now),  # 1
+        last_session=_last_session(couple, now),  # 1
+        plan=plan,
+        scores=scores,
+        homework=homework,
+        homework_open=homework_open,
+        client_entries=client_entries_of(couple),  # 1
+        outstanding=_outstanding(couple, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
+                                 risks=risks, measure_risks=measure_risks, can_write=can_write),
+        review_prompts=review_prompts,
+    )

@@ -1,0 +1,253 @@
+"""The couple overview (clinic:couple-detail) says what matters: next and last session with the note's status,
+open risks, the plan's status and review, each partner's latest scores with a sparkline, homework and new client
+entries, and one list of what is outstanding. Case administration has its own page. Managers see neither."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import RiskKind, RiskSource
+from clinic.services.risks import risk_raise
+from keys import keyring
+from notes.models import NoteStatus
+from plans import charts
+from plans.models import CheckingLogEntry, EntrySource, Homework, PlanStatus
+from tests.notes.note_factories import NoteFactory, SessionFactory, screen_partners, signed_note
+from tests.plans.measure_factories import administration, plan
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(n: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=n)
+
+
+def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def overview(client, couple) -> str:
+    response = client.get(reverse("clinic:couple-detail", args=[couple.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def populate(cast, *, sessions: int = 2, scores: int = 2, entries: int = 1) -> dict:
+    """A couple with history: `sessions` past attended sessions with signed notes, the last one with a draft,
+    a booked session, PHQ-9 scores for both partners, homework, client entries and an open risk."""
+    couple, therapist = cast.couple, cast.therapist
+    for n in range(sessions):
+        signed_note(session=SessionFactory(couple=couple, therapist=therapist, starts_at=at(days_ago(60 - n))),
+                    status=NoteStatus.FINAL)
+    last = SessionFactory(couple=couple, therapist=therapist, starts_at=at(days_ago(2)))
+    draft = NoteFactory(session=last)
+    upcoming = SessionFactory(couple=couple, therapist=therapist, starts_at=at(days_ago(-3), 15),
+                              attendance="scheduled")
+    for n in range(scores):
+        administration(couple, therapist, instrument="phq9", partner="a", total=max(20 - 3 * n, 2), on=days_ago(50 - n))
+        administration(couple, therapist, instrument="phq9", partner="b", total=8, on=days_ago(50 - n))
+    active = plan(couple, therapist, status=PlanStatus.ACTIVE, gad7="month")
+    active.review_due = days_ago(5)
+    active.save()
+    Homework.objects.create(couple=couple, partner="both", assigned_on=days_ago(2), due_on=days_ago(-5),
+                            description="Speaker-listener practice twice", created_by=therapist)
+    for n in range(entries):
+        CheckingLogEntry.objects.create(couple=couple, partner="a", occurred_on=days_ago(1), resisted=True,
+                                        source=EntrySource.CLIENT, trigger=f"Phone face down {n}")
+    risk = risk_raise(couple=couple, kind=RiskKind.SUICIDE, source=RiskSource.NOTE, partner="b", by=therapist,
+                      detail="Passive thoughts last week")
+    return {"last": last, "draft": draft, "upcoming": upcoming, "plan": active, "risk": risk}
+
+
+def test_therapist_sees_next_and_last_session_with_the_note_status_and_a_link_to_it(cast, login):
+    data = populate(cast)
+    html = overview(login(cast.therapist), cast.couple)
+    upcoming = timezone.localtime(data["upcoming"].starts_at)
+    assert f"{upcoming:%-d %B %Y}, 15:00" in html.split("Last session")[0]
+    last_part = html.split("Last session")[1].split("All sessions and notes")[0]
+    assert f"{timezone.localtime(data['last'].starts_at):%-d %B %Y}" in last_part
+    assert "Draft" in last_part
+    assert reverse("notes:note-edit", args=[data["last"].pk]) in last_part  # continue the draft
+
+
+def test_a_last_session_without_a_note_says_so_and_offers_to_write_it(cast, login):
+    session = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=at(days_ago(1)))
+    html = overview(login(cast.therapist), cast.couple)
+    last_part = html.split("Last session")[1]
+    assert "No note yet" in last_part and reverse("notes:note-edit", args=[session.pk]) in last_part
+    assert "None booked." in html
+
+
+def test_a_signed_last_note_links_to_the_note_and_awaiting_co_signature_is_named(cast, login):
+    note = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=at(days_ago(1))))
+    assert note.status == NoteStatus.AWAITING_COSIGN  # the therapist is supervised
+    html = overview(login(cast.supervisor), cast.couple)
+    last_part = html.split("Last session")[1]
+    assert "Signed, awaiting co-signature" in last_part
+    assert reverse("notes:note-detail", args=[note.pk]) in last_part
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Co-signature awaited" in outstanding
+
+
+def test_open_risks_stay_at_the_top_and_are_in_the_outstanding_list(cast, login):
+    populate(cast)
+    html = overview(login(cast.therapist), cast.couple)
+    assert html.index("Risk register: 1 unresolved") < html.index('id="sessions-heading"')
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Acknowledge the risk: Suicide" in outstanding
+    assert reverse("clinic:risk-register", args=[cast.couple.pk]) in outstanding
+
+
+def test_plan_status_and_an_overdue_review_are_highlighted(cast, login):
+    data = populate(cast)
+    html = overview(login(cast.therapist), cast.couple)
+    plan_part = html.split('id="plan-heading"')[1].split("</section>")[0]
+    assert "Active, signed" in plan_part and "Overdue" in plan_part
+    assert f"{data['plan'].review_due:%-d %B %Y}" in plan_part and "5 days ago" in plan_part
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Review the treatment plan" in outstanding
+
+
+def test_without_a_plan_the_overview_says_so(cast, login):
+    html = overview(login(cast.therapist), cast.couple)
+    plan_part = html.split('id="plan-heading"')[1].split("</section>")[0]
+    assert "No plan" in plan_part and reverse("plans:plan-detail", args=[cast.couple.pk]) in plan_part
+    assert "Write a treatment plan" in html
+
+
+def test_latest_score_change_outcome_and_a_sparkline_per_partner_and_instrument(cast, login):
+    populate(cast, scores=3)  # partner A: PHQ-9 20, 17, 14; partner B: 8, 8, 8
+    html = overview(login(cast.therapist), cast.couple)
+    scores = html.split('id="scores-heading"')[1].split("All measures")[0]
+    partner_a, partner_b = scores.split('id="scores-b-heading"')
+    assert "<strong>14</strong>" in partner_a and "-3" in partner_a and "Reliably improved" in partner_a
+    assert "No change since the last" in partner_b
+    labels = re.findall(r'class="sparkline"[^>]*aria-label="([^"]+)"', scores)
+    assert len(labels) == 2
+    assert labels[0].startswith("PHQ-9, Partner A: 20 on ") and labels[0].endswith(f"14 on {days_ago(48):%-d %b %Y}")
+    assert cast.couple.partner_a.client.first_name in partner_a  # the partner's name beside "Partner A"
+
+
+def test_homework_and_new_client_entries_with_links(cast, login):
+    populate(cast, entries=2)
+    html = overview(login(cast.therapist), cast.couple)
+    part = html.split('id="between-heading"')[1].split("</section>")[0]
+    assert "2 checking log entries" in part
+    assert "Speaker-listener practice twice" in part and "Open homework <span class=\"count\">(1)" in part
+    assert reverse("plans:cbt", args=[cast.couple.pk]) in part
+
+
+def test_outstanding_lists_notes_measures_due_and_a_supervisor_return(cast, login):
+    data = populate(cast)
+    returned = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist,
+                                                  starts_at=at(days_ago(20))), status=NoteStatus.RETURNED)
+    unrecorded = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=at(days_ago(9)),
+                                attendance="scheduled")
+    html = overview(login(cast.therapist), cast.couple)
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Sign the draft note" in outstanding and reverse("notes:note-edit", args=[data["last"].pk]) in outstanding
+    assert "Answer the supervisor&#x27;s return" in outstanding
+    assert reverse("notes:note-detail", args=[returned.pk]) in outstanding
+    assert "Record attendance" in outstanding and reverse("notes:session-edit", args=[unrecorded.pk]) in outstanding
+    assert "GAD-7 due for Partner A" in outstanding and "GAD-7 due for Partner B" in outstanding
+
+
+def test_an_unacknowledged_risk_answer_on_a_measure_is_outstanding(cast, login):
+    measure = administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=12, risk=1)
+    assert measure.risk_flag
+    html = overview(login(cast.therapist), cast.couple)
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Acknowledge the risk answer of a PHQ-9" in outstanding
+    assert reverse("plans:measure-detail", args=[measure.pk]) in outstanding
+
+
+def test_supervisor_reads_the_overview_without_write_links(cast, login):
+    data = populate(cast)
+    html = overview(login(cast.supervisor), cast.couple)
+    assert "Risk register: 1 unresolved" in html and 'id="scores-heading"' in html
+    last_part = html.split("Last session")[1].split("</section>")[0]
+    assert reverse("notes:note-edit", args=[data["last"].pk]) not in last_part
+    assert reverse("notes:session-create", args=[cast.couple.pk]) not in html
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    assert "Sign the draft note" in outstanding and "/note/" not in outstanding  # the editor would be a 404
+    assert reverse("notes:session-list", args=[cast.couple.pk]) in outstanding
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+@pytest.mark.parametrize("page", ["clinic:couple-detail", "clinic:couple-administration"])
+def test_managers_and_admins_see_no_clinical_panel(cast, login, role, page):
+    populate(cast, scores=3)
+    response = login(getattr(cast, role)).get(reverse(page, args=[cast.couple.pk]))
+    assert response.status_code == 403
+    html = response.content.decode()
+    for clinical in ("Latest scores", "PHQ-9", "Suicide", "Risk register", "Outstanding", "Speaker-listener",
+                     "sparkline", cast.couple.partner_a.client.first_name, cast.couple.partner_b.client.last_name,
+                     "Draft"):
+        assert clinical not in html, clinical
+
+
+def test_case_administration_has_the_case_details_and_the_overview_does_not(cast, login):
+    screen_partners(cast.couple)  # else the "IPV screen missing" notice names the partners
+    client = login(cast.therapist)
+    partner = cast.couple.partner_a.client
+    admin = client.get(reverse("clinic:couple-administration", args=[cast.couple.pk])).content.decode()
+    assert "Presenting concerns" in admin and "Confidentiality agreement" in admin and 'id="care-team' in admin
+    assert partner.last_name in admin and reverse("clinic:client-edit", args=[partner.pk]) in admin
+    assert reverse("clinic:couple-edit", args=[cast.couple.pk]) in admin
+    assert 'aria-current="page">Case administration' in admin
+    html = overview(client, cast.couple)
+    assert partner.last_name not in html and "Presenting concerns" not in html
+    assert reverse("clinic:couple-administration", args=[cast.couple.pk]) in html
+
+
+# The sign-in session's idle timestamp is written when its second changes (rapport.middleware), with the
+# savepoints around it: noise of the clock, not of the page.
+NOISE = ('UPDATE "django_session"', "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def _queries(client, couple) -> list[str]:
+    keyring.clear_cache()  # each count includes the couple's data key
+    with CaptureQueriesContext(connection) as queries:
+        overview(client, couple)
+    return [query["sql"] for query in queries.captured_queries if not query["sql"].startswith(NOISE)]
+
+
+@pytest.mark.django_db(transaction=True)  # keys made in a transaction not yet committed are never cached
+def test_query_count_stays_the_same_as_the_couple_s_data_grows(cast, login):
+    client = login(cast.therapist)
+    populate(cast, sessions=2, scores=2, entries=1)
+    few = _queries(client, cast.couple)
+    couple, therapist = cast.couple, cast.therapist
+    for n in range(25):  # a year more of sessions, notes (some returned), scores, homework and entries
+        signed_note(session=SessionFactory(couple=couple, therapist=therapist, starts_at=at(days_ago(100 + n))),
+                    status=NoteStatus.RETURNED if n % 5 == 0 else NoteStatus.FINAL)
+        for instrument in ("phq9", "gad7", "csi16"):
+            administration(couple, therapist, instrument=instrument, partner="a", total=9, on=days_ago(100 + n))
+            administration(couple, therapist, instrument=instrument, partner="b", total=7, on=days_ago(100 + n))
+        Homework.objects.create(couple=couple, partner="a", assigned_on=days_ago(100 + n), description=f"Task {n}",
+                                created_by=therapist)
+        CheckingLogEntry.objects.create(couple=couple, partner="b", occurred_on=days_ago(3), resisted=False,
+                                        source=EntrySource.CLIENT)
+    risk_raise(couple=couple, kind=RiskKind.HARM_TO_OTHERS, source=RiskSource.NOTE, partner="a", by=therapist)
+    many = _queries(client, cast.couple)
+    shape = [re.sub(r"'[^']*'", "?", sql)[:240] for sql in many]
+    assert len(few) == len(many), "\n".join(shape)
+    # 35 measured: sign-in (session, user, device), the couple with partners, clients and care team, the audit
+    # event, risks, write access, the couple's and practice's keys, and the panels (16: plan, scores 4 with the
+    # not-on-track prompt, homework 2, measure risks, measures due 4, next and last session, entries, open notes).
+    assert len(many) <= 36, len(many)
+
+
+def test_sparkline_names_its_values_and_escapes_its_label():
+    svg = charts.sparkline(label="CSI-4 <b>", points=[(datetime.date(2026, 1, 5), 10), (datetime.date(2026, 2, 5), 14)],
+                           y_min=0, y_max=21)
+    assert 'role="img"' in svg and 'aria-label="CSI-4 &lt;b&gt;: 10 on 5 Jan 2026, 14 on 5 Feb 2026"' in svg
+    assert "<polyline" in svg and svg.count("<circle") == 1
+    assert "no scores yet" in charts.sparkline(label="X", points=[], y_min=0, y_max=1)
