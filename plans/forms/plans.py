@@ -22,6 +22,7 @@ from plans.models import (
     Direction,
     LibraryItem,
     LibraryKind,
+    ObjectiveDataSource,
     ObjectiveStatus,
     PartnerPosition,
     PartnerScope,
@@ -157,10 +158,34 @@ class ObjectiveForm(forms.Form):
                         help_text="For example: checking episodes, confidence in commitments.")
     unit = text_field("Unit", 40, what="the unit", help_text="For example: per week, 0-10 rating.")
     direction = choice_field("Direction of improvement", Direction.choices, "the direction of improvement")
-    baseline = number_field("Baseline", "the baseline", help_text="The value now, before this work starts.")
+    baseline = number_field("Baseline", "the baseline", required=False, help_text="The value now, before this work starts. "
+                            "For both partners: the couple's, or leave it empty and give each partner's below.")
+    baseline_a = number_field("Baseline, partner A", "partner A's baseline", required=False,
+                              help_text="Both-partners objectives only: partner A's own starting value.")
+    baseline_b = number_field("Baseline, partner B", "partner B's baseline", required=False,
+                              help_text="Both-partners objectives only: partner B's own starting value.")
     target = number_field("Target", "the target", help_text="The value that would mean the objective is met.")
     target_date = date_field("Target date", "the target date", help_text="Optional. Not before today.")
     status = choice_field("Status", ObjectiveStatus.choices, "a status", initial=ObjectiveStatus.NOT_STARTED)
+    data_source = choice_field(
+        "Where its values come from", ObjectiveDataSource.choices, "where the values come from",
+        initial=ObjectiveDataSource.MANUAL,
+        help_text="Thought records or behavioural experiments linked to this objective add a value each "
+                  "(each partner's own line on a both-partners objective). Values typed in always count.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if any(name in self.errors for name in ("baseline", "baseline_a", "baseline_b", "who")):
+            return data
+        both = data.get("who") == PartnerScope.BOTH
+        if not both:
+            data["baseline_a"] = data["baseline_b"] = None
+        if data.get("baseline") is None and not (both and data.get("baseline_a") is not None
+                                                 and data.get("baseline_b") is not None):
+            self.add_error("baseline", "Enter the baseline as a number (for both partners: the couple's, or "
+                                       "one for each partner).")
+        return data
 
 
 class InterventionForm(forms.Form):
