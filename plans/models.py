@@ -353,7 +353,7 @@ class ThoughtRecord(CBTRecord):
     evidence_against = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     balanced_thought = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     balanced_belief = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
-    distortions = EncryptedJSONField(default=list)
+    distortions = EncryptedJSONField(default=list, blank=True)  # none ticked is a valid answer
     # Belief in the automatic thought, rated when it is written down and re-rated after the balanced thought
     # (Greenberger & Padesky, Mind Over Mood, 2nd ed. 2016, ch. 9: "rate how much you believe it, 0-100%").
     belief_before = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")

@@ -32,8 +32,8 @@ ITEM_KINDS: dict[str, ItemKind] = {
                         ("applies_to", "title", "behavioural_definition"), "plan_id"),
     "goal": ItemKind("goal", Goal, "long-term goal", "problem", "problem", ("text",), "problem__plan_id"),
     "objective": ItemKind("objective", Objective, "objective", "goal", "goal",
-                          ("text", "who", "metric", "unit", "baseline", "baseline_a", "baseline_b", "target", "direction",
-                           "target_date", "status", "data_source"), "goal__problem__plan_id"),
+                          ("text", "who", "metric", "unit", "baseline", "baseline_a", "baseline_b", "target",
+                           "direction", "target_date", "status", "data_source"), "goal__problem__plan_id"),
     "intervention": ItemKind("intervention", Intervention, "intervention", "goal", "goal",
                              ("approach", "description", "frequency", "delivered_by"), "goal__problem__plan_id"),
 }
@@ -63,9 +63,9 @@ def objective_errors(
             direction == Direction.INCREASE and not target > own)
         if wrong:
             errors[f"baseline_{partner}"] = (
-                f"Partner {partner.upper()}'s baseline must be {'above' if direction == Direction.DECREASE else 'below'}"
-                " the target, or the objective is already met for them. Check the baseline, the target or the "
-                "direction.")
+                f"Partner {partner.upper()}'s baseline must be "
+                f"{'above' if direction == Direction.DECREASE else 'below'} the target, or the objective is "
+                "already met for them. Check the baseline, the target or the direction.")
     if baseline is not None and target is not None:
         if direction == Direction.DECREASE and not target < baseline:
             errors["target"] = ("The target must be lower than the baseline, because lower is better for this "

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from plans.models import (
     SHORT_TEXT_MAX,
+    THOUGHT_SOURCES,
     CheckingKind,
     Distortion,
-    THOUGHT_SOURCES,
     HomeworkStatus,
     Objective,
     ObjectiveDataSource,

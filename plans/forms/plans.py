@@ -158,7 +158,8 @@ class ObjectiveForm(forms.Form):
                         help_text="For example: checking episodes, confidence in commitments.")
     unit = text_field("Unit", 40, what="the unit", help_text="For example: per week, 0-10 rating.")
     direction = choice_field("Direction of improvement", Direction.choices, "the direction of improvement")
-    baseline = number_field("Baseline", "the baseline", required=False, help_text="The value now, before this work starts. "
+    baseline = number_field("Baseline", "the baseline", required=False,
+                            help_text="The value now, before this work starts. "
                             "For both partners: the couple's, or leave it empty and give each partner's below.")
     baseline_a = number_field("Baseline, partner A", "partner A's baseline", required=False,
                               help_text="Both-partners objectives only: partner A's own starting value.")

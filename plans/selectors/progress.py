@@ -100,8 +100,12 @@ class PartnerLine:
 
 def partner_lines(objective: Objective, points: list[ProgressPoint]) -> list[PartnerLine]:
     """A both-partners objective's values split by partner: partner A, partner B, then any values recorded
-    for the couple before values were kept per partner (only when there are some). [] for an individual one."""
+    for the couple before values were kept per partner (only when there are some). [] for an individual
+    objective, and for a both-partners one with neither a value per partner nor a baseline per partner yet (its
+    values, all recorded before values were kept per partner, show as one line, as they always did)."""
     if not objective.per_partner:
+        return []
+    if not any(point.partner for point in points) and objective.baseline_a is None and objective.baseline_b is None:
         return []
     by_partner: dict[str, list[ProgressPoint]] = {"a": [], "b": [], "": []}
     for point in points:

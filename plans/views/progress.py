@@ -77,4 +77,4 @@ def progress_point_add(request: HttpRequest, couple_pk: Any) -> HttpResponse:
         "objectives": objectives,
         "form": form,
         "errors": error_summary(form),
-    })
+    }, status=400 if form.is_bound and form.errors else 200)

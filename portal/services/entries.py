@@ -106,7 +106,8 @@ def portal_entry_submit(*, account: PortalAccount, kind: str, fields: dict[str, 
     """Store one homework entry of the partner (a key of FREE_TEXT), source "client". A checking log entry
     counts towards the current plan's checking objective (plans.forms.cbt.default_log_objective), as the
     clinician's entries do; a thought record or experiment feeds the active plan's one objective for this
-    partner whose data source is that kind of entry (marked client-reported on its chart). Free text naming self-harm opens a risk for the therapist."""
+    partner whose data source is that kind of entry (marked client-reported on its chart). Free text naming
+    self-harm opens a risk for the therapist."""
     if kind not in FREE_TEXT:
         raise ValidationError("Unknown kind of entry.")
     fields = {**fields, "partner": account.position}
