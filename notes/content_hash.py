@@ -34,11 +34,12 @@ def note_canonical_content(note: ProgressNote, ratings: list[ObjectiveRating] | 
         "interventions": note.interventions_used or [],
         "objective_ratings": sorted(
             (
+                # "partner" only when set, so notes signed before values were kept per partner hash as before.
                 {"objective_lineage": str(r.objective_lineage), "value": _canonical_value(r.value),
-                 "comment": r.comment}
+                 "comment": r.comment, **({"partner": r.partner} if r.partner else {})}
                 for r in ratings
             ),
-            key=lambda item: item["objective_lineage"],
+            key=lambda item: (item["objective_lineage"], item.get("partner", "")),
         ),
     }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from clinic.models import NOTE_TEXT_MAX, Couple
+from clinic.models import NOTE_TEXT_MAX, Couple, PartnerPosition
 from keys.fields import EncryptedJSONField, EncryptedTextField
 from plans.models import CoupleOwned
 
@@ -171,11 +171,15 @@ class ObjectiveRating(CoupleOwned):
     note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="objective_ratings")
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
     objective_lineage = models.UUIDField()
+    # Whose value, on a "both partners" objective ("a" or "b"); empty for an individual objective, and for a
+    # single value recorded on a both-partners objective before values were kept per partner.
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices, blank=True, default="")
     value = models.DecimalField(max_digits=8, decimal_places=2, help_text="The objective's metric, as observed.")
     comment = EncryptedTextField(max_length=2_000, blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["note", "objective_lineage"], name="one_rating_per_objective")]
+        constraints = [models.UniqueConstraint(fields=["note", "objective_lineage", "partner"],
+                                               name="one_rating_per_objective")]
 
     def __str__(self) -> str:
         return f"Objective rating {self.pk}"

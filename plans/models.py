@@ -4,6 +4,7 @@ CBT work between sessions, objective progress, and outcome measures."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -170,6 +171,19 @@ class Direction(models.TextChoices):
     INCREASE = "increase", "Higher is better"
 
 
+class ObjectiveDataSource(models.TextChoices):
+    """Where an objective's values come from. Values typed by hand and session ratings always count; the other
+    sources add one value per linked CBT entry (plans.services.progress.objective_feed_sync)."""
+
+    MANUAL = "manual", "Values entered by hand and in session notes"
+    THOUGHT_BELIEF_AFTER = "thought_belief_after", "Thought records: belief in the thought afterwards (0-100)"
+    THOUGHT_BELIEF_DROP = "thought_belief_drop", "Thought records: drop in belief, before minus after (points)"
+    EXPERIMENT_CONFIRMED = "experiment_confirmed", "Behavioural experiments: predictions confirmed so far (%)"
+
+
+THOUGHT_SOURCES = (ObjectiveDataSource.THOUGHT_BELIEF_AFTER, ObjectiveDataSource.THOUGHT_BELIEF_DROP)
+
+
 class ObjectiveStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In progress"
@@ -192,7 +206,12 @@ class Objective(CoupleOwned):
     unit = EncryptedCharField(max_length=40, help_text="e.g. per week, 0-10 rating")
     # Empty only on a draft's objective copied from the library: the numbers are the therapist's to set.
     baseline = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # A "both partners" objective may have a baseline per partner instead of (or besides) the shared one.
+    baseline_a = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    baseline_b = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     target = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    data_source = models.CharField(max_length=24, choices=ObjectiveDataSource.choices,
+                                   default=ObjectiveDataSource.MANUAL)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.DECREASE)
     target_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED)
@@ -204,6 +223,22 @@ class Objective(CoupleOwned):
 
     def __str__(self) -> str:
         return f"Objective {self.pk}"
+
+    @property
+    def per_partner(self) -> bool:
+        """A "both partners" objective: values are recorded per partner (A and B)."""
+        return self.who == PartnerScope.BOTH
+
+    def baseline_for(self, partner: str) -> Any:
+        """The baseline one partner's values are compared with: their own, else the shared one."""
+        own = {"a": self.baseline_a, "b": self.baseline_b}.get(partner)
+        return own if own is not None else self.baseline
+
+    @property
+    def has_baseline(self) -> bool:
+        """Signable: a shared baseline, or (both partners) a baseline for each partner."""
+        return self.baseline is not None or (
+            self.per_partner and self.baseline_a is not None and self.baseline_b is not None)
 
 
 class Approach(models.TextChoices):
@@ -318,7 +353,12 @@ class ThoughtRecord(CBTRecord):
     evidence_against = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     balanced_thought = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     balanced_belief = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
-    distortions = EncryptedJSONField(default=list)
+    distortions = EncryptedJSONField(default=list, blank=True)  # none ticked is a valid answer
+    # Belief in the automatic thought, rated when it is written down and re-rated after the balanced thought
+    # (Greenberger & Padesky, Mind Over Mood, 2nd ed. 2016, ch. 9: "rate how much you believe it, 0-100%").
+    belief_before = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
+    belief_after = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
+    objective_lineage = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-occurred_on", "-created_at"]
@@ -335,6 +375,10 @@ class BehaviouralExperiment(CBTRecord):
     outcome = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     belief_after = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100")
     learned = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
+    # Did what was predicted happen? (Bennett-Levy et al., Oxford Guide to Behavioural Experiments in
+    # Cognitive Therapy, 2004, ch. 2: the outcome is compared with the prediction.) None: not known yet.
+    prediction_confirmed = models.BooleanField(null=True, blank=True)
+    objective_lineage = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-planned_on", "-created_at"]
@@ -402,6 +446,8 @@ class ProgressSource(models.TextChoices):
     LOG = "log", "Log"
     MEASURE = "measure", "Measure"
     MANUAL = "manual", "Entered by therapist"
+    THOUGHT = "thought", "Thought record"
+    EXPERIMENT = "experiment", "Behavioural experiment"
 
 
 class ProgressPoint(CoupleOwned):
@@ -412,7 +458,11 @@ class ProgressPoint(CoupleOwned):
     objective_lineage = models.UUIDField(db_index=True)
     recorded_on = models.DateField()
     value = models.DecimalField(max_digits=8, decimal_places=2)
-    source = models.CharField(max_length=8, choices=ProgressSource.choices)
+    # Whose value on a "both partners" objective; empty: the couple's (an individual objective's value, or a
+    # single value recorded on a both-partners objective before values were kept per partner).
+    partner = models.CharField(max_length=1, choices=PartnerPosition.choices, blank=True, default="")
+    client_reported = models.BooleanField(default=False, help_text="From an entry the partner made in the portal.")
+    source = models.CharField(max_length=12, choices=ProgressSource.choices)
     source_id = models.UUIDField(null=True, blank=True, help_text="The session, log week or measure it came from.")
     note = EncryptedTextField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     # Empty for the weekly count of a log the partner fed from the portal (no clinician recorded it).
@@ -423,7 +473,7 @@ class ProgressPoint(CoupleOwned):
     class Meta:
         ordering = ["recorded_on", "recorded_at"]
         constraints = [
-            models.UniqueConstraint(fields=["objective_lineage", "source", "source_id"],
+            models.UniqueConstraint(fields=["objective_lineage", "source", "source_id", "partner"],
                                     condition=Q(source_id__isnull=False), name="progress_point_source_unique"),
         ]
 

@@ -32,8 +32,8 @@ ITEM_KINDS: dict[str, ItemKind] = {
                         ("applies_to", "title", "behavioural_definition"), "plan_id"),
     "goal": ItemKind("goal", Goal, "long-term goal", "problem", "problem", ("text",), "problem__plan_id"),
     "objective": ItemKind("objective", Objective, "objective", "goal", "goal",
-                          ("text", "who", "metric", "unit", "baseline", "target", "direction", "target_date",
-                           "status"), "goal__problem__plan_id"),
+                          ("text", "who", "metric", "unit", "baseline", "baseline_a", "baseline_b", "target",
+                           "direction", "target_date", "status", "data_source"), "goal__problem__plan_id"),
     "intervention": ItemKind("intervention", Intervention, "intervention", "goal", "goal",
                              ("approach", "description", "frequency", "delivered_by"), "goal__problem__plan_id"),
 }
@@ -46,14 +46,26 @@ def objective_errors(
     direction: str,
     target_date: datetime.date | None,
     today: datetime.date | None,
+    partner_baselines: dict[str, Decimal | None] | None = None,
 ) -> dict[str, str]:
     """Field -> message for objective numbers that do not make sense (empty dict when they do).
 
     Missing numbers are allowed on a draft (an objective taken from the library has none yet); signing
     then asks for them. When both are given, the target must lie in the direction of improvement. The target
-    date may not be before `today` (the caller's clock); None leaves the date unchecked.
+    date may not be before `today` (the caller's clock); None leaves the date unchecked. `partner_baselines`
+    ({"a": ..., "b": ...}, both-partners objectives) are checked against the target the same way.
     """
     errors: dict[str, str] = {}
+    for partner, own in (partner_baselines or {}).items():
+        if own is None or target is None:
+            continue
+        wrong = (direction == Direction.DECREASE and not target < own) or (
+            direction == Direction.INCREASE and not target > own)
+        if wrong:
+            errors[f"baseline_{partner}"] = (
+                f"Partner {partner.upper()}'s baseline must be "
+                f"{'above' if direction == Direction.DECREASE else 'below'} the target, or the objective is "
+                "already met for them. Check the baseline, the target or the direction.")
     if baseline is not None and target is not None:
         if direction == Direction.DECREASE and not target < baseline:
             errors["target"] = ("The target must be lower than the baseline, because lower is better for this "
@@ -106,3 +118,33 @@ def objective_attainment(*, baseline: Decimal | None, target: Decimal | None, di
     if distance > 0 and gained * 2 >= distance:
         return Attainment.PARTLY_MET
     return Attainment.NOT_MET
+
+
+ATTAINMENT_ORDER = (Attainment.NOT_MEASURED, Attainment.NOT_MET, Attainment.PARTLY_MET, Attainment.MET)
+PARTNER_LABELS = {"a": "Partner A", "b": "Partner B", "": "Both (not split by partner)"}
+
+
+def partner_attainment(objective: Objective, latest: dict[str, Decimal | None]) -> tuple[str, dict[str, str]]:
+    """The objective's attainment, and each partner's on a both-partners objective.
+
+    `latest` maps partner ("a", "b"; "" for a value recorded for the couple) to its latest value. An individual
+    objective, or a both-partners one with no value per partner yet, is judged on its latest value as
+    objective_attainment does. Otherwise each partner is judged on their own latest value (the couple's when
+    they have none) against their own baseline (the shared one when they have none), and the objective counts
+    as **met only when both partners met it**; else it takes the lower of the two (partly met when both at
+    least partly met, not measured when either partner has no value). This is our rule: a couple's objective
+    for both partners is one both are working on, so one partner's change alone does not meet it.
+    """
+    couple_value = latest.get("")
+    if not objective.per_partner or not (latest.get("a") is not None or latest.get("b") is not None):
+        final = couple_value if couple_value is not None else latest.get("a", latest.get("b"))
+        return objective_attainment(baseline=objective.baseline if objective.baseline is not None else None,
+                                    target=objective.target, direction=objective.direction, final=final), {}
+    each = {}
+    for partner in ("a", "b"):
+        own = latest.get(partner)
+        each[partner] = objective_attainment(
+            baseline=objective.baseline_for(partner), target=objective.target, direction=objective.direction,
+            final=own if own is not None else couple_value)
+    overall = min(each.values(), key=ATTAINMENT_ORDER.index)
+    return overall, each

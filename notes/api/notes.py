@@ -54,7 +54,8 @@ def _note_out(request, pk: Any) -> dict:
 
 
 def _ratings(items: list[dict]) -> list[RatingInput]:
-    return [RatingInput(item["objective_lineage"], item["value"], item.get("comment", "")) for item in items]
+    return [RatingInput(item["objective_lineage"], item["value"], item.get("comment", ""), item.get("partner", ""))
+            for item in items]
 
 
 ABSENT_PARTNER_RISK = (

@@ -50,6 +50,10 @@ class NoteInterventionOutput(serializers.Serializer):
 class ObjectiveRatingSerializer(serializers.Serializer):
     objective_lineage = serializers.UUIDField(error_messages=UUID_ERROR,
                                               help_text="The objective's lineage (stable across plan versions).")
+    partner = serializers.ChoiceField(
+        choices=[("a", "Partner A"), ("b", "Partner B")], required=False, allow_blank=True, default="",
+        help_text='Whose value, on a both-partners objective: "a" or "b" (one rating per partner). Empty for an '
+                  "individual objective.")
     value = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False)
     comment = _text(RATING_COMMENT_MAX, required=False, default="")
 

@@ -48,6 +48,9 @@ class NoteEditorForm(forms.Form):
 
     def __init__(self, *args: Any, note: ProgressNote, template: str, plan: PlanContext, intervention_choices: list,
                  template_choices: list, **kwargs: Any) -> None:
+        # A single value recorded on a both-partners objective before values were kept per partner keeps its
+        # own input, so saving the draft never drops it.
+        legacy = {rating.objective_lineage for rating in note.objective_ratings.all() if not rating.partner}
         super().__init__(*args, **kwargs)
         self.note = note
         self.template = template
@@ -89,24 +92,21 @@ class NoteEditorForm(forms.Form):
             error_messages={"invalid_choice": "Choose interventions from the list."},
         )
         self.objective_rows = []
+        self.rating_partners: dict[str, tuple[Any, str]] = {}  # value field name -> (lineage, partner)
         for objective in plan.objectives:
-            value_name, comment_name = f"objective_{objective.lineage}_value", f"objective_{objective.lineage}_comment"
-            self.fields[value_name] = forms.DecimalField(
-                label=f"Observed value ({objective.unit})" if objective.unit else "Observed value",
-                required=False, max_digits=8, decimal_places=2,
-                help_text=f"Baseline {objective.baseline.normalize():f}, target {objective.target.normalize():f}. "
-                          "Leave empty if this objective was not addressed.",
-                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-                error_messages={"invalid": "Give the value as a number, for example 4 or 6.5.",
-                                "max_digits": "Give a number with at most 6 digits before the decimal point.",
-                                "max_decimal_places": "Give at most 2 decimal places.",
-                                "max_whole_digits": "Give a number with at most 6 digits before the decimal point."},
-            )
-            self.fields[comment_name] = forms.CharField(
-                label="Comment (optional)", max_length=RATING_COMMENT_MAX, required=False, strip=False,
-                error_messages={"max_length": _too_long(RATING_COMMENT_MAX)},
-            )
-            self.objective_rows.append((objective, value_name, comment_name))
+            for partner, partner_label in rating_partners(objective, note.restricted_to_partner, legacy):
+                stem = f"objective_{objective.lineage}" + (f"_{partner}" if partner else "")
+                value_name, comment_name = f"{stem}_value", f"{stem}_comment"
+                prefix = f"{partner_label}: " if partner_label else ""
+                self.fields[value_name] = _rating_value_field(objective, prefix, partner)
+                self.fields[comment_name] = forms.CharField(
+                    label=f"{prefix}comment (optional)" if prefix else "Comment (optional)",
+                    max_length=RATING_COMMENT_MAX, required=False, strip=False,
+                    error_messages={"max_length": _too_long(RATING_COMMENT_MAX)},
+                )
+                self.fields[value_name].partner_label = partner_label
+                self.objective_rows.append((objective, value_name, comment_name))
+                self.rating_partners[value_name] = (objective.lineage, partner)
         # Only the Sign button needs it (note_sign checks it is there); autosave never sends it.
         self.fields["secret"] = SecretField(required=False, help_text=SECRET_HELP)
         drop_maxlength(self)
@@ -137,9 +137,10 @@ class NoteEditorForm(forms.Form):
                 initial[f"risk_{partner}_{key}"] = entry.get(key, "")
             initial[f"risk_{partner}_safety_plan"] = entry.get("safety_plan", "")
         initial["interventions_used"] = [item["key"] for item in note.interventions_used or []]
-        for lineage, rating in ratings.items():
-            initial[f"objective_{lineage}_value"] = rating.value
-            initial[f"objective_{lineage}_comment"] = rating.comment
+        for (lineage, partner), rating in ratings.items():
+            stem = f"objective_{lineage}" + (f"_{partner}" if partner else "")
+            initial[f"{stem}_value"] = rating.value
+            initial[f"{stem}_comment"] = rating.comment
         return initial
 
     def clean(self) -> dict[str, Any]:
@@ -165,11 +166,12 @@ class NoteEditorForm(forms.Form):
 
     def ratings(self) -> list[RatingInput]:
         ratings = []
-        for objective, value_name, comment_name in self.objective_rows:
+        for _objective, value_name, comment_name in self.objective_rows:
             value: Decimal | None = self.cleaned_data.get(value_name)
             if value is not None:
-                ratings.append(RatingInput(uuid.UUID(str(objective.lineage)), value,
-                                           self.cleaned_data.get(comment_name, "")))
+                lineage, partner = self.rating_partners[value_name]
+                ratings.append(RatingInput(uuid.UUID(str(lineage)), value,
+                                           self.cleaned_data.get(comment_name, ""), partner))
         return ratings
 
     def draft_fields(self) -> dict[str, Any]:
@@ -193,6 +195,36 @@ class NotAttendedForm(forms.Form):
                  (Attendance.NO_SHOW, "No-show")],
         error_messages={"required": "Choose cancelled, late-cancelled or no-show.",
                         "invalid_choice": "Choose cancelled, late-cancelled or no-show."},
+    )
+
+
+def rating_partners(objective: Any, restricted_to_partner: str, legacy: set[Any]) -> list[tuple[str, str]]:
+    """The value inputs one objective gets in the editor, as (partner, label): one for an individual objective;
+    one per partner for a both-partners objective (only the attending partner's in an individual session), plus
+    the couple's single value when the draft holds one from before values were kept per partner."""
+    if getattr(objective, "who", "") != "both":
+        return [("", "")]
+    partners = [(p, label) for p, label in (("a", "Partner A"), ("b", "Partner B"))
+                if not restricted_to_partner or p == restricted_to_partner]
+    if str(objective.lineage) in {str(item) for item in legacy}:
+        partners.append(("", "Both partners (one value, recorded earlier)"))
+    return partners
+
+
+def _rating_value_field(objective: Any, prefix: str, partner: str) -> forms.DecimalField:
+    label = f"Observed value ({objective.unit})" if objective.unit else "Observed value"
+    numbers = [f"{name} {value.normalize():f}" for name, value in (
+        ("baseline", objective.baseline_for(partner)), ("target", objective.target)) if value is not None]
+    help_text = (", ".join(numbers).capitalize() + ". " if numbers else "") + \
+        "Leave empty if this objective was not addressed."
+    return forms.DecimalField(
+        label=f"{prefix}{label[0].lower()}{label[1:]}" if prefix else label,
+        required=False, max_digits=8, decimal_places=2, help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        error_messages={"invalid": "Give the value as a number, for example 4 or 6.5.",
+                        "max_digits": "Give a number with at most 6 digits before the decimal point.",
+                        "max_decimal_places": "Give at most 2 decimal places.",
+                        "max_whole_digits": "Give a number with at most 6 digits before the decimal point."},
     )
 
 

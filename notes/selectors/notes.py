@@ -199,8 +199,9 @@ def intervention_options(plan: PlanContext, chosen: list[dict[str, str]]) -> lis
     return options
 
 
-def ratings_by_lineage(note: ProgressNote) -> dict[Any, ObjectiveRating]:
-    return {rating.objective_lineage: rating for rating in note.objective_ratings.all()}
+def ratings_by_lineage(note: ProgressNote) -> dict[tuple[Any, str], ObjectiveRating]:
+    """The note's ratings by (objective lineage, partner): partner "" for an individual objective."""
+    return {(rating.objective_lineage, rating.partner): rating for rating in note.objective_ratings.all()}
 
 
 def rated_objectives(note: ProgressNote) -> list[tuple[Objective | None, ObjectiveRating]]:
@@ -215,7 +216,8 @@ def rated_objectives(note: ProgressNote) -> list[tuple[Objective | None, Objecti
         .order_by("goal__problem__plan__number")
     ):
         objectives[objective.lineage] = objective
-    return [(objectives.get(r.objective_lineage), r) for r in ratings]
+    return [(objectives.get(r.objective_lineage), r)
+            for r in sorted(ratings, key=lambda r: (str(r.objective_lineage), r.partner))]
 
 
 # --- Search within one couple's notes -----------------------------------------------------------

@@ -247,8 +247,8 @@ def note_save_draft(
                                                          current.interventions_used or [])
             if cleaned_interventions != (current.interventions_used or []):
                 changed.append("interventions_used")
-        if objective_ratings is not None and _save_ratings(current, clean_ratings(current.couple_id,
-                                                                                      objective_ratings)):
+        if objective_ratings is not None and _save_ratings(current, clean_ratings(
+                current.couple_id, objective_ratings, attending=current.restricted_to_partner)):
             changed.append("objective_ratings")
         if not changed:
             return current
@@ -268,17 +268,17 @@ def note_save_draft(
 
 def _save_ratings(note: ProgressNote, ratings: list[RatingInput]) -> bool:
     """Make the note's ratings exactly `ratings`; True if anything changed."""
-    existing = {r.objective_lineage: r for r in note.objective_ratings.all()}
-    wanted = {r.objective_lineage: r for r in ratings}
+    existing = {(r.objective_lineage, r.partner): r for r in note.objective_ratings.all()}
+    wanted = {(r.objective_lineage, r.partner): r for r in ratings}
     changed = False
-    for lineage, row in existing.items():
-        if lineage not in wanted:
+    for key, row in existing.items():
+        if key not in wanted:
             row.delete()
             changed = True
-    for lineage, rating in wanted.items():
-        row = existing.get(lineage)
+    for (lineage, partner), rating in wanted.items():
+        row = existing.get((lineage, partner))
         if row is None:
-            row = ObjectiveRating(note=note, couple_id=note.couple_id, objective_lineage=lineage)
+            row = ObjectiveRating(note=note, couple_id=note.couple_id, objective_lineage=lineage, partner=partner)
         elif row.value == rating.value and row.comment == rating.comment:
             continue
         row.value, row.comment = rating.value, rating.comment
@@ -390,7 +390,7 @@ def note_sign(*, note: ProgressNote, by: User, secret: str, base_version: int | 
         for rating in ratings:
             progress_point_record(
                 couple=current.couple, objective_lineage=rating.objective_lineage, recorded_on=session_day,
-                value=rating.value, source="session", by=by, source_id=current.pk,
+                value=rating.value, source="session", by=by, source_id=current.pk, partner=rating.partner,
             )
         record_event("note.sign", actor=by, obj=current, detail={
             "status": current.status, "late_entry": current.late_entry, "objective_ratings": len(ratings),

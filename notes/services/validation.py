@@ -30,6 +30,7 @@ class RatingInput:
     objective_lineage: uuid.UUID
     value: Decimal
     comment: str = ""
+    partner: str = ""  # "a" or "b" on a both-partners objective; "" for an individual objective
 
 
 def normalise_text(value: Any) -> str:
@@ -136,18 +137,35 @@ def _as_decimal(value: Any, label: str, field: str) -> Decimal:
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def clean_ratings(couple_id: Any, ratings: list[RatingInput]) -> list[RatingInput]:
-    lineages = set(Objective.objects.filter(couple_id=couple_id).values_list("lineage", flat=True))
-    cleaned: dict[uuid.UUID, RatingInput] = {}
+def clean_ratings(couple_id: Any, ratings: list[RatingInput], *, attending: str = "") -> list[RatingInput]:
+    """Ratings as stored. On a both-partners objective each partner has their own rating ("a", "b"; in an
+    individual session, `attending`, only that partner's); a rating without a partner there is the couple's
+    single value (drafts written before values were kept per partner). An individual objective's rating names
+    no partner."""
+    who_of = dict(Objective.objects.filter(couple_id=couple_id).order_by("goal__problem__plan__number")
+                  .values_list("lineage", "who"))
+    cleaned: dict[tuple[uuid.UUID, str], RatingInput] = {}
     for rating in ratings:
-        field = f"objective_{rating.objective_lineage}"
-        if rating.objective_lineage not in lineages:
+        partner = rating.partner or ""
+        field = f"objective_{rating.objective_lineage}" + (f"_{partner}" if partner else "")
+        if rating.objective_lineage not in who_of:
             raise ValidationError({"objective_ratings": ["Choose objectives of this couple's treatment plan."]})
+        who = who_of[rating.objective_lineage]
+        if partner not in ("", "a", "b"):
+            raise ValidationError({"objective_ratings": ["Give the partner of a rating as a or b."]})
+        if who != "both":
+            if partner and partner != who:
+                raise ValidationError({"objective_ratings": [
+                    "This objective is for one partner: rate it without naming the other partner."]})
+            partner = ""
+        elif partner and attending and partner != attending:
+            raise ValidationError({"objective_ratings": [
+                "This note is of an individual session: rate the attending partner only."]})
         comment = normalise_text(rating.comment)
         if len(comment) > RATING_COMMENT_MAX:
             raise ValidationError({f"{field}_comment": [too_long("Comment", RATING_COMMENT_MAX, len(comment))]})
         value = _as_decimal(rating.value, "Observed value", f"{field}_value")
-        cleaned[rating.objective_lineage] = RatingInput(rating.objective_lineage, value, comment)
+        cleaned[(rating.objective_lineage, partner)] = RatingInput(rating.objective_lineage, value, comment, partner)
     return list(cleaned.values())
 
 

@@ -143,8 +143,9 @@ def _differences(current: ProgressNote, form: NoteEditorForm) -> dict[str, Any]:
             others.append("the risk check answers")
         if sorted(form.interventions()) != sorted(i["key"] for i in current.interventions_used or []):
             others.append("the interventions used")
-        saved_ratings = {r.objective_lineage: (r.value, r.comment) for r in current.objective_ratings.all()}
-        your_ratings = {r.objective_lineage: (r.value, r.comment) for r in form.ratings()}
+        saved_ratings = {(r.objective_lineage, r.partner): (r.value, r.comment)
+                         for r in current.objective_ratings.all()}
+        your_ratings = {(r.objective_lineage, r.partner): (r.value, r.comment) for r in form.ratings()}
         if saved_ratings != your_ratings:
             others.append("the objective values")
     return {"differences": sections, "other_differences": others, "current": current,

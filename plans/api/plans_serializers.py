@@ -19,6 +19,7 @@ from plans.models import (
     Approach,
     Direction,
     LibraryKind,
+    ObjectiveDataSource,
     ObjectiveStatus,
     PartnerPosition,
     PartnerScope,
@@ -65,8 +66,12 @@ class ObjectiveOutput(serializers.Serializer):
     who = serializers.CharField()
     metric = serializers.CharField()
     unit = serializers.CharField()
-    baseline = _number(allow_null=True, help_text="Empty only on a draft's objective taken from the library.")
+    baseline = _number(allow_null=True, help_text="Empty only on a draft's objective taken from the library, or "
+                                                  "a both-partners objective with a baseline per partner.")
+    baseline_a = _number(allow_null=True, help_text="Both-partners objectives: partner A's own baseline.")
+    baseline_b = _number(allow_null=True, help_text="Both-partners objectives: partner B's own baseline.")
     target = _number(allow_null=True)
+    data_source = serializers.CharField(help_text="Where its values come from (plans.models.ObjectiveDataSource).")
     direction = serializers.CharField()
     target_date = serializers.DateField(allow_null=True)
     status = serializers.CharField()
@@ -215,8 +220,12 @@ class ObjectiveInput(serializers.Serializer):
     who = choice_field(PartnerScope.choices, required=False, help_text="Defaults to both partners.")
     metric = _text(300)
     unit = _text(40)
-    baseline = _number()
+    baseline = _number(required=False, allow_null=True,
+                       help_text="Required unless a both-partners objective has a baseline for each partner.")
+    baseline_a = _number(required=False, allow_null=True, help_text="Both-partners objectives: partner A's.")
+    baseline_b = _number(required=False, allow_null=True, help_text="Both-partners objectives: partner B's.")
     target = _number(help_text="Must lie in the direction of improvement from the baseline.")
+    data_source = choice_field(ObjectiveDataSource.choices, required=False, help_text="Defaults to manual.")
     direction = choice_field(Direction.choices)
     target_date = serializers.DateField(required=False, allow_null=True, help_text="Not before today.")
     status = choice_field(ObjectiveStatus.choices, required=False)

@@ -205,6 +205,7 @@ class ProgressPointViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         point = progress_point_record(
             couple=couple, objective_lineage=data["objective_lineage"], recorded_on=data["recorded_on"],
             value=data["value"], source=ProgressSource.MANUAL, by=request.user, note=data.get("note", ""),
+            partner=data.get("partner", ""),
         )
         return Response(ProgressPointOutput(point).data, status=status.HTTP_201_CREATED)
 

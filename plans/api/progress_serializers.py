@@ -98,6 +98,9 @@ class ThoughtRecordOutput(CBTRecordOutput, ClientReportedOutput):
     balanced_thought = serializers.CharField()
     balanced_belief = serializers.IntegerField(allow_null=True)
     distortions = serializers.ListField(child=serializers.ChoiceField(choices=Distortion.choices))
+    belief_before = serializers.IntegerField(allow_null=True, help_text="Belief in the automatic thought, 0-100.")
+    belief_after = serializers.IntegerField(allow_null=True, help_text="Belief in it re-rated afterwards, 0-100.")
+    objective_lineage = serializers.UUIDField(allow_null=True, help_text="The objective it feeds, if any.")
     updated_at = serializers.DateTimeField()
 
 
@@ -116,6 +119,12 @@ class ThoughtRecordInput(serializers.Serializer):
     balanced_thought = _text(required=False, allow_blank=True)
     balanced_belief = _rating(required=False, allow_null=True, help_text="Belief in the balanced thought, 0-100.")
     distortions = serializers.ListField(child=choice_field(Distortion.choices), required=False, max_length=20)
+    belief_before = _rating(required=False, allow_null=True, help_text="Belief in the automatic thought, 0-100.")
+    belief_after = _rating(required=False, allow_null=True,
+                           help_text="Belief in the automatic thought re-rated afterwards, 0-100.")
+    objective_lineage = serializers.UUIDField(
+        required=False, allow_null=True, error_messages={"invalid": "Give an objective's lineage id."},
+        help_text="An objective (for this partner or both) whose data source is thought records.")
 
     def validate_occurred_on(self, value):
         return _past(value, "The date of the situation cannot be in the future.")
@@ -138,6 +147,8 @@ class ExperimentOutput(CBTRecordOutput, ClientReportedOutput):
     outcome = serializers.CharField()
     belief_after = serializers.IntegerField(allow_null=True)
     learned = serializers.CharField()
+    prediction_confirmed = serializers.BooleanField(allow_null=True, help_text="Did the prediction come true?")
+    objective_lineage = serializers.UUIDField(allow_null=True, help_text="The objective it feeds, if any.")
     updated_at = serializers.DateTimeField()
 
 
@@ -152,6 +163,11 @@ class ExperimentInput(serializers.Serializer):
     outcome = _text(required=False, allow_blank=True)
     belief_after = _rating(required=False, allow_null=True, help_text="Belief in the prediction after, 0-100.")
     learned = _text(required=False, allow_blank=True)
+    prediction_confirmed = serializers.BooleanField(required=False, allow_null=True,
+                                                    help_text="Did the prediction come true? Null: not known yet.")
+    objective_lineage = serializers.UUIDField(
+        required=False, allow_null=True, error_messages={"invalid": "Give an objective's lineage id."},
+        help_text="An objective (for this partner or both) whose data source is behavioural experiments.")
 
 
 ExperimentUpdateInput = update_input("ExperimentUpdateInput", ExperimentInput,
@@ -231,6 +247,9 @@ class ProgressPointOutput(serializers.Serializer):
     objective_lineage = serializers.UUIDField()
     recorded_on = serializers.DateField()
     value = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False)
+    partner = serializers.CharField(help_text='Whose value on a both-partners objective: "a" or "b"; empty for an '
+                                              "individual objective or a value recorded for the couple.")
+    client_reported = serializers.BooleanField(help_text="From an entry the partner made in the portal.")
     source = serializers.ChoiceField(choices=ProgressSource.choices)
     source_id = serializers.UUIDField(allow_null=True, help_text="The note, log week or measure it came from.")
     note = serializers.CharField()
@@ -250,6 +269,8 @@ class ProgressPointInput(serializers.Serializer):
                                               help_text="The lineage of one of the couple's objectives.")
     recorded_on = serializers.DateField(help_text="Not in the future.")
     value = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False)
+    partner = choice_field([("a", "Partner A"), ("b", "Partner B")], required=False,
+                           help_text="Required on a both-partners objective: whose value it is.")
     note = _text(required=False, allow_blank=True)
 
     def validate_recorded_on(self, value):

@@ -19,10 +19,12 @@ from django.utils import timezone
 
 from plans.models import (
     SHORT_TEXT_MAX,
+    THOUGHT_SOURCES,
     CheckingKind,
     Distortion,
     HomeworkStatus,
     Objective,
+    ObjectiveDataSource,
     PartnerPosition,
     PartnerScope,
 )
@@ -125,7 +127,48 @@ class CBTForm(forms.Form):
         return initial
 
 
-class ThoughtRecordForm(CBTForm):
+def feed_objectives(objectives: Iterable[Objective], kind: str, partner: str | None = None) -> list[Objective]:
+    """The objectives a thought record ("thought-record") or behavioural experiment ("experiment") can feed:
+    those whose data source is that kind of entry, for the entry's partner (when known) or both."""
+    sources = THOUGHT_SOURCES if kind == "thought-record" else (ObjectiveDataSource.EXPERIMENT_CONFIRMED,)
+    return [objective for objective in objectives if objective.data_source in sources
+            and (partner is None or objective.who in (PartnerScope.BOTH, partner))]
+
+
+class FeedsObjective(forms.Form):
+    """The "objective it feeds" choice of a thought record or experiment (its value then appears on that
+    objective's progress chart; plans.services.progress.objective_feed_sync)."""
+
+    feed_kind = ""
+
+    def __init__(self, *args: Any, objectives: Iterable[Objective] = (), current_lineage: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        eligible = feed_objectives(objectives, self.feed_kind)
+        choices = [("", "None: it does not feed an objective")]
+        choices += [(str(o.lineage), f"{objective_label(o)} · {o.get_who_display()}") for o in eligible]
+        if current_lineage is not None and str(current_lineage) not in {str(o.lineage) for o in eligible}:
+            choices.append((str(current_lineage), "An objective it fed earlier (its data source has changed, or "
+                                                  "it is of an earlier plan version)"))
+        self.fields["objective_lineage"] = forms.ChoiceField(
+            label="Objective it feeds", required=False, choices=choices,
+            help_text="Only objectives whose values come from this kind of entry are listed (set on the plan). "
+                      "The value goes on the partner's own line of the chart.",
+            error_messages={"invalid_choice": "Choose one of the objectives listed."},
+        )
+
+    def clean_objective_lineage(self) -> uuid.UUID | None:
+        value = self.cleaned_data.get("objective_lineage")
+        return uuid.UUID(value) if value else None
+
+    @classmethod
+    def initial_from(cls, record: Any) -> dict[str, Any]:
+        initial = super().initial_from(record)  # type: ignore[misc]
+        initial["objective_lineage"] = str(record.objective_lineage) if record.objective_lineage else ""
+        return initial
+
+
+class ThoughtRecordForm(FeedsObjective, CBTForm):
     partner = _partner_field("Whose thought record")
     occurred_on = date_field("Date of the situation", initial=_today, what="the date of the situation")
     situation = text_field("Situation", required=True,
@@ -142,13 +185,19 @@ class ThoughtRecordForm(CBTForm):
     balanced_belief = rating_field("Belief in the balanced thought (0-100)",
                                    help_text="How much they believe the balanced thought: 0 not at all, 100 "
                                              "completely.")
+    belief_before = rating_field("Belief in the automatic thought at the time (0-100)",
+                                 help_text="How much they believed the automatic thought when it came.")
+    belief_after = rating_field("Belief in the automatic thought now (0-100)",
+                                help_text="Re-rated after weighing the evidence and writing the balanced thought.")
     distortions = forms.MultipleChoiceField(
         label="Cognitive distortions (thinking traps)", required=False, choices=Distortion.choices,
         widget=DistortionCheckboxes,
         error_messages={"invalid_choice": "Choose distortions from the list."},
     )
     model_fields = ("partner", "occurred_on", "situation", "moods", "automatic_thought", "evidence_for",
-                    "evidence_against", "balanced_thought", "balanced_belief", "distortions")
+                    "evidence_against", "balanced_thought", "balanced_belief", "distortions", "belief_before",
+                    "belief_after", "objective_lineage")
+    feed_kind = "thought-record"
 
     def __init__(self, *args: Any, mood_rows: int = MOOD_ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,7 +257,10 @@ class ThoughtRecordForm(CBTForm):
         return data
 
 
-class ExperimentForm(CBTForm):
+class ExperimentForm(FeedsObjective, CBTForm):
+    CONFIRMED = (("", "Not known yet"), ("yes", "Yes: it happened as predicted"),
+                 ("no", "No: it did not happen as predicted"))
+
     partner = _partner_field("Whose experiment")
     planned_on = date_field("Date of the experiment", initial=_today, what="the date of the experiment",
                             help_text="May be a future date while the experiment is only planned.")
@@ -221,12 +273,27 @@ class ExperimentForm(CBTForm):
     outcome = text_field("Outcome", help_text="What actually happened.")
     belief_after = rating_field("Belief in the prediction after (0-100)")
     learned = text_field("What was learned")
+    prediction_confirmed = forms.ChoiceField(
+        label="Did the prediction come true?", required=False, choices=CONFIRMED,
+        error_messages={"invalid_choice": "Choose yes, no or not known yet."},
+    )
     model_fields = ("partner", "planned_on", "prediction", "belief_before", "experiment", "outcome",
-                    "belief_after", "learned")
+                    "belief_after", "learned", "prediction_confirmed", "objective_lineage")
+    feed_kind = "experiment"
+
+    @classmethod
+    def initial_from(cls, record: Any) -> dict[str, Any]:
+        initial = super().initial_from(record)
+        initial["prediction_confirmed"] = {True: "yes", False: "no"}.get(record.prediction_confirmed, "")
+        return initial
+
+    def clean_prediction_confirmed(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("prediction_confirmed") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        done = data.get("belief_after") is not None or data.get("outcome") or data.get("learned")
+        done = data.get("belief_after") is not None or data.get("outcome") or data.get("learned") or \
+            data.get("prediction_confirmed") is not None
         planned_on = data.get("planned_on")
         if done and planned_on and planned_on > timezone.localdate():
             self.add_error("planned_on",

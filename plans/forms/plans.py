@@ -22,6 +22,7 @@ from plans.models import (
     Direction,
     LibraryItem,
     LibraryKind,
+    ObjectiveDataSource,
     ObjectiveStatus,
     PartnerPosition,
     PartnerScope,
@@ -157,10 +158,39 @@ class ObjectiveForm(forms.Form):
                         help_text="For example: checking episodes, confidence in commitments.")
     unit = text_field("Unit", 40, what="the unit", help_text="For example: per week, 0-10 rating.")
     direction = choice_field("Direction of improvement", Direction.choices, "the direction of improvement")
-    baseline = number_field("Baseline", "the baseline", help_text="The value now, before this work starts.")
+    baseline = number_field("Baseline", "the baseline", required=False,
+                            help_text="The value now, before this work starts. "
+                            "For both partners: the couple's, or leave it empty and give each partner's below.")
+    baseline_a = number_field("Baseline, partner A", "partner A's baseline", required=False,
+                              help_text="Both-partners objectives only: partner A's own starting value.")
+    baseline_b = number_field("Baseline, partner B", "partner B's baseline", required=False,
+                              help_text="Both-partners objectives only: partner B's own starting value.")
     target = number_field("Target", "the target", help_text="The value that would mean the objective is met.")
     target_date = date_field("Target date", "the target date", help_text="Optional. Not before today.")
     status = choice_field("Status", ObjectiveStatus.choices, "a status", initial=ObjectiveStatus.NOT_STARTED)
+    data_source = forms.ChoiceField(
+        label="Where its values come from", choices=ObjectiveDataSource.choices, required=False,
+        initial=ObjectiveDataSource.MANUAL,
+        error_messages={"invalid_choice": "Choose where the values come from, from the list."},
+        help_text="Thought records or behavioural experiments linked to this objective add a value each "
+                  "(each partner's own line on a both-partners objective). Values typed in always count.",
+    )
+
+    def clean_data_source(self) -> str:
+        return self.cleaned_data.get("data_source") or ObjectiveDataSource.MANUAL
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if any(name in self.errors for name in ("baseline", "baseline_a", "baseline_b", "who")):
+            return data
+        both = data.get("who") == PartnerScope.BOTH
+        if not both:
+            data["baseline_a"] = data["baseline_b"] = None
+        if data.get("baseline") is None and not (both and data.get("baseline_a") is not None
+                                                 and data.get("baseline_b") is not None):
+            self.add_error("baseline", "Enter the baseline as a number (for both partners: the couple's, or "
+                                       "one for each partner).")
+        return data
 
 
 class InterventionForm(forms.Form):
@@ -224,10 +254,40 @@ class AddFromLibraryForm(forms.Form):
         error_messages={"invalid_choice": "Choose a goal from the list."},
     )
 
+    NUMBER_PARTS = (("baseline", "Baseline"), ("baseline_a", "Baseline, partner A"),
+                    ("baseline_b", "Baseline, partner B"), ("target", "Target"))
+
     def __init__(self, *args: Any, items: list[LibraryItem], goal_choices: list[tuple[str, str]],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.items_by_id = {str(item.pk): item for item in items}
+        # Each sign's objective numbers, typed in the same pass: what is measured, its unit, baseline(s), target.
+        # Read (and checked) only for the signs ticked, so an unticked row never blocks the form.
+        self.sign_fields: dict[str, list[str]] = {}
+        for item in items:
+            if item.kind != LibraryKind.SIGN:
+                continue
+            names = []
+            for part, label, limit, value in (("metric", "What is measured", 300, item.metric or item.title),
+                                              ("unit", "Unit", 40, item.unit or "per week")):
+                name = f"sign_{item.pk}_{part}"
+                self.fields[name] = forms.CharField(
+                    label=label, required=False, max_length=limit, initial=value,
+                    error_messages={"max_length": f"{item.title}: use at most {limit} characters."})
+                self.fields[name].widget.attrs.pop("maxlength", None)
+                names.append(name)
+            for part, label in self.NUMBER_PARTS:
+                name = f"sign_{item.pk}_{part}"
+                self.fields[name] = forms.CharField(
+                    label=label, required=False, max_length=40,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                    help_text={"baseline": "The value now. For one partner, or the couple's for both partners.",
+                               "baseline_a": "For both partners: partner A's own value now.",
+                               "baseline_b": "For both partners: partner B's own value now.",
+                               "target": "The value that would mean the objective is met."}[part],
+                )
+                names.append(name)
+            self.sign_fields[str(item.pk)] = names
         for name, kind in (("causes", LibraryKind.CAUSE), ("signs", LibraryKind.SIGN),
                            ("interventions", LibraryKind.INTERVENTION)):
             self.fields[name].choices = [(str(i.pk), i.title) for i in items if i.kind == kind]
@@ -241,7 +301,34 @@ class AddFromLibraryForm(forms.Form):
         if not chosen and not any(name in self.errors for name in ("causes", "signs", "interventions")):
             self.add_error(None, "Tick at least one cause, sign or intervention to add.")
         data["items"] = [self.items_by_id[pk] for pk in chosen if pk in self.items_by_id]
+        data["numbers"] = self._sign_numbers(data.get("signs", []), data.get("partner"))
         return data
+
+    def _sign_numbers(self, signs: list[str], partner: str | None) -> dict[str, dict[str, Any]]:
+        """{sign id: {"metric", "unit", "baseline", "baseline_a", "baseline_b", "target"}} of the ticked signs;
+        an error on each number that is not one (a metric or unit too long is refused by its field)."""
+        numbers: dict[str, dict[str, Any]] = {}
+        parse = forms.DecimalField(max_digits=8, decimal_places=2, required=False)
+        for pk in signs:
+            if pk not in self.sign_fields:
+                continue
+            title = self.items_by_id[pk].title
+            # Metric and unit left empty keep the library's (plans.services.from_library).
+            values: dict[str, Any] = {part: (self.cleaned_data.get(f"sign_{pk}_{part}") or "").strip()
+                                      for part in ("metric", "unit")}
+            for part, label in self.NUMBER_PARTS:
+                name = f"sign_{pk}_{part}"
+                raw = (self.cleaned_data.get(name) or "").strip()
+                try:
+                    values[part] = parse.clean(raw) if raw else None
+                except forms.ValidationError:
+                    self.add_error(name, f"{title}: enter the {label.lower()} as a number, for example 12 or 4.5.")
+                    values[part] = None
+            if partner != PartnerScope.BOTH and (values["baseline_a"] is not None or values["baseline_b"] is not None):
+                self.add_error(f"sign_{pk}_baseline_a", f"{title}: a baseline per partner is for an objective for "
+                                                        "both partners. Use Baseline, or choose both partners.")
+            numbers[pk] = values
+        return numbers
 
 
 # --- The practice library -----------------------------------------------------------------------

@@ -174,10 +174,12 @@ def signing_problems(plan: TreatmentPlan) -> list[str]:
             complete_chain = complete_chain or bool(objectives)
             for o_index, objective in enumerate(objectives, start=1):
                 place = f"Objective {p_index}.{g_index}.{o_index}"
-                if objective.baseline is None or objective.target is None:
+                if not objective.has_baseline or objective.target is None:
                     issues.append(f"{place} needs a baseline and a target.")
                 elif objective_errors(baseline=objective.baseline, target=objective.target,
-                                      direction=objective.direction, target_date=None, today=None):
+                                      direction=objective.direction, target_date=None, today=None,
+                                      partner_baselines={"a": objective.baseline_a, "b": objective.baseline_b}
+                                      if objective.per_partner else None):
                     issues.append(f"{place} has a target that is not in the direction of improvement.")
     if not complete_chain:
         issues.insert(0, "The plan needs at least one problem with a long-term goal and a measurable objective.")

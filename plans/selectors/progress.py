@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from clinic.models import Couple
 from plans import charts
 from plans.models import Objective, PlanStatus, ProgressPoint, TreatmentPlan
+from plans.structure import PARTNER_LABELS, Attainment, partner_attainment
 
 
 def objective_label(objective: Objective) -> str:
@@ -31,6 +32,14 @@ def objective_label(objective: Objective) -> str:
 def objective_lineage_exists(*, couple_id: Any, objective_lineage: uuid.UUID) -> bool:
     """Whether the lineage names an objective of the couple `couple_id` (in any version of its plan)."""
     return Objective.objects.filter(couple_id=couple_id, lineage=objective_lineage).exists()
+
+
+def objective_of_lineage(*, couple_id: Any, objective_lineage: uuid.UUID) -> Objective | None:
+    """The newest objective of a lineage (the one in the latest plan version), or None (one query)."""
+    return (
+        Objective.objects.filter(couple_id=couple_id, lineage=objective_lineage)
+        .order_by("-goal__problem__plan__number").first()
+    )
 
 
 def current_plan(couple: Couple) -> TreatmentPlan | None:
@@ -71,6 +80,46 @@ def progress_points(couple: Couple, *, objective_lineage: uuid.UUID | None = Non
 
 
 @dataclass
+class PartnerLine:
+    """One partner's values of a both-partners objective ("" for values recorded for the couple)."""
+
+    partner: str
+    label: str
+    baseline: Decimal | None
+    points: list[ProgressPoint]
+    attainment: str = ""
+
+    @property
+    def latest(self) -> ProgressPoint | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def attainment_label(self) -> str:
+        return Attainment.LABELS.get(self.attainment, "")
+
+
+def partner_lines(objective: Objective, points: list[ProgressPoint]) -> list[PartnerLine]:
+    """A both-partners objective's values split by partner: partner A, partner B, then any values recorded
+    for the couple before values were kept per partner (only when there are some). [] for an individual
+    objective, and for a both-partners one with neither a value per partner nor a baseline per partner yet (its
+    values, all recorded before values were kept per partner, show as one line, as they always did)."""
+    if not objective.per_partner:
+        return []
+    if not any(point.partner for point in points) and objective.baseline_a is None and objective.baseline_b is None:
+        return []
+    by_partner: dict[str, list[ProgressPoint]] = {"a": [], "b": [], "": []}
+    for point in points:
+        by_partner.setdefault(point.partner, []).append(point)
+    lines = [PartnerLine(partner, PARTNER_LABELS[partner], objective.baseline_for(partner), rows)
+             for partner, rows in by_partner.items() if partner or rows]
+    _, each = partner_attainment(objective, {line.partner: line.latest.value if line.latest else None
+                                             for line in lines})
+    for line in lines:
+        line.attainment = each.get(line.partner, "")
+    return lines
+
+
+@dataclass
 class ObjectiveProgress:
     number: int
     objective: Objective
@@ -79,6 +128,21 @@ class ObjectiveProgress:
     @property
     def latest(self) -> ProgressPoint | None:
         return self.points[-1] if self.points else None
+
+    @property
+    def lines(self) -> list[PartnerLine]:
+        return partner_lines(self.objective, self.points)
+
+    @property
+    def attainment(self) -> str:
+        latest = {line.partner: line.latest.value if line.latest else None for line in self.lines}
+        if not latest:
+            latest = {"": self.latest.value if self.latest else None}
+        return Attainment.LABELS[partner_attainment(self.objective, latest)[0]]
+
+    @property
+    def client_reported(self) -> bool:
+        return any(point.client_reported for point in self.points)
 
     @property
     def chart(self) -> SafeString:
@@ -121,22 +185,53 @@ def _y_range(values: list[float]) -> tuple[float, float]:
     return y_min, y_max
 
 
+CLIENT_NOTE = "client-reported"
+SERIES_STYLE = {"a": "a", "b": "b", "": "objective"}
+
+
+def _series(label: str, points: list[ProgressPoint], style: str) -> charts.Series:
+    return charts.Series(label=label, points=[(point.recorded_on, float(point.value)) for point in points],
+                         style=style, notes=[CLIENT_NOTE if point.client_reported else "" for point in points])
+
+
 def objective_chart(number: int, objective: Objective, points: list[ProgressPoint]) -> charts.Chart:
     """The chart of one objective: its values, baseline and target, on a y range covering all three.
-    A baseline or target not set yet (a draft objective copied from the library) has no line."""
+    A baseline or target not set yet (a draft objective copied from the library) has no line.
+
+    A both-partners objective draws one line per partner (partner A solid with circles, partner B dashed with
+    squares, see plans.charts.STYLES) and, for values recorded for the couple before values were kept per
+    partner, a third line; each partner's own baseline gets its own reference line. Client-reported values
+    (from the partner's portal entries) are ringed."""
+    lines = partner_lines(objective, points)
+    baselines: list[tuple[str, Any]] = [("Baseline", objective.baseline)]
+    if lines and (objective.baseline_a is not None or objective.baseline_b is not None):
+        baselines = [(f"Baseline {partner.upper()}", value)
+                     for partner, value in (("a", objective.baseline_for("a")), ("b", objective.baseline_for("b")))]
     references = [
         charts.ReferenceLine(label, float(value), kind=kind)
-        for label, value, kind in (("Baseline", objective.baseline, "baseline"), ("Target", objective.target, "target"))
+        for label, value, kind in [*((label, value, "baseline") for label, value in baselines),
+                                   ("Target", objective.target, "target")]
         if value is not None
     ]
-    series_points = [(point.recorded_on, float(point.value)) for point in points]
-    y_min, y_max = _y_range([line.value for line in references] + [value for _, value in series_points])
-    goal = f"Baseline {_number(objective.baseline)}, target {_number(objective.target)}"
+    if lines:
+        series = tuple(_series(line.label if line.partner else "Both (not split)", line.points,
+                               SERIES_STYLE[line.partner]) for line in lines)
+    else:
+        series = (_series("Recorded values", points, "objective"),)
+    y_min, y_max = _y_range([line.value for line in references] + [float(point.value) for point in points])
+    goal = ", ".join(f"{label} {_number(value)}" for label, value in baselines) + \
+        f", target {_number(objective.target)}"
     if points:
         first, last = points[0], points[-1]
+        if lines:
+            latest = "; ".join(
+                f"{line.label} latest {_number(line.latest.value)}" if line.latest else f"{line.label} no value yet"
+                for line in lines)
+        else:
+            latest = f"latest {_number(last.value)}"
         description = (
             f"{len(points)} value{'s' if len(points) != 1 else ''} from {date_format(first.recorded_on, 'j F Y')} "
-            f"to {date_format(last.recorded_on, 'j F Y')}; latest {_number(last.value)}. "
+            f"to {date_format(last.recorded_on, 'j F Y')}; {latest}. "
             f"{goal} ({objective.get_direction_display().lower()})."
         )
     else:
@@ -147,8 +242,9 @@ def objective_chart(number: int, objective: Objective, points: list[ProgressPoin
         y_label=objective.unit or "Value",
         y_min=y_min,
         y_max=y_max,
-        series=(charts.Series(label="Recorded values", points=series_points, style="objective"),),
+        series=series,
         reference_lines=tuple(references),
+        ring_legend="Client-reported",
     )
 
 

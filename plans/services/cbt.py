@@ -34,9 +34,10 @@ from plans.models import (
     EntrySource,
     Homework,
     HomeworkStatus,
+    PartnerScope,
     ThoughtRecord,
 )
-from plans.selectors.progress import objective_lineage_exists
+from plans.selectors.progress import objective_lineage_exists, objective_of_lineage
 from plans.services import progress
 from rapport.versioning import StaleVersion
 
@@ -61,12 +62,13 @@ KINDS: dict[str, CBTKind] = {
     "thought-record": CBTKind(
         "thought-record", ThoughtRecord, "Thought record",
         ("partner", "occurred_on", "situation", "moods", "automatic_thought", "evidence_for", "evidence_against",
-         "balanced_thought", "balanced_belief", "distortions"),
+         "balanced_thought", "balanced_belief", "distortions", "belief_before", "belief_after", "objective_lineage"),
         "thought_record",
     ),
     "experiment": CBTKind(
         "experiment", BehaviouralExperiment, "Behavioural experiment",
-        ("partner", "planned_on", "prediction", "belief_before", "experiment", "outcome", "belief_after", "learned"),
+        ("partner", "planned_on", "prediction", "belief_before", "experiment", "outcome", "belief_after", "learned",
+         "prediction_confirmed", "objective_lineage"),
         "experiment",
     ),
     "checking": CBTKind(
@@ -155,6 +157,9 @@ def clean_distortions(value: Any) -> list[str]:
 def _validate_thought_record(record: ThoughtRecord, errors: dict[str, list[str]]) -> None:
     _check_past(errors, record, "occurred_on", "The date of the situation cannot be in the future.")
     _check_rating(errors, record, "balanced_belief")
+    _check_rating(errors, record, "belief_before")
+    _check_rating(errors, record, "belief_after")
+    _check_objective(errors, record)
     try:
         record.moods = clean_moods(record.moods)
     except ValidationError as error:
@@ -168,7 +173,10 @@ def _validate_thought_record(record: ThoughtRecord, errors: dict[str, list[str]]
 def _validate_experiment(record: BehaviouralExperiment, errors: dict[str, list[str]]) -> None:
     _check_rating(errors, record, "belief_before", required=True)
     _check_rating(errors, record, "belief_after")
-    done = record.belief_after is not None or any(
+    _check_objective(errors, record)
+    if record.prediction_confirmed not in (None, True, False):
+        errors.setdefault("prediction_confirmed", []).append("Say whether the prediction came true.")
+    done = record.belief_after is not None or record.prediction_confirmed is not None or any(
         (getattr(record, name) or "").strip() for name in ("outcome", "learned")
     )
     if done:
@@ -176,6 +184,29 @@ def _validate_experiment(record: BehaviouralExperiment, errors: dict[str, list[s
                     "An experiment with an outcome has happened: its date cannot be in the future.")
     else:
         _check_after_start(errors, record, "planned_on")
+
+
+def _check_objective(errors: dict[str, list[str]], record: Any) -> None:
+    """A thought record or experiment may feed one of the couple's objectives for its partner or both."""
+    if record.objective_lineage is None:
+        return
+    objective = objective_of_lineage(couple_id=record.couple_id, objective_lineage=record.objective_lineage)
+    if objective is None:
+        errors.setdefault("objective_lineage", []).append("Choose one of this couple's objectives.")
+    elif objective.who not in (PartnerScope.BOTH, record.partner):
+        errors.setdefault("objective_lineage", []).append(
+            "Choose an objective for this partner or for both partners.")
+
+
+def _feeds(record: Any) -> set[uuid.UUID]:
+    lineage = getattr(record, "objective_lineage", None) if isinstance(record, ThoughtRecord | BehaviouralExperiment) \
+        else None
+    return {lineage} if lineage is not None else set()
+
+
+def _sync_feeds(couple: Couple, lineages: set[uuid.UUID], by: User | None) -> None:
+    for lineage in sorted(lineages, key=str):
+        progress.objective_feed_sync(couple=couple, objective_lineage=lineage, by=by)
 
 
 def _validate_checking(record: CheckingLogEntry, errors: dict[str, list[str]]) -> None:
@@ -253,6 +284,7 @@ def cbt_record_create(*, kind: str, couple: Couple, by: User | None, fields: dic
             "partner": record.partner, **({"source": source} if source == EntrySource.CLIENT else {})})
         if isinstance(record, CheckingLogEntry):
             _recount(couple, _log_weeks(record), by)
+        _sync_feeds(couple, _feeds(record), by)
     return record
 
 
@@ -260,13 +292,17 @@ def cbt_record_update(*, record: models.Model, by: User, fields: dict[str, Any],
                       base_version: int | None = None) -> models.Model:
     """Change a piece of between-session work. With `base_version`, refuse (StaleVersion, nothing
     written) if someone saved the record since that version. Fields left out keep their value.
-    A checking log entry recounts the weeks it left and joined (date or objective changed)."""
+    A checking log entry recounts the weeks it left and joined (date or objective changed); a thought record
+    or experiment re-syncs the objectives it fed and feeds."""
     spec = kind_of(record)
     fields = dict(fields)
     with transaction.atomic():
         current = spec.model.objects.select_for_update().filter(pk=record.pk).values(
-            "version", *(("occurred_on", "objective_lineage") if spec.slug == "checking" else ())
+            "version", *(("occurred_on",) if spec.slug == "checking" else ()),
+            *(("objective_lineage",) if "objective_lineage" in spec.fields else ()),
         ).get()
+        fed_before = {current["objective_lineage"]} if current.get("objective_lineage") and \
+            spec.slug in ("thought-record", "experiment") else set()
         if base_version is not None and current["version"] != base_version:
             raise StaleVersion(current["version"])
         weeks_before = set()
@@ -286,6 +322,7 @@ def cbt_record_update(*, record: models.Model, by: User, fields: dict[str, Any],
         record_event(f"cbt.{spec.audit}.update", actor=by, obj=record, detail={"fields": sorted(changed)})
         if isinstance(record, CheckingLogEntry):
             _recount(record.couple, weeks_before | _log_weeks(record), by)
+        _sync_feeds(record.couple, fed_before | _feeds(record), by)
     return record
 
 

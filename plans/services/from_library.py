@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +27,7 @@ from plans.models import (
     TreatmentPlan,
 )
 from plans.services.plans import lock_plan, next_position
+from plans.structure import objective_errors
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class LibraryAdditions:
     goals: int
     objectives: int
     interventions: int
+    objectives_without_numbers: int = 0
 
 
 def plan_add_from_library(
@@ -43,12 +46,16 @@ def plan_add_from_library(
     items: Iterable[LibraryItem],
     partner: str = PartnerScope.BOTH,
     goal: Goal | None = None,
+    numbers: dict[str, dict[str, Any]] | None = None,
 ) -> LibraryAdditions:
     """Copy library items into this draft, all at once.
 
     - a cause becomes a problem (for `partner`) with its long-term goal;
-    - a sign becomes an objective (for `partner`) with the sign's text, metric, unit and direction, and no
-      baseline or target: the therapist sets those before signing;
+    - a sign becomes an objective (for `partner`) with the sign's text, metric, unit and direction. `numbers`
+      ({sign id: {"metric", "unit", "baseline", "baseline_a", "baseline_b", "target"}}) gives, in the same
+      pass, this couple's metric and unit and its baseline (per partner on a both-partners objective) and
+      target; numbers left out stay empty, for the therapist to set before signing. Numbers that contradict
+      the direction of improvement are refused (ValidationError on "sign_<id>_<part>"), nothing written;
     - an intervention becomes an intervention.
     Objectives and interventions go under `goal` (a goal of this draft) when given; otherwise under the goal
     of the first cause added, or, with no cause, under a new problem and goal made from the first sign.
@@ -66,7 +73,7 @@ def plan_add_from_library(
     if goal is None and not causes and not signs:
         raise ValidationError({"goal": "Choose the goal these interventions belong to. This draft has no goal "
                                        "yet: tick a cause or a sign as well to create one."})
-    counts = {"problems": 0, "goals": 0, "objectives": 0, "interventions": 0}
+    counts = {"problems": 0, "goals": 0, "objectives": 0, "interventions": 0, "objectives_without_numbers": 0}
     with transaction.atomic():
         lock_plan(plan.pk)
         if goal is not None and not Goal.objects.filter(pk=goal.pk, problem__plan=plan).exists():
@@ -99,15 +106,29 @@ def plan_add_from_library(
             target_goal = new_problem(signs[0])
         objective_position = next_position(Objective.objects.filter(goal=target_goal))
         for offset, sign in enumerate(signs):
+            given = (numbers or {}).get(str(sign.pk), {})
             objective = Objective(
                 goal=target_goal, couple_id=couple_id, position=objective_position + offset,
-                text=sign.objective_text or sign.title, who=partner, metric=sign.metric or sign.title,
-                unit=sign.unit or "per week", direction=sign.direction or Direction.DECREASE,
-                library_item=sign,
+                text=sign.objective_text or sign.title, who=partner,
+                metric=given.get("metric") or sign.metric or sign.title,
+                unit=given.get("unit") or sign.unit or "per week", direction=sign.direction or Direction.DECREASE,
+                library_item=sign, baseline=given.get("baseline"), target=given.get("target"),
+                baseline_a=given.get("baseline_a") if partner == PartnerScope.BOTH else None,
+                baseline_b=given.get("baseline_b") if partner == PartnerScope.BOTH else None,
             )
+            problems = objective_errors(
+                baseline=objective.baseline, target=objective.target, direction=objective.direction,
+                target_date=None, today=None,
+                partner_baselines={"a": objective.baseline_a, "b": objective.baseline_b},
+            )
+            if problems:
+                raise ValidationError({f"sign_{sign.pk}_{name}": f"{sign.title}: {message}"
+                                       for name, message in problems.items()})
             objective.full_clean()
             objective.save()
             counts["objectives"] += 1
+            if not objective.has_baseline or objective.target is None:
+                counts["objectives_without_numbers"] += 1
         intervention_position = next_position(Intervention.objects.filter(goal=target_goal))
         for offset, source in enumerate(interventions):
             description = f"{source.title}: {source.description}" if source.description else source.title
@@ -121,5 +142,7 @@ def plan_add_from_library(
             counts["interventions"] += 1
         record_event("plan.library_add", actor=by, obj=plan, detail={
             **counts, "library_items": sorted(str(i.pk) for i in items),
+            "objectives_with_numbers": sum(1 for values in (numbers or {}).values()
+                                           if values.get("target") is not None),
         })
     return LibraryAdditions(**counts)

@@ -35,6 +35,7 @@ from plans.models import (
     TreatmentPlan,
 )
 from plans.selectors.plans import signing_problems
+from plans.services.progress import objective_feed_sync
 from plans.structure import ITEM_KINDS, objective_errors
 from rapport.versioning import StaleVersion
 
@@ -71,9 +72,12 @@ def next_position(queryset: Any) -> int:
 
 
 def _check_objective(objective: Objective, *, check_target_date: bool) -> None:
+    if not objective.per_partner:  # a baseline per partner only on a both-partners objective
+        objective.baseline_a = objective.baseline_b = None
     errors = objective_errors(
         baseline=objective.baseline, target=objective.target, direction=objective.direction,
         target_date=objective.target_date, today=timezone.localdate() if check_target_date else None,
+        partner_baselines={"a": objective.baseline_a, "b": objective.baseline_b},
     )
     if errors:
         raise ValidationError(errors)
@@ -138,6 +142,8 @@ def _copy_structure(*, source: TreatmentPlan, target: TreatmentPlan) -> None:
                     goal=goal_copy, couple_id=couple_id, lineage=objective.lineage, position=objective.position,
                     text=objective.text, who=objective.who, metric=objective.metric, unit=objective.unit,
                     baseline=objective.baseline, target=objective.target, direction=objective.direction,
+                    baseline_a=objective.baseline_a, baseline_b=objective.baseline_b,
+                    data_source=objective.data_source,
                     target_date=objective.target_date, status=objective.status,
                     library_item_id=objective.library_item_id,
                 ))
@@ -244,6 +250,8 @@ def plan_item_update(*, plan: TreatmentPlan, item: Model, by: User, **fields: An
         item.save()
         record_event(f"plan.{kind}_update", actor=by, obj=item, couple_id=plan.couple_id,
                      detail={"plan": str(plan.pk), "fields": sorted(changed)})
+        if kind == "objective" and {"data_source", "who"} & set(changed):
+            objective_feed_sync(couple=plan.couple, objective_lineage=item.lineage, by=by)
     return item
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user
 from clinic.models import Couple
-from plans.forms.cbt import FORMS, CBTForm, CheckingLogForm, DeleteLogEntryForm, ThoughtRecordForm
+from plans.forms.cbt import FORMS, CBTForm, CheckingLogForm, DeleteLogEntryForm, ExperimentForm, ThoughtRecordForm
 from plans.models import CheckingLogEntry, Distortion, PartnerScope
 from plans.selectors import cbt as selectors
 from plans.selectors.progress import current_objectives
@@ -65,6 +65,10 @@ def _build_form(spec: services.CBTKind, couple: Couple, *, data: Any = None, ini
     form_class = FORMS[spec.slug]
     kwargs: dict[str, Any] = {"data": data, "initial": initial or {}, "editing": record is not None}
     if form_class is CheckingLogForm:
+        _, objectives = current_objectives(couple)
+        kwargs["objectives"] = objectives
+        kwargs["current_lineage"] = getattr(record, "objective_lineage", None)
+    if form_class in (ThoughtRecordForm, ExperimentForm):
         _, objectives = current_objectives(couple)
         kwargs["objectives"] = objectives
         kwargs["current_lineage"] = getattr(record, "objective_lineage", None)

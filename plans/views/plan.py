@@ -310,7 +310,7 @@ def plan_add_from_library(request: HttpRequest, plan_pk: Any) -> HttpResponse:
             goal = Goal.objects.filter(pk=data["goal"], problem__plan=plan).first()
         try:
             added = from_library.plan_add_from_library(plan=plan, by=request.user, items=data["items"],
-                                                       partner=data["partner"], goal=goal)
+                                                       partner=data["partner"], goal=goal, numbers=data["numbers"])
         except services.PlanLocked:
             return _locked(request, plan)
         except ValidationError as error:
@@ -324,6 +324,7 @@ def plan_add_from_library(request: HttpRequest, plan_pk: Any) -> HttpResponse:
                  + request.POST.getlist("interventions")) if form.is_bound else set()
     for item in items:
         item.checked = str(item.pk) in ticked
+        item.number_fields = [form[name] for name in form.sign_fields.get(str(item.pk), [])]
     return render(request, "plans/plan/from_library.html", {
         "nav": NAV, "plan": plan, "couple": plan.couple, "form": form, "errors": error_summary(form),
         "groups": [{"name": f"{group.kind}s", "label": group.label, "items": group.items,
@@ -339,8 +340,9 @@ def _added_message(added: from_library.LibraryAdditions) -> str:
         ("interventions", added.interventions),
     ) if count]
     message = f"Added {', '.join(parts)} from the library."
-    if added.objectives:
-        message += " Objectives from the library have no baseline or target yet: enter them before signing."
+    if added.objectives and added.objectives_without_numbers:
+        message += (f" {added.objectives_without_numbers} of the objectives added have no baseline or target yet: "
+                    "enter them before signing.")
     return message
 
 

@@ -21,9 +21,8 @@ from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user
 from clinic.models import Couple
 from plans.forms.progress import ProgressPointForm
-from plans.models import ProgressSource
 from plans.selectors import progress as selectors
-from plans.services.progress import progress_point_record
+from plans.services.progress import progress_values_record
 from rapport.forms import add_service_errors, error_summary
 
 NAV = "couples"
@@ -46,7 +45,8 @@ def progress_overview(request: HttpRequest, couple_pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @clinician_required
 def progress_point_add(request: HttpRequest, couple_pk: Any) -> HttpResponse:
-    """Enter one value of one objective by hand (source "manual")."""
+    """Enter one value of one objective by hand (source "manual"): a value per partner on a both-partners
+    objective."""
     couple = get_couple_for_user(request.user, couple_pk, write=True)
     plan, objectives = selectors.current_objectives(couple)
     if request.method == "POST":
@@ -54,9 +54,9 @@ def progress_point_add(request: HttpRequest, couple_pk: Any) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                progress_point_record(
+                progress_values_record(
                     couple=couple, objective_lineage=data["objective"], recorded_on=data["recorded_on"],
-                    value=data["value"], source=ProgressSource.MANUAL, by=request.user, note=data["note"],
+                    values=form.values(), by=request.user, note=data["note"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -70,10 +70,11 @@ def progress_point_add(request: HttpRequest, couple_pk: Any) -> HttpResponse:
             initial["objective"] = str(uuid.UUID(wanted))
         form = ProgressPointForm(initial=initial, objectives=objectives)
     return render(request, "plans/progress/point_add.html", {
+        "per_partner": form.chosen_per_partner,
         "nav": NAV,
         "couple": couple,
         "plan": plan,
         "objectives": objectives,
         "form": form,
         "errors": error_summary(form),
-    })
+    }, status=400 if form.is_bound and form.errors else 200)

@@ -101,6 +101,14 @@ SECOND_PERSON: dict[str, tuple[str | None, str | None]] = {
     "belief_before": ("Your belief in the prediction before (0-100)", None),
     "belief_after": ("Your belief in the prediction after (0-100)", None),
     "resisted": ("Did you resist the urge?", None),
+    "prediction_confirmed": ("Did your prediction come true?", None),
+}
+# The same field names mean the automatic thought on a thought record.
+THOUGHT_RECORD_SECOND_PERSON: dict[str, tuple[str | None, str | None]] = {
+    "belief_before": ("Your belief in the automatic thought at the time (0-100)",
+                      "How much you believed it when it came: 0 not at all, 100 completely."),
+    "belief_after": ("Your belief in the automatic thought now (0-100)",
+                     "Rate it again after weighing the evidence and writing the balanced thought."),
 }
 # Fields the clinician's form checks in clean() (at least one mood, rated) that the portal marks as required.
 MOOD_REQUIRED = {"mood_1": "Name at least one mood, e.g. anxious.",
@@ -109,12 +117,16 @@ MOOD_REQUIRED = {"mood_1": "Name at least one mood, e.g. anxious.",
 
 def _without_partner(form_class: type[forms.Form]) -> type[forms.Form]:
     class PortalForm(form_class):
-        model_fields = tuple(name for name in form_class.model_fields if name != "partner")
+        # The objective an entry feeds is chosen for the partner (portal.services.entries), never by them.
+        model_fields = tuple(name for name in form_class.model_fields if name not in ("partner", "objective_lineage"))
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             del self.fields["partner"]
-            for name, (label, help_text) in SECOND_PERSON.items():
+            self.fields.pop("objective_lineage", None)
+            overrides = {**SECOND_PERSON,
+                         **(THOUGHT_RECORD_SECOND_PERSON if issubclass(form_class, ThoughtRecordForm) else {})}
+            for name, (label, help_text) in overrides.items():
                 if name in self.fields:
                     self.fields[name].label = label or self.fields[name].label
                     self.fields[name].help_text = help_text if help_text is not None else self.fields[name].help_text
@@ -134,7 +146,7 @@ class PortalCheckingLogForm(_without_partner(CheckingLogForm)):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, objectives=[], **kwargs)
-        del self.fields["objective_lineage"]
+        self.fields.pop("objective_lineage", None)
 
 
 PORTAL_CBT_FORMS: dict[str, type[forms.Form]] = {

@@ -19,9 +19,9 @@ from django.utils import timezone
 from audit.services import record_event
 from clinic.models import CoupleStatus, RiskKind, RiskSource, User
 from clinic.services.risks import risk_raise
-from plans.forms.cbt import default_log_objective
+from plans.forms.cbt import default_log_objective, feed_objectives
 from plans.instruments import Instrument
-from plans.models import EntrySource
+from plans.models import EntrySource, PlanStatus
 from plans.selectors.progress import current_objectives
 from plans.services.cbt import cbt_record_create
 from plans.services.measures import measure_record
@@ -105,7 +105,9 @@ def _measure_submit(account: PortalAccount, instrument: Instrument, answers: lis
 def portal_entry_submit(*, account: PortalAccount, kind: str, fields: dict[str, Any]) -> Sent:
     """Store one homework entry of the partner (a key of FREE_TEXT), source "client". A checking log entry
     counts towards the current plan's checking objective (plans.forms.cbt.default_log_objective), as the
-    clinician's entries do. Free text naming self-harm opens a risk for the therapist."""
+    clinician's entries do; a thought record or experiment feeds the active plan's one objective for this
+    partner whose data source is that kind of entry (marked client-reported on its chart). Free text naming
+    self-harm opens a risk for the therapist."""
     if kind not in FREE_TEXT:
         raise ValidationError("Unknown kind of entry.")
     fields = {**fields, "partner": account.position}
@@ -113,6 +115,13 @@ def portal_entry_submit(*, account: PortalAccount, kind: str, fields: dict[str, 
         _, objectives = current_objectives(account.couple)
         objective = default_log_objective(objectives)
         fields["objective_lineage"] = objective.lineage if objective else None
+    elif kind in ("thought-record", "experiment"):
+        # Fed to the plan's objective for this partner (or both) whose values come from this kind of entry,
+        # when there is exactly one: the partner never picks, and never sees, an objective.
+        plan, objectives = current_objectives(account.couple)
+        eligible = feed_objectives(objectives, kind, account.position) if plan is not None and \
+            plan.status == PlanStatus.ACTIVE else []
+        fields["objective_lineage"] = eligible[0].lineage if len(eligible) == 1 else None
     with transaction.atomic():
         record = cbt_record_create(kind=kind, couple=account.couple, by=None, fields=fields,
                                    source=EntrySource.CLIENT)

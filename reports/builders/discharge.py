@@ -115,8 +115,10 @@ class DischargeSummary:
 
 
 def _outcome(objective: ObjectiveLine) -> ObjectiveOutcome:
-    attainment = objective_attainment(baseline=objective.baseline_value, target=objective.target_value,
-                                      direction=objective.direction_key, final=objective.latest_value)
+    # A both-partners objective with values per partner: met only when both partners met it.
+    attainment = objective.attainment or objective_attainment(
+        baseline=objective.baseline_value, target=objective.target_value, direction=objective.direction_key,
+        final=objective.latest_value)
     return ObjectiveOutcome(objective, attainment, Attainment.LABELS[attainment], ATTAINMENT_BADGE[attainment])
 
 

@@ -35,7 +35,8 @@ from plans.models import (
     TreatmentPlan,
 )
 from plans.selectors.measures import instrument_section
-from plans.selectors.progress import objective_chart
+from plans.selectors.progress import objective_chart, partner_lines
+from plans.structure import partner_attainment
 from reports.selectors import couple as selectors
 
 STATUS_BADGE = {
@@ -136,6 +137,10 @@ class ObjectiveLine:
     latest_value: Decimal | None = None
     target_value: Decimal | None = None
     direction_key: str = ""
+    # Both-partners objectives: each partner's line ("Partner A: 10 → 4") and the attainment by
+    # plans.structure.partner_attainment (met only when both partners met it); "" when not split by partner.
+    partner_lines: tuple[str, ...] = ()
+    attainment: str = ""
 
     @property
     def met(self) -> bool:
@@ -193,7 +198,7 @@ class PlanBlock:
 
 
 def _objective_chart(number_: int, objective: Objective, points: list[ProgressPoint]) -> SafeString:
-    if objective.baseline is not None and objective.target is not None:
+    if objective.has_baseline and objective.target is not None:
         return charts.render(objective_chart(number_, objective, points))
     # A draft copied from the library may lack numbers: the same chart without reference lines.
     values = [float(p.value) for p in points] or [0.0]
@@ -240,6 +245,8 @@ def build_plan(couple: Couple, plan: TreatmentPlan | None, *, until: datetime.da
                 counter += 1
                 values = points.get(objective.lineage, [])
                 latest = values[-1] if values else None
+                by_partner = partner_lines(objective, values)
+                split = [row for row in by_partner if row.partner and row.latest]
                 lines.append(ObjectiveLine(
                     number=counter, text=objective.text, who=who.get(objective.who, objective.who),
                     metric=objective.metric, unit=objective.unit,
@@ -251,6 +258,13 @@ def build_plan(couple: Couple, plan: TreatmentPlan | None, *, until: datetime.da
                     chart=_objective_chart(counter, objective, values) if with_charts else SafeString(""),
                     baseline_value=objective.baseline, latest_value=latest.value if latest else None,
                     target_value=objective.target, direction_key=objective.direction,
+                    partner_lines=tuple(
+                        f"{row.label}: {number(row.baseline) or '—'} → "
+                        f"{number(row.latest.value) if row.latest else 'none yet'}" for row in by_partner
+                    ) if split else (),
+                    attainment=partner_attainment(
+                        objective, {row.partner: row.latest.value if row.latest else None for row in by_partner}
+                    )[0] if split else "",
                 ))
             interventions = tuple(
                 InterventionLine(approaches.get(i.approach, i.approach), i.description, i.frequency)

@@ -118,7 +118,8 @@ def progress_points_of(couple: Couple, lineages: Iterable[uuid.UUID], *, until: 
         return by_lineage
     points = (
         ProgressPoint.objects.filter(couple_id=couple.pk, objective_lineage__in=lineages, recorded_on__lte=until)
-        .only("id", "couple_id", "objective_lineage", "recorded_on", "value", "recorded_at")
+        .only("id", "couple_id", "objective_lineage", "recorded_on", "value", "recorded_at", "partner",
+              "client_reported")
         .order_by("recorded_on", "recorded_at", "id")
     )
     for point in points:

@@ -112,7 +112,7 @@ def test_therapist_builds_a_plan_from_the_library_and_records_both_partners_csi4
 
     # Baseline and target of the objective (higher is better: times a feeling or need was shared, per week).
     page.get_by_role("link", name="Edit objective 1.1.1", exact=True).click()
-    page.get_by_label(re.compile(r"^Baseline")).fill("1")
+    page.get_by_label(re.compile(r"^Baseline")).first.fill("1")
     page.get_by_label(re.compile(r"^Target\b")).first.fill("4")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Objective saved.")).to_be_visible()

@@ -74,7 +74,7 @@ def test_therapist_records_a_joint_session_and_signs_its_note(page, demo):  # no
     page.get_by_role("group", name="Interventions used").get_by_label(
         re.compile("Communication skills: listening without interrupting")).check()
     page.get_by_role("group", name="Objectives addressed").get_by_label(
-        re.compile("keep agreed commitments.*Observed value", re.I)).fill("4")
+        re.compile("keep agreed commitments.*observed value", re.I)).first.fill("4")
     page.get_by_label("Your password or authenticator code").fill(demo_practice.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign the note").click()
     page.wait_for_url(re.compile(r"/notes/[0-9a-f-]+/$"))

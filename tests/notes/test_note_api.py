@@ -95,7 +95,8 @@ def test_api_draft_save_sign_addendum(cast, login, session):
     body = response.json()
     assert body["version"] == 2 and body["sections"]["data"] == f"Data {SCRIPT}"
     assert body["interventions_used"] == [{"key": "cbt:boundaries", "label": "Boundaries"}]
-    assert body["objective_ratings"] == [{"objective_lineage": str(objective.lineage), "value": 5.5, "comment": ""}]
+    assert body["objective_ratings"] == [{"objective_lineage": str(objective.lineage), "partner": "", "value": 5.5,
+                                        "comment": ""}]
     # Only partner B's answer changes; the rest of the risk check stays.
     response = api(client, "patch", url, {"version": 2, "risk": {"b": {"partner_violence": "concern",
                                                                          "safety_plan": "Plan."}}})

@@ -213,12 +213,12 @@ def test_autosave_400_for_a_rating_names_its_field_for_the_page_to_mark(cast, lo
     client = login(cast.therapist)
     note = open_editor(client, session)
     response = client.post(reverse("notes:note-autosave", args=[note.pk]), editor_data(
-        note, subjective="Kept on the page.", **{f"objective_{objective.lineage}_comment": "Said it helped."},
+        note, subjective="Kept on the page.", **{f"objective_{objective.lineage}_a_comment": "Said it helped."},
     ), **HTMX)
     assert response.status_code == 400
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#autosave-status", "outerHTML")
     body = response.content.decode()
-    assert f'data-field="id_objective_{objective.lineage}_value"' in body
+    assert f'data-field="id_objective_{objective.lineage}_a_value"' in body
     assert "Give the observed value, or clear the comment." in body and "Saved at" not in body
     note.refresh_from_db()
     assert note.version == 1 and note.content.get("subjective", "") == ""
@@ -376,7 +376,7 @@ def test_objective_values_become_progress_points_on_signing(cast, login, session
     page = client.get(reverse("notes:note-edit", args=[session.pk])).content.decode()
     assert "Reduce phone checking" in page and "Graded reduction of checking" in page and "Forgiveness work" in page
     client.post(reverse("notes:note-sign", args=[note.pk]), sign_data(
-        note, **{f"objective_{objective.lineage}_value": "4", "interventions_used": [f"plan:{intervention.pk}",
+        note, **{f"objective_{objective.lineage}_a_value": "4", "interventions_used": [f"plan:{intervention.pk}",
                                                                                   "cbt:forgiveness_work"]}))
     note.refresh_from_db()
     assert note.is_signed

@@ -99,7 +99,8 @@ def test_thought_record_output_carries_its_fields(cast, as_role):
     assert body["situation"] == "Partner laughed at a message." and body["balanced_belief"] == 55
     assert set(body) == {"id", "partner", "occurred_on", "situation", "moods", "automatic_thought", "evidence_for",
                          "evidence_against", "balanced_thought", "balanced_belief", "distortions", "created_by",
-                         "created_at", "updated_at", "version", "source", "client_reviewed_at"}
+                         "created_at", "updated_at", "version", "source", "client_reviewed_at", "belief_before",
+                         "belief_after", "objective_lineage"}
 
 
 def test_list_is_newest_first_and_filters_by_partner(cast, as_role):

@@ -164,7 +164,7 @@ def test_from_library_page_groups_items_with_checkboxes(cast, login, empty_draft
     assert html.count('type="checkbox" name="causes"') == len(CAUSES)
     assert html.count('type="checkbox" name="signs"') == len(SIGNS)
     assert html.count('type="checkbox" name="interventions"') == len(INTERVENTIONS)
-    assert "without a baseline or target" in html
+    assert "Give this couple's numbers beside each sign you tick" in html
     assert '<label for="id_partner">' in html and '<label for="id_goal">' in html
 
 

@@ -57,7 +57,8 @@ def test_list_is_oldest_first_and_filters_by_objective(cast, as_role, objectives
     only_first = api.get(points_url(cast.couple), {"objective_lineage": str(first.lineage)}).json()
     assert [row["value"] for row in only_first["results"]] == [8.5, 4.0]
     assert only_first["results"][0]["source"] == "log"
-    assert set(only_first["results"][0]) == {"id", "objective_lineage", "recorded_on", "value", "source",
+    assert set(only_first["results"][0]) == {"id", "objective_lineage", "recorded_on", "value", "partner",
+                                             "client_reported", "source",
                                              "source_id", "note", "recorded_by", "recorded_at"}
     bad = api.get(points_url(cast.couple), {"objective_lineage": "nope"})
     assert bad.status_code == 400 and "objective_lineage" in bad.json()["error"]["fields"]

@@ -181,7 +181,7 @@ def test_bad_values_are_refused_with_a_clear_message(cast, login, objective, dat
     post = {"objective": str(objective.lineage), "recorded_on": days_ago(1).isoformat(), "value": "3", "note": ""}
     post.update(data)
     response = login(cast.therapist).post(add_url(cast.couple), post)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors[field][0].startswith(message)
     assert 'class="error-summary"' in response.content.decode()
     assert not ProgressPoint.objects.exists()

@@ -77,8 +77,9 @@ ENTRIES: dict[str, list[Probe]] = {
     "plans:progress": [Probe(lambda c: reverse("plans:progress", args=[couple(c)]), html_record(READERS))],
     "plans:progress-point-add": [
         Probe(lambda c: reverse("plans:progress-point-add", args=[couple(c)]), html_record(CLINICIANS_ON_CASE)),
-        Probe(lambda c: reverse("plans:progress-point-add", args=[couple(c)]), html_record(CLINICIANS_ON_CASE),
-              method="post"),
+        # An empty form: refused with 400 and the form shown again (the error summary).
+        Probe(lambda c: reverse("plans:progress-point-add", args=[couple(c)]),
+              html_record(CLINICIANS_ON_CASE, status=400), method="post"),
     ],
     # --- API ---------------------------------------------------------------------------------------
     **_api_entries(),
