@@ -102,7 +102,7 @@ def test_the_new_draft_has_the_plans_interventions_ticked_and_its_objectives_lis
     page = client.get(reverse("notes:note-edit", args=[session.pk])).content.decode()
     box = re.search(rf'<input[^>]*value="plan:{intervention.pk}"[^>]*>', page).group(0)
     assert "checked" in box
-    assert "Reduce phone checking" in page and f'id="id_objective_{objective.lineage}_value"' in page
+    assert "Reduce phone checking" in page and f'id="id_objective_{objective.lineage}_a_value"' in page
     cbt_box = re.search(r'<input[^>]*value="cbt:boundaries"[^>]*>', page).group(0)
     assert "checked" not in cbt_box
 
@@ -187,10 +187,10 @@ def test_a_field_that_cannot_be_saved_comes_back_with_everything_else(cast, logi
     note = open_editor(client, session)
     response = client.post(reverse("notes:note-sign", args=[note.pk]), editor_data(
         note, subjective="Still here.", secret="", action="sign",
-        **{f"objective_{objective.lineage}_value": "lots"}))
+        **{f"objective_{objective.lineage}_a_value": "lots"}))
     assert response.status_code == 400
     links = dict(_summary_links(response.content.decode()))
-    assert {f"id_objective_{objective.lineage}_value", "id_secret", "id_plan", "id_risk_b_harm_to_others_0"} <= set(
+    assert {f"id_objective_{objective.lineage}_a_value", "id_secret", "id_plan", "id_risk_b_harm_to_others_0"} <= set(
         links)
     assert "Still here." in response.content.decode()
     assert "Your password or code was right" not in response.content.decode()
@@ -202,10 +202,10 @@ def test_a_field_that_cannot_be_saved_checks_the_password_in_the_same_round(cast
     client = login(cast.therapist)
     note = open_editor(client, session)
     wrong = client.post(reverse("notes:note-sign", args=[note.pk]), editor_data(
-        note, secret="not my password", action="sign", **{f"objective_{objective.lineage}_value": "lots"}))
+        note, secret="not my password", action="sign", **{f"objective_{objective.lineage}_a_value": "lots"}))
     assert "That is not your password" in dict(_summary_links(wrong.content.decode()))["id_secret"]
     right = client.post(reverse("notes:note-sign", args=[note.pk]), editor_data(
-        note, secret=TEST_PASSWORD, action="sign", **{f"objective_{objective.lineage}_value": "lots"}))
+        note, secret=TEST_PASSWORD, action="sign", **{f"objective_{objective.lineage}_a_value": "lots"}))
     page = right.content.decode()
     assert right.status_code == 400 and "id_secret" not in dict(_summary_links(page))
     assert "Your password or code was right" in page
