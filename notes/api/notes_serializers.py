@@ -60,7 +60,7 @@ class NoteRowOutput(serializers.Serializer):
     id = serializers.UUIDField()
     couple = serializers.UUIDField(source="couple_id")
     session = serializers.UUIDField(source="session_id")
-    session_starts_at = serializers.DateTimeField(source="session.starts_at")
+    session_starts_at = serializers.DateTimeField()
     session_kind = choice_field(SessionKind.choices, source="session.kind")
     author = StaffBriefOutput()
     template = choice_field(NoteTemplate.choices)

@@ -127,6 +127,7 @@ def note_start(*, session: Session, by: User, template: str | None = None) -> tu
                 return ProgressNote.objects.get(session=session), False
             note = ProgressNote(
                 session=session,
+                session_starts_at=session.starts_at,
                 couple_id=session.couple_id,
                 author=by,
                 template=chosen,
