@@ -145,3 +145,22 @@ def test_the_index_on_couple_and_session_start_exists():
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, ProgressNote._meta.db_table)
     assert indexes["notes_note_couple_start"]["columns"] == ["couple_id", "session_starts_at"]
+
+
+def test_the_list_rows_fast_json_is_drfs_field_by_field_json(cast):
+    from rest_framework import serializers as drf
+
+    from notes.api.notes_serializers import NoteRowOutput
+
+    individual = SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=days_ago(3),
+                                kind="individual_b")
+    NoteFactory(session=individual)
+    signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=days_ago(4)))
+    rows = list(note_rows_for(cast.therapist))
+    assert any(row.signed_by_id for row in rows) and any(not row.signed_by_id for row in rows)
+
+    fast = NoteRowOutput(rows, many=True).data
+    generic = [drf.Serializer.to_representation(NoteRowOutput(), row) for row in rows]
+
+    assert [dict(row) for row in fast] == [dict(row) for row in generic]
+    assert [list(row) for row in fast] == [list(row) for row in generic]  # same keys in the same order
