@@ -9,10 +9,10 @@ class NotesConfig(AppConfig):
         from clinic.selectors import offboarding as clinic_offboarding
         from plans import session_calendar
 
-        from .selectors.calendar import attended_session_days
+        from .selectors.calendar import attended_session_counts, attended_session_days
         from .selectors.ipv import partner_violence_concerns
         from .selectors.offboarding import unsigned_work_of
 
-        session_calendar.register(attended_session_days)
+        session_calendar.register(attended_session_days, attended_session_counts)
         clinic_ipv.register_note_concerns(partner_violence_concerns)
         clinic_offboarding.register_open_work(unsigned_work_of)  # the deactivation page lists them

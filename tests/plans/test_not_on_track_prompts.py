@@ -91,9 +91,9 @@ def test_the_selector_query_count_does_not_grow_with_the_caseload(cast):
     with CaptureQueriesContext(connection) as large:
         rows = plan_reviews_due_for(cast.therapist)
     assert len(rows) == 10 and all(len(row.prompts) == 2 for row in rows)
-    # The couples; their scored administrations; their sessions (couples with any, attended days: two, from
+    # The couples; their scored administrations; their attended-session counts (one, from
     # notes.selectors.calendar); the practice's instruments.
-    assert len(small) == len(large) == 5, "\n".join(q["sql"][:150] for q in large.captured_queries)
+    assert len(small) == len(large) == 4, "\n".join(q["sql"][:150] for q in large.captured_queries)
     assert plan_reviews_due([]) == []
 
 
