@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def profile(page: str, repeat: int, lines: int, sort: str) -> None:
+def profile(page: str, repeat: int, lines: int, sort: str, callers: str = "") -> None:
     import cProfile
     import pstats
     import time
@@ -45,7 +45,11 @@ def profile(page: str, repeat: int, lines: int, sort: str) -> None:
     profiler.disable()
     elapsed = (time.perf_counter() - began) / repeat
     print(f"{page} {path}: status {response.status_code}, {elapsed * 1000:.1f} ms per request (profiled)")
-    pstats.Stats(profiler).sort_stats(sort).print_stats(lines)
+    stats = pstats.Stats(profiler).sort_stats(sort)
+    if callers:
+        stats.print_callers(callers)
+    else:
+        stats.print_stats(lines)
 
 
 def main() -> None:
@@ -56,10 +60,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--callers", default="", help="print who calls the functions matching this regex instead")
     parser.add_argument("--in-bench-env", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_bench_env:
-        profile(args.page, args.repeat, args.lines, args.sort)
+        profile(args.page, args.repeat, args.lines, args.sort, args.callers)
         return
     from bench.scale_env import Database, process_env
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any, NamedTuple
 
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -337,10 +338,22 @@ def plan_reviews_due(couples: list[Couple]) -> list[CoupleReviewPrompts]:
     passes couples it may read."""
     if not couples:
         return []
-    # Plain rows, not model instances: a caseload holds thousands of scored administrations.
+    # A prompt needs each partner's first and latest scored administration of each instrument (and whether
+    # there is more than one): the database picks them, as plain rows, instead of sending the caseload's
+    # thousands of administrations.
+    group = [F("couple_id"), F("partner"), F("instrument")]
+    ends = (
+        MeasureAdministration.objects.filter(couple__in=[c.pk for c in couples], total__isnull=False)
+        .annotate(
+            from_first=Window(RowNumber(), partition_by=group, order_by=[F("administered_on").asc(), F("id").asc()]),
+            from_last=Window(RowNumber(), partition_by=group, order_by=[F("administered_on").desc(), F("id").desc()]),
+        )
+        .filter(Q(from_first=1) | Q(from_last=1))
+        .values_list(*_ScoredRow._fields)
+        .order_by("administered_on", "id")
+    )
     by_couple: dict[Any, list[_ScoredRow]] = defaultdict(list)
-    for row in MeasureAdministration.objects.filter(couple__in=[c.pk for c in couples], total__isnull=False) \
-            .values_list(*_ScoredRow._fields).order_by("administered_on", "partner", "instrument"):
+    for row in ends:
         scored = _ScoredRow(*row)
         by_couple[scored.couple_id].append(scored)
     measured = [c for c in couples if by_couple.get(c.pk)]
