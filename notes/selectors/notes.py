@@ -137,8 +137,8 @@ def get_own_draft_for_user(user: Any, pk: Any) -> ProgressNote:
 _STAFF_BRIEF = ("id", "username", "first_name", "last_name", "credentials")
 NOTE_ROW_COLUMNS = (
     "id", "couple_id", "session_id", "session_starts_at", "template", "status", "version", "restricted_to_partner",
-    "signed_at", "late_entry", "requires_cosign", "updated_at", "author_id", "signed_by_id", "session__id",
-    "session__kind", *(f"author__{name}" for name in _STAFF_BRIEF), *(f"signed_by__{name}" for name in _STAFF_BRIEF),
+    "signed_at", "late_entry", "requires_cosign", "updated_at", "author_id", "signed_by_id",
+    *(f"author__{name}" for name in _STAFF_BRIEF), *(f"signed_by__{name}" for name in _STAFF_BRIEF),
 )
 
 
@@ -155,8 +155,11 @@ def note_rows_for(
     of joining every visible note to its session first."""
     notes = (
         ProgressNote.objects.filter(couple__in=Couple.objects.visible_to(user))
-        .select_related("session", "author", "signed_by")
+        .select_related("author", "signed_by")
         .only(*NOTE_ROW_COLUMNS)
+        # The session's kind for the page's rows only (one more query): joined in the main query, the database
+        # would look up the session of every visible note before sorting them and taking a page.
+        .prefetch_related(Prefetch("session", queryset=Session.objects.only("id", "kind")))
         .order_by("-session_starts_at", "id")
     )
     if couple_id:
