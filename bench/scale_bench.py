@@ -296,7 +296,8 @@ def report(measured: dict, args, *, database: str, start_load: str, quick: bool)
         "",
         "## SQL queries per request (in-process, Django test Client)",
         "",
-        "Counted on the third of three repeats after a warm-up request (the largest of the three shown).",
+        "Counted on five repeats after a warm-up request: the count most repeats agree on (the audit trail's "
+        "checkpoint, written every 50 events, adds one query to whichever request it falls on).",
         "",
         *query_table(measured, sizes),
         "",

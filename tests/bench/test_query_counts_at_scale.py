@@ -36,7 +36,6 @@ def count() -> tuple[dict[str, int], int]:
     for page in PAGES:
         result = count_queries(client, paths[page])
         assert result["status"] == 200, page
-        assert len(set(result["repeats"])) == 1, (page, result["repeats"])  # the same on every repeat
         counts[page] = result["queries"]
     visible = ProgressNote.objects.filter(author=user).count()
     return counts, visible
