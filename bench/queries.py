@@ -2,8 +2,9 @@
 
 Run by bench/scale_bench.py as `python -m bench.queries --targets JSON --out FILE` with one data set's
 environment (bench/scale_env.py). Each page is requested once to warm the process (data-key cache, content
-types), then counted on the next requests; the count must be the same on every repeat and at every data-set
-size. Writes {name: {"queries": n, "repeats": [...], "status": code, "rows": rows on an API page}}.
+types), then counted on the next requests; the count most repeats agree on must be the same at every data-set
+size (the audit trail's periodic checkpoint adds a query to one request in 50, whichever it falls on).
+Writes {name: {"queries": n, "repeats": [...], "status": code, "rows": rows on an API page}}.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.dataset import bench_partner, bench_therapist, partner_session, verified_session  # noqa: E402
 
-REPEATS = 3
+REPEATS = 5
 
 
 def count_queries(client: Client, path: str) -> dict:
@@ -34,7 +35,10 @@ def count_queries(client: Client, path: str) -> dict:
             response = client.get(path)
         counts.append(len(captured.captured_queries))
         status, body = response.status_code, response.content
-    result = {"queries": max(counts), "repeats": counts, "status": status}
+    # The count most repeats agree on: the audit trail's checkpoint (audit.checkpoint) adds a query to one event in
+    # RAPPORT_AUDIT_CHECKPOINT_EVERY, whichever request that falls on; every count is kept in "repeats".
+    queries = max(set(counts), key=lambda n: (counts.count(n), n))
+    result = {"queries": queries, "repeats": counts, "status": status}
     if response.get("Content-Type", "").startswith("application/json"):
         result["rows"] = len(json.loads(body).get("results", []))
     return result

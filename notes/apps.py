@@ -10,12 +10,12 @@ class NotesConfig(AppConfig):
         from clinic.selectors import overview as clinic_overview
         from plans import session_calendar
 
-        from .selectors.calendar import attended_session_days
+        from .selectors.calendar import attended_session_counts, attended_session_days
         from .selectors.ipv import partner_violence_concerns
         from .selectors.offboarding import unsigned_work_of
         from .selectors.overview import couple_overview
 
-        session_calendar.register(attended_session_days)
+        session_calendar.register(attended_session_days, attended_session_counts)
         clinic_ipv.register_note_concerns(partner_violence_concerns)
         clinic_offboarding.register_open_work(unsigned_work_of)  # the deactivation page lists them
         clinic_overview.register(couple_overview)  # the couple overview's clinical panels

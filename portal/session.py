@@ -30,6 +30,8 @@ AUTH_HASH_KEY = "portal_auth_hash"
 VERIFIED_KEY = "portal_verified"
 LAST_SEEN_KEY = "portal_last_seen"
 STARTED_KEY = "portal_signed_in_at"
+# The last-seen time is written back when at least this old: a partner may be signed out up to a minute early.
+LAST_SEEN_STAMP_SECONDS = 60
 PENDING_KEY = "portal_pending_account_id"
 PORTAL_KEYS = (ACCOUNT_KEY, AUTH_HASH_KEY, VERIFIED_KEY, LAST_SEEN_KEY, STARTED_KEY, PENDING_KEY)
 
@@ -81,7 +83,9 @@ def current_account(request: HttpRequest) -> PortalAccount | None:
         drop_portal_keys(session)
         request.portal_session_ended = reason
         return None
-    session[LAST_SEEN_KEY] = now
+    # Written back at most once a minute (as the staff's SessionLifetimeMiddleware does): no session write per page.
+    if now - session.get(LAST_SEEN_KEY, 0) >= LAST_SEEN_STAMP_SECONDS:
+        session[LAST_SEEN_KEY] = now
     return account
 
 

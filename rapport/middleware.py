@@ -99,11 +99,15 @@ def _login_redirect(request: HttpRequest, message: str) -> HttpResponse:
 class SessionLifetimeMiddleware:
     """Sign out after RAPPORT_IDLE_TIMEOUT_SECONDS without a request, or RAPPORT_SESSION_MAX_SECONDS in all.
 
-    Both clocks start at sign-in (the user_logged_in receiver sets both keys).
+    Both clocks start at sign-in (the user_logged_in receiver sets both keys). The last-seen time is written back
+    only when it is at least IDLE_STAMP_SECONDS old, so a page does not rewrite the session row on every request:
+    the idle clock may then run from up to that long before the last request, so a session can end up to a
+    minute early, never late.
     """
 
     IDLE_KEY = "rapport_last_seen"
     START_KEY = "rapport_signed_in_at"
+    IDLE_STAMP_SECONDS = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -134,7 +138,8 @@ class SessionLifetimeMiddleware:
                     message = (f"Your session reached its maximum length of "
                                f"{_duration(settings.RAPPORT_SESSION_MAX_SECONDS)}. Please sign in again.")
                 return _login_redirect(request, message)
-            request.session[self.IDLE_KEY] = now
+            if self.IDLE_KEY not in request.session or now - last_seen >= self.IDLE_STAMP_SECONDS:
+                request.session[self.IDLE_KEY] = now
             bind_user_to_context(request)
         return self.get_response(request)
 

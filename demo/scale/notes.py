@@ -322,7 +322,8 @@ def _add_note(batch: Batch, rng: random.Random, scale: ScalePractice, case: Scal
     rated = writer.rated(visit)
     texts = writer.section_texts(visit, gap_days, interventions, rated)
     note = ProgressNote(
-        session_id=session.pk, couple_id=case.couple.pk, author_id=author.pk, template=template,
+        session_id=session.pk, session_starts_at=session.starts_at, couple_id=case.couple.pk, author_id=author.pk,
+        template=template,
         content={key: texts[key] for key in templates.section_keys(template)},
         risk=_risk(case, visit, writer.flags), interventions_used=interventions,
         restricted_to_partner={"individual_a": "a", "individual_b": "b"}.get(visit.kind, ""),

@@ -64,7 +64,7 @@ class NoteRowOutput(serializers.Serializer):
     id = serializers.UUIDField()
     couple = serializers.UUIDField(source="couple_id")
     session = serializers.UUIDField(source="session_id")
-    session_starts_at = serializers.DateTimeField(source="session.starts_at")
+    session_starts_at = serializers.DateTimeField()
     session_kind = choice_field(SessionKind.choices, source="session.kind")
     author = StaffBriefOutput()
     template = choice_field(NoteTemplate.choices)
@@ -76,6 +76,39 @@ class NoteRowOutput(serializers.Serializer):
     late_entry = serializers.BooleanField()
     requires_cosign = serializers.BooleanField()
     updated_at = serializers.DateTimeField()
+
+    def to_representation(self, note) -> dict:
+        """The fields above, written out for a list row: the same JSON as DRF's field-by-field walk (a test
+        compares them), at a fraction of its cost for a page of 50. NoteOutput and subclasses use DRF's."""
+        if type(self) is not NoteRowOutput:
+            return super().to_representation(note)
+        moment = _DATETIME.to_representation
+        signed_by = note.signed_by if note.signed_by_id is not None else None
+        return {
+            "id": str(note.id),
+            "couple": str(note.couple_id),
+            "session": str(note.session_id),
+            "session_starts_at": moment(note.session_starts_at),
+            "session_kind": note.session.kind,
+            "author": _staff_brief(note.author),
+            "template": note.template,
+            "status": note.status,
+            "version": int(note.version),
+            "restricted_to_partner": str(note.restricted_to_partner),
+            "signed_by": None if signed_by is None else _staff_brief(signed_by),
+            "signed_at": None if note.signed_at is None else moment(note.signed_at),
+            "late_entry": bool(note.late_entry),
+            "requires_cosign": bool(note.requires_cosign),
+            "updated_at": moment(note.updated_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()  # DRF's rendering of a moment (ISO 8601 in the active time zone)
+
+
+def _staff_brief(user) -> dict:
+    """StaffBriefOutput's answer for `user`."""
+    return {"id": str(user.id), "name": str(user.display_name)}
 
 
 class NoteOutput(NoteRowOutput):

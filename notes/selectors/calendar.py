@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from notes.models import Attendance, Session
@@ -29,6 +30,15 @@ def attended_session_days(
         rows = Session.objects.filter(
             couple_id__in=with_sessions, attendance=Attendance.ATTENDED, starts_at__gte=start
         ).values_list("couple_id", "starts_at").order_by("starts_at")
+        zone = timezone.get_current_timezone()  # once, not per row: a caseload has thousands of sessions
         for couple_id, starts_at in rows:
-            attended[couple_id].append(_local_day(starts_at))
+            attended[couple_id].append(starts_at.astimezone(zone).date() if starts_at.tzinfo else starts_at.date())
     return with_sessions, attended
+
+
+def attended_session_counts(couple_ids: list[Any]) -> dict[Any, int]:
+    """Each couple's attended sessions in all, counted by the database (1 query; couples without any left out)."""
+    return dict(
+        Session.objects.filter(couple_id__in=couple_ids, attendance=Attendance.ATTENDED)
+        .values("couple_id").annotate(n=Count("id")).order_by().values_list("couple_id", "n")
+    )

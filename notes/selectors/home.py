@@ -58,7 +58,7 @@ def unsigned_notes(user: Any) -> QuerySet[ProgressNote]:
     """The user's drafts and the notes their supervisor returned, oldest session first. Returned notes carry
     `answered`: an addendum has been written since the return, so the note can be resubmitted."""
     notes = _my_notes(user).filter(status__in=[NoteStatus.DRAFT, NoteStatus.RETURNED])
-    return with_answer_since_return(notes).order_by("session__starts_at", "id")
+    return with_answer_since_return(notes).order_by("session_starts_at", "id")
 
 
 def late_entries(user: Any, *, days: int = LATE_ENTRY_DAYS) -> QuerySet[ProgressNote]:

@@ -155,6 +155,7 @@ def note_start(*, session: Session, by: User, template: str | None = None) -> tu
             plan = active_plan_context(current.couple)
             note = ProgressNote(
                 session=current,
+                session_starts_at=current.starts_at,
                 couple_id=current.couple_id,
                 author=by,
                 template=chosen,

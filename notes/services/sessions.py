@@ -37,8 +37,8 @@ from rapport.versioning import StaleVersion
 
 __all__ = [
     "StaleVersion", "suggest_service_code", "code_for", "CodeRule", "DEFAULT_CODE_RULES", "session_create",
-    "session_update", "IPV_SCREENS_MISSING", "IPV_GATE", "INTAKE_CODE", "JOINT_CODE", "INDIVIDUAL_BRIEF_CODE",
-    "INDIVIDUAL_SHORT_CODE", "INDIVIDUAL_LONG_CODE",
+    "session_update", "sync_note_start", "IPV_SCREENS_MISSING", "IPV_GATE", "INTAKE_CODE", "JOINT_CODE",
+    "INDIVIDUAL_BRIEF_CODE", "INDIVIDUAL_SHORT_CODE", "INDIVIDUAL_LONG_CODE",
 ]
 
 INDIVIDUAL_LONG_FROM_MINUTES = 53
@@ -188,6 +188,14 @@ def session_create(
     return session
 
 
+def sync_note_start(session: Session) -> None:
+    """Copy the session's start onto its progress note (ProgressNote.session_starts_at, which the notes list
+    sorts by). Every change of a session's time calls it, inside its transaction. A signed note's session does
+    not move (session_update refuses), so only a draft's copy changes."""
+    ProgressNote.objects.filter(session=session).exclude(session_starts_at=session.starts_at).update(
+        session_starts_at=session.starts_at)
+
+
 def _suggestion(session: Session) -> str:
     return suggest_service_code(
         couple=session.couple, kind=session.kind, duration_minutes=session.duration_minutes,
@@ -240,5 +248,7 @@ def session_update(*, session: Session, by: User, base_version: int | None = Non
         if note is not None and "kind" in changed and note.restricted_to_partner != current.individual_partner:
             note.restricted_to_partner = current.individual_partner
             note.save(update_fields=["restricted_to_partner", "updated_at"])
+        if note is not None and "starts_at" in changed:
+            sync_note_start(current)
         record_event("session.update", actor=by, obj=current, detail={"fields": sorted(changed)})
     return current

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any, NamedTuple
 
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -240,8 +241,7 @@ class ScoreLine:
 
 def attended_session_count(couple: Couple) -> int:
     """The couple's attended sessions (joint and individual), through plans.session_calendar (one query)."""
-    _, attended = session_calendar.session_days([couple.pk], datetime.date.min)
-    return len(attended.get(couple.pk, []))
+    return session_calendar.attended_counts([couple.pk]).get(couple.pk, 0)
 
 
 def measures_tab(couple: Couple) -> MeasuresTab:
@@ -349,27 +349,52 @@ def plan_review_prompts(couple: Couple) -> list[ReviewPrompt]:
     return _review_prompts(administrations, instruments_for(couple.practice_id), attended_session_count(couple))
 
 
+class _ScoredRow(NamedTuple):
+    """What _review_prompts reads of a scored administration."""
+
+    couple_id: Any
+    partner: str
+    instrument: str
+    administered_on: datetime.date
+    total: Any
+    prorated: bool
+
+
 def plan_reviews_due(couples: list[Couple]) -> list[CoupleReviewPrompts]:
-    """`plan_review_prompts` of many couples at once, in their order, leaving out couples on track: four
-    queries however many couples (their scored administrations, their sessions through plans.session_calendar
-    (two), the practice's instruments), one more per further practice. The caller passes couples it may read."""
+    """`plan_review_prompts` of many couples at once, in their order, leaving out couples on track: three
+    queries however many couples (their scored administrations as plain rows, their attended-session counts
+    through plans.session_calendar, the practice's instruments), one more per further practice. The caller
+    passes couples it may read."""
     if not couples:
         return []
-    by_couple: dict[Any, list[MeasureAdministration]] = defaultdict(list)
-    for m in MeasureAdministration.objects.filter(couple__in=[c.pk for c in couples], total__isnull=False).only(
-            *LIST_FIELDS).order_by("administered_on", "partner", "instrument"):
-        by_couple[m.couple_id].append(m)
+    # A prompt needs each partner's first and latest scored administration of each instrument (and whether
+    # there is more than one): the database picks them, as plain rows, instead of sending the caseload's
+    # thousands of administrations.
+    group = [F("couple_id"), F("partner"), F("instrument")]
+    ends = (
+        MeasureAdministration.objects.filter(couple__in=[c.pk for c in couples], total__isnull=False)
+        .annotate(
+            from_first=Window(RowNumber(), partition_by=group, order_by=[F("administered_on").asc(), F("id").asc()]),
+            from_last=Window(RowNumber(), partition_by=group, order_by=[F("administered_on").desc(), F("id").desc()]),
+        )
+        .filter(Q(from_first=1) | Q(from_last=1))
+        .values_list(*_ScoredRow._fields)
+        .order_by("administered_on", "id")
+    )
+    by_couple: dict[Any, list[_ScoredRow]] = defaultdict(list)
+    for row in ends:
+        scored = _ScoredRow(*row)
+        by_couple[scored.couple_id].append(scored)
     measured = [c for c in couples if by_couple.get(c.pk)]
     if not measured:
         return []
-    _, attended = session_calendar.session_days([c.pk for c in measured], datetime.date.min)
+    attended = session_calendar.attended_counts([c.pk for c in measured])
     instruments: dict[Any, dict[str, Instrument]] = {}
     rows = []
     for couple in measured:
         if couple.practice_id not in instruments:
             instruments[couple.practice_id] = instruments_for(couple.practice_id)
-        prompts = _review_prompts(by_couple[couple.pk], instruments[couple.practice_id],
-                                  len(attended.get(couple.pk, [])))
+        prompts = _review_prompts(by_couple[couple.pk], instruments[couple.practice_id], attended.get(couple.pk, 0))
         if prompts:
             rows.append(CoupleReviewPrompts(couple, prompts))
     return rows
@@ -379,7 +404,7 @@ def plan_reviews_due_for(user: Any) -> list[CoupleReviewPrompts]:
     """The couples of `user`'s caseload (Couple.objects.visible_to: their care-team cases, a supervisor's also
     their supervisees') that are not on track, by reference; not discharged ones. Empty for anyone but a
     clinician: a practice manager or administrator never sees a partner's outcome on a clinical measure.
-    Five queries however many couples (the couples, and plan_reviews_due's four)."""
+    Four queries however many couples (the couples, and plan_reviews_due's three)."""
     if not getattr(user, "is_clinician", False):
         return []
     couples = list(

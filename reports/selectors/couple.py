@@ -191,12 +191,12 @@ def signed_notes_in_period(couple: Couple, start: datetime.datetime, end: dateti
     """Reportable notes of sessions in [start, end), oldest first, each with its session, signers and
     addenda (two queries)."""
     notes = (
-        signed_notes(couple).filter(session__starts_at__gte=start, session__starts_at__lt=end)
+        signed_notes(couple).filter(session_starts_at__gte=start, session_starts_at__lt=end)
         .exclude(session__kind__in=list(exclude_kinds))
         .select_related("session", "signed_by", "cosigned_by")
         .defer("risk", "interventions_used", "return_comment")
         .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author").order_by("signed_at")))
-        .order_by("session__starts_at", "id")
+        .order_by("session_starts_at", "id")
     )
     return list(notes)
 
@@ -207,7 +207,7 @@ def latest_signed_note(couple: Couple, *, kinds: Iterable[str] | None = None) ->
     if kinds is not None:
         notes = notes.filter(session__kind__in=list(kinds))
     return (notes.select_related("session", "signed_by").defer("risk", "interventions_used", "return_comment")
-            .order_by("-session__starts_at", "-signed_at").first())
+            .order_by("-session_starts_at", "-signed_at").first())
 
 
 __all__ = [

@@ -158,3 +158,43 @@ def test_deactivation_leaves_other_users_sessions_alone(client, login, cast):
                 {"leave_unassigned": "on", "secret": TEST_PASSWORD})
     assert colleague.get(USERS).status_code == 403  # still signed in (an admin page is simply not theirs)
     assert Session.objects.filter(session_key=colleague.session.session_key).exists()
+
+
+# --- The idle stamp is written at most once a minute ------------------------------------------
+
+
+def _stored_session(client) -> str:
+    return Session.objects.get(session_key=client.session.session_key).session_data
+
+
+def test_requests_within_a_minute_do_not_rewrite_the_session(admin_client):
+    age_session(admin_client, idle_seconds=SessionLifetimeMiddleware.IDLE_STAMP_SECONDS - 20)
+    stamped = admin_client.session[SessionLifetimeMiddleware.IDLE_KEY]
+    stored = _stored_session(admin_client)
+
+    assert admin_client.get(USERS).status_code == 200
+
+    assert admin_client.session[SessionLifetimeMiddleware.IDLE_KEY] == stamped
+    assert _stored_session(admin_client) == stored  # no session write for this page
+
+
+def test_a_stamp_a_minute_old_is_renewed(admin_client):
+    age_session(admin_client, idle_seconds=SessionLifetimeMiddleware.IDLE_STAMP_SECONDS + 1)
+
+    assert admin_client.get(USERS).status_code == 200
+
+    assert admin_client.session[SessionLifetimeMiddleware.IDLE_KEY] > time.time() - 5
+
+
+@override_settings(RAPPORT_IDLE_TIMEOUT_SECONDS=600)
+def test_the_idle_timeout_still_ends_a_session_counted_from_its_last_stamp(admin_client):
+    # Active 30 s after the last stamp (not written back), then quiet: the clock runs from the stamp, so the
+    # session ends at most a minute early, never late.
+    age_session(admin_client, idle_seconds=30)
+    assert admin_client.get(USERS).status_code == 200
+    age_session(admin_client, idle_seconds=601)
+
+    response = admin_client.get(USERS)
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in admin_client.session

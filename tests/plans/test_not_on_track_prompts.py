@@ -69,6 +69,26 @@ def test_the_selector_names_the_couples_not_on_track_and_agrees_with_the_couple_
         assert plan_reviews_due_for(user) == []
 
 
+def test_only_the_first_and_latest_scores_decide_whatever_lies_between(cast):
+    # Caseload-wide, the database sends each partner's first and latest scored administration only: the
+    # prompts must be those of the couple's whole series (a good middle score changes nothing; a single
+    # score is not classifiable).
+    for total, days in ((16, 80), (5, 60), (4, 40), (15, 2)):
+        administration(cast.couple, cast.therapist, instrument="phq9", partner="b", total=total, on=days_ago(days))
+    administration(cast.couple, cast.therapist, instrument="gad7", partner="a", total=5, on=days_ago(30))
+    administration(cast.couple, cast.therapist, instrument="gad7", partner="a", total=12, on=days_ago(10))
+    administration(cast.couple, cast.therapist, instrument="gad7", partner="a", total=4, on=days_ago(3))
+    administration(cast.couple, cast.therapist, instrument="gad7", partner="b", total=19, on=days_ago(3))
+    for week in range(9):
+        session(cast.couple, cast.therapist, on=days_ago(70 - 7 * week))
+
+    rows = plan_reviews_due_for(cast.therapist)
+
+    assert [row.couple.pk for row in rows] == [cast.couple.pk]
+    assert rows[0].prompts == plan_review_prompts(cast.couple)
+    assert ("PHQ-9", "Partner B") in [(p.instrument, p.partner_label) for p in rows[0].prompts]  # 16 -> 15
+
+
 def test_a_discharged_couple_is_not_prompted(cast):
     not_improving(cast.couple, cast.therapist)
     cast.couple.status = "discharged"
@@ -91,9 +111,9 @@ def test_the_selector_query_count_does_not_grow_with_the_caseload(cast):
     with CaptureQueriesContext(connection) as large:
         rows = plan_reviews_due_for(cast.therapist)
     assert len(rows) == 10 and all(len(row.prompts) == 2 for row in rows)
-    # The couples; their scored administrations; their sessions (couples with any, attended days: two, from
+    # The couples; their scored administrations; their attended-session counts (one, from
     # notes.selectors.calendar); the practice's instruments.
-    assert len(small) == len(large) == 5, "\n".join(q["sql"][:150] for q in large.captured_queries)
+    assert len(small) == len(large) == 4, "\n".join(q["sql"][:150] for q in large.captured_queries)
     assert plan_reviews_due([]) == []
 
 
