@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from bench.dataset import bench_therapist, targets, verified_session
 from bench.queries import count_queries
 
-PAGES = ("home", "couple", "notes_api")
+PAGES = ("home", "couple", "notes_api", "calendar")
 
 
 def seed(couples: int, *extra: str) -> None:
@@ -31,10 +31,10 @@ def count() -> tuple[dict[str, int], int]:
     user = bench_therapist()
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = verified_session(user)
-    paths = targets(user)
+    paths = targets(user)["pages"]
     counts = {}
     for page in PAGES:
-        result = count_queries(client, paths[page])
+        result = count_queries(client, paths[page]["path"])
         assert result["status"] == 200, page
         counts[page] = result["queries"]
     visible = ProgressNote.objects.filter(author=user).count()
@@ -42,7 +42,7 @@ def count() -> tuple[dict[str, int], int]:
 
 
 @pytest.mark.django_db
-def test_query_counts_of_today_the_couple_page_and_the_notes_api_do_not_grow_with_the_practice(
+def test_query_counts_of_today_the_couple_page_the_notes_api_and_the_calendar_do_not_grow_with_the_practice(
         django_capture_on_commit_callbacks):
     # The data-key cache keeps only keys whose transaction committed (keys.keyring): run the commit callbacks, as
     # a running practice's keys are committed long before a page reads them.
