@@ -251,6 +251,15 @@ def _series_end_plan(series: Any, since: Any) -> tuple[list[Session], list[tuple
     return [s for s in later if s.pk in removable], kept
 
 
+def _series_end_confirm(request: HttpRequest, couple: Couple, session: Session, scope: str, since: Any,
+                        status: int = 200) -> HttpResponse:
+    removed, kept = _series_end_plan(session.series, since)
+    return render(request, "notes/sessions/series_end_confirm.html", {
+        "nav": NAV, "couple": couple, "session": session, "series": session.series, "scope": scope,
+        "title": SERIES_SCOPES[scope], "removed": removed, "kept": kept, "changed": status == 409,
+    }, status=status)
+
+
 def _calendar_week_of(session: Session) -> str:
     return f"{reverse('notes:calendar')}?date={timezone.localtime(session.starts_at).date().isoformat()}"
 
@@ -274,12 +283,14 @@ def series_end(request: HttpRequest, pk: Any) -> HttpResponse:
     scope = form.cleaned_data["scope"]
     since = session.starts_at if scope == "following" else timezone.now()
     if request.method == "GET":
-        removed, kept = _series_end_plan(session.series, since)
-        return render(request, "notes/sessions/series_end_confirm.html", {
-            "nav": NAV, "couple": couple, "session": session, "series": session.series, "scope": scope,
-            "title": SERIES_SCOPES[scope], "removed": removed, "kept": kept,
-        })
-    removed = series_services.series_end(series=session.series, by=request.user, since=since)
+        return _series_end_confirm(request, couple, session, scope, since)
+    # From the confirmation page: exactly the sessions it listed, or nothing (409 with the fresh list).
+    expected = request.POST.getlist("sessions") if "confirmed" in request.POST else None
+    try:
+        removed = series_services.series_end(series=session.series, by=request.user, since=since,
+                                             expected=expected)
+    except series_services.SeriesChanged:
+        return _series_end_confirm(request, couple, session, scope, since, status=409)
     kept = Session.objects.filter(series_id=session.series_id, starts_at__gte=since).count()
     kept_text = f" {kept} from then on stay: they took place, were cancelled, or have a note." if kept else ""
     messages.success(request, f"Series ended: {removed} scheduled session{'s' if removed != 1 else ''} removed."

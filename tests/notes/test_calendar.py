@@ -286,6 +286,28 @@ def test_ending_the_series_returns_to_the_week_of_the_session(cast, login):
     assert "Series ended: 4 scheduled sessions removed." in client.get(response["Location"]).content.decode()
 
 
+def test_confirming_removes_exactly_the_listed_sessions(cast, login):
+    import re
+
+    series = _series(cast, count=4)
+    sessions = list(series.sessions.order_by("starts_at"))
+    client = login(cast.therapist)
+    url = reverse("notes:series-end", args=[sessions[1].pk])
+    body = page(client, url, scope="following")
+    listed = re.findall(r'name="sessions" value="([0-9a-f-]+)"', body)
+    assert sorted(listed) == sorted(str(s.pk) for s in sessions[1:])
+    # Someone cancels one of them before the button is pressed: nothing goes, the fresh list comes back (409).
+    session_update(session=sessions[2], by=cast.therapist, attendance=Attendance.CANCELLED)
+    response = client.post(url, {"scope": "following", "confirmed": "1", "sessions": listed})
+    assert response.status_code == 409 and "changed since you looked" in response.content.decode()
+    assert "Remove these 2 sessions" in response.content.decode()
+    assert Session.objects.filter(series=series).count() == 4
+    fresh = re.findall(r'name="sessions" value="([0-9a-f-]+)"', response.content.decode())
+    response = client.post(url, {"scope": "following", "confirmed": "1", "sessions": fresh})
+    assert response.status_code == 302
+    assert list(Session.objects.filter(series=series).order_by("starts_at")) == [sessions[0], sessions[2]]
+
+
 def test_the_confirmation_without_a_scope_is_400(cast, login):
     series = _series(cast)
     response = login(cast.therapist).get(reverse("notes:series-end", args=[series.sessions.first().pk]))
