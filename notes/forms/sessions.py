@@ -220,6 +220,9 @@ class NoteSearchForm(forms.Form):
     )
 
 
+CALENDAR_YEARS = (1900, 2200)
+
+
 class CalendarForm(forms.Form):
     """The calendar's GET parameters: the day to show (its week, or itself in the day view) and the view."""
 
@@ -227,6 +230,15 @@ class CalendarForm(forms.Form):
                            error_messages={"invalid": "Enter the date as a real date."})
     view = forms.ChoiceField(label="View", required=False, choices=[("", "Week"), ("week", "Week"), ("day", "Day")],
                              error_messages={"invalid_choice": "Choose the week or the day view."})
+
+    def clean_date(self) -> datetime.date | None:
+        """A day from CALENDAR_YEARS only: outside it the week's bounds overflow (9999-12-31, 0001-01-01) and no
+        practice schedules sessions there."""
+        day = self.cleaned_data.get("date")
+        if day is not None and not CALENDAR_YEARS[0] <= day.year <= CALENDAR_YEARS[1]:
+            raise forms.ValidationError(
+                f"Enter a date between the years {CALENDAR_YEARS[0]} and {CALENDAR_YEARS[1]}.", code="out_of_range")
+        return day
 
 
 class SeriesEndForm(forms.Form):

@@ -145,15 +145,25 @@ def removable_occurrences(series: SessionSeries, *, since: datetime.datetime) ->
     )
 
 
-def series_end(*, series: SessionSeries, by: User, since: datetime.datetime | None = None) -> int:
+class SeriesChanged(Exception):
+    """The sessions ending the series would remove are not the ones the user confirmed (someone recorded,
+    cancelled or documented one, or time moved past one, since the confirmation page was shown)."""
+
+
+def series_end(*, series: SessionSeries, by: User, since: datetime.datetime | None = None,
+               expected: Any = None) -> int:
     """End `series` from `since` (default: now): remove its future occurrences from then on that are still
     scheduled and documented nowhere (removable_occurrences); attended, cancelled or documented ones stay.
-    "Cancel this and all following" passes the chosen occurrence's start. Returns how many were removed.
+    "Cancel this and all following" passes the chosen occurrence's start. With `expected` (the ids the user
+    confirmed), nothing is removed unless they are exactly the removable ones: SeriesChanged. Returns how many
+    were removed.
     Writes `session_series.end` with the removed sessions' ids."""
     since = since or timezone.now()
     with transaction.atomic():
         locked = SessionSeries.objects.select_for_update().get(pk=series.pk)
         doomed = list(removable_occurrences(locked, since=since).values_list("pk", flat=True))
+        if expected is not None and {str(pk) for pk in doomed} != {str(pk) for pk in expected}:
+            raise SeriesChanged
         kept_later = Session.objects.filter(series=locked, starts_at__gte=since).exclude(pk__in=doomed).count()
         Session.objects.filter(pk__in=doomed).delete()
         locked.ended_at = timezone.now()

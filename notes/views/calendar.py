@@ -66,7 +66,10 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "issue":
+            replaced = agenda.has_feed(request.user)
             token = calendar_feed_issue(user=request.user)
+            messages.success(request, "Your new calendar feed address is below; the earlier one stopped working."
+                             if replaced else "Your calendar feed address was made: copy it below.")
             url = request.build_absolute_uri(reverse("notes:calendar-feed")) + f"?token={token}"
             response = render(request, "notes/calendar/feed_settings.html", {
                 "nav": NAV, "feed": agenda.has_feed(request.user), "feed_url": url,
@@ -76,8 +79,11 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
             return response
         if action == "revoke":
             had = calendar_feed_revoke(user=request.user)
-            messages.success(request, "Calendar feed revoked: its address no longer works." if had
-                             else "You had no calendar feed.")
+            if had:
+                messages.success(request, "Your calendar feed address was revoked; calendar apps using it will "
+                                          "stop updating.")
+            else:
+                messages.info(request, "You had no calendar feed address to revoke.")
             return redirect("notes:calendar-feed-settings")
         return render(request, "notes/calendar/feed_settings.html", {
             "nav": NAV, "feed": agenda.has_feed(request.user), "action_error": "Choose to make or revoke the feed.",

@@ -225,26 +225,78 @@ def session_cancel(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect(f"{reverse('notes:calendar')}?date={timezone.localtime(saved.starts_at).date().isoformat()}")
 
 
-@require_POST
+SERIES_SCOPES = {
+    "following": "Cancel this and all following",
+    "future": "End the series now",
+}
+
+
+def _series_end_plan(series: Any, since: Any) -> tuple[list[Session], list[tuple[Session, str]]]:
+    """The sessions of `series` from `since` on that ending it would remove, and those it keeps with why (took
+    place, cancelled, already past, or documented), in time order."""
+    removable = set(series_services.removable_occurrences(series, since=since).values_list("pk", flat=True))
+    later = list(Session.objects.filter(series=series, starts_at__gte=since).order_by("starts_at"))
+    now = timezone.now()
+    kept = []
+    for later_session in later:
+        if later_session.pk in removable:
+            continue
+        if later_session.attendance != Attendance.SCHEDULED:
+            why = later_session.get_attendance_display().lower()
+        elif later_session.starts_at < now:
+            why = "already past"
+        else:
+            why = "has a note"
+        kept.append((later_session, why))
+    return [s for s in later if s.pk in removable], kept
+
+
+def _series_end_confirm(request: HttpRequest, couple: Couple, session: Session, scope: str, since: Any,
+                        status: int = 200) -> HttpResponse:
+    removed, kept = _series_end_plan(session.series, since)
+    return render(request, "notes/sessions/series_end_confirm.html", {
+        "nav": NAV, "couple": couple, "session": session, "series": session.series, "scope": scope,
+        "title": SERIES_SCOPES[scope], "removed": removed, "kept": kept, "changed": status == 409,
+    }, status=status)
+
+
+def _calendar_week_of(session: Session) -> str:
+    return f"{reverse('notes:calendar')}?date={timezone.localtime(session.starts_at).date().isoformat()}"
+
+
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def series_end(request: HttpRequest, pk: Any) -> HttpResponse:
     """End the series of session `pk`: remove its future sessions still scheduled and undocumented, from this
-    session on ("following") or from now ("future"). Attended, cancelled and documented sessions stay."""
+    session on ("following") or from now ("future"). Attended, cancelled and documented sessions stay.
+
+    GET is the confirmation page: exactly which sessions would go and which stay, a "Remove these N sessions"
+    button (the POST) and a way back without changes. After the POST: the calendar week of session `pk`."""
     session = selectors.get_session_for_user(request.user, pk, write=True)
     couple = get_couple_for_user(request.user, session.couple_id, write=True)
     if not session.series_id:
         raise Http404
-    form = SeriesEndForm(request.POST)
+    form = SeriesEndForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         return _edit_page(request, couple, session, status=400,
                           action_errors=[m for errors in form.errors.values() for m in errors])
-    since = session.starts_at if form.cleaned_data["scope"] == "following" else timezone.now()
-    removed = series_services.series_end(series=session.series, by=request.user, since=since)
+    scope = form.cleaned_data["scope"]
+    since = session.starts_at if scope == "following" else timezone.now()
+    if request.method == "GET":
+        return _series_end_confirm(request, couple, session, scope, since)
+    # From the confirmation page: exactly the sessions it listed, or nothing (409 with the fresh list).
+    expected = request.POST.getlist("sessions") if "confirmed" in request.POST else None
+    try:
+        removed = series_services.series_end(series=session.series, by=request.user, since=since,
+                                             expected=expected)
+    except series_services.SeriesChanged:
+        return _series_end_confirm(request, couple, session, scope, since, status=409)
     kept = Session.objects.filter(series_id=session.series_id, starts_at__gte=since).count()
     kept_text = f" {kept} from then on stay: they took place, were cancelled, or have a note." if kept else ""
     messages.success(request, f"Series ended: {removed} scheduled session{'s' if removed != 1 else ''} removed."
                               f"{kept_text}")
-    return redirect(f"{reverse('notes:calendar')}?date={timezone.localtime(since).date().isoformat()}")
+    # Back to the week of the session the user was on (even when it was one of those removed).
+    return redirect(_calendar_week_of(session))
 
 
 def _edit_conflict(request: HttpRequest, couple: Couple, stale: Session, stale_form: SessionEditForm) -> HttpResponse:

@@ -1,6 +1,7 @@
 """In the demo practice, in a browser: the demo therapist records a weekly series of four sessions, finds it in
-the week view of the calendar, cancels one occurrence, opens today's session's note from the calendar, and reads
-the day view on a phone (360 px) without sideways scrolling, then makes a calendar-feed address. axe-core checks
+the week view of the calendar, cancels one occurrence, opens today's session's note from the calendar, reads
+the day view on a phone (360 px) without sideways scrolling, cancels the rest of the series through its
+confirmation page, then makes a calendar-feed address. axe-core checks
 each page (WCAG 2.1 AA, no serious or critical violation; tests/e2e/test_accessibility.py).
 
 Screenshots: /tmp/e2e-calendar-week-*.png (1024 px and 768 px wide), /tmp/e2e-calendar-day-360.png.
@@ -61,6 +62,11 @@ def test_therapist_makes_a_weekly_series_and_works_from_the_calendar(page, demo)
     expect(entry).to_contain_text("Scheduled")
     screenshots(page, "calendar-week")
     audit.check(page, "calendar week")
+    # The "Go" button sits level with the date input (it was ~14 px lower).
+    nav = page.get_by_role("navigation", name="Calendar", exact=True)
+    field = nav.get_by_label(re.compile(r"^Go to date")).bounding_box()
+    go = nav.get_by_role("button", name="Go").bounding_box()
+    assert abs((field["y"] + field["height"]) - (go["y"] + go["height"])) <= 1, (field, go)
 
     # Next week has the second occurrence; open it and cancel that one only.
     page.get_by_role("link", name=re.compile("Next week")).click()
@@ -105,6 +111,20 @@ def test_therapist_makes_a_weekly_series_and_works_from_the_calendar(page, demo)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/sessions/[0-9a-f-]+/edit/$"))
     audit.check(page, "session edit with series actions at 360 px")
+
+    # "Cancel this and all following" from the first session asks first: the first, third and fourth go (still
+    # scheduled), the second stays (cancelled); then back to that session's week with the count.
+    page.get_by_role("button", name="Cancel this and all following (3)").click()
+    page.wait_for_url(re.compile(r"/sessions/[0-9a-f-]+/series/end/\?scope=following$"))
+    expect(page.get_by_role("heading", name="3 sessions will be removed")).to_be_visible()
+    expect(page.locator(".series-end-kept li")).to_have_count(1)
+    expect(page.locator(".series-end-kept")).to_contain_text("cancelled")
+    assert series.sessions.count() == 4
+    audit.check(page, "end series confirmation at 360 px")
+    page.get_by_role("button", name="Remove these 3 sessions").click()
+    page.wait_for_url(re.compile(re.escape(reverse("notes:calendar") + f"?date={first_day.isoformat()}") + "$"))
+    expect(page.get_by_role("status")).to_contain_text("Series ended: 3 scheduled sessions removed.")
+    assert list(series.sessions.values_list("attendance", flat=True)) == [Attendance.CANCELLED]
 
     # The feed's page: make an address (shown once).
     page.set_viewport_size({"width": 1024, "height": 768})

@@ -113,6 +113,27 @@ def test_bad_parameters_answer_400_with_the_current_week_and_the_error(cast, log
     assert "There is a problem" in body and 'class="calendar calendar-week"' in body
 
 
+@pytest.mark.parametrize("params", [{"date": "9999-12-31"}, {"date": "0001-01-01", "view": "day"},
+                                    {"date": "1899-12-31"}, {"date": "2201-01-01", "view": "day"}])
+def test_dates_outside_1900_to_2200_answer_400_not_500(cast, login, params):
+    body = page(login(cast.therapist), status=400, **params)
+    assert "Enter a date between the years 1900 and 2200." in body and 'class="calendar calendar-' in body
+
+
+@pytest.mark.parametrize("params", [{"date": "1900-01-01"}, {"date": "2200-12-31"},
+                                    {"date": "1900-01-01", "view": "day"}, {"date": "2200-12-31", "view": "day"}])
+def test_the_first_and_last_days_of_the_range_show(cast, login, params):
+    page(login(cast.therapist), **params)
+
+
+def test_the_go_button_lines_up_with_the_date_input():
+    """The date field's form margin (1rem) put "Go" ~14 px below the input in the calendar's nav."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "rapport/static/rapport/rapport.css").read_text()
+    assert ".calendar-nav .inline-form .field { margin: 0; }" in css
+
+
 @pytest.mark.parametrize("role", ["manager", "admin"])
 def test_managers_and_admins_get_no_calendar(cast, login, role):
     assert login(getattr(cast, role)).get(CALENDAR).status_code == 403
@@ -225,6 +246,72 @@ def test_the_edit_page_offers_cancel_and_end_series(cast, login):
     assert "Every week, 4 sessions" in body.replace("every week", "Every week")
     assert reverse("notes:session-cancel", args=[second.pk]) in body
     assert "Cancel this and all following (3)" in body and "End the series now" in body
+    # Both lead to a confirmation page (GET), never straight to a removal; the leave-link says what it does.
+    assert f'<form method="get" action="{reverse("notes:series-end", args=[second.pk])}">' in body
+    assert f'method="post" action="{reverse("notes:series-end", args=[second.pk])}"' not in body
+    assert "Back without changes" in body and ">Cancel</a>" not in body
+
+
+@pytest.mark.parametrize("scope", ["following", "future"])
+def test_ending_a_series_asks_first_listing_what_goes_and_what_stays(cast, login, scope):
+    series = _series(cast, count=5)
+    sessions = list(series.sessions.order_by("starts_at"))
+    session_update(session=sessions[3], by=cast.therapist, attendance=Attendance.CANCELLED)
+    signed_note(session=sessions[4])
+    url = reverse("notes:series-end", args=[sessions[2].pk])
+    body = page(login(cast.therapist), url, scope=scope)
+    assert Session.objects.filter(series=series).count() == 5  # nothing removed by looking
+    removed = sessions[2:3] if scope == "following" else sessions[:3]
+    removed_list = body.split('class="series-end-removed"')[1].split("</ul>")[0]
+    kept_list = body.split('class="series-end-kept"')[1].split("</ul>")[0]
+    for session in sessions:
+        when = timezone.localtime(session.starts_at).strftime("%H:%M")
+        day = f"{timezone.localtime(session.starts_at).day} "
+        if session in removed:
+            assert day in removed_list and when in removed_list
+    assert removed_list.count("<li>") == len(removed)
+    assert kept_list.count("<li>") == 2 and "cancelled" in kept_list and "has a note" in kept_list
+    assert f"Remove these {len(removed)} session" in body and "Keep the series" in body
+    assert reverse("notes:session-edit", args=[sessions[2].pk]) in body
+
+
+def test_ending_the_series_returns_to_the_week_of_the_session(cast, login):
+    series = _series(cast, count=4)
+    sessions = list(series.sessions.order_by("starts_at"))
+    client = login(cast.therapist)
+    response = client.post(reverse("notes:series-end", args=[sessions[2].pk]), {"scope": "future"})
+    day = timezone.localtime(sessions[2].starts_at).date().isoformat()
+    assert response.status_code == 302 and response["Location"] == f"{CALENDAR}?date={day}"
+    assert not Session.objects.filter(series=series).exists()
+    assert "Series ended: 4 scheduled sessions removed." in client.get(response["Location"]).content.decode()
+
+
+def test_confirming_removes_exactly_the_listed_sessions(cast, login):
+    import re
+
+    series = _series(cast, count=4)
+    sessions = list(series.sessions.order_by("starts_at"))
+    client = login(cast.therapist)
+    url = reverse("notes:series-end", args=[sessions[1].pk])
+    body = page(client, url, scope="following")
+    listed = re.findall(r'name="sessions" value="([0-9a-f-]+)"', body)
+    assert sorted(listed) == sorted(str(s.pk) for s in sessions[1:])
+    # Someone cancels one of them before the button is pressed: nothing goes, the fresh list comes back (409).
+    session_update(session=sessions[2], by=cast.therapist, attendance=Attendance.CANCELLED)
+    response = client.post(url, {"scope": "following", "confirmed": "1", "sessions": listed})
+    assert response.status_code == 409 and "changed since you looked" in response.content.decode()
+    assert "Remove these 2 sessions" in response.content.decode()
+    assert Session.objects.filter(series=series).count() == 4
+    fresh = re.findall(r'name="sessions" value="([0-9a-f-]+)"', response.content.decode())
+    response = client.post(url, {"scope": "following", "confirmed": "1", "sessions": fresh})
+    assert response.status_code == 302
+    assert list(Session.objects.filter(series=series).order_by("starts_at")) == [sessions[0], sessions[2]]
+
+
+def test_the_confirmation_without_a_scope_is_400(cast, login):
+    series = _series(cast)
+    response = login(cast.therapist).get(reverse("notes:series-end", args=[series.sessions.first().pk]))
+    assert response.status_code == 400 and series.sessions.count() == 4
 
 
 def test_cancel_one_occurrence_from_the_page(cast, login):

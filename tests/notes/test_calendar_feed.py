@@ -167,7 +167,16 @@ def test_revoking_from_the_page(cast, login):
     token = calendar_feed_issue(user=cast.therapist)
     response = client.post(SETTINGS, {"action": "revoke"})
     assert response.status_code == 302 and not CalendarFeed.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Your calendar feed address was revoked; calendar apps using it will stop updating." in page
     feed_of(client, token, 404)
+
+
+def test_making_and_replacing_a_feed_say_so(cast, login):
+    client = login(cast.therapist)
+    assert "Your calendar feed address was made" in client.post(SETTINGS, {"action": "issue"}).content.decode()
+    again = client.post(SETTINGS, {"action": "issue"}).content.decode()
+    assert "Your new calendar feed address is below; the earlier one stopped working." in again
 
 
 def test_an_unknown_action_is_400(cast, login):

@@ -202,3 +202,17 @@ def test_cancel_this_and_following_starts_at_the_chosen_occurrence(cast):
     removed = series_end(series=series, by=cast.therapist, since=sessions[3].starts_at)
     assert removed == 3
     assert list(Session.objects.filter(series=series).order_by("starts_at")) == sessions[:3]
+
+
+def test_series_end_with_expected_ids_removes_nothing_unless_they_match(cast):
+    from notes.services.series import SeriesChanged
+
+    series = make_series(cast, count=4)
+    sessions = list(series.sessions.order_by("starts_at"))
+    with pytest.raises(SeriesChanged):
+        series_end(series=series, by=cast.therapist, since=sessions[1].starts_at, expected=[sessions[1].pk])
+    assert series.sessions.count() == 4
+    series.refresh_from_db()
+    assert series.ended_at is None
+    assert series_end(series=series, by=cast.therapist, since=sessions[1].starts_at,
+                      expected=[str(s.pk) for s in sessions[1:]]) == 3

@@ -18,7 +18,6 @@ from tests.security.matrix_common import (
     Probe,
     html_record,
     html_role_page,
-    roles,
 )
 
 
@@ -43,6 +42,7 @@ ENTRIES: dict[str, list[Probe]] = {
     "notes:calendar": [
         Probe(lambda c: reverse("notes:calendar"), html_role_page(ALL_CLINICIANS)),
         Probe(lambda c: reverse("notes:calendar") + "?date=2026-02-31", html_role_page(ALL_CLINICIANS, 400)),
+        Probe(lambda c: reverse("notes:calendar") + "?date=9999-12-31", html_role_page(ALL_CLINICIANS, 400)),
     ],
     "notes:calendar-feed-settings": [
         Probe(lambda c: reverse("notes:calendar-feed-settings"), html_role_page(ALL_CLINICIANS)),
@@ -63,8 +63,10 @@ ENTRIES: dict[str, list[Probe]] = {
     "notes:series-end": [
         Probe(lambda c: reverse("notes:series-end", args=[_series_session(c).pk]),
               html_record(CLINICIANS_ON_CASE, 400), method="post"),
-        # GET is not a way to end a series.
+        # GET is the confirmation page (nothing removed); without a scope a 400.
+        Probe(lambda c: reverse("notes:series-end", args=[_series_session(c).pk]) + "?scope=following",
+              html_record(CLINICIANS_ON_CASE)),
         Probe(lambda c: reverse("notes:series-end", args=[_series_session(c).pk]),
-              roles(405, anonymous="login")),
+              html_record(CLINICIANS_ON_CASE, 400)),
     ],
 }
