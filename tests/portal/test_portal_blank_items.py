@@ -131,3 +131,18 @@ def test_sent_list_tells_two_checking_log_entries_apart(cast, client):
     assert f"Checking, on {day}, urge not resisted: \u201cPhone face down at dinner\u201d" in page
     assert f"Checking, on {day}, urge resisted: \u201cLate reply from work\u201d" in page
     assert "B&#x27;s private words" not in page and "B's private words" not in page and "Reassurance" not in page
+
+
+def test_sent_list_summarises_thought_records_and_experiments_in_the_partners_words(cast, client):
+    a = portal_account(cast.couple, "a")
+    today = timezone.localdate()
+    entries.portal_entry_submit(account=a, kind="thought-record", fields={
+        "occurred_on": today, "situation": "He came home late and did not say why at all tonight",
+        "moods": [{"mood": "anxious", "before": 80, "after": 40}], "automatic_thought": "He is hiding something"})
+    entries.portal_entry_submit(account=a, kind="experiment", fields={
+        "planned_on": today, "prediction": "If I wait an hour she will be angry", "belief_before": 70})
+    sign_in_partner(client, a)
+    page = client.get(reverse("portal:entry-list")).content.decode()
+    day = f"{today.day} {today:%b}"
+    assert f"on {day}: \u201cHe came home late and did not say why a\u2026\u201d" in page
+    assert f"planned for {day}: \u201cIf I wait an hour she will be angry\u201d" in page
