@@ -90,7 +90,9 @@ class PortalMeasureForm(MeasureRecordForm):
         del self.fields["partner"]
         del self.fields["administered_on"]
         for item in self.instrument.items:
-            self.fields[item_field_name(item)].label = f"Question {item.number}"
+            field = self.fields[item_field_name(item)]
+            field.label = f"Question {item.number}"
+            field.required = False  # a blank is handled in clean(), the same way on every instrument
         self.blank_items_asked = self._asked() if self.is_bound else frozenset()
 
     def _asked(self) -> frozenset[int]:

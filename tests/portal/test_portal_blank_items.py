@@ -146,3 +146,18 @@ def test_sent_list_summarises_thought_records_and_experiments_in_the_partners_wo
     day = f"{today.day} {today:%b}"
     assert f"on {day}: \u201cHe came home late and did not say why a\u2026\u201d" in page
     assert f"planned for {day}: \u201cIf I wait an hour she will be angry\u201d" in page
+
+
+def test_an_instrument_without_partial_forms_names_its_blank_questions_the_same_way(cast, client):
+    csi4 = BUILTIN["csi4"]
+    account = portal_account(cast.couple, "b")
+    entries.measure_request_send(account=account, instrument=csi4, by=cast.therapist)
+    sign_in_partner(client, account)
+    answers = [item.options[0].value for item in csi4.items]
+    answers[1] = answers[3] = None
+    response = _post(client, "csi4", answers)
+    page = response.content.decode()
+    assert response.status_code == 400 and not MeasureAdministration.objects.exists()
+    assert [t for h, t in _summary(page) if h.startswith("#id_item_")] == [
+        "Question 2: choose an answer.", "Question 4: choose an answer."]
+    assert "2 questions are blank. Answer at least 2 more questions to send: every question needs an answer." in page
