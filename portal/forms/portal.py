@@ -58,32 +58,81 @@ RISK_ITEM_PROMPT = (
     "Please choose the answer that fits best. If you would rather not answer it, you can leave it blank and "
     "press \u201cSend my answers\u201d again."
 )
+# Item 9 when the form cannot be sent anyway (too many blanks): no "leave it blank" here.
+RISK_ITEM_PROMPT_MUST = (
+    "You left question {number} blank. Your answer to it helps your therapist look after you, whatever it is. "
+    "Please choose the answer that fits best."
+)
+BLANK_ITEM_MAY_SEND = "choose an answer, or leave it blank and press \u201cSend my answers\u201d again."
+BLANK_ITEM_MUST = "choose an answer."
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class PortalMeasureForm(MeasureRecordForm):
     """One questionnaire on one page: the items only (partner and date are the partner's own and today).
 
-    A risk item left blank (PHQ-9 item 9) is asked about once more: the first send is refused with a kind
-    message on the item, and the page carries `risk_item_asked` so that a second send with it still blank goes
-    through (the partner may leave it blank; the therapist is then told to ask at the next contact)."""
+    Blank questions are never sent unnoticed. The first send with any question blank is refused, with every
+    blank question named in the error summary (the answers given kept), and the page carries the blank
+    questions' numbers in `blank_items_asked`. A second send with no other question blank goes through, but
+    only when the form is still scorable under the instrument's published partial-form rule
+    (`Instrument.proration`: a PHQ-9 with at most 2 of 9 items blank, Arrieta et al. 2017; the GAD-7 and
+    the other instruments have none, so every question must be answered). With too many blanks the form is
+    refused every time, saying how many more must be answered. A blank risk item (PHQ-9 item 9) gets its own
+    kind message; sent blank, the therapist is told to ask at the next contact (plans.services.measures)."""
 
-    ASKED_FIELD = "risk_item_asked"
+    ASKED_FIELD = "blank_items_asked"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["partner"]
         del self.fields["administered_on"]
-        self.risk_item_asked = self.is_bound and self.data.get(self.ASKED_FIELD) == "1"
+        for item in self.instrument.items:
+            field = self.fields[item_field_name(item)]
+            field.label = f"Question {item.number}"
+            field.required = False  # a blank is handled in clean(), the same way on every instrument
+        self.blank_items_asked = self._asked() if self.is_bound else frozenset()
+
+    def _asked(self) -> frozenset[int]:
+        raw = str(self.data.get(self.ASKED_FIELD, ""))
+        return frozenset(int(part) for part in raw.split(",") if part.strip().isdigit())
+
+    @property
+    def asked_value(self) -> str:
+        return ",".join(str(number) for number in sorted(self.blank_items_asked))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not self.risk_item_asked:
-            for item in self.instrument.items:
-                name = item_field_name(item)
-                if item.number in self.instrument.risk_items and name in self.fields and data.get(name) is None \
-                        and name not in self.errors:
-                    self.add_error(name, RISK_ITEM_PROMPT.format(number=item.number))
-                    self.risk_item_asked = True
+        blank = [item for item in self.instrument.items
+                 if item_field_name(item) in self.fields and data.get(item_field_name(item)) is None
+                 and item_field_name(item) not in self.errors]
+        if not blank:
+            return data
+        numbers = {item.number for item in blank}
+        proration = self.instrument.proration
+        may_leave = proration.max_missing if (proration is not None and self.instrument.accepts_partial) else 0
+        too_many = len(blank) > may_leave
+        if not too_many and numbers <= self.blank_items_asked:
+            return data  # asked once, and still scorable: the partner chose to send without them
+        self.blank_items_asked = frozenset(numbers)
+        count = _plural(len(blank), "question")
+        if too_many:
+            allowed = (f"up to {may_leave} may be left blank" if may_leave
+                       else "every question needs an answer")
+            self.add_error(None, f"{count} {'is' if len(blank) == 1 else 'are'} blank. Answer at least "
+                                 f"{_plural(len(blank) - may_leave, 'more question')} to send: {allowed}.")
+        else:
+            self.add_error(None, f"{count} {'is' if len(blank) == 1 else 'are'} blank. You can answer "
+                                 f"{'it' if len(blank) == 1 else 'them'}, or press \u201cSend my answers\u201d "
+                                 f"again to send without {'it' if len(blank) == 1 else 'them'}.")
+        for item in blank:
+            if item.number in self.instrument.risk_items:
+                message = (RISK_ITEM_PROMPT_MUST if too_many else RISK_ITEM_PROMPT).format(number=item.number)
+            else:
+                message = BLANK_ITEM_MUST if too_many else BLANK_ITEM_MAY_SEND
+            self.add_error(item_field_name(item), message)
         return data
 
 

@@ -113,14 +113,43 @@ def entry_detail(request: HttpRequest, kind: str, pk: Any) -> HttpResponse:
     return render(request, "portal/entry_detail.html", _entry_context(request, kind, pk))
 
 
+SUMMARY_CHARS = 40
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS - 1].rstrip() + "\u2026"
+
+
+def _day(day: Any) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def entry_summary(kind: str, row: Any) -> str:
+    """What tells two entries of one kind apart in the partner's own list: the day it was about and the start
+    of what they wrote (their own words, shown only to them). A questionnaire shows nothing more: its score is
+    shown to the partner only when the therapist shares charts."""
+    if kind == "measure":
+        return ""
+    if kind == "checking":
+        parts = [row.get_kind_display().split(" (")[0], f"on {_day(row.occurred_on)}",
+                 "urge resisted" if row.resisted else "urge not resisted"]
+        words = _short(row.trigger)
+    elif kind == "thought-record":
+        parts, words = [f"on {_day(row.occurred_on)}"], _short(row.situation)
+    else:
+        parts, words = [f"planned for {_day(row.planned_on)}"], _short(row.prediction)
+    return ", ".join(parts) + (f": \u201c{words}\u201d" if words else "")
+
+
 @partner_required
 @require_GET
 def entry_list(request: HttpRequest) -> HttpResponse:
     account = request.portal_account
     record_event("portal.view", actor=account, obj=account, detail={"page": "entries"})
     instruments = instruments_for(account.couple.practice_id)
-    rows = [(kind, ENTRY_LABELS[kind], row, instruments.get(row.instrument) if kind == "measure" else None)
-            for kind, row in selectors.entries_of_partner(account)]
+    rows = [(kind, ENTRY_LABELS[kind], row, instruments.get(row.instrument) if kind == "measure" else None,
+             entry_summary(kind, row)) for kind, row in selectors.entries_of_partner(account)]
     return render(request, "portal/entries.html", {"rows": rows})
 
 

@@ -76,9 +76,9 @@ def test_blank_item_9_is_asked_once_more_then_flagged_to_the_therapist(cast, cli
     answers = [*answers_for(PHQ9, 6, risk=0)[:8], None]
     first = _post_phq9(client, answers)
     assert first.status_code == 400 and "You left question 9 blank" in first.content.decode()
-    assert 'name="risk_item_asked" value="1"' in first.content.decode()
+    assert 'name="blank_items_asked" value="9"' in first.content.decode()
     assert not MeasureAdministration.objects.exists()
-    second = _post_phq9(client, answers, risk_item_asked="1")
+    second = _post_phq9(client, answers, blank_items_asked="9")
     assert second.status_code == 200 and "Sent to your therapist" in second.content.decode()
     administration = MeasureAdministration.objects.get()
     assert administration.risk_item_unanswered and administration.prorated
