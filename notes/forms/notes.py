@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 
 from clinic.forms.auth import SecretField
-from clinic.models import NOTE_TEXT_MAX
+from clinic.models import NOTE_TEXT_MAX, RiskStatus
 from notes import note_templates
 from notes.models import AddendumKind, Attendance, ObjectiveRating, ProgressNote
 from notes.selectors.notes import RISK_KIND_OF_ITEM, PlanContext
@@ -80,10 +80,12 @@ class NoteEditorForm(forms.Form):
                     error_messages={"invalid_choice": "Choose none or concern."},
                 )
                 self.fields[name].partner_label = partner_label
-                # The oldest open (else acknowledged) risk of this kind in the register for this partner: "No
-                # risk concerns" leaves the question alone, and signing "None" asks for a confirmation.
+                # The oldest risk of this kind still open (nobody has acknowledged it) in the register for this
+                # partner: "No risk concerns" leaves the question alone, and signing "None" asks for a
+                # confirmation. An acknowledged risk has its follow-up: it is listed, and the shortcut answers.
                 self.fields[name].open_risk = next(
-                    (r for r in self.open_risks.get(partner, []) if r.kind == RISK_KIND_OF_ITEM.get(key)), None)
+                    (r for r in self.open_risks.get(partner, [])
+                     if r.kind == RISK_KIND_OF_ITEM.get(key) and r.status == RiskStatus.OPEN), None)
                 names.append(name)
             plan_name = f"risk_{partner}_safety_plan"
             self.fields[plan_name] = _textarea(

@@ -77,18 +77,25 @@ def test_no_risk_concerns_leaves_the_question_with_an_open_risk_unanswered(cast,
     assert "except 1 question with an open risk in the register" in response.content.decode()
 
 
-def test_an_acknowledged_risk_is_still_left_to_the_clinician_and_a_closed_one_is_not(cast, login, session):
-    Risk.objects.create(couple=cast.couple, kind=RiskKind.IPV, source=RiskSource.IPV_SCREEN, partner="",
+def test_a_couple_wide_open_risk_concerns_both_partners_and_an_acknowledged_one_is_listed_only(cast, login,
+                                                                                              session):
+    Risk.objects.create(couple=cast.couple, kind=RiskKind.IPV, source=RiskSource.IPV_SCREEN, partner="")
+    Risk.objects.create(couple=cast.couple, kind=RiskKind.HARM_TO_OTHERS, source=RiskSource.NOTE, partner="b",
                         status=RiskStatus.ACKNOWLEDGED)
     Risk.objects.create(couple=cast.couple, kind=RiskKind.SUICIDE, source=RiskSource.NOTE, partner="b",
                         status=RiskStatus.CLOSED)
     client = login(cast.therapist)
     note = open_editor(client, session)
+    page = client.get(reverse("notes:note-edit", args=[session.pk])).content.decode()
+    b_group = page.split("<legend>Risk check: Partner B</legend>", 1)[1]
+    assert "Harm to others, raised" in b_group and ", acknowledged</li>" in b_group
+    assert "Intimate partner violence (the couple), raised" in b_group
     client.post(reverse("notes:note-edit", args=[session.pk]), editor_data(note, action="no_risk"))
     note.refresh_from_db()
-    # The couple's IPV risk concerns both partners; the closed risk no longer stops the shortcut.
+    # The couple's open IPV risk concerns both partners; the acknowledged risk has its follow-up, and the
+    # closed one no longer stops the shortcut.
     assert note.risk["a"]["partner_violence"] == "" and note.risk["b"]["partner_violence"] == ""
-    assert note.risk["b"]["suicidal_ideation"] == "none"
+    assert note.risk["b"]["harm_to_others"] == "none" and note.risk["b"]["suicidal_ideation"] == "none"
 
 
 def test_the_shortcut_without_open_risks_still_answers_everything(cast, login, session):
