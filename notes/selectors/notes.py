@@ -329,3 +329,14 @@ def open_risks_by_partner(note: ProgressNote) -> dict[str, list[Any]]:
     risks.sort(key=lambda r: (r.status != RiskStatus.OPEN, r.raised_at))
     return {partner: [r for r in risks if r.partner in ("", partner)]
             for partner, _ in note_templates.risk_partners(note.restricted_to_partner)}
+
+
+def none_despite_open_risk(note: ProgressNote) -> list[str]:
+    """The saved risk answers (editor field names) that say "None" where the register has an open (not yet
+    acknowledged) risk of that kind for that partner or the couple: signing them needs a confirmation. One
+    query."""
+    risk = note.risk or {}
+    return [f"risk_{partner}_{key}" for partner, risks in open_risks_by_partner(note).items()
+            for key, kind in RISK_KIND_OF_ITEM.items()
+            if (risk.get(partner) or {}).get(key) == note_templates.RISK_NONE
+            and any(r.kind == kind and r.status == RiskStatus.OPEN for r in risks)]

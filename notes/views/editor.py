@@ -29,7 +29,7 @@ from notes.forms.notes import NotAttendedForm, NoteEditorForm
 from notes.models import Attendance, NoteStatus, ProgressNote
 from notes.selectors import notes as selectors
 from notes.services import notes as services
-from notes.services.validation import sign_problems
+from notes.services.validation import OPEN_RISK_UNCONFIRMED, sign_problems
 from notes.views.detail import confidentiality_context
 from rapport.forms import add_service_errors, error_summary
 
@@ -41,8 +41,6 @@ CONFLICT_HEADERS = {"HX-Retarget": "#note-conflict", "HX-Reswap": "innerHTML"}
 STATUS_HEADERS = {"HX-Retarget": "#autosave-status", "HX-Reswap": "outerHTML"}
 STATUS_PARTIAL = "notes/editor/edit.html#autosave-status"
 CONFLICT_PARTIAL = "notes/editor/edit.html#conflict"
-OPEN_RISK_UNCONFIRMED = ("The risk check answers “None” where the risk register has an open risk: tick “I have "
-                         "reviewed the open risk” to sign, or answer “Concern”.")
 
 
 # --- building the editor --------------------------------------------------------------------------

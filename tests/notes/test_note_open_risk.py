@@ -145,3 +145,23 @@ def test_the_sign_by_line_does_not_read_as_late(cast, login, session):
     page = client.get(reverse("notes:note-edit", args=[session.pk])).content.decode()
     assert "a note signed after that is marked as a late entry" in page
     assert "(signed later, the note is marked as a late entry)" not in page
+
+
+def test_api_sign_over_an_open_risk_needs_the_confirmation_with_every_problem_in_one_400(
+        cast, login, suicide_risk, session, unsupervised):
+    client = login(cast.therapist)
+    note = open_editor(client, session)
+    client.post(reverse("notes:note-edit", args=[session.pk]), editor_data(note, **SOAP_TEXT, **ALL_NONE))
+    note.refresh_from_db()
+    response = client.post(reverse("note-sign", args=[note.pk]), {"version": note.version, "secret": "wrong"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert {"confirm_open_risk", "secret"} <= set(response.json()["error"]["fields"])
+    note.refresh_from_db()
+    assert note.signed_at is None
+    response = client.post(reverse("note-sign", args=[note.pk]),
+                           {"version": note.version, "secret": TEST_PASSWORD, "confirm_open_risk": True},
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    note.refresh_from_db()
+    assert note.status == NoteStatus.FINAL
