@@ -142,7 +142,9 @@ def couple_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, "clinic/couples/detail.html", {
         **_couple_page_context(couple, partners, can_edit=can_edit),
         "risks": risks,
-        "rescreen_prompts": ipv_selectors.rescreen_prompts(couple, partners),
+        # The panels read them already (their Outstanding list has them too).
+        "rescreen_prompts": overview.rescreen_prompts if overview is not None
+        else ipv_selectors.rescreen_prompts(couple, partners),
         # The panels read the scores already: their prompts save the notice its own reading of them.
         "review_prompts": overview.review_prompts if overview is not None else plan_review.plan_review_prompts(couple),
         "overview": overview,

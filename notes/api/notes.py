@@ -33,7 +33,7 @@ from notes.models import ProgressNote
 from notes.selectors import notes as selectors
 from notes.services import notes as note_services
 from notes.services.notes import NoteLocked
-from notes.services.validation import RatingInput
+from notes.services.validation import OPEN_RISK_UNCONFIRMED, RatingInput, sign_problems
 from rapport.api import UUID_PATTERN, ErrorOutput, RolePermissionsMixin, error_responses, validated
 
 LOCKED_409 = OpenApiResponse(
@@ -161,8 +161,9 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
                     "partners after a joint session, the attending partner after an individual one), with a "
                     "safety plan for any concern. Everything is checked in one round: one 400 lists every "
                     "problem in `error.fields`, keyed by field (`secret`, the section keys, "
-                    "`risk_<partner>_<item>`, `risk_<partner>_safety_plan`). With a supervisor, the note then "
-                    "awaits co-signature.",
+                    "`risk_<partner>_<item>`, `risk_<partner>_safety_plan`, and `confirm_open_risk` when `none` is "
+                    "answered where the risk register has an open risk of that kind and `confirm_open_risk` is not "
+                    "true). With a supervisor, the note then awaits co-signature.",
         request=NoteSignInput,
         responses={200: NoteOutput, 409: LOCKED_409, **error_responses(400, 401, 403, 404)},
     )
@@ -172,6 +173,16 @@ class NoteViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         if note.is_signed:
             raise NoteSigned("This note is already signed.")
         data = validated(NoteSignInput, request.data)
+        if not data["confirm_open_risk"] and selectors.none_despite_open_risk(note):
+            # Every other problem in the same 400, as note_sign would list them.
+            problems: dict[str, list[Any]] = dict(sign_problems(
+                template=note.template, content=note.content or {}, risk=note.risk or {},
+                restricted_to_partner=note.restricted_to_partner))
+            secret_errors, _wait = note_services.sign_secret_problems(by=request.user, secret=data["secret"])
+            if secret_errors:
+                problems["secret"] = secret_errors
+            problems["confirm_open_risk"] = [OPEN_RISK_UNCONFIRMED]
+            raise ValidationError(problems)
         try:
             note_services.note_sign(note=note, by=request.user, secret=data["secret"], base_version=data["version"])
         except NoteLocked:

@@ -162,6 +162,10 @@ class NoteSignInput(serializers.Serializer):
     secret = serializers.CharField(max_length=200, style={"input_type": "password"}, required=False,
                                    allow_blank=True, default="",
                                    help_text="Your password or a current code from your authenticator app.")
+    confirm_open_risk = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Required (true) when the risk check answers `none` where the risk register has an open risk of "
+                  "that kind for that partner: the clinician has reviewed it.")
 
 
 class AddendumOutput(serializers.Serializer):

@@ -15,10 +15,10 @@ from typing import Any
 from django import forms
 
 from clinic.forms.auth import SecretField
-from clinic.models import NOTE_TEXT_MAX
+from clinic.models import NOTE_TEXT_MAX, RiskStatus
 from notes import note_templates
 from notes.models import AddendumKind, Attendance, ObjectiveRating, ProgressNote
-from notes.selectors.notes import PlanContext
+from notes.selectors.notes import RISK_KIND_OF_ITEM, PlanContext
 from notes.services.validation import RATING_COMMENT_MAX, SAFETY_PLAN_MAX, RatingInput
 
 VERSION_ERROR = "The editor lost track of the note's version: reload the page (your saved draft is kept)."
@@ -47,7 +47,7 @@ class NoteEditorForm(forms.Form):
     )
 
     def __init__(self, *args: Any, note: ProgressNote, template: str, plan: PlanContext, intervention_choices: list,
-                 template_choices: list, **kwargs: Any) -> None:
+                 template_choices: list, open_risks: dict[str, list[Any]] | None = None, **kwargs: Any) -> None:
         # A single value recorded on a both-partners objective before values were kept per partner keeps its
         # own input, so saving the draft never drops it.
         legacy = {rating.objective_lineage for rating in note.objective_ratings.all() if not rating.partner}
@@ -70,6 +70,7 @@ class NoteEditorForm(forms.Form):
             )
             self.section_names.append(section.key)
         self.risk_groups = []
+        self.open_risks = open_risks or {}
         for partner, partner_label in note_templates.risk_partners(note.restricted_to_partner):
             names = []
             for key, label in note_templates.RISK_ITEMS:
@@ -79,6 +80,12 @@ class NoteEditorForm(forms.Form):
                     error_messages={"invalid_choice": "Choose none or concern."},
                 )
                 self.fields[name].partner_label = partner_label
+                # The oldest risk of this kind still open (nobody has acknowledged it) in the register for this
+                # partner: "No risk concerns" leaves the question alone, and signing "None" asks for a
+                # confirmation. An acknowledged risk has its follow-up: it is listed, and the shortcut answers.
+                self.fields[name].open_risk = next(
+                    (r for r in self.open_risks.get(partner, [])
+                     if r.kind == RISK_KIND_OF_ITEM.get(key) and r.status == RiskStatus.OPEN), None)
                 names.append(name)
             plan_name = f"risk_{partner}_safety_plan"
             self.fields[plan_name] = _textarea(
@@ -107,6 +114,11 @@ class NoteEditorForm(forms.Form):
                 self.fields[value_name].partner_label = partner_label
                 self.objective_rows.append((objective, value_name, comment_name))
                 self.rating_partners[value_name] = (objective.lineage, partner)
+        if any(getattr(self.fields[n], "open_risk", None) for _, _, names, _ in self.risk_groups for n in names):
+            self.fields["confirm_open_risk"] = forms.BooleanField(
+                label="I have reviewed the open risk", required=False,
+                help_text="Needed to sign a note that answers “None” where the register has an open risk.",
+            )
         # Only the Sign button needs it (note_sign checks it is there); autosave never sends it.
         self.fields["secret"] = SecretField(required=False, help_text=SECRET_HELP)
         drop_maxlength(self)
@@ -160,6 +172,13 @@ class NoteEditorForm(forms.Form):
             entry["safety_plan"] = self.cleaned_data.get(plan_name, "")
             risk[partner] = entry
         return risk
+
+    def none_despite_open_risk(self) -> list[str]:
+        """The risk questions answered "None" while the register holds an open risk of that kind for that
+        partner (of the cleaned data)."""
+        return [name for _, _, names, _ in self.risk_groups for name in names
+                if getattr(self.fields[name], "open_risk", None) is not None
+                and self.cleaned_data.get(name) == note_templates.RISK_NONE]
 
     def interventions(self) -> list[str]:
         return list(self.cleaned_data.get("interventions_used", []))

@@ -17,7 +17,7 @@ from django.db.models import Prefetch, QuerySet
 from audit.models import AuditEvent
 from audit.services import record_event
 from clinic.access import get_couple_record_for_user
-from clinic.models import Couple, User
+from clinic.models import Couple, Risk, RiskStatus, User
 from notes import note_templates
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
@@ -315,3 +315,28 @@ def default_template(by: User) -> str:
     allowed = [value for value, _ in note_templates.allowed_templates(by.practice)]
     last = ProgressNote.objects.filter(author=by).order_by("-created_at").values_list("template", flat=True).first()
     return last if last in allowed else allowed[0]
+
+
+# The note's risk-check questions and the register's risk kinds they answer for.
+RISK_KIND_OF_ITEM = {"suicidal_ideation": "suicide", "harm_to_others": "harm_to_others", "partner_violence": "ipv"}
+
+
+def open_risks_by_partner(note: ProgressNote) -> dict[str, list[Any]]:
+    """The couple's open and acknowledged (not closed) risks from the register, for each partner whose risk
+    check the note asks: that partner's own and those of the couple as a whole, oldest first. One query."""
+    risks = list(Risk.objects.unresolved().filter(couple_id=note.couple_id)
+                 .only("id", "couple_id", "partner", "kind", "status", "raised_at").order_by("raised_at", "id"))
+    risks.sort(key=lambda r: (r.status != RiskStatus.OPEN, r.raised_at))
+    return {partner: [r for r in risks if r.partner in ("", partner)]
+            for partner, _ in note_templates.risk_partners(note.restricted_to_partner)}
+
+
+def none_despite_open_risk(note: ProgressNote) -> list[str]:
+    """The saved risk answers (editor field names) that say "None" where the register has an open (not yet
+    acknowledged) risk of that kind for that partner or the couple: signing them needs a confirmation. One
+    query."""
+    risk = note.risk or {}
+    return [f"risk_{partner}_{key}" for partner, risks in open_risks_by_partner(note).items()
+            for key, kind in RISK_KIND_OF_ITEM.items()
+            if (risk.get(partner) or {}).get(key) == note_templates.RISK_NONE
+            and any(r.kind == kind and r.status == RiskStatus.OPEN for r in risks)]

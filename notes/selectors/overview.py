@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Couple, Risk, RiskStatus
+from clinic.models import CareRole, Couple, Risk, RiskStatus
+from clinic.selectors.ipv import RescreenPrompt, rescreen_prompts
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, session_note
 from plans.instruments import BUILTIN
@@ -58,13 +60,19 @@ class PlanPanel:
 
 @dataclass(frozen=True)
 class Outstanding:
-    """One thing left to do, with where to do it."""
+    """One thing left to do, with where to do it. `owner` names whose task it is when it is not the reader's
+    (a supervisor reading a supervisee's case): the item is then shown as theirs, without a link."""
 
-    kind: str  # note | attendance | cosign | returned | measure | review | risk | measure_risk
+    kind: str  # note | attendance | cosign | returned | measure | review | risk | measure_risk | ipv_rescreen
     text: str
     url_name: str
-    url_arg: Any
+    url_args: tuple[Any, ...]
     anchor: str = ""
+    owner: str = ""
+
+    @property
+    def href(self) -> str:
+        return "" if self.owner else reverse(self.url_name, args=self.url_args)
 
 
 @dataclass
@@ -91,6 +99,8 @@ class CoupleOverview:
     outstanding: list[Outstanding]
     # Partners not on track, from the scores already read (the page's "review the plan" notice).
     review_prompts: list[ReviewPrompt] = field(default_factory=list)
+    # Partners due an IPV re-screen (the page's notice above the panels reads them from here).
+    rescreen_prompts: list[RescreenPrompt] = field(default_factory=list)
 
 
 def _next_session(couple: Couple, now: datetime.datetime) -> Session | None:
@@ -124,58 +134,87 @@ def _open_notes(couple: Couple, now: datetime.datetime) -> list[Session]:
         .filter(Q(attendance=Attendance.SCHEDULED)
                 | Q(attendance=Attendance.ATTENDED, note__isnull=True)
                 | Q(note__status__in=[NoteStatus.DRAFT, NoteStatus.RETURNED, NoteStatus.AWAITING_COSIGN]))
-        .select_related("note").defer(*(f"note__{c}" for c in NOTE_TEXT_COLUMNS))
+        .select_related("note__author", "therapist").defer(*(f"note__{c}" for c in NOTE_TEXT_COLUMNS))
         .order_by("starts_at", "id")
     )
 
 
-def _outstanding(couple: Couple, *, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
-                 risks: list[Risk], measure_risks: list[MeasureAdministration], can_write: bool) -> list[Outstanding]:
-    """What is left to do on the couple's record. For a reader who may not change it (a supervisor), the notes and
-    attendance still to be done link to the sessions tab, not to the editor they may not open."""
+def _primary_name(couple: Couple, today: datetime.date) -> str:
+    """The current primary therapist's name, from the care team get_couple_for_user prefetched (no query)."""
+    for member in couple.care_team.all():
+        if (member.role == CareRole.PRIMARY and member.start_date <= today
+                and (member.end_date is None or member.end_date >= today) and member.user.is_active):
+            return member.user.display_name
+    return "The care team"
+
+
+def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
+                 risks: list[Risk], measure_risks: list[MeasureAdministration], rescreens: list[RescreenPrompt],
+                 review_prompts: list[ReviewPrompt], can_write: bool, today: datetime.date) -> list[Outstanding]:
+    """What is left to do on the couple's record, in the order of the alerts above it. A reader who may not
+    change the record (a supervisor) gets as their own, with a link, only what is theirs: the co-signatures
+    awaiting them and the open risks (anyone reading the case may acknowledge one). Everything else is shown
+    as the note's author's or the primary therapist's to do, without a link to a page they may not use."""
+    primary = _primary_name(couple, today)
     items = []
     for risk in risks:
         if risk.status == RiskStatus.OPEN:
             overdue = ", overdue" if getattr(risk, "overdue", False) else ""
             items.append(Outstanding("risk", f"Acknowledge the risk: {risk.get_kind_display()} "
                                              f"({risk.subject}, raised {risk.raised_at:%-d %b}{overdue})",
-                                     "clinic:risk-register", couple.pk))
+                                     "clinic:risk-register", (couple.pk,)))
     for m in measure_risks:
         name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
         items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {name} "
                                                  f"given on {m.administered_on:%-d %b %Y}",
-                                 "plans:measure-detail", m.pk))
+                                 "plans:measure-detail", (m.pk,)))
+    for prompt in rescreens:
+        why = ("a note since the last screen noted a partner-violence concern" if prompt.reason == "note_concern"
+               else f"last screened {prompt.partner.ipv_screened_on:%-d %b %Y}")
+        items.append(Outstanding("ipv_rescreen", f"Screen {prompt.partner.get_position_display()} for IPV again: {why}",
+                                 "clinic:partner-edit", (couple.pk, prompt.partner.position),
+                                 owner="" if can_write else primary))
     for session in sessions:
         note = session_note(session)
         day = f"{timezone.localtime(session.starts_at):%-d %b %Y}"
+        author = note.author if note is not None else session.therapist
+        owner = "" if can_write else (author.display_name if author else primary)
         if note is None and session.attendance == Attendance.SCHEDULED:
             items.append(Outstanding("attendance", f"Record attendance of the session of {day}",
-                                     "notes:session-edit", session.pk))
+                                     "notes:session-edit", (session.pk,), owner=owner))
         elif note is None:
-            items.append(Outstanding("note", f"Write the note of the session of {day}", "notes:note-edit", session.pk))
+            items.append(Outstanding("note", f"Write the note of the session of {day}", "notes:note-edit",
+                                     (session.pk,), owner=owner))
         elif note.status == NoteStatus.DRAFT:
             items.append(Outstanding("note", f"Sign the draft note of the session of {day}",
-                                     "notes:note-edit", session.pk))
+                                     "notes:note-edit", (session.pk,), owner=owner))
         elif note.status == NoteStatus.RETURNED:
             items.append(Outstanding("returned", f"Answer the supervisor's return of the note of {day}",
-                                     "notes:note-detail", note.pk))
+                                     "notes:note-detail", (note.pk,), owner=owner))
+        elif not can_write and author is not None and author.supervisor_id == user.pk:
+            items.append(Outstanding("cosign", f"Co-sign the note of {day} by {author.display_name}",
+                                     "notes:note-detail", (note.pk,)))
         else:
             items.append(Outstanding("cosign", f"Co-signature awaited on the note of {day}",
-                                     "notes:note-detail", note.pk))
-    if not can_write:
-        items = [Outstanding(i.kind, i.text, "notes:session-list", couple.pk)
-                 if i.url_name in ("notes:note-edit", "notes:session-edit") else i for i in items]
+                                     "notes:note-detail", (note.pk,), owner=owner))
+    owner = "" if can_write else primary
+    if review_prompts:
+        who = ", ".join(sorted({p.partner_label for p in review_prompts}))
+        items.append(Outstanding("not_on_track", f"Review the treatment plan: not on track ({who})",
+                                 "plans:plan-detail", (couple.pk,), owner=owner))
     if plan.review_overdue:
         items.append(Outstanding("review", f"Review the treatment plan: due {plan.plan.review_due:%-d %b %Y}, "
-                                           f"{plan.days_overdue} days ago", "plans:plan-detail", couple.pk))
+                                           f"{plan.days_overdue} days ago", "plans:plan-detail", (couple.pk,),
+                                 owner=owner))
     elif plan.plan is None:
-        items.append(Outstanding("review", "Write a treatment plan", "plans:plan-detail", couple.pk))
+        items.append(Outstanding("review", "Write a treatment plan", "plans:plan-detail", (couple.pk,), owner=owner))
     elif plan.plan.status == PlanStatus.DRAFT:
-        items.append(Outstanding("review", "Sign the draft treatment plan", "plans:plan-detail", couple.pk))
+        items.append(Outstanding("review", "Sign the draft treatment plan", "plans:plan-detail", (couple.pk,),
+                                 owner=owner))
     for row in due:
         items.append(Outstanding("measure", f"{row.instrument_name} due for {row.partner_label} "
                                             f"since {row.due_since:%-d %b %Y}",
-                                 "plans:measure-list", couple.pk))
+                                 "plans:measure-list", (couple.pk,), owner=owner))
     return items
 
 
@@ -195,6 +234,7 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
         couple=couple, risk_flag=True, risk_acknowledged_at__isnull=True,
     ).only("id", "couple_id", "instrument", "administered_on").order_by("administered_on", "id"))  # 1
     due = measures_due_for_couple(couple, can_record=can_write, today=today) if plan.plan else []  # ≤ 4
+    rescreens = rescreen_prompts(couple, list(couple.partners.all()))  # ≤ 1 (the notes' IPV concerns)
     names = {p.position: p.client.preferred_name or p.client.first_name for p in couple.partners.all()}
     scores = [PartnerScores(key, label, names.get(key, "")) for key, label in (("a", "Partner A"), ("b", "Partner B"))]
     by_key = {s.key: s for s in scores}
@@ -210,7 +250,9 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
         homework=homework,
         homework_open=homework_open,
         client_entries=client_entries_of(couple),  # 1
-        outstanding=_outstanding(couple, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
-                                 risks=risks, measure_risks=measure_risks, can_write=can_write),
+        outstanding=_outstanding(couple, user=user, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
+                                 risks=risks, measure_risks=measure_risks, rescreens=rescreens,
+                                 review_prompts=review_prompts, can_write=can_write, today=today),
         review_prompts=review_prompts,
+        rescreen_prompts=rescreens,
     )

@@ -83,6 +83,8 @@ def clean_risk(risk: dict[str, Any], *, restricted_to_partner: str = "") -> dict
 
 
 SECTION_MISSING = "Write this section before signing."
+OPEN_RISK_UNCONFIRMED = ("The risk check answers “None” where the risk register has an open risk: tick “I have "
+                         "reviewed the open risk” to sign, or answer “Concern”.")
 RISK_UNANSWERED = "Answer none or concern before signing (or choose “No risk concerns” if there are none)."
 
 

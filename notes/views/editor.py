@@ -29,7 +29,7 @@ from notes.forms.notes import NotAttendedForm, NoteEditorForm
 from notes.models import Attendance, NoteStatus, ProgressNote
 from notes.selectors import notes as selectors
 from notes.services import notes as services
-from notes.services.validation import sign_problems
+from notes.services.validation import OPEN_RISK_UNCONFIRMED, sign_problems
 from notes.views.detail import confidentiality_context
 from rapport.forms import add_service_errors, error_summary
 
@@ -63,6 +63,7 @@ def _editor_form(note: ProgressNote, data: Any = None) -> NoteEditorForm:
         plan=plan,
         intervention_choices=selectors.intervention_options(plan, note.interventions_used or []),
         template_choices=template_choices,
+        open_risks=selectors.open_risks_by_partner(note),
         initial=None if data is not None else NoteEditorForm.initial_for(note, selectors.ratings_by_lineage(note)),
     )
 
@@ -90,9 +91,10 @@ def _editor_context(note: ProgressNote, form: NoteEditorForm, **extra: Any) -> d
         "errors": error_summary(form, *[f for f in [extra.get("not_attended_form")] if f is not None]),
         "sections": [form[name] for name in form.section_names],
         "risk_groups": [
-            (label, [form[name] for name in names], form[plan_name])
-            for _, label, names, plan_name in form.risk_groups
+            (label, [form[name] for name in names], form[plan_name], form.open_risks.get(partner, []))
+            for partner, label, names, plan_name in form.risk_groups
         ],
+        "has_open_risk": "confirm_open_risk" in form.fields,
         "objective_rows": [(objective, form[value], form[comment])
                            for objective, value, comment in form.objective_rows],
         "plan": form.plan,
@@ -287,7 +289,8 @@ def _with_no_risk(form: NoteEditorForm, data: Any) -> Any:
     data = data.copy()
     for _partner, _label, names, _plan in form.risk_groups:
         for name in names:
-            if not data.get(name):
+            # A partner's open risk of this kind in the register: the clinician answers that one themselves.
+            if not data.get(name) and getattr(form.fields[name], "open_risk", None) is None:
                 data[name] = note_templates.RISK_NONE
     return data
 
@@ -328,7 +331,14 @@ def _editor_post(request: HttpRequest, note: ProgressNote) -> HttpResponse:
     if action == "change_template":
         messages.success(request, f"Template changed to {saved.get_template_display()}. Your text is kept.")
     elif action == "no_risk":
-        messages.success(request, f"Risk check answered: no concerns. Draft saved at {_saved_at(saved)}.")
+        left = [name for _, _, names, _ in form.risk_groups for name in names
+                if not form.cleaned_data.get(name) and getattr(form.fields[name], "open_risk", None) is not None]
+        if left:
+            messages.warning(request, f"Risk check answered: no concerns, except {len(left)} question"
+                             f"{'' if len(left) == 1 else 's'} with an open risk in the register, which you must "
+                             f"answer yourself. Draft saved at {_saved_at(saved)}.")
+        else:
+            messages.success(request, f"Risk check answered: no concerns. Draft saved at {_saved_at(saved)}.")
     elif action in ("save", "keep_mine"):
         messages.success(request, f"Draft saved at {_saved_at(saved)}.")
     return redirect("notes:note-edit", session_pk=saved.session_id)
@@ -373,6 +383,8 @@ def note_sign(request: HttpRequest, pk: Any) -> HttpResponse:
         messages.info(request, "This note is already signed.")
         return redirect("notes:note-detail", pk=note.pk)
     form = _editor_form(note, request.POST)
+    if form.is_valid() and form.none_despite_open_risk() and not form.cleaned_data.get("confirm_open_risk"):
+        form.add_error("confirm_open_risk", OPEN_RISK_UNCONFIRMED)
     if not form.is_valid():
         # Nothing can be saved: say at once everything else that stops the signature as well.
         accepted = _add_sign_problems(request, note, form)

@@ -138,3 +138,31 @@ def test_the_first_section_is_within_three_key_presses_of_the_page_top(page, dem
     # Inside the note form, the first section is the first stop (secondary controls come after the text).
     assert form_stops == [stops[-1]], form_stops
     print(f"\ntab stops from the page top to the first section without the skip link: {len(stops)}")
+
+
+@pytest.mark.e2e
+def test_no_risk_concerns_leaves_a_question_with_an_open_risk_to_the_clinician(page, demo):  # noqa: F811
+    """In the browser (autosave.js), as on the server: Partner A's open suicide risk keeps that question
+    unanswered, with the reason beside it; every other question is answered "None"."""
+    from playwright.sync_api import expect
+
+    from clinic.models import Risk, RiskKind, RiskSource
+
+    case = next(case for case in demo_cases(demo.therapist.practice) if case.key == "Hiroshi Tanaka")
+    Risk.objects.create(couple=case.couple, kind=RiskKind.SUICIDE, source=RiskSource.MEASURE, partner="a")
+    session = _session_of_today(case.couple, demo.therapist)
+    sign_in_to_the_demo(page, demo.therapist, demo.device)
+    page.goto(reverse("notes:note-edit", args=[session.pk]))
+    expect(page.get_by_text(re.compile(r"Partner A has an open suicide or self-harm risk raised"))).to_be_visible()
+    page.get_by_role("button", name="No risk concerns").click()
+    expect(page.locator("#id_risk_a_harm_to_others_0")).to_be_checked()
+    for partner in "ab":
+        for item in ("suicidal_ideation", "harm_to_others", "partner_violence"):
+            if (partner, item) != ("a", "suicidal_ideation"):
+                expect(page.locator(f"#id_risk_{partner}_{item}_0")).to_be_checked()
+    expect(page.locator("#id_risk_a_suicidal_ideation_0")).not_to_be_checked()
+    expect(page.locator("#id_risk_a_suicidal_ideation_1")).not_to_be_checked()
+    expect(page.get_by_label("I have reviewed the open risk")).to_be_visible()
+    expect(page.locator("#autosave-status")).to_contain_text("Saved at", timeout=15000)  # no request left running
+    note = ProgressNote.objects.get(session=session)
+    assert note.risk["a"]["suicidal_ideation"] == "" and note.risk["a"]["harm_to_others"] == "none"

@@ -93,7 +93,7 @@ def test_a_signed_last_note_links_to_the_note_and_awaiting_co_signature_is_named
     assert "Signed, awaiting co-signature" in last_part
     assert reverse("notes:note-detail", args=[note.pk]) in last_part
     outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
-    assert "Co-signature awaited" in outstanding
+    assert "Co-sign the note of" in outstanding  # the supervisor's own task
 
 
 def test_open_risks_stay_at_the_top_and_are_in_the_outstanding_list(cast, login):
@@ -177,7 +177,56 @@ def test_supervisor_reads_the_overview_without_write_links(cast, login):
     assert reverse("notes:session-create", args=[cast.couple.pk]) not in html
     outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
     assert "Sign the draft note" in outstanding and "/note/" not in outstanding  # the editor would be a 404
-    assert reverse("notes:session-list", args=[cast.couple.pk]) in outstanding
+
+
+def _items(html: str) -> list[str]:
+    outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
+    return [" ".join(item.split()) for item in re.findall(r"<li[^>]*>(.*?)</li>", outstanding, re.S)]
+
+
+def test_for_a_supervisor_the_supervisees_tasks_are_theirs_without_links_and_co_signing_is_the_supervisors(
+        cast, login):
+    data = populate(cast)
+    returned = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist,
+                                                  starts_at=at(days_ago(20))), status=NoteStatus.RETURNED)
+    awaiting = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist,
+                                                  starts_at=at(days_ago(15))), status=NoteStatus.AWAITING_COSIGN)
+    items = _items(overview(login(cast.supervisor), cast.couple))
+    name = cast.therapist.display_name
+    returned_item = next(i for i in items if "Answer the supervisor" in i)
+    assert returned_item.startswith(f"<span class=\"outstanding-owner\">{name}’s to do:</span>")
+    assert "href" not in returned_item and reverse("notes:note-detail", args=[returned.pk]) not in returned_item
+    draft_item = next(i for i in items if "Sign the draft note" in i)
+    assert f"{name}’s to do:" in draft_item and "href" not in draft_item
+    assert reverse("notes:note-edit", args=[data["last"].pk]) not in draft_item
+    cosign = next(i for i in items if "Co-sign the note" in i)
+    assert reverse("notes:note-detail", args=[awaiting.pk]) in cosign and "to do" not in cosign
+    risk = next(i for i in items if "Acknowledge the risk" in i)
+    assert reverse("clinic:risk-register", args=[cast.couple.pk]) in risk
+    # The therapist reads the same items as their own, with their links.
+    mine = _items(overview(login(cast.therapist), cast.couple))
+    assert not any("to do:" in i for i in mine)
+    assert any(reverse("notes:note-detail", args=[returned.pk]) in i for i in mine)
+    assert any("Co-signature awaited" in i for i in mine) and not any("Co-sign the note" in i for i in mine)
+
+
+def test_outstanding_agrees_with_the_ipv_rescreen_and_not_on_track_alerts(cast, login):
+    screen_partners(cast.couple, on=days_ago(400))
+    administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=4, on=days_ago(60))
+    administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=20, on=days_ago(5))
+    active = plan(cast.couple, cast.therapist, status=PlanStatus.ACTIVE)
+    active.review_due = days_ago(-30)
+    active.save()
+    html = overview(login(cast.therapist), cast.couple)
+    assert "IPV re-screen due" in html and "Not on track: review the treatment plan" in html
+    items = _items(html)
+    rescreen = [i for i in items if "for IPV again" in i]
+    assert len(rescreen) == 2
+    assert reverse("clinic:partner-edit", args=[cast.couple.pk, "a"]) in rescreen[0]
+    assert any("Review the treatment plan: not on track (Partner A)" in i
+               and reverse("plans:plan-detail", args=[cast.couple.pk]) in i for i in items)
+    assert f'Outstanding <span class="count">({len(items)})' in html
+    assert "Nothing outstanding" not in html
 
 
 @pytest.mark.parametrize("role", ["manager", "admin"])

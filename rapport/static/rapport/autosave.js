@@ -101,7 +101,8 @@
     form.addEventListener("input", function () { edits += 1; });
 
     // "No risk concerns": one click answers "None" to every unanswered risk question on the page (the
-    // partners the session was about), then autosave sends it. Without JavaScript the button posts
+    // partners the session was about) except one with an open risk of that kind in the register, then
+    // autosave sends it. Without JavaScript the button posts
     // action=no_risk and the server does the same.
     form.querySelectorAll("[data-no-risk]").forEach(function (button) {
       button.addEventListener("click", function (event) {
@@ -109,7 +110,8 @@
         var answered = 0;
         var last = null;
         form.querySelectorAll("[data-risk-answer]").forEach(function (row) {
-          if (row.querySelector("input[type=radio]:checked")) {
+          // A question with an open risk in the register is the clinician's to answer (the page says why).
+          if (row.querySelector("input[type=radio]:checked") || row.hasAttribute("data-open-risk")) {
             return;
           }
           var none = row.querySelector("input[type=radio][value=none]");
