@@ -62,7 +62,7 @@ def test_therapist_can_build_and_sign_a_plan_from_the_library(page, therapist_wi
 
     for number, (baseline, target) in enumerate((("14", "3"), ("2", "7")), start=1):
         page.get_by_role("link", name=f"Edit objective 1.1.{number}", exact=True).click()
-        page.get_by_label(re.compile(r"^Baseline")).fill(baseline)
+        page.get_by_role("spinbutton", name="Baseline", exact=True).fill(baseline)
         page.get_by_label(re.compile(r"^Target\b")).first.fill(target)
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Objective saved.")).to_be_visible()
