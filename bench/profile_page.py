@@ -2,7 +2,7 @@
 
 Run with a data set's environment, e.g. for the 5,000-couple data set on PostgreSQL:
   .venv/bin/python bench/profile_page.py --couples 5000 --database-url postgres://postgres@127.0.0.1:5432 home
-Pages: home, couple, notes_api, progress_pdf, healthz. Requests the page --repeat times after a warm-up with
+Pages: home, couple, notes_api, calendar, healthz. Requests the page --repeat times after a warm-up with
 Django's test Client as the bench therapist (signed in, second factor passed), prints the mean wall time per
 request and the functions with the most cumulative time (--callers REGEX: who calls them); `--sort cpu` prints
 the process's CPU time per request without the profiler, a steadier figure on a shared machine.
@@ -34,7 +34,8 @@ def profile(page: str, repeat: int, lines: int, sort: str, callers: str = "") ->
     from bench.dataset import bench_therapist, targets, verified_session
 
     user = bench_therapist()
-    path = targets(user)[page]
+    found = targets(user)
+    path = found["healthz"] if page == "healthz" else found["pages"][page]["path"]
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = verified_session(user)
     client.get(path)
@@ -63,7 +64,7 @@ def profile(page: str, repeat: int, lines: int, sort: str, callers: str = "") ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("page", choices=["home", "couple", "notes_api", "progress_pdf", "healthz"])
+    parser.add_argument("page", choices=["home", "couple", "notes_api", "calendar", "healthz"])
     parser.add_argument("--couples", type=int, default=5000)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or None)
     parser.add_argument("--repeat", type=int, default=20)
