@@ -76,6 +76,9 @@ def test_asking_queues_one_task_on_the_pdf_queue_and_renders_nothing_in_the_requ
     assert report.expires_at > timezone.now() + datetime.timedelta(hours=23)
 
 
+# The worker's loop calls close_old_connections(), which on PostgreSQL closes a connection left inside the test's
+# transaction: this test commits, as a real worker sees only committed rows anyway.
+@pytest.mark.django_db(transaction=True)
 def test_the_page_polls_accessibly_until_a_worker_has_made_it_then_offers_the_download(cast, login):
     client = login(cast.therapist)
     page = client.get(client.post(progress_url(cast))["Location"]).content.decode()
