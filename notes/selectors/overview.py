@@ -153,7 +153,8 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
                  review_prompts: list[ReviewPrompt], can_write: bool, today: datetime.date) -> list[Outstanding]:
     """What is left to do on the couple's record, in the order of the alerts above it. A reader who may not
     change the record (a supervisor) gets as their own, with a link, only what is theirs: the co-signatures
-    awaiting them and the open risks (anyone reading the case may acknowledge one). Everything else is shown
+    awaiting them and the open risks (anyone reading the case may acknowledge one; a PHQ-9 risk answer only the care
+    team can). Everything else is shown
     as the note's author's or the primary therapist's to do, without a link to a page they may not use."""
     primary = _primary_name(couple, today)
     items = []
@@ -167,7 +168,7 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
         name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
         items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {name} "
                                                  f"given on {m.administered_on:%-d %b %Y}",
-                                 "plans:measure-detail", (m.pk,)))
+                                 "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
     for prompt in rescreens:
         why = ("a note since the last screen noted a partner-violence concern" if prompt.reason == "note_concern"
                else f"last screened {prompt.partner.ipv_screened_on:%-d %b %Y}")

@@ -168,6 +168,14 @@ def test_an_unacknowledged_risk_answer_on_a_measure_is_outstanding(cast, login):
     assert reverse("plans:measure-detail", args=[measure.pk]) in outstanding
 
 
+def test_for_a_supervisor_a_risk_answer_on_a_measure_is_the_care_teams_to_do_without_a_link(cast, login):
+    # Only the couple's primary therapist and co-therapists can acknowledge it (plans' measure page says so).
+    measure = administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=12, risk=1)
+    item = next(i for i in _items(overview(login(cast.supervisor), cast.couple)) if "risk answer" in i)
+    assert "to do:" in item and "href" not in item
+    assert reverse("plans:measure-detail", args=[measure.pk]) not in item
+
+
 def test_supervisor_reads_the_overview_without_write_links(cast, login):
     data = populate(cast)
     html = overview(login(cast.supervisor), cast.couple)
