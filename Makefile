@@ -20,9 +20,10 @@ run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@# Two background workers, stopped when the server stops: one for report batches, one for the single PDFs a
-	@# clinician waits for (queue pdf), so a month's batch never holds those up.
+	@# clinician waits for (queue pdf), so a month's batch never holds those up; at the lowest CPU priority, so pages
+	@# stay fast while a PDF renders (README "Performance at scale").
 	$(DEV_ENV) $(PY) manage.py db_worker --queue-name default,reports --no-reload --verbosity 0 & worker=$$!; \
-	$(DEV_ENV) $(PY) manage.py db_worker --queue-name pdf --interval 0.5 --no-reload --verbosity 0 & pdfworker=$$!; \
+	$(DEV_ENV) nice -n 19 $(PY) manage.py db_worker --queue-name pdf --interval 0.5 --no-reload --verbosity 0 & pdfworker=$$!; \
 	trap 'kill $$worker $$pdfworker 2>/dev/null; wait $$worker $$pdfworker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

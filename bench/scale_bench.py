@@ -458,8 +458,9 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=3.0, help="/healthz seconds before each page")
     parser.add_argument("--pdf-clients", type=int, default=2, help="clinicians asking for PDFs in the mixed scenario")
     parser.add_argument("--pdf-workers", type=int, default=2, help="`db_worker --queue-name pdf` processes")
-    parser.add_argument("--pdf-nice", type=int, default=0,
-                        help="niceness of the pdf task workers (10: the web workers come first for the CPU)")
+    parser.add_argument("--pdf-nice", type=int, default=19,
+                        help="niceness of the pdf task workers (19, as deployed: the web workers come first for the "
+                             "CPU; 0: equal shares)")
     parser.add_argument("--mixed-warmup", type=float, default=6.0,
                         help="seconds the PDF clients run before the mixed measurements start")
     parser.add_argument("--batch-reports", type=int, default=10)

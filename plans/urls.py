@@ -27,6 +27,7 @@ urlpatterns = [
     path("couples/<uuid:couple_pk>/measures/", measures.measure_list, name="measure-list"),
     path("couples/<uuid:couple_pk>/measures/record/", measures.measure_record, name="measure-record"),
     path("measures/due/", measures.measures_due, name="measures-due"),
+    path("measures/not-on-track/", measures.not_on_track, name="not-on-track"),
     path("couples/<uuid:couple_pk>/client-entries/reviewed/", measures.client_entries_reviewed,
          name="client-entries-reviewed"),
     path("measures/<uuid:pk>/", measures.measure_detail, name="measure-detail"),

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils import timezone
 
 from clinic.models import Couple, Risk, Role
@@ -103,7 +103,8 @@ class TherapistHome:
     late: list[ProgressNote]
     is_supervisor: bool
     to_cosign: list[ProgressNote] = field(default_factory=list)
-    overdue_reviews: list[TreatmentPlan] = field(default_factory=list)
+    overdue_reviews_shown: list[TreatmentPlan] = field(default_factory=list)  # the most overdue; the count is below
+    overdue_reviews_count: int = 0
     measures_due: list[DueRow] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
     not_on_track: list[CoupleReviewPrompts] = field(default_factory=list)
@@ -117,18 +118,24 @@ class TherapistHome:
         ids |= {plan.couple_id for plan in self.overdue_reviews_shown}
         ids |= {due.couple_id for due in self.measures_due_shown}
         ids |= {risk.couple_id for risk in self.risks}
-        ids |= {row.couple.pk for row in self.not_on_track}
+        ids |= {row.couple.pk for row in self.not_on_track_shown}
         ids |= {row.couple_id for row in self.client_entries}
         return ids
 
-    # The two lists with pages of their own show their oldest rows here; the heading gives the total.
-    @property
-    def overdue_reviews_shown(self) -> list[TreatmentPlan]:
-        return self.overdue_reviews[:HOME_SECTION_ROWS]
-
+    # The lists with pages of their own show their oldest rows here; the heading gives the total.
     @property
     def measures_due_shown(self) -> list[DueRow]:
         return self.measures_due[:HOME_SECTION_ROWS]
+
+    @property
+    def not_on_track_shown(self) -> list[CoupleReviewPrompts]:
+        return self.not_on_track[:HOME_SECTION_ROWS]
+
+
+def _overdue_reviews(user: Any) -> dict[str, Any]:
+    """The most overdue plan reviews and how many there are, in one query: only the rows shown are read."""
+    shown = list(overdue_reviews_for(user).annotate(in_all=Window(Count("id")))[:HOME_SECTION_ROWS])
+    return {"overdue_reviews_shown": shown, "overdue_reviews_count": shown[0].in_all if shown else 0}
 
 
 def home_for(user: Any) -> TherapistHome:
@@ -142,7 +149,7 @@ def home_for(user: Any) -> TherapistHome:
         late=list(late_entries(user)),
         is_supervisor=is_supervisor,
         to_cosign=list(review_queue_for(user)) if is_supervisor else [],
-        overdue_reviews=list(overdue_reviews_for(user)),
+        **_overdue_reviews(user),
         measures_due=measures_due_for(user),
         risks=unresolved_risks_for(user),
         not_on_track=plan_reviews_due_for(user),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any, NamedTuple
 
-from django.db.models import F, Max, Q, QuerySet, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -278,6 +278,9 @@ def measures_tab(couple: Couple) -> MeasuresTab:
     return tab
 
 
+DETERIORATION = "reliable deterioration"
+
+
 @dataclass(frozen=True)
 class ReviewPrompt:
     """A partner not on track on an instrument: a plan review is due (couple page)."""
@@ -319,6 +322,10 @@ class CoupleReviewPrompts:
     def summary(self) -> str:
         return review_summary(self.prompts)
 
+    @property
+    def deteriorated(self) -> bool:
+        return any(prompt.reason == DETERIORATION for prompt in self.prompts)
+
 
 def _review_prompts(administrations: list[MeasureAdministration], instruments: dict[str, Instrument],
                     attended: int) -> list[ReviewPrompt]:
@@ -334,7 +341,7 @@ def _review_prompts(administrations: list[MeasureAdministration], instruments: d
             change = _partner_change(instrument, partner, [m for m in grouped[code] if m.partner == partner],
                                      attended)
             if change.off_track and change.outcome is not None:
-                reason = ("reliable deterioration" if change.outcome.kind == "reliably_deteriorated" else
+                reason = (DETERIORATION if change.outcome.kind == "reliably_deteriorated" else
                           f"no reliable improvement after {attended} attended sessions")
                 prompts.append(ReviewPrompt(instrument.short_name, change.label, change.outcome.label, reason))
     return prompts
@@ -373,16 +380,17 @@ def plan_reviews_due(couples: list[Couple]) -> list[CoupleReviewPrompts]:
     group = [F("couple_id"), F("partner"), F("instrument")]
     ends = (
         MeasureAdministration.objects.filter(couple__in=[c.pk for c in couples], total__isnull=False)
+        # One window (one sort): the latest is the row whose number is the partition's count.
         .annotate(
             from_first=Window(RowNumber(), partition_by=group, order_by=[F("administered_on").asc(), F("id").asc()]),
-            from_last=Window(RowNumber(), partition_by=group, order_by=[F("administered_on").desc(), F("id").desc()]),
+            in_group=Window(Count("id"), partition_by=group),
         )
-        .filter(Q(from_first=1) | Q(from_last=1))
-        .values_list(*_ScoredRow._fields)
-        .order_by("administered_on", "id")
+        .filter(Q(from_first=1) | Q(from_first=F("in_group")))
+        .values_list(*_ScoredRow._fields, "from_first")
+        .order_by()  # sorted here: only each group's order matters, and the database would sort every row
     )
     by_couple: dict[Any, list[_ScoredRow]] = defaultdict(list)
-    for row in ends:
+    for *row, _ in sorted(ends, key=lambda row: (row[3], row[-1])):  # administered_on, then first to last
         scored = _ScoredRow(*row)
         by_couple[scored.couple_id].append(scored)
     measured = [c for c in couples if by_couple.get(c.pk)]
@@ -397,7 +405,8 @@ def plan_reviews_due(couples: list[Couple]) -> list[CoupleReviewPrompts]:
         prompts = _review_prompts(by_couple[couple.pk], instruments[couple.practice_id], attended.get(couple.pk, 0))
         if prompts:
             rows.append(CoupleReviewPrompts(couple, prompts))
-    return rows
+    # Reliable deterioration first (stable: then in the callers' order).
+    return sorted(rows, key=lambda row: not row.deteriorated)
 
 
 def plan_reviews_due_for(user: Any) -> list[CoupleReviewPrompts]:
@@ -505,8 +514,10 @@ def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
     instruments = {practice_id: instruments_for(practice_id)  # one practice per user: a single query
                    for practice_id in {plan.practice_id for plan in plans}}
 
+    starts = {plan.id: _local_day(plan.signed_at or plan.created_at) for plan in plans}
+
     def plan_start(plan: _PlanRow) -> datetime.date:
-        return _local_day(plan.signed_at or plan.created_at)
+        return starts[plan.id]
 
     session_couples = {
         plan.couple_id for plan in plans if any(every == ScheduleEvery.SESSION for _, every in schedules[plan.id])

@@ -29,6 +29,7 @@ from clinic.access import (
     get_couple_record_for_user,
 )
 from clinic.models import Couple, PartnerPosition
+from clinic.selectors.names import couple_names_for
 from plans.forms.measures import (
     CustomInstrumentForm,
     InstrumentChoiceForm,
@@ -274,6 +275,16 @@ def measures_due(request: HttpRequest) -> HttpResponse:
     """Scheduled instruments due for a partner, across the couples the user can see."""
     return render(request, "plans/measures/due.html", {
         "nav": NAV, "rows": selectors.measures_due_for(request.user),
+    })
+
+
+@require_GET
+@clinician_required
+def not_on_track(request: HttpRequest) -> HttpResponse:
+    """Every couple of the user's caseload with a partner not on track (Today shows the first few)."""
+    rows = selectors.plan_reviews_due_for(request.user)
+    return render(request, "plans/measures/not_on_track.html", {
+        "nav": NAV, "rows": rows, "names": couple_names_for(request.user, {row.couple.pk for row in rows}),
     })
 
 

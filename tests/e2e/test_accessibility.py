@@ -162,10 +162,12 @@ def test_axe_finds_no_serious_violation_on_the_portal_and_the_staff_pages(page, 
 
     # The therapist: Today, the overview with the risk the PHQ-9 opened, the risk register, the safety page.
     assert Risk.objects.filter(couple=couple, status=RiskStatus.OPEN).exists()
-    for name, label in (("notes:therapist-home", "Today"), ("clinic:couple-detail", "couple overview"),
+    caseload_pages = ("notes:therapist-home", "plans:not-on-track")
+    for name, label in (("notes:therapist-home", "Today"), ("plans:not-on-track", "not on track"),
+                        ("clinic:couple-detail", "couple overview"),
                         ("clinic:couple-administration", "case administration"),
                         ("clinic:risk-register", "risk register"), ("clinic:safety-record", "safety page")):
-        page.goto(reverse(name, args=[] if name == "notes:therapist-home" else [couple.pk]))
+        page.goto(reverse(name, args=[] if name in caseload_pages else [couple.pk]))
         audit.check(page, label)
 
     # The practice manager's report and the administrator's service codes.

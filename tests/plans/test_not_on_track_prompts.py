@@ -192,3 +192,30 @@ def test_a_manager_never_sees_the_prompt(cast, login):
         response = client.get(url)
         assert "Not on track" not in response.content.decode()
         assert "PHQ-9" not in response.content.decode()
+
+
+def test_today_shows_the_first_ten_deterioration_first_and_the_full_list_has_them_all(cast, login):
+    not_improving(cast.couple, cast.therapist)
+    for _ in range(10):  # 11 couples not improving
+        not_improving(CoupleFactory(practice=cast.practice, primary=cast.therapist), cast.therapist)
+    worse = CoupleFactory(practice=cast.practice, primary=cast.therapist, reference="ZZ-LAST")
+    deteriorating(worse, cast.therapist)
+    client = login(cast.therapist)
+    body = client.get(reverse("notes:therapist-home")).content.decode()
+    section = body.split('id="off-track-heading"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="count">(12)</span>' in section
+    assert section.count("<li>") == 10
+    first = section.split("<li>", 2)[1]
+    assert "ZZ-LAST" in first, "reliable deterioration comes first, whatever the reference"
+    assert "The first 10 of 12, reliable deterioration first." in section
+    assert reverse("plans:not-on-track") in section
+    page = client.get(reverse("plans:not-on-track")).content.decode()
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert rows.count("<tr>") == 12 and "12 couples not on track" in page
+    assert rows.index("ZZ-LAST") < rows.index(cast.couple.reference)
+
+
+def test_the_full_list_says_when_every_couple_is_on_track(cast, login):
+    improving(cast.couple, cast.therapist)
+    page = login(cast.therapist).get(reverse("plans:not-on-track")).content.decode()
+    assert "Every couple is on track" in page and "<tbody>" not in page

@@ -65,6 +65,7 @@ ENTRIES: dict[str, list[Probe]] = {
     "plans:measure-schedule": [Probe(lambda c: reverse("plans:measure-schedule", args=[plan(c)]),
                                      html_record(CLINICIANS_ON_CASE))],
     "plans:measures-due": [Probe(lambda c: reverse("plans:measures-due"), html_role_page(ALL_CLINICIANS))],
+    "plans:not-on-track": [Probe(lambda c: reverse("plans:not-on-track"), html_role_page(ALL_CLINICIANS))],
     "plans:instrument-list": [Probe(lambda c: reverse("plans:instrument-list"),
                                     html_role_page((*ALL_CLINICIANS, "admin")))],
     "plans:instrument-create": [Probe(lambda c: reverse("plans:instrument-create"), html_role_page(("admin",)))],
