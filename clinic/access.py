@@ -13,13 +13,14 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from audit.models import AuditEvent
 from audit.services import record_event
 
-from .models import Client, Couple, Role, User
+from .models import CareTeamMember, Client, Couple, Partner, Role, User
 from .selectors.care_team import is_current_primary
 from .selectors.couples import couple_listed_for, couple_summary_listed_for
 
@@ -94,12 +95,14 @@ def _refuse(user: Any, model: type, pk: Any, *, write: bool) -> None:
 def get_couple_for_user(user: Any, pk: Any, *, write: bool = False) -> Couple:
     """The couple `pk` if `user` may read it (write=True: change it); else 404 and an audit event.
 
-    Prefetches partners with their clients and the care team with users, which every couple page shows.
+    Prefetches partners with their clients and the care team with users, which every couple page shows (one
+    query each, joined).
     """
     queryset = Couple.objects.editable_by(user) if write else Couple.objects.visible_to(user)
     couple = (
         queryset.filter(pk=pk)
-        .prefetch_related("partners__client", "care_team__user")
+        .prefetch_related(Prefetch("partners", Partner.objects.select_related("client")),
+                          Prefetch("care_team", CareTeamMember.objects.select_related("user")))
         .first()
     )
     if couple is None:

@@ -61,19 +61,20 @@ def unreviewed_client_entries(model: type) -> Any:
 def client_entries_to_review(user: Any) -> list[ClientEntriesRow]:
     """Per couple `user` may see, the partners' portal entries not yet reviewed; newest first. One query (a
     UNION of one grouped count per kind of entry), however many couples and entries."""
-    return _rows(Couple.objects.visible_to(user))
+    return _rows({"couple__in": Couple.objects.visible_to(user)})
 
 
 def client_entries_of(couple: Couple) -> ClientEntriesRow | None:
     """The couple's unreviewed portal entries (the couple overview), or None when there are none. One query.
     `couple` comes from clinic.access."""
-    rows = _rows(Couple.objects.filter(pk=couple.pk))
+    rows = _rows({"couple_id": couple.pk})
     return rows[0] if rows else None
 
 
-def _rows(couples: Any) -> list[ClientEntriesRow]:
+def _rows(couples: dict[str, Any]) -> list[ClientEntriesRow]:
+    """`couples`: the filter that picks the couples (a subquery of a caseload, or one couple's id)."""
     parts = [
-        unreviewed_client_entries(model).filter(couple__in=couples, **extra)
+        unreviewed_client_entries(model).filter(**couples, **extra)
         .values("couple_id", "couple__reference")
         .annotate(kind=Value(index, output_field=IntegerField()), n=Count("id"), latest=Max(at))
         .values_list("couple_id", "couple__reference", "kind", "n", "latest").order_by()

@@ -43,6 +43,16 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _blank_questions_summary(form: PortalMeasureForm) -> tuple[list, str]:
+    """The error summary, and its introduction: "2 questions are blank. ..." introduces the list of the blank
+    questions instead of being counted among them ("There are 2 problems", not 3)."""
+    errors = error_summary(form)
+    linked = [item for item in errors if item.anchor]
+    if not linked or not form.non_field_errors():
+        return errors, ""
+    return linked, f"Nothing was sent. {' '.join(form.non_field_errors())}"
+
+
 @partner_required
 @require_http_methods(["GET", "POST"])
 def measure_answer(request: HttpRequest, code: str) -> HttpResponse:
@@ -62,8 +72,9 @@ def measure_answer(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("portal:entry-sent", kind="measure", pk=sent.record.pk)
     else:
         at_risk = False
+    errors, intro = _blank_questions_summary(form)
     return render(request, "portal/measure.html", {
-        "instrument": instrument, "form": form, "errors": error_summary(form),
+        "instrument": instrument, "form": form, "errors": errors, "errors_intro": intro,
         "crisis": crisis_information(account.couple.practice) if at_risk else "",
         "draft_key": f"portal:{account.pk}:measure:{instrument.code}",
     }, status=400 if form.is_bound and form.errors else 200)

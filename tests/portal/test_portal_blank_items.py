@@ -71,6 +71,10 @@ def test_phq9_with_two_blank_is_asked_once_then_sent_prorated(partner, client):
     assert named == ["Question 4: choose an answer, or leave it blank and press \u201cSend my answers\u201d again.",
                      "Question 7: choose an answer, or leave it blank and press \u201cSend my answers\u201d again."]
     assert 'name="blank_items_asked" value="4,7"' in page
+    # Two blank questions are two problems: the sentence about them introduces the list, it is not a third.
+    heading = re.search(r'<h2 id="error-summary-title">(.*?)</h2>', page).group(1)
+    assert heading == "There are 2 problems"
+    assert "<p>Nothing was sent. 2 questions are blank. You can answer them" in page
     second = _post(client, "phq9", answers, blank_items_asked="4,7")
     assert second.status_code == 200 and "Sent to your therapist" in second.content.decode()
     record = MeasureAdministration.objects.get()
