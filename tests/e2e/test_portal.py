@@ -113,3 +113,41 @@ def test_invite_accept_answer_phq9_and_therapist_sees_it(page, browser, live_ser
     expect(page.locator("svg title", has_text="client-reported").first).to_be_attached()  # the chart marks it too
     expect(page.locator("svg").first).to_be_visible()
     page.screenshot(path="/tmp/e2e-portal-therapist-measures.png", full_page=True)
+
+
+@pytest.mark.e2e
+def test_an_error_link_on_a_phone_shows_the_blank_question_with_its_error(browser, live_server, case):  # noqa: F811
+    """Two blank PHQ-9 questions: the summary counts two problems, and following a link leaves the question and its
+    error in view with the first choice focused (before, the choice was scrolled to the top edge, the question above
+    it out of sight)."""
+    from playwright.sync_api import expect
+
+    from tests.portal.portal_factories import PARTNER_PASSWORD as ACCOUNT_PASSWORD
+    from tests.portal.portal_factories import portal_account
+
+    _, _, couple = case
+    account = portal_account(couple, "a", email="blank.questions@example.org")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="en-GB",
+                                  timezone_id="Europe/London", is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    phone = context.new_page()
+    phone.goto(reverse("portal:login"))
+    phone.get_by_label("Email address").fill(account.email)
+    phone.get_by_label("Password").fill(ACCOUNT_PASSWORD)
+    phone.get_by_role("button", name=re.compile("Sign in")).click()
+    phone.get_by_role("link", name=re.compile("Patient Health Questionnaire")).click()
+    for number in (1, 2, 4, 5, 6, 8, 9):  # 3 and 7 left blank
+        phone.locator(f"#id_item_{number}_0").check()
+    phone.get_by_role("button", name="Send my answers").click()
+    summary = phone.locator(".error-summary")
+    expect(summary.get_by_role("heading")).to_have_text("There are 2 problems")
+    expect(summary).to_contain_text("Nothing was sent. 2 questions are blank.")
+    summary.get_by_role("link", name=re.compile("^Question 7")).click()
+    expect(phone.locator("#id_item_7_0")).to_be_focused()
+    legend = phone.locator("#id_item_7 legend")
+    box = legend.bounding_box()
+    assert box is not None and box["y"] >= 0, f"question 7 is above the screen: {box}"
+    choice = phone.locator("#id_item_7_0").bounding_box()
+    assert choice["y"] + choice["height"] <= PHONE["height"], f"the focused choice is below the screen: {choice}"
+    phone.screenshot(path="/tmp/e2e-portal-error-link-360.png")
+    context.close()

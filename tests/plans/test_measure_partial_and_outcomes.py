@@ -217,7 +217,10 @@ def test_not_on_track_prompts_a_plan_review_on_the_measures_and_plan_pages(cast,
     assert (prompt.instrument, prompt.partner_label, prompt.outcome_label) == ("PHQ-9", "Partner B",
                                                                                "No reliable change")
     client = login(cast.therapist)
-    assert "Not on track" in client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
+    measures = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
+    assert "Not on track" in measures
+    # The same words as Today and the couple overview.
+    assert "Partner B, PHQ-9: no reliable improvement after 8 attended sessions." in measures
     assert "Not on track" in client.get(reverse("plans:plan-detail", args=[cast.couple.pk])).content.decode()
 
 

@@ -1,8 +1,9 @@
 """Print-layout checks on a rendered PDF, from the text boxes poppler finds (`pdftotext -bbox-layout`).
 
-Two defects a reader sees on paper, checked on every page:
+Three defects a reader sees on paper, checked on every page:
 
 - overlapping text: two lines of text whose boxes intersect (one block printed over another);
+- text in a side margin: a line that runs past the content area's left or right edge (a table wider than the page);
 - a parted heading: a heading or caption (h1-h4, a table caption, a `.label` or `.caption` line) that is the
   last text in a page's content area, so what it introduces starts overleaf.
 
@@ -25,6 +26,8 @@ from pathlib import Path
 MM = 72 / 25.4
 MARGIN_TOP = 22 * MM  # print.css @page margins
 MARGIN_BOTTOM = 22 * MM
+MARGIN_SIDE = 16 * MM
+EDGE_TOLERANCE = 1.5  # points: glyph boxes may poke out of the content box by a hair
 OVERLAP_TOLERANCE = 1.0  # points both ways: boxes that merely touch are not an overlap
 # A <figcaption> is left out: ours follow their figure (inside the same unbreakable block), so one may end a page.
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "caption"}
@@ -152,10 +155,19 @@ def parted_headings(pages: list[Page], headings: set[str]) -> list[tuple[int, st
     return found
 
 
+def beyond_margins(pages: list[Page]) -> list[Line]:
+    """Content lines that run into the left or right page margin (a table wider than the page, say)."""
+    return [line for page in pages for line in content_lines(page)
+            if line.x0 < MARGIN_SIDE - EDGE_TOLERANCE or line.x1 > page.width - MARGIN_SIDE + EDGE_TOLERANCE]
+
+
 def layout_problems(pdf: bytes, html: str) -> list[str]:
-    """Readable descriptions of every overlap and parted heading in `pdf` (rendered from `html`)."""
+    """Readable descriptions of every overlap, parted heading and line in a side margin in `pdf` (rendered from
+    `html`)."""
     pages = text_boxes(pdf)
     problems = [f"page {a.page}: {a.text!r} overlaps {b.text!r}" for a, b in overlaps(pages)]
+    problems += [f"page {line.page}: {line.text!r} runs into the side margin ({line.x0:.0f}–{line.x1:.0f} pt)"
+                 for line in beyond_margins(pages)]
     problems += [f"page {page}: {heading!r} ends the page" for page, heading in parted_headings(
         pages, heading_texts(html))]
     return problems

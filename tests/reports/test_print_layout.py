@@ -158,6 +158,13 @@ def test_checker_finds_a_heading_parted_from_its_content():
     assert any("'Outcome measures' ends the page" in problem for problem in problems), problems
 
 
+def test_checker_finds_a_table_wider_than_the_page():
+    pdf, html = _pdf('<table style="width: 185mm"><tr><td style="width: 150mm">Left cell</td>'
+                     '<td style="white-space: nowrap">Right cell past the margin</td></tr></table>')
+    problems = print_layout.layout_problems(pdf, html)
+    assert any("runs into the side margin" in problem for problem in problems), problems
+
+
 def test_checker_passes_a_clean_page():
     pdf, html = _pdf("<h2>Heading</h2><p>Body text under it.</p>")
     assert print_layout.layout_problems(pdf, html) == []

@@ -89,6 +89,7 @@ def test_progress_report_shows_the_period_and_leaves_out_what_it_must(cast):
     assert "All sessions 8 1 1 1 0 11" in text
     # The plan in effect, the objective's values up to the end of the period (not February's 3)
     assert "PROBLEMTITLE trust" in text
+    assert "Applies to: Both partners" in text  # "Partner A", not "partner a"
     assert "10 → 5 → 2" in text and "10 → 3 → 2" not in text
     # PHQ-9: partner A 18 -> 8 (-10, reliable improvement); partner B 12 -> 10 (-2, no reliable change)
     assert "18 · Moderately severe" in text and "8 · Mild" in text and "-10" in text
