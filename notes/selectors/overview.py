@@ -63,7 +63,8 @@ class Outstanding:
     """One thing left to do, with where to do it. `owner` names whose task it is when it is not the reader's
     (a supervisor reading a supervisee's case): the item is then shown as theirs, without a link."""
 
-    kind: str  # note | attendance | cosign | returned | measure | review | risk | measure_risk | ipv_rescreen
+    # note | attendance | cosign | returned | measure | review | risk | measure_risk | measure_risk_blank | ipv_rescreen
+    kind: str
     text: str
     url_name: str
     url_args: tuple[Any, ...]
@@ -150,7 +151,8 @@ def _primary_name(couple: Couple, today: datetime.date) -> str:
 
 def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
                  risks: list[Risk], measure_risks: list[MeasureAdministration], rescreens: list[RescreenPrompt],
-                 review_prompts: list[ReviewPrompt], can_write: bool, today: datetime.date) -> list[Outstanding]:
+                 review_prompts: list[ReviewPrompt], entries: ClientEntriesRow | None, can_write: bool,
+                 today: datetime.date) -> list[Outstanding]:
     """What is left to do on the couple's record, in the order of the alerts above it. A reader who may not
     change the record (a supervisor) gets as their own, with a link, only what is theirs: the co-signatures
     awaiting them and the open risks (anyone reading the case may acknowledge one; a PHQ-9 risk answer only the care
@@ -169,6 +171,12 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
         items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {name} "
                                                  f"given on {m.administered_on:%-d %b %Y}",
                                  "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
+    if entries is not None and entries.risk_item_unanswered:
+        count = entries.risk_item_unanswered
+        forms = "a questionnaire" if count == 1 else f"{count} questionnaires"
+        items.append(Outstanding("measure_risk_blank", f"Ask at the next contact: the risk question (item 9) was "
+                                                       f"left blank on {forms} sent from the portal",
+                                 "plans:measure-list", (couple.pk,), owner="" if can_write else primary))
     for prompt in rescreens:
         why = ("a note since the last screen noted a partner-violence concern" if prompt.reason == "note_concern"
                else f"last screened {prompt.partner.ipv_screened_on:%-d %b %Y}")
@@ -236,6 +244,7 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
     ).only("id", "couple_id", "instrument", "administered_on").order_by("administered_on", "id"))  # 1
     due = measures_due_for_couple(couple, can_record=can_write, today=today) if plan.plan else []  # ≤ 4
     rescreens = rescreen_prompts(couple, list(couple.partners.all()))  # ≤ 1 (the notes' IPV concerns)
+    entries = client_entries_of(couple)  # 1
     names = {p.position: p.client.preferred_name or p.client.first_name for p in couple.partners.all()}
     scores = [PartnerScores(key, label, names.get(key, "")) for key, label in (("a", "Partner A"), ("b", "Partner B"))]
     by_key = {s.key: s for s in scores}
@@ -250,10 +259,10 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
         scores=scores,
         homework=homework,
         homework_open=homework_open,
-        client_entries=client_entries_of(couple),  # 1
+        client_entries=entries,
         outstanding=_outstanding(couple, user=user, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
                                  risks=risks, measure_risks=measure_risks, rescreens=rescreens,
-                                 review_prompts=review_prompts, can_write=can_write, today=today),
+                                 review_prompts=review_prompts, entries=entries, can_write=can_write, today=today),
         review_prompts=review_prompts,
         rescreen_prompts=rescreens,
     )

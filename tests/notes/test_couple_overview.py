@@ -168,6 +168,20 @@ def test_an_unacknowledged_risk_answer_on_a_measure_is_outstanding(cast, login):
     assert reverse("plans:measure-detail", args=[measure.pk]) in outstanding
 
 
+def test_a_risk_question_left_blank_in_the_portal_is_outstanding_until_the_entries_are_reviewed(cast, login):
+    from plans.models import MeasureAdministration
+
+    measure = administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=8)
+    MeasureAdministration.objects.filter(pk=measure.pk).update(source="client", risk_item_unanswered=True)
+    item = next(i for i in _items(overview(login(cast.therapist), cast.couple)) if "risk question" in i)
+    assert "Ask at the next contact: the risk question (item 9) was left blank on a questionnaire" in item
+    assert reverse("plans:measure-list", args=[cast.couple.pk]) in item
+    supervisor_item = next(i for i in _items(overview(login(cast.supervisor), cast.couple)) if "risk question" in i)
+    assert "to do:" in supervisor_item and "href" not in supervisor_item
+    MeasureAdministration.objects.filter(pk=measure.pk).update(client_reviewed_at=timezone.now())
+    assert not [i for i in _items(overview(login(cast.therapist), cast.couple)) if "risk question" in i]
+
+
 def test_for_a_supervisor_a_risk_answer_on_a_measure_is_the_care_teams_to_do_without_a_link(cast, login):
     # Only the couple's primary therapist and co-therapists can acknowledge it (plans' measure page says so).
     measure = administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=12, risk=1)
