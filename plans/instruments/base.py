@@ -318,12 +318,21 @@ def classify_outcome(instrument: Instrument, baseline: int, latest: int, *, coun
     return Outcome(RELIABLY_IMPROVED, change)
 
 
-def not_on_track(outcome: Outcome, attended_sessions: int) -> bool:
+def not_on_track(instrument: Instrument, outcome: Outcome, attended_sessions: int) -> bool:
     """Prompt a plan review: any reliable deterioration, or no reliable improvement by the
-    NOT_ON_TRACK_SESSIONS-th attended session (instruments with a reliable-change threshold only)."""
+    NOT_ON_TRACK_SESSIONS-th attended session (instruments with a reliable-change threshold only).
+
+    No improvement counts only for a partner whose first score was on the clinical side of the instrument's
+    cut-off, where it has one: the population in which Jacobson & Truax (1991) define clinically significant
+    change, and the one the NHS Talking Therapies manual measures recovery in (caseness at the start). From the
+    non-clinical range a reliable improvement may not even be possible (PHQ-9 6 -> 0 is the most there is, and
+    the threshold is 6), so prompting there would be a false alarm on every such partner, and alarms that are
+    mostly false get ignored. Deterioration counts from any start."""
     if outcome.kind == RELIABLY_DETERIORATED:
         return True
     if outcome.change.kind in (NO_THRESHOLD,):
+        return False
+    if instrument.cutoff is not None and not instrument.is_clinical(outcome.change.baseline):
         return False
     return attended_sessions >= NOT_ON_TRACK_SESSIONS and outcome.kind not in (RECOVERED, RELIABLY_IMPROVED)
 

@@ -162,7 +162,7 @@ def _partner_change(instrument: Instrument, partner: str, given: list[MeasureAdm
     outcome = classify_outcome(instrument, first.total, last.total, count=len(scored))
     return PartnerChange(partner, label, outcome.change, first.administered_on, last.administered_on, outcome,
                          prorated=first.prorated or last.prorated, unscored=unscored,
-                         off_track=not_on_track(outcome, attended_sessions))
+                         off_track=not_on_track(instrument, outcome, attended_sessions))
 
 
 def instrument_section(instrument: Instrument, administrations: list[MeasureAdministration],

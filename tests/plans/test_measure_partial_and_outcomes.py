@@ -104,10 +104,22 @@ def test_outcomes_are_named_after_jacobson_and_truax(instrument, first, last, co
 
 def test_not_on_track_by_the_eighth_attended_session_or_on_any_deterioration():
     same = classify_outcome(PHQ9, 15, 13, count=3)
-    assert not not_on_track(same, 7) and not_on_track(same, 8)
-    assert not not_on_track(classify_outcome(PHQ9, 15, 8, count=3), 12)  # improved
-    assert not_on_track(classify_outcome(PHQ9, 5, 12), 1)  # deterioration: at once
-    assert not not_on_track(classify_outcome(CSI4, 8, 8), 20)  # no threshold: no prompt
+    assert not not_on_track(PHQ9, same, 7) and not_on_track(PHQ9, same, 8)
+    assert not not_on_track(PHQ9, classify_outcome(PHQ9, 15, 8, count=3), 12)  # improved
+    assert not_on_track(PHQ9, classify_outcome(PHQ9, 5, 12), 1)  # deterioration: at once, from any start
+    assert not not_on_track(CSI4, classify_outcome(CSI4, 8, 8), 20)  # no threshold: no prompt
+
+
+@pytest.mark.parametrize(("instrument", "first", "last", "prompted"), [
+    (PHQ9, 6, 4, False),  # below the cut-off (10) at the start: a reliable drop of 6 is barely possible
+    (PHQ9, 8, 5, False),
+    (PHQ9, 10, 8, True),  # at the cut-off: a case at the start
+    (GAD7, 9, 8, False),  # GAD-7 cut-off 10
+    (GAD7, 12, 11, True),
+])
+def test_no_improvement_prompts_only_for_a_partner_who_started_in_the_clinical_range(instrument, first, last,
+                                                                                      prompted):
+    assert not_on_track(instrument, classify_outcome(instrument, first, last), 17) is prompted
 
 
 # --- Recording: service, page, API ----------------------------------------------------------------
