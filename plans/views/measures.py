@@ -273,8 +273,9 @@ def _schedule_conflict(instruments: dict, saved: dict[str, str], yours: dict[str
 @clinician_required
 def measures_due(request: HttpRequest) -> HttpResponse:
     """Scheduled instruments due for a partner, across the couples the user can see."""
+    rows = selectors.measures_due_for(request.user)
     return render(request, "plans/measures/due.html", {
-        "nav": NAV, "rows": selectors.measures_due_for(request.user),
+        "nav": NAV, "rows": rows, "names": couple_names_for(request.user, {row.couple_id for row in rows}),
     })
 
 

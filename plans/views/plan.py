@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user, get_couple_record_for_user
 from clinic.models import Couple, PartnerPosition
+from clinic.selectors.names import couple_names_for
 from plans.forms.plans import ITEM_FORMS, NEW_GOAL, AcknowledgeForm, AddFromLibraryForm, PlanEditForm, SignForm
 from plans.models import Goal, PlanStatus, TreatmentPlan
 from plans.safety_flags import AFFAIR_CAUTION_WARNING
@@ -101,7 +102,9 @@ def overdue_reviews(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for plan in rows:
         plan.days_overdue = selectors.days_overdue(plan, today)
-    return render(request, "plans/plan/overdue.html", {"nav": NAV, "rows": rows})
+    return render(request, "plans/plan/overdue.html", {
+        "nav": NAV, "rows": rows, "names": couple_names_for(request.user, {plan.couple_id for plan in rows}),
+    })
 
 
 # --- Starting and editing a draft ---------------------------------------------------------------

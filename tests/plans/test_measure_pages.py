@@ -434,7 +434,7 @@ def test_measures_due_page_lists_what_is_due_with_a_record_link(cast, login):
     administration(cast.couple, cast.therapist, instrument="csi4", partner="b", on=days_ago(10))
     html = login(cast.therapist).get(reverse("plans:measures-due")).content.decode()
     assert "1 measure due" in html
-    assert cast.couple.reference in html
+    assert f"{cast.couple.reference} <span class=\"couple-name\">· " in html  # its name beside it, as on Today
     assert f"{record_url(cast.couple)}?instrument=csi4&amp;partner=b" in html
 
 

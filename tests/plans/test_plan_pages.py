@@ -416,6 +416,9 @@ def test_overdue_reviews_page_lists_oldest_first(cast, login):
     html = login(cast.therapist).get(reverse("plans:plan-overdue-reviews")).content.decode()
     assert html.index(oldest.couple.reference) < html.index(recent.couple.reference)
     assert "30 days" in html and "2 days" in html
+    assert "2 overdue plan reviews, the most overdue first" in html
+    # The couple's name beside its reference, as on Today (clinicians only).
+    assert f"{cast.couple.reference} <span class=\"couple-name\">· " in html
     html = login(cast.stranger).get(reverse("plans:plan-overdue-reviews")).content.decode()
     assert "No plan reviews are overdue." in html
 
