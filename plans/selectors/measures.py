@@ -514,16 +514,12 @@ def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
     instruments = {practice_id: instruments_for(practice_id)  # one practice per user: a single query
                    for practice_id in {plan.practice_id for plan in plans}}
 
-    starts = {plan.id: _local_day(plan.signed_at or plan.created_at) for plan in plans}
-
-    def plan_start(plan: _PlanRow) -> datetime.date:
-        return starts[plan.id]
-
+    starts = {plan.id: _local_day(plan.signed_at or plan.created_at) for plan in plans}  # each plan's, once
     session_couples = {
         plan.couple_id for plan in plans if any(every == ScheduleEvery.SESSION for _, every in schedules[plan.id])
     }
     floors = [
-        min([last_given.get((plan.couple_id, instrument, p)) or plan_start(plan) for instrument, _ in schedules[plan.id]
+        min([last_given.get((plan.couple_id, instrument, p)) or starts[plan.id] for instrument, _ in schedules[plan.id]
              for p in PARTNERS])
         for plan in plans if plan.couple_id in session_couples
     ]
@@ -537,7 +533,7 @@ def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
             instrument = known.get(code)
             for partner in PARTNERS:
                 last = last_given.get((plan.couple_id, code, partner))
-                due_since = _due_since(every, last, plan_start(plan), plan.couple_id in with_sessions,
+                due_since = _due_since(every, last, starts[plan.id], plan.couple_id in with_sessions,
                                        attended.get(plan.couple_id, []))
                 if due_since is None or due_since > today:
                     continue
