@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Subquery, When, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, sess
 from plans.instruments import BUILTIN
 from plans.models import Homework, HomeworkStatus, MeasureAdministration, PlanStatus, TreatmentPlan
 from plans.selectors.client_entries import ClientEntriesRow, client_entries_of
+from plans.selectors.instruments import instruments_for
 from plans.selectors.measures import DueRow, ReviewPrompt, ScoreLine, measures_due_for_couple, score_lines
 
 # Past sessions that count as "the last session": those that took place or were missed, not cancellations.
@@ -104,40 +105,68 @@ class CoupleOverview:
     rescreen_prompts: list[RescreenPrompt] = field(default_factory=list)
 
 
-def _next_session(couple: Couple, now: datetime.datetime) -> Session | None:
+def _next_session(couple: Couple, now: datetime.datetime) -> QuerySet[Session]:
     return (Session.objects.filter(couple=couple, starts_at__gte=now, attendance=Attendance.SCHEDULED)
-            .select_related("therapist").order_by("starts_at", "id").first())
+            .order_by("starts_at", "id"))
 
 
-def _last_session(couple: Couple, now: datetime.datetime) -> SessionPanel | None:
-    session = (Session.objects.filter(couple=couple, starts_at__lt=now, attendance__in=HELD)
-               .select_related("therapist", "note").defer(*(f"note__{c}" for c in NOTE_TEXT_COLUMNS))
-               .order_by("-starts_at", "-id").first())
-    if session is None:
-        return None
-    note = session_note(session)
-    return SessionPanel(session, note, note_state(note))
+def _last_session(couple: Couple, now: datetime.datetime) -> QuerySet[Session]:
+    return (Session.objects.filter(couple=couple, starts_at__lt=now, attendance__in=HELD)
+            .order_by("-starts_at", "-id"))
 
 
-def _plan(couple: Couple, today: datetime.date) -> PlanPanel:
-    plans = {p.status: p for p in TreatmentPlan.objects.filter(
-        couple=couple, status__in=[PlanStatus.ACTIVE, PlanStatus.DRAFT],
-    ).select_related("signed_by").defer("formulation", "diagnoses")}
-    active, draft = plans.get(PlanStatus.ACTIVE), plans.get(PlanStatus.DRAFT)
-    return PlanPanel(plan=active or draft, draft=draft if active else None, today=today)
+def _open_note(now: datetime.datetime) -> Q:
+    """A past session still waiting for something: attendance not recorded, an attended session without a
+    note, or a note not yet final (draft, returned, awaiting co-signature)."""
+    return Q(starts_at__lt=now) & (
+        Q(attendance=Attendance.SCHEDULED)
+        | Q(attendance=Attendance.ATTENDED, note__isnull=True)
+        | Q(note__status__in=[NoteStatus.DRAFT, NoteStatus.RETURNED, NoteStatus.AWAITING_COSIGN]))
 
 
-def _open_notes(couple: Couple, now: datetime.datetime) -> list[Session]:
-    """Past sessions still waiting for something: attendance not recorded, an attended session without a
-    note, or a note not yet final (draft, returned, awaiting co-signature). One query."""
-    return list(
-        Session.objects.filter(couple=couple, starts_at__lt=now)
-        .filter(Q(attendance=Attendance.SCHEDULED)
-                | Q(attendance=Attendance.ATTENDED, note__isnull=True)
-                | Q(note__status__in=[NoteStatus.DRAFT, NoteStatus.RETURNED, NoteStatus.AWAITING_COSIGN]))
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=True), default=False, output_field=BooleanField())
+
+
+@dataclass(frozen=True)
+class SessionPanels:
+    next: Session | None
+    last: SessionPanel | None
+    open: list[Session]
+
+
+def _sessions(couple: Couple, now: datetime.datetime) -> SessionPanels:
+    """The next session, the last one held and the past ones still open, in one query: the next and the last
+    are picked by subqueries, the open ones marked by an annotation."""
+    next_pk = _next_session(couple, now).values("pk")[:1]
+    last_pk = _last_session(couple, now).values("pk")[:1]
+    rows = list(
+        Session.objects.filter(couple=couple)
+        .filter(Q(pk__in=Subquery(next_pk)) | Q(pk__in=Subquery(last_pk)) | _open_note(now))
+        .annotate(is_next=_flag(Q(pk=Subquery(next_pk))), is_last=_flag(Q(pk=Subquery(last_pk))),
+                  is_open=_flag(_open_note(now)))
         .select_related("note__author", "therapist").defer(*(f"note__{c}" for c in NOTE_TEXT_COLUMNS))
         .order_by("starts_at", "id")
     )
+    last = next((s for s in rows if s.is_last), None)
+    note = session_note(last) if last is not None else None
+    return SessionPanels(
+        next=next((s for s in rows if s.is_next), None),
+        last=SessionPanel(last, note, note_state(note)) if last is not None else None,
+        open=[s for s in rows if s.is_open],
+    )
+
+
+def _plans_in_force(couple: Couple) -> list[TreatmentPlan]:
+    """The couple's active plan and the draft beside it (either may be missing)."""
+    return list(TreatmentPlan.objects.filter(couple=couple, status__in=[PlanStatus.ACTIVE, PlanStatus.DRAFT])
+                .select_related("signed_by").defer("formulation", "diagnoses"))
+
+
+def _plan(plans: list[TreatmentPlan], today: datetime.date) -> PlanPanel:
+    by_status = {p.status: p for p in plans}
+    active, draft = by_status.get(PlanStatus.ACTIVE), by_status.get(PlanStatus.DRAFT)
+    return PlanPanel(plan=active or draft, draft=draft if active else None, today=today)
 
 
 def _primary_name(couple: Couple, today: datetime.date) -> str:
@@ -231,20 +260,25 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
     """The clinical panels of `couple`'s overview for `user`, a clinician who may read it (the caller fetched
     the couple through clinic.access.get_couple_for_user, which prefetched its partners). `risks` are the
     couple's unresolved risks the page already shows in its banner; `can_write` whether `user` may change the
-    couple (the page knows it already). At most 13 queries."""
+    couple (the page knows it already). At most 11 queries."""
     now = timezone.now()
     today = timezone.localdate()
-    plan = _plan(couple, today)  # 1
-    lines, review_prompts = score_lines(couple)  # 4 (1 without scores)
+    plans = _plans_in_force(couple)  # 1
+    plan = _plan(plans, today)
+    instruments = instruments_for(couple.practice_id)  # 1
+    lines, review_prompts = score_lines(couple, instruments)  # 3 (1 without scores)
     open_homework = Homework.objects.filter(couple=couple, status=HomeworkStatus.ASSIGNED)
-    homework = list(open_homework.order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1
-    homework_open = open_homework.count()  # 1
+    homework = list(open_homework.annotate(open_total=Window(Count("id")))  # the total before the slice
+                    .order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1
+    homework_open = homework[0].open_total if homework else 0
     measure_risks = list(MeasureAdministration.objects.filter(
         couple=couple, risk_flag=True, risk_acknowledged_at__isnull=True,
     ).only("id", "couple_id", "instrument", "administered_on").order_by("administered_on", "id"))  # 1
-    due = measures_due_for_couple(couple, can_record=can_write, today=today) if plan.plan else []  # ≤ 4
+    due = measures_due_for_couple(couple, can_record=can_write, plans=plans, instruments=instruments,
+                                  today=today) if plan.plan else []  # ≤ 3
     rescreens = rescreen_prompts(couple, list(couple.partners.all()))  # ≤ 1 (the notes' IPV concerns)
     entries = client_entries_of(couple)  # 1
+    sessions = _sessions(couple, now)  # 1
     names = {p.position: p.client.preferred_name or p.client.first_name for p in couple.partners.all()}
     scores = [PartnerScores(key, label, names.get(key, "")) for key, label in (("a", "Partner A"), ("b", "Partner B"))]
     by_key = {s.key: s for s in scores}
@@ -253,14 +287,14 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
     return CoupleOverview(
         couple=couple,
         can_write=can_write,
-        next_session=_next_session(couple, now),  # 1
-        last_session=_last_session(couple, now),  # 1
+        next_session=sessions.next,
+        last_session=sessions.last,
         plan=plan,
         scores=scores,
         homework=homework,
         homework_open=homework_open,
         client_entries=entries,
-        outstanding=_outstanding(couple, user=user, sessions=_open_notes(couple, now), plan=plan, due=due,  # 1
+        outstanding=_outstanding(couple, user=user, sessions=sessions.open, plan=plan, due=due,
                                  risks=risks, measure_risks=measure_risks, rescreens=rescreens,
                                  review_prompts=review_prompts, entries=entries, can_write=can_write, today=today),
         review_prompts=review_prompts,

@@ -480,24 +480,33 @@ def measures_due_for_partner(couple_id: Any, partner: str, *, today: datetime.da
     return [row for row in rows if row.partner == partner]
 
 
-def measures_due_for_couple(couple: Couple, *, can_record: bool,
+def measures_due_for_couple(couple: Couple, *, can_record: bool, plans: list[TreatmentPlan] | None = None,
+                            instruments: dict[str, Instrument] | None = None,
                             today: datetime.date | None = None) -> list[DueRow]:
     """The scheduled instruments due for either partner of one couple (the couple overview's "outstanding"
-    list), by the same rule as measures_due_for. `couple` comes from clinic.access."""
-    return _measures_due(Couple.objects.filter(pk=couple.pk), today=today,
+    list), by the same rule as measures_due_for. `couple` comes from clinic.access. A caller that read the
+    couple's plans in force (active and draft) or the practice's instruments already passes them."""
+    active = None if plans is None else [
+        _PlanRow(plan.pk, couple.pk, couple.reference, couple.practice_id, plan.signed_at, plan.created_at)
+        for plan in plans if plan.status == PlanStatus.ACTIVE and couple.status != CoupleStatus.DISCHARGED
+    ]
+    return _measures_due(Couple.objects.filter(pk=couple.pk), today=today, plans=active,
+                         instruments=None if instruments is None else {couple.practice_id: instruments},
                          editable=lambda ids: set(ids) if can_record else set())
 
 
 def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
-                  editable: Callable[[list[Any]], set[Any]]) -> list[DueRow]:
+                  editable: Callable[[list[Any]], set[Any]], plans: list[_PlanRow] | None = None,
+                  instruments: dict[Any, dict[str, Instrument]] | None = None) -> list[DueRow]:
     today = today or timezone.localdate()
     # Plain rows, not model instances: a therapist's home page runs this for every couple of the caseload.
-    plans = [
-        _PlanRow(*row) for row in
-        TreatmentPlan.objects.filter(couple__in=couples, status=PlanStatus.ACTIVE)
-        .exclude(couple__status=CoupleStatus.DISCHARGED)
-        .values_list("id", "couple_id", "couple__reference", "couple__practice_id", "signed_at", "created_at")
-    ]
+    if plans is None:
+        plans = [
+            _PlanRow(*row) for row in
+            TreatmentPlan.objects.filter(couple__in=couples, status=PlanStatus.ACTIVE)
+            .exclude(couple__status=CoupleStatus.DISCHARGED)
+            .values_list("id", "couple_id", "couple__reference", "couple__practice_id", "signed_at", "created_at")
+        ]
     schedules: dict[Any, list[tuple[str, str]]] = defaultdict(list)
     for plan_id, instrument, every in MeasureSchedule.objects.filter(
             plan_id__in=[plan.id for plan in plans]).values_list("plan_id", "instrument", "every").order_by("id"):
@@ -511,8 +520,9 @@ def _measures_due(couples: QuerySet[Couple], *, today: datetime.date | None,
         for row in MeasureAdministration.objects.filter(couple_id__in=couple_ids)
         .values("couple_id", "instrument", "partner").annotate(last=Max("administered_on")).order_by()
     }
-    instruments = {practice_id: instruments_for(practice_id)  # one practice per user: a single query
-                   for practice_id in {plan.practice_id for plan in plans}}
+    if instruments is None:
+        instruments = {practice_id: instruments_for(practice_id)  # one practice per user: a single query
+                       for practice_id in {plan.practice_id for plan in plans}}
 
     starts = {plan.id: _local_day(plan.signed_at or plan.created_at) for plan in plans}  # each plan's, once
     session_couples = {
@@ -576,7 +586,8 @@ def schedule_of(plan: TreatmentPlan) -> QuerySet[MeasureSchedule]:
     return MeasureSchedule.objects.filter(plan=plan).order_by("instrument")
 
 
-def score_lines(couple: Couple) -> tuple[list[ScoreLine], list[ReviewPrompt]]:
+def score_lines(couple: Couple, instruments: dict[str, Instrument] | None = None,
+                ) -> tuple[list[ScoreLine], list[ReviewPrompt]]:
     """Per instrument (the practice's order) and partner, the latest scored administration with its change and
     a sparkline; and, from the same rows, the partners not on track (as plan_review_prompts gives them). Four
     queries however many administrations: the administrations, the practice's instruments and, when there are
@@ -584,7 +595,7 @@ def score_lines(couple: Couple) -> tuple[list[ScoreLine], list[ReviewPrompt]]:
     administrations = [m for m in administrations_of(couple) if m.total is not None]
     if not administrations:
         return [], []
-    instruments = instruments_for(couple.practice_id)
+    instruments = instruments if instruments is not None else instruments_for(couple.practice_id)
     attended = attended_session_count(couple)
     grouped: dict[tuple[str, str], list[MeasureAdministration]] = defaultdict(list)
     for m in administrations:
