@@ -11,6 +11,7 @@ system or spreadsheet reads them unambiguously) with times in the practice's zon
 from __future__ import annotations
 
 import contextvars
+import datetime
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from typing import Any
 from django import template
 from django.db import models
 from django.template.defaultfilters import date as django_date
+from django.utils import timezone
 
 
 class PaperSize(models.TextChoices):
@@ -169,3 +171,9 @@ def for_request(request: Any) -> dict[str, str] | None:
         remember(session, user.practice)
         stored = session[SESSION_KEY]
     return stored
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of `day` in the active time zone (the practice's, in a request). A filter on
+    `moment >= day_start(day)` uses the column's index where `moment__date >= day` cannot."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

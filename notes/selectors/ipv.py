@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clinic.models import Couple
 from notes.models import ProgressNote
+from rapport.locale import day_start
 
 CONCERN = "concern"
 
@@ -17,13 +18,13 @@ def partner_violence_concerns(couple: Couple, screened_on: dict[str, datetime.da
     """Positions whose partner_violence risk was a concern in a note of a session held after their screen.
     One query, however many notes (only the notes after the earliest screen are read)."""
     dates = [d for d in screened_on.values() if d is not None]
-    notes = ProgressNote.objects.filter(couple=couple).select_related("session").only(
-        "id", "couple_id", "risk", "session__starts_at")
+    notes = ProgressNote.objects.filter(couple=couple).only("id", "couple_id", "risk", "session_starts_at")
     if len(dates) == len(screened_on) and dates:
-        notes = notes.filter(session__starts_at__date__gt=min(dates))
+        # The session's start as copied onto the note: (couple, session_starts_at) is indexed.
+        notes = notes.filter(session_starts_at__gte=day_start(min(dates) + datetime.timedelta(days=1)))
     positions: set[str] = set()
     for note in notes:
-        held_on = timezone.localdate(note.session.starts_at)
+        held_on = timezone.localdate(note.session_starts_at)
         risk = note.risk if isinstance(note.risk, dict) else {}
         for position, since in screened_on.items():
             entry = risk.get(position) or {}

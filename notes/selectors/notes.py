@@ -21,6 +21,7 @@ from clinic.models import Couple, Risk, RiskStatus, User
 from notes import note_templates
 from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
+from rapport.locale import day_start
 
 # Encrypted columns a list never shows: not even loaded.
 NOTE_TEXT_COLUMNS = ("content", "risk", "interventions_used", "return_comment")
@@ -77,9 +78,9 @@ def sessions_for_couple(
         .order_by("-starts_at", "id")
     )
     if date_from:
-        sessions = sessions.filter(starts_at__date__gte=date_from)
+        sessions = sessions.filter(starts_at__gte=day_start(date_from))
     if date_to:
-        sessions = sessions.filter(starts_at__date__lte=date_to)
+        sessions = sessions.filter(starts_at__lt=day_start(date_to + datetime.timedelta(days=1)))
     if kind:
         sessions = sessions.filter(kind=kind)
     if attendance:
@@ -165,9 +166,9 @@ def note_rows_for(
     if couple_id:
         notes = notes.filter(couple_id=couple_id)
     if date_from:
-        notes = notes.filter(session_starts_at__date__gte=date_from)
+        notes = notes.filter(session_starts_at__gte=day_start(date_from))
     if date_to:
-        notes = notes.filter(session_starts_at__date__lte=date_to)
+        notes = notes.filter(session_starts_at__lt=day_start(date_to + datetime.timedelta(days=1)))
     if status:
         notes = notes.filter(status=status)
     return notes

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Prefetch, QuerySet, prefetch_related_objects
-from django.utils import timezone
 
 from clinic.models import CareRole, CareTeamMember, Couple, Partner
 from notes.models import Addendum, NoteStatus, ProgressNote, Session
@@ -34,15 +33,11 @@ from plans.models import (
     TreatmentPlan,
 )
 from plans.selectors.instruments import instruments_for
+from rapport.locale import day_start
 
 REPORTABLE_NOTE_STATUSES = (NoteStatus.FINAL, NoteStatus.AWAITING_COSIGN)
 MEASURE_FIELDS = ("id", "couple_id", "partner", "instrument", "administered_on", "total", "band", "missing_items",
                   "prorated", "source")
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of `day`, in the practice's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def period_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
