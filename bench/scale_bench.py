@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/scale_bench.py [--quick] [--sizes 100 5000] [--secon
 Not a test. For each data-set size (couples; one database each, reused between runs: bench/scale_env.py):
 
 1. the data set: built with `seed_scale` once, reused while its parameters and the bench key file match;
-   then ANALYZE, so the planner has the statistics autovacuum keeps in a running database;
+   then VACUUM ANALYZE, so the planner has the statistics (and the visibility map) autovacuum keeps in a running database;
 2. SQL queries per request of each page (bench/pages.py: the therapist's pages, the portal's, and any page added
    there whose URL resolves), in-process (Django's test Client; bench/queries.py);
 3. gunicorn with 2 workers in a production-like environment, and the task workers for single PDFs (`db_worker
@@ -487,7 +487,7 @@ def main() -> None:
     measured: dict[int, dict] = {}
     for db in databases:
         measured[db.couples] = {"dataset": ensure_dataset(db, args.seed)}
-        say("Refreshing the query planner's statistics (ANALYZE) ...")
+        say("Refreshing the query planner's statistics (VACUUM ANALYZE) ...")
         scale_env.run_django_step(db, "bench.dataset", "analyze")
         say(f"Counting queries per request at {db.couples:,} couples ...")
         targets = scale_env.run_django_step(db, "bench.dataset", "sessions", "--clients", "0",

@@ -572,7 +572,12 @@ class MeasureAdministration(CoupleOwned, ClientReported):
                                     condition=Q(source="clinician"), name="one_administration_per_day"),
         ]
         indexes = [models.Index(fields=["couple", "instrument", "administered_on"]),
-                   unreviewed_client_entries_index("administration_unreviewed")]
+                   unreviewed_client_entries_index("administration_unreviewed"),
+                   # "Not on track" on Today (plans.selectors.measures.plan_reviews_due): each partner's scores
+                   # per instrument in date order, read from the index alone, without sorting (PostgreSQL).
+                   models.Index(fields=["couple", "partner", "instrument", "administered_on", "id"],
+                                include=["total", "prorated"], condition=Q(total__isnull=False),
+                                name="administration_scored")]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.pk}"
