@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/scale_bench.py [--quick] [--sizes 100 5000] [--secon
 Not a test. For each data-set size (couples; one database each, reused between runs: bench/scale_env.py):
 
 1. the data set: built with `seed_scale` once, reused while its parameters and the bench key file match;
-   then VACUUM ANALYZE, so the planner has the statistics (and the visibility map) autovacuum keeps in a running database;
+   then VACUUM ANALYZE, so the planner has the statistics and visibility map autovacuum keeps in a running database;
 2. SQL queries per request of each page (bench/pages.py: the therapist's pages, the portal's, and any page added
    there whose URL resolves), in-process (Django's test Client; bench/queries.py);
 3. gunicorn with 2 workers in a production-like environment, and the task workers for single PDFs (`db_worker
