@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Case, Count, Q, QuerySet, Subquery, W
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import CareRole, Couple, Risk, RiskStatus
+from clinic.models import CareRole, Couple, Risk, RiskSource, RiskStatus
 from clinic.selectors.ipv import RescreenPrompt, rescreen_prompts
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, session_note
@@ -62,7 +62,9 @@ class PlanPanel:
 @dataclass(frozen=True)
 class Outstanding:
     """One thing left to do, with where to do it. `owner` names whose task it is when it is not the reader's
-    (a supervisor reading a supervisee's case): the item is then shown as theirs, without a link."""
+    (a supervisor reading a supervisee's case): the item is then shown as theirs, without a link. `also` is a
+    second step of the same clinical event done on another page (a register risk raised by a PHQ-9: the score's
+    own risk flag), shown after it under the same rule."""
 
     # note | attendance | cosign | returned | measure | review | risk | measure_risk | measure_risk_blank | ipv_rescreen
     kind: str
@@ -71,6 +73,7 @@ class Outstanding:
     url_args: tuple[Any, ...]
     anchor: str = ""
     owner: str = ""
+    also: Outstanding | None = None
 
     @property
     def href(self) -> str:
@@ -178,6 +181,10 @@ def _primary_name(couple: Couple, today: datetime.date) -> str:
     return "The care team"
 
 
+def _instrument_name(m: MeasureAdministration) -> str:
+    return BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
+
+
 def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
                  risks: list[Risk], measure_risks: list[MeasureAdministration], rescreens: list[RescreenPrompt],
                  review_prompts: list[ReviewPrompt], entries: ClientEntriesRow | None, can_write: bool,
@@ -189,15 +196,26 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
     as the note's author's or the primary therapist's to do, without a link to a page they may not use."""
     primary = _primary_name(couple, today)
     items = []
+    # A flagged score and the open register risk it raised are one clinical event: one item, the register's,
+    # naming the score, with the score's own acknowledgement (a note on the measure page) as its second step;
+    # the register's is the structured follow-up (C-SSRS screen, safety plan).
+    flagged = {m.pk: m for m in measure_risks}
     for risk in risks:
-        if risk.status == RiskStatus.OPEN:
-            overdue = ", overdue" if getattr(risk, "overdue", False) else ""
-            items.append(Outstanding("risk", f"Acknowledge the risk: {risk.get_kind_display()} "
-                                             f"({risk.subject}, raised {risk.raised_at:%-d %b}{overdue})",
-                                     "clinic:risk-register", (couple.pk,)))
-    for m in measure_risks:
-        name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
-        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {name} "
+        if risk.status != RiskStatus.OPEN:
+            continue
+        m = flagged.pop(risk.source_id, None) if risk.source == RiskSource.MEASURE else None
+        text, also = f"Acknowledge the risk: {risk.get_kind_display()}", None
+        if m is not None:
+            name = _instrument_name(m)
+            text += f" from the {name} of {m.administered_on:%-d %b %Y}"
+            also = Outstanding("measure_risk", f"Acknowledge the risk flag on the {name} too", "plans:measure-detail",
+                               (m.pk,), owner="" if can_write else primary)
+        overdue = ", overdue" if getattr(risk, "overdue", False) else ""
+        raised = timezone.localtime(risk.raised_at)
+        items.append(Outstanding("risk", f"{text} ({risk.subject}, raised {raised:%-d %b}{overdue})",
+                                 "clinic:risk-register", (couple.pk,), also=also))
+    for m in flagged.values():  # no open register risk of their own: acknowledged or closed there, or older data
+        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {_instrument_name(m)} "
                                                  f"given on {m.administered_on:%-d %b %Y}",
                                  "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
     if entries is not None and entries.risk_item_unanswered:

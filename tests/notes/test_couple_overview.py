@@ -13,12 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import RiskKind, RiskSource
-from clinic.services.risks import risk_raise
+from clinic.models import Risk, RiskKind, RiskSource
+from clinic.services.risks import risk_acknowledge, risk_close, risk_raise
 from keys import keyring
 from notes.models import NoteStatus
 from plans import charts
-from plans.models import CheckingLogEntry, EntrySource, Homework, PlanStatus
+from plans.instruments import BUILTIN
+from plans.models import CheckingLogEntry, EntrySource, Homework, MeasureAdministration, PlanStatus
+from plans.services.measures import measure_record
+from tests.clinic.safety_data import NEGATIVE_SCREEN
 from tests.notes.note_factories import NoteFactory, SessionFactory, screen_partners, signed_note
 from tests.plans.measure_factories import administration, plan
 
@@ -169,8 +172,6 @@ def test_an_unacknowledged_risk_answer_on_a_measure_is_outstanding(cast, login):
 
 
 def test_a_risk_question_left_blank_in_the_portal_is_outstanding_until_the_entries_are_reviewed(cast, login):
-    from plans.models import MeasureAdministration
-
     measure = administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=8)
     MeasureAdministration.objects.filter(pk=measure.pk).update(source="client", risk_item_unanswered=True)
     item = next(i for i in _items(overview(login(cast.therapist), cast.couple)) if "risk question" in i)
@@ -188,6 +189,71 @@ def test_for_a_supervisor_a_risk_answer_on_a_measure_is_the_care_teams_to_do_wit
     item = next(i for i in _items(overview(login(cast.supervisor), cast.couple)) if "risk answer" in i)
     assert "to do:" in item and "href" not in item
     assert reverse("plans:measure-detail", args=[measure.pk]) not in item
+
+
+PHQ9_ITEM9_ONE = [1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+def record_phq9_with_risk(cast) -> MeasureAdministration:
+    """A PHQ-9 with item 9 answered 1, recorded through the service: it raises a suicide risk in the register."""
+    return measure_record(couple=cast.couple, by=cast.therapist, instrument=BUILTIN["phq9"], partner="a",
+                          administered_on=days_ago(1), answers=PHQ9_ITEM9_ONE)
+
+
+def _about_risk(items: list[str]) -> list[str]:
+    return [i for i in items if "Acknowledge the risk" in i]
+
+
+def test_a_phq9_risk_answer_and_the_register_risk_it_raised_are_one_outstanding_item(cast, login):
+    measure = record_phq9_with_risk(cast)
+    risk = Risk.objects.get(source=RiskSource.MEASURE, source_id=measure.pk)
+    items = _about_risk(_items(overview(login(cast.therapist), cast.couple)))
+    assert len(items) == 1, items
+    item = items[0]
+    assert (f"Acknowledge the risk: Suicide or self-harm from the PHQ-9 of {days_ago(1):%-d %b %Y} "
+            f"(Partner A, raised {timezone.localtime(risk.raised_at):%-d %b})") in item
+    # The register (screen and safety plan) first, then the score's own flag on the measure page.
+    assert reverse("clinic:risk-register", args=[cast.couple.pk]) in item
+    assert "Acknowledge the risk flag on the PHQ-9 too" in item
+    assert reverse("plans:measure-detail", args=[measure.pk]) in item
+    assert "risk answer of a PHQ-9" not in item
+
+
+def test_for_a_supervisor_the_merged_risk_item_links_to_the_register_and_leaves_the_score_to_the_care_team(
+        cast, login):
+    measure = record_phq9_with_risk(cast)
+    items = _about_risk(_items(overview(login(cast.supervisor), cast.couple)))
+    assert len(items) == 1, items
+    item = items[0]
+    assert reverse("clinic:risk-register", args=[cast.couple.pk]) in item
+    assert (f"{cast.therapist.display_name}’s to do:</span> Acknowledge the risk flag on the PHQ-9 too"
+            in item)
+    assert reverse("plans:measure-detail", args=[measure.pk]) not in item
+
+
+def test_once_the_register_risk_is_acknowledged_or_closed_the_score_s_flag_is_its_own_item(cast, login):
+    measure = record_phq9_with_risk(cast)
+    risk = Risk.objects.get(source=RiskSource.MEASURE, source_id=measure.pk)
+    risk = risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Assessed with partner A alone.",
+                            screen_answers=NEGATIVE_SCREEN, plan_not_made="Screen negative.")
+    client = login(cast.therapist)
+    expected = f"Acknowledge the risk answer of a PHQ-9 given on {days_ago(1):%-d %b %Y}"
+    acknowledged = _about_risk(_items(overview(client, cast.couple)))
+    risk_close(risk=risk, by=cast.therapist, note="Reassessed: no current ideation.")
+    closed = _about_risk(_items(overview(client, cast.couple)))
+    for items in (acknowledged, closed):
+        assert len(items) == 1 and expected in items[0], items
+        assert reverse("plans:measure-detail", args=[measure.pk]) in items[0]
+        assert reverse("clinic:risk-register", args=[cast.couple.pk]) not in items[0]
+
+
+def test_a_flagged_score_without_a_register_risk_is_its_own_item(cast, login):
+    measure = record_phq9_with_risk(cast)
+    Risk.objects.filter(source=RiskSource.MEASURE, source_id=measure.pk).delete()  # data from before the register
+    items = _about_risk(_items(overview(login(cast.therapist), cast.couple)))
+    assert len(items) == 1, items
+    assert f"Acknowledge the risk answer of a PHQ-9 given on {days_ago(1):%-d %b %Y}" in items[0]
+    assert reverse("plans:measure-detail", args=[measure.pk]) in items[0]
 
 
 def test_supervisor_reads_the_overview_without_write_links(cast, login):
@@ -307,6 +373,7 @@ def test_query_count_stays_the_same_as_the_couple_s_data_grows(cast, login):
         CheckingLogEntry.objects.create(couple=couple, partner="b", occurred_on=days_ago(3), resisted=False,
                                         source=EntrySource.CLIENT)
     risk_raise(couple=couple, kind=RiskKind.HARM_TO_OTHERS, source=RiskSource.NOTE, partner="a", by=therapist)
+    record_phq9_with_risk(cast)  # a flagged score and its register risk: one Outstanding item, read from both lists
     many = _queries(client, cast.couple)
     shape = [re.sub(r"'[^']*'", "?", sql)[:240] for sql in many]
     assert len(few) == len(many), "\n".join(shape)
