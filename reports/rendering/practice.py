@@ -88,6 +88,7 @@ def safe_cell(value: Any) -> Any:
 
 
 def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
+    unit = report.month.unit  # "month", "quarter" or "period": the same words as the page and the PDF
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -135,9 +136,9 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
     if report.flow:
         section(
             "Caseload flow", ["Measure", "Value"],
-            [("Intakes (treatment started in the month)", report.flow.intakes),
-             ("Discharges in the month", report.flow.discharges),
-             ("Active at the end of the month", report.flow.active_at_end),
+            [(f"Intakes (treatment started in the {unit})", report.flow.intakes),
+             (f"Discharges in the {unit}", report.flow.discharges),
+             (f"Active at the end of the {unit}", report.flow.active_at_end),
              ("Median length of treatment of the couples discharged (weeks)",
               report.flow.median_weeks_discharged_display),
              ("Median weeks in treatment so far of the active couples", report.flow.median_weeks_active_display)],
@@ -154,7 +155,7 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
     section(
         "No-shows and late cancellations", ["Date", "Couple", "Clinician", "Session kind", "Attendance"],
         [(m.day, m.couple_reference, m.therapist, m.kind, m.attendance) for m in report.missed],
-        "No no-show or late cancellation in this month.",
+        f"No no-show or late cancellation in the {unit}.",
     )
     attendance_header = ["Therapist", "Attended", "Cancelled", "Late-cancelled", "No-show", "Not yet recorded",
                          "No-show rate"]
@@ -162,23 +163,23 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
         "Attendance", attendance_header,
         [(r.therapist, r.attended, r.cancelled, r.late_cancelled, r.no_show, r.not_recorded, r.no_show_rate)
          for r in (*report.attendance, report.attendance_total)] if report.attendance else [],
-        "No sessions were booked in this month.",
+        f"No sessions were booked in the {unit}.",
     )
     section(
         "Progress notes",
         ["Therapist", "Attended sessions", "Signed notes", "Unsigned notes", "Overdue (past the deadline)",
-         "Late entries signed in the month"],
+         f"Late entries signed in the {unit}"],
         [(r.therapist, r.attended, r.signed, r.unsigned, r.overdue, r.late_entries)
          for r in (*report.notes, report.notes_total)] if report.notes else [],
-        "No attended sessions and no late entries in this month.",
+        f"No attended sessions and no late entries in the {unit}.",
     )
     section(
         "Co-signature by supervisor",
-        ["Supervisor", "Awaiting co-signature", "Oldest waiting (days)", "Returned in the month",
-         "Co-signed in the month", "Median turnaround (days)"],
+        ["Supervisor", "Awaiting co-signature", "Oldest waiting (days)", f"Returned in the {unit}",
+         f"Co-signed in the {unit}", "Median turnaround (days)"],
         [(line.supervisor, line.awaiting, line.oldest_display, line.returned, line.cosigned, line.turnaround_display)
          for line in report.supervision],
-        "No note awaits co-signature, and none was co-signed or returned in this month.",
+        f"No note awaits co-signature, and none was co-signed or returned in the {unit}.",
     )
     section(
         "Overdue unsigned notes", ["Couple", "Therapist", "Session date", "Due", "Days overdue", "Note"],
@@ -202,16 +203,16 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
         ["Primary therapist", "Scheduled", "Completed", "Completion rate"],
         [(r.label, r.scheduled, r.completed, r.rate) for r in (*report.measures_by_therapist, report.measures_total)]
         if report.measures_by_therapist else [],
-        "No measures were scheduled in this month.",
+        f"No measures were scheduled in the {unit}.",
     )
     section(
         "Measures per instrument",
-        ["Instrument", "Scheduled", "Completed", "Completion rate", "All administrations in the month"],
+        ["Instrument", "Scheduled", "Completed", "Completion rate", f"All administrations in the {unit}"],
         [(r.label, r.scheduled, r.completed, r.rate, r.recorded) for r in report.measures_by_instrument],
-        "No measures were scheduled or given in this month.",
+        f"No measures were scheduled or given in the {unit}.",
     )
     section(
-        "Outcomes: first to latest score, couples in treatment this month",
+        f"Outcomes: first to latest score, couples in treatment in the {unit}",
         ["Instrument", "Reliable-change threshold (points)", "Partners with 2+ scores", "Reliably improved",
          "No reliable change", "Reliably deteriorated", "Share of partners improved", "Couples with 2+ scores",
          "Couples improved", "Couples mixed", "Couples deteriorated", "Share of couples improved",

@@ -66,6 +66,11 @@ class Month:
     def label(self) -> str:
         return f"{self.start:%B %Y}"
 
+    @property
+    def unit(self) -> str:
+        """The kind of period in words, as the report's sentences name it ("Discharges in the month")."""
+        return "month"
+
     def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
         """From local midnight on the first day to local midnight after the last (exclusive)."""
         tz = timezone.get_current_timezone()

@@ -49,6 +49,19 @@ class Period:
         return self.name or f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
 
     @property
+    def unit(self) -> str:
+        """The kind of period in words, as the practice report's sentences name it ("Discharges in the quarter"):
+        "month" for one whole calendar month, "quarter" for one whole calendar quarter, "period" for the year to
+        date (whatever day it ends on: its heading says "2026 to date") and for any other range."""
+        if self.name.endswith("to date"):
+            return "period"
+        if self.start.day == 1 and self.end == Period.month(self.start).end:
+            return "month"
+        if (self.start, self.end) == (Period.quarter(self.start).start, Period.quarter(self.start).end):
+            return "quarter"
+        return "period"
+
+    @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 

@@ -363,7 +363,7 @@ def test_csv_has_a_titled_section_with_a_header_per_table(cast):
         "Attendance", "Progress notes", "Co-signature by supervisor",
         "Overdue unsigned notes", "Plan reviews overdue per therapist", "Plan reviews overdue",
         "Measures scheduled and completed per therapist", "Measures per instrument",
-        "Outcomes: first to latest score, couples in treatment this month", "Notes on outcomes",
+        "Outcomes: first to latest score, couples in treatment in the month", "Notes on outcomes",
     ]
     assert rows[rows.index(["Attendance"]) + 1][0] == "Therapist"
     assert ["Generated", "2025-10-06 09:00", "by", "'@Mia"] in rows

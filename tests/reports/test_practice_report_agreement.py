@@ -240,3 +240,92 @@ def test_trend_has_twelve_months_up_to_the_period_end_and_agrees_on_page_and_csv
     page = client.get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
     assert '<th scope="row">Sep 2025</th><td class="num">3</td><td class="num">1</td><td class="num">1</td>' in page
     assert "Sessions held per month, twelve months" in page  # the SVG chart's title
+
+
+# --- The wording names the period: a month, a quarter or another period ------------------------------------------
+
+# What a report of a quarter or of the year to date must not say: each of these meant the report's period.
+MONTH_WORDING = re.compile(r"\b(?:the|this) month\b|\bmonth's\b", re.IGNORECASE)
+
+
+def test_a_period_names_itself_a_month_a_quarter_or_a_period():
+    from reports.selectors.session_export import Period
+
+    assert Month(datetime.date(2025, 9, 1)).unit == "month"
+    assert Period.month(datetime.date(2026, 2, 9)).unit == "month"
+    assert Period(datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)).unit == "month"  # a custom whole month
+    assert Period.quarter(datetime.date(2026, 8, 9)).unit == "quarter"
+    assert Period(datetime.date(2026, 10, 1), datetime.date(2026, 12, 31)).unit == "quarter"
+    assert Period.year_to_date(datetime.date(2026, 5, 31)).unit == "period"
+    assert Period.year_to_date(datetime.date(2026, 1, 31)).unit == "period"  # January so far: still "2026 to date"
+    assert Period(datetime.date(2026, 9, 10), datetime.date(2026, 10, 9)).unit == "period"
+    assert Period(datetime.date(2026, 7, 1), datetime.date(2026, 9, 29)).unit == "period"  # a quarter less a day
+
+
+def _page_pdf_and_csv(client, query: str) -> tuple[str, str, str]:
+    """The report part of the page (not the month picker), the PDF's text and the CSV, whitespace collapsed."""
+    page = client.get(reverse("reports:practice-report") + query).content.decode()
+    page = " ".join(page[page.index('<div class="practice-report">'):].split())
+    pdf = " ".join(pdf_text(client.get(reverse("reports:practice-report-pdf") + query).content).split())
+    text = client.get(reverse("reports:practice-report-csv") + query).content.decode("utf-8-sig")
+    return page, pdf, text
+
+
+def _says(unit: str) -> dict[str, tuple[str, ...]]:
+    """Sentences and headings each of the page, the PDF and the CSV holds for a report of this unit (with data)."""
+    both = (f"Intakes (treatment started in the {unit})", f"Discharges in the {unit}",
+            f"Active at the end of the {unit}")
+    sentences = (f"Sessions booked in the {unit} by the clinician", f"Notes of the sessions attended in the {unit}",
+                 f"the first and last weeks are cut at the {unit}'s edges",
+                 f"Couples in treatment at some point of the {unit}", f"by the end of the {unit}.")
+    return {
+        "page": (*both, *sentences, f"Plan reviews overdue at the end of the {unit}", f"Returned in the {unit}",
+                 f"Co-signed in the {unit}"),
+        "pdf": (*both, *sentences),
+        "csv": (*both, f"Late entries signed in the {unit}", f"Returned in the {unit}", f"Co-signed in the {unit}",
+                f"All administrations in the {unit}", f"couples in treatment in the {unit}"),
+    }
+
+
+@pytest.mark.parametrize(("query", "unit"), [
+    ("?period=last_quarter", "quarter"),  # Q3 2025, today being 6 October 2025
+    ("?period=custom&start=2025-07-01&end=2025-09-30", "quarter"),  # the same days, chosen as a range
+    ("?period=year_to_date", "period"),  # 1 January to 6 October 2025
+    ("?period=custom&start=2025-08-15&end=2025-09-30", "period"),
+])
+def test_a_quarter_or_another_period_is_named_so_on_page_pdf_and_csv_never_the_month(cast, login, query, unit):
+    import time_machine
+
+    seed_couple(cast.practice, cast.therapist, 1, co_therapist=cast.co_therapist)
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2025, 10, 6, 9, 0)), tick=False):
+        page, pdf, text = _page_pdf_and_csv(login(cast.manager), query)
+    said = _says(unit)
+    for name, output in (("page", page), ("pdf", pdf), ("csv", text)):
+        assert [phrase for phrase in said[name] if phrase not in output] == [], name
+        assert MONTH_WORDING.findall(output) == [], name
+    if query != "?period=year_to_date":  # over: reviews are counted on its last day, not today
+        assert f"the {unit}'s last day" in page
+    # What really is a calendar month keeps its word: the twelve-month trend.
+    assert "Trend: sessions per month" in page and "Trend: sessions per month" in text
+
+
+def test_a_month_is_still_named_the_month_on_page_pdf_and_csv(cast, login):
+    seed_couple(cast.practice, cast.therapist, 1, co_therapist=cast.co_therapist)
+    for query in (SEPTEMBER, "?period=custom&start=2025-09-01&end=2025-09-30"):
+        page, pdf, text = _page_pdf_and_csv(login(cast.manager), query)
+        said = _says("month")
+        for name, output in (("page", page), ("pdf", pdf), ("csv", text)):
+            assert [phrase for phrase in said[name] if phrase not in output] == [], (query, name)
+            assert "quarter" not in output.casefold(), (query, name)
+        assert "30 Sep 2025, the month's last day" in page
+
+
+def test_an_empty_quarter_says_so_in_its_own_words_in_the_csv(cast, login):
+    text = login(cast.manager).get(reverse("reports:practice-report-csv")
+                                   + "?period=custom&start=2024-01-01&end=2024-03-31").content.decode("utf-8-sig")
+    for line in ("No no-show or late cancellation in the quarter.", "No sessions were booked in the quarter.",
+                 "No attended sessions and no late entries in the quarter.",
+                 "No note awaits co-signature, and none was co-signed or returned in the quarter.",
+                 "No measures were scheduled in the quarter.", "No measures were scheduled or given in the quarter."):
+        assert line in text
+    assert MONTH_WORDING.findall(text) == []
