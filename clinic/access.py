@@ -102,7 +102,7 @@ def get_couple_for_user(user: Any, pk: Any, *, write: bool = False) -> Couple:
     couple = (
         queryset.filter(pk=pk)
         .prefetch_related(Prefetch("partners", Partner.objects.select_related("client")),
-                          Prefetch("care_team", CareTeamMember.objects.select_related("user")))
+                          Prefetch("care_team", CareTeamMember.objects.select_related("user__supervisor")))
         .first()
     )
     if couple is None:

@@ -72,7 +72,7 @@ def couple_listed_for(user: Any, pk: Any) -> Couple | None:
         Couple.objects.listed_for(user)
         .filter(pk=pk)
         .only(*LISTING_FIELDS)
-        .prefetch_related(Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user")))
+        .prefetch_related(Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user__supervisor")))
         .first()
     )
 

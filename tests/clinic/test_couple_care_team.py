@@ -237,3 +237,24 @@ def test_htmx_end_of_own_place_redirects_the_browser(cast, login):
                                                             "confirm": "on"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("clinic:couple-list")
+
+
+def test_care_team_names_the_supervisor_of_a_supervised_member(cast, login):
+    """Supervision is a relation between clinicians, not a care-team row: the care team says who supervises a
+    current member (and co-signs their notes), on the care-team page and the case administration page."""
+    cast.therapist.refresh_from_db()
+    supervisor = cast.therapist.supervisor
+    expected = f"Supervised by {supervisor.display_name}, who co-signs their notes"
+    for url in (team_url(cast.couple), reverse("clinic:couple-administration", args=[cast.couple.pk])):
+        html = login(cast.therapist).get(url).content.decode()
+        assert expected in html, url
+    # The co-therapist has no supervisor: nothing is said about one.
+    assert html.count("Supervised by") == 1
+
+
+def test_an_ended_member_s_supervisor_is_not_shown(cast, login):
+    CareTeamMember.objects.filter(pk=membership(cast, cast.therapist).pk).update(
+        start_date=today() - datetime.timedelta(days=30), end_date=today() - datetime.timedelta(days=1))
+    html = login(cast.manager).get(team_url(cast.couple)).content.decode()
+    assert cast.therapist.get_full_name() in html  # still listed, as a past member
+    assert "Supervised by" not in html

@@ -140,6 +140,7 @@ def test_an_error_link_on_a_phone_shows_the_blank_question_with_its_error(browse
         phone.locator(f"#id_item_{number}_0").check()
     phone.get_by_role("button", name="Send my answers").click()
     summary = phone.locator(".error-summary")
+    expect(summary).to_be_focused()  # read first by a screen reader; the keyboard starts from its links
     expect(summary.get_by_role("heading")).to_have_text("There are 2 problems")
     expect(summary).to_contain_text("Nothing was sent. 2 questions are blank.")
     summary.get_by_role("link", name=re.compile("^Question 7")).click()
