@@ -46,11 +46,15 @@ def todays_sessions(user: Any, *, day: datetime.date | None = None) -> QuerySet[
     )
 
 
+# What the page shows of a note of the user's: the session's start as copied onto the note, no session row.
+MY_NOTE_COLUMNS = ("id", "session_id", "session_starts_at", "couple_id", "couple__reference", "author_id", "status",
+                   "returned_at", "signed_at", "late_entry")
+
+
 def _my_notes(user: Any) -> QuerySet[ProgressNote]:
     return (
         ProgressNote.objects.filter(author=user, couple__in=Couple.objects.visible_to(user))
-        .select_related("couple", "session")
-        .defer("couple__presenting_concerns", *NOTE_TEXT_COLUMNS)
+        .select_related("couple").only(*MY_NOTE_COLUMNS)
     )
 
 
