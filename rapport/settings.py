@@ -313,6 +313,10 @@ if env("RAPPORT_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": env("RAPPORT_REDIS_URL")}
 
+# The calendar feed (notes.views.calendar.feed) has no sign-in: requests are counted per owner
+# (rapport.throttle). A calendar app asks every 15 minutes to a few hours.
+RAPPORT_FEED_REQUESTS_PER_HOUR = envint("RAPPORT_FEED_REQUESTS_PER_HOUR", 30)
+
 # --- Background tasks (report batches) -------------------------------------------------------------
 # Django's Tasks API (django-tasks backport) with the database backend: a worker is a plain
 # `python manage.py db_worker` process; any number can run against one PostgreSQL.

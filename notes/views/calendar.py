@@ -11,6 +11,7 @@ and still on each couple's care team (notes.selectors.agenda).
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,9 +28,11 @@ from notes import ical
 from notes.forms.sessions import CalendarForm
 from notes.selectors import agenda
 from notes.services.calendar_feed import calendar_feed_issue, calendar_feed_revoke
+from rapport import throttle
 from rapport.forms import error_summary
 
 NAV = "calendar"
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -101,9 +104,16 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
 def feed(request: HttpRequest) -> HttpResponse:
     """The iCalendar feed of the token's owner: 404 for a missing, wrong or revoked token or an owner who can no
     longer see clinical records. References only (notes.ical)."""
+    # Wrong addresses are not counted per IP address: a 256-bit token is not guessed, and behind a proxy every
+    # request has the proxy's address, so such a limit would let anyone stop every clinician's feed.
     owner = agenda.feed_owner(request.GET.get("token", ""))
     if owner is None:
         raise Http404
+    wait = throttle.hit(f"calendar-feed:{owner.pk}", limit=settings.RAPPORT_FEED_REQUESTS_PER_HOUR, window=3600)
+    if wait is not None:
+        logger.warning("calendar feed of user %s throttled: more than %s requests this hour", owner.pk,
+                       settings.RAPPORT_FEED_REQUESTS_PER_HOUR)
+        return _too_many_requests(wait)
     now = timezone.now()
     domain = (settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS and settings.ALLOWED_HOSTS[0] not in ("*", "")
               else "rapport.invalid").lstrip(".")
@@ -111,4 +121,13 @@ def feed(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(text.encode(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="rapport-sessions.ics"'
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _too_many_requests(wait: int) -> HttpResponse:
+    """A calendar app asks every 15 minutes to a few hours: this many requests is a misconfigured client, a leaked
+    address being used, or addresses being guessed."""
+    response = HttpResponse("Too many requests for this calendar feed. Try again later.\n", status=429,
+                            content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(wait)
     return response

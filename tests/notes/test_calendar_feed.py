@@ -188,3 +188,34 @@ def test_an_unknown_action_is_400(cast, login):
 def test_managers_and_admins_cannot_make_a_feed(cast, login, role):
     assert login(getattr(cast, role)).post(SETTINGS, {"action": "issue"}).status_code == 403
     assert not CalendarFeed.objects.exists()
+
+
+def test_a_feed_asked_for_too_often_is_refused_for_the_hour_with_retry_after(cast, client, settings):
+    settings.RAPPORT_FEED_REQUESTS_PER_HOUR = 3
+    token = calendar_feed_issue(user=cast.therapist)
+    for _ in range(3):
+        feed_of(client, token)
+    refused = feed_of(client, token, status=429)
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert "Too many requests" in refused.content.decode() and "BEGIN:VCALENDAR" not in refused.content.decode()
+    # Another clinician's feed is counted apart.
+    feed_of(client, calendar_feed_issue(user=cast.co_therapist))
+
+
+
+def test_wrong_addresses_are_not_limited_per_ip_address(cast, client, settings):
+    """Behind a proxy every request has its address: a per-address limit on wrong tokens would stop every feed."""
+    settings.RAPPORT_FEED_REQUESTS_PER_HOUR = 3
+    token = calendar_feed_issue(user=cast.therapist)
+    for n in range(10):
+        feed_of(client, f"guess-{n}", status=404)
+    feed_of(client, token)
+
+def test_the_counts_name_no_token(cast, client, settings):
+    from django.core.cache import cache
+
+    token = calendar_feed_issue(user=cast.therapist)
+    feed_of(client, token)
+    feed_of(client, "a-wrong-token", status=404)
+    keys = list(cache._cache.keys())  # the test settings' per-process memory cache
+    assert keys and not any(token in key or "a-wrong-token" in key for key in keys)
