@@ -11,15 +11,26 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit.services import record_event
 from clinic.access import get_couple_for_user
 from clinic.api.couples import COUPLE_PK
 from clinic.models import User
-from notes.api.sessions_serializers import SessionCreateInput, SessionFilterInput, SessionOutput, SessionUpdateInput
-from notes.models import Session
+from notes.api.sessions_serializers import (
+    SeriesCreateInput,
+    SeriesEndInput,
+    SeriesEndOutput,
+    SeriesOutput,
+    SessionCreateInput,
+    SessionFilterInput,
+    SessionOutput,
+    SessionUpdateInput,
+)
+from notes.models import Session, SessionSeries
 from notes.selectors import notes as selectors
+from notes.services import series as series_services
 from notes.services import sessions as session_services
 from rapport.api import UUID_PATTERN, RolePermissionsMixin, error_responses, validated
 
@@ -33,6 +44,11 @@ def _therapist(couple, pk: Any) -> User:
 
 def _session_out(pk: Any) -> dict:
     return SessionOutput(selectors.session_with_note(pk)).data
+
+
+def _series_out(series: SessionSeries) -> dict:
+    series.occurrences = list(selectors.series_sessions(series))
+    return SeriesOutput(series).data
 
 
 @extend_schema(tags=["sessions"], parameters=[COUPLE_PK])
@@ -99,7 +115,67 @@ class SessionViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
         return Response(_session_out(saved.pk))
 
 
+@extend_schema(tags=["sessions"], parameters=[COUPLE_PK])
+class CoupleSeriesViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """Recurring sessions of a couple: every week or every two weeks, up to a last day or a number."""
+
+    queryset = SessionSeries.objects.none()
+
+    @extend_schema(
+        summary="Record a recurring series of sessions",
+        description="Every occurrence is recorded as a single session would be (the IPV gate for joint sessions, "
+                    "the therapist on the care team, the service code), all or none. Give `repeat_until` or "
+                    f"`repeat_count`, not both; at most {series_services.MAX_OCCURRENCES} occurrences.",
+        request=SeriesCreateInput,
+        responses={201: SeriesOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def create(self, request, couple_pk=None):
+        couple = get_couple_for_user(request.user, couple_pk, write=True)
+        data = validated(SeriesCreateInput, request.data)
+        if "therapist" in data:
+            data["therapist"] = _therapist(couple, data["therapist"])
+        series = series_services.series_create(
+            couple=couple, by=request.user, interval_weeks=data.pop("repeat"), until=data.pop("repeat_until", None),
+            count=data.pop("repeat_count", None), **data)
+        return Response(_series_out(series), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["sessions"])
+class SeriesViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
+    """One recurring series, with its occurrences."""
+
+    queryset = SessionSeries.objects.none()
+    lookup_value_regex = UUID_PATTERN
+
+    @extend_schema(summary="Open a series", responses={200: SeriesOutput, **error_responses(401, 403, 404)})
+    def retrieve(self, request, pk=None):
+        series = selectors.get_series_for_user(request.user, pk)
+        out = _series_out(series)
+        record_event("session.list", actor=request.user, obj=series.couple,
+                     detail={"shown": len(out["sessions"]), "series": str(series.pk), "api": True})
+        return Response(out)
+
+    @extend_schema(
+        summary="End a series",
+        description="Removes the occurrences from `since` (default: now) that are still scheduled, in the future "
+                    "and documented nowhere (no progress note, no psychotherapy note); attended, cancelled or "
+                    "documented ones stay. To cancel one occurrence, change its attendance to cancelled.",
+        request=SeriesEndInput,
+        responses={200: SeriesEndOutput, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        series = selectors.get_series_for_user(request.user, pk, write=True)
+        data = validated(SeriesEndInput, request.data)
+        removed = series_services.series_end(series=series, by=request.user, since=data.get("since"))
+        series.refresh_from_db()
+        return Response({"removed": removed, "series": _series_out(series)})
+
+
 def register(router) -> None:
     router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/sessions", CoupleSessionViewSet,
                     basename="couple-session")
     router.register("sessions", SessionViewSet, basename="session")
+    router.register(f"couples/(?P<couple_pk>{UUID_PATTERN})/session-series", CoupleSeriesViewSet,
+                    basename="couple-session-series")
+    router.register("session-series", SeriesViewSet, basename="session-series")

@@ -17,6 +17,7 @@ from clinic.api.couples_serializers import StaffBriefOutput
 from notes.models import Attendance, Modality, NoteStatus, SessionKind
 from notes.selectors.notes import session_note
 from notes.services import sessions as session_services
+from notes.services.series import INTERVALS, MAX_OCCURRENCES
 from notes.services.sessions import MAX_DURATION_MINUTES
 from rapport.api import UUID_ERROR, VersionedUpdateInput, choice_field, version_field
 
@@ -53,6 +54,8 @@ class SessionOutput(serializers.Serializer):
     kind = choice_field(SessionKind.choices)
     attendance = choice_field(Attendance.choices)
     service_code = serializers.CharField()
+    series = serializers.UUIDField(source="series_id", allow_null=True,
+                                   help_text="The recurring series this session is an occurrence of, or null.")
     version = serializers.IntegerField()
     note = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -78,6 +81,43 @@ class SessionCreateInput(serializers.Serializer):
                                            "Cancelled, late-cancelled and no-show sessions have none.")
     therapist = serializers.UUIDField(required=False, error_messages=UUID_ERROR,
                                       help_text="A therapist on the couple's care team; defaults to you.")
+
+
+class SeriesCreateInput(SessionCreateInput):
+    starts_at = _session_start(help_text="The first occurrence. The others keep its wall time in the practice's "
+                                         "time zone across daylight-saving changes.")
+    attendance = choice_field(Attendance.choices, default=Attendance.SCHEDULED,
+                              help_text="The first occurrence's (a session just held); the others are scheduled.")
+    repeat = choice_field(sorted(INTERVALS), help_text="1: every week; 2: every two weeks.")
+    repeat_until = serializers.DateField(required=False, help_text="The last day an occurrence may fall on.")
+    repeat_count = serializers.IntegerField(required=False, help_text=f"2 to {MAX_OCCURRENCES} occurrences.")
+
+
+class SeriesEndInput(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="End from this moment on (default: now).")
+
+
+class SeriesOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    couple = serializers.UUIDField(source="couple_id")
+    therapist = StaffBriefOutput()
+    first_starts_at = serializers.DateTimeField()
+    time_zone = serializers.CharField()
+    repeat = serializers.IntegerField(source="interval_weeks")
+    repeat_until = serializers.DateField(source="until", allow_null=True)
+    repeat_count = serializers.IntegerField(source="count", allow_null=True)
+    duration_minutes = serializers.IntegerField()
+    modality = choice_field(Modality.choices)
+    kind = choice_field(SessionKind.choices)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    sessions = SessionOutput(many=True, source="occurrences",
+                             help_text="Its occurrences still on the record, in time order.")
+
+
+class SeriesEndOutput(serializers.Serializer):
+    removed = serializers.IntegerField(help_text="Future occurrences removed: still scheduled, documented nowhere.")
+    series = SeriesOutput()
 
 
 class SessionUpdateInput(VersionedUpdateInput):

@@ -19,7 +19,7 @@ from audit.services import record_event
 from clinic.access import get_couple_record_for_user
 from clinic.models import Couple, Risk, RiskStatus, User
 from notes import note_templates
-from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session
+from notes.models import Addendum, NoteStatus, ObjectiveRating, ProgressNote, Session, SessionSeries
 from plans.models import Intervention, Objective, PlanStatus, TreatmentPlan
 from rapport.locale import day_start
 
@@ -100,6 +100,18 @@ def get_session_for_user(user: Any, pk: Any, *, write: bool = False) -> Session:
     """The session `pk` if `user` may read (write=True: change) its couple; else 404, audited."""
     queryset = Session.objects.select_related("couple__practice", "therapist")
     return get_couple_record_for_user(user, Session, pk, write=write, queryset=queryset)
+
+
+def get_series_for_user(user: Any, pk: Any, *, write: bool = False) -> SessionSeries:
+    """The session series `pk` if `user` may read (write=True: change) its couple; else 404, audited."""
+    return get_couple_record_for_user(user, SessionSeries, pk, write=write,
+                                      queryset=SessionSeries.objects.select_related("therapist"))
+
+
+def series_sessions(series: SessionSeries) -> QuerySet[Session]:
+    """The series' occurrences in time order, each with its therapist and note (text columns not loaded)."""
+    return (Session.objects.filter(series=series).select_related("therapist", "note")
+            .defer(*(f"note__{column}" for column in NOTE_TEXT_COLUMNS)).order_by("starts_at", "id"))
 
 
 def session_with_note(pk: Any) -> Session:

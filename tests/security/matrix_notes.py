@@ -30,6 +30,19 @@ def session(c):
     return _session(c).pk
 
 
+def series(c):
+    """A fortnightly series of two individual sessions with partner A, from next week (the therapist's)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from notes.services.series import series_create
+
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=7)
+    return series_create(couple=c.couple, by=c.therapist, starts_at=start, interval_weeks=2, count=2,
+                         kind="individual_a").pk
+
+
 def draft(c):
     from tests.notes.note_factories import NoteFactory
 
@@ -92,6 +105,15 @@ ENTRIES: dict[str, list[Probe]] = {
         Probe(lambda c: reverse("session-detail", args=[session(c)]), api_record(CLINICIANS_ON_CASE, 400),
               method="patch"),
     ],
+    # A series needs both partners' IPV screens for joint sessions: the empty POST is a 400 for those who may try.
+    "couple-session-series-list": [
+        Probe(lambda c: reverse("couple-session-series-list", args=[couple(c)]), api_record(CLINICIANS_ON_CASE, 400),
+              method="post"),
+    ],
+    "session-series-detail": [Probe(lambda c: reverse("session-series-detail", args=[series(c)]),
+                                    api_record(READERS))],
+    "session-series-end": [Probe(lambda c: reverse("session-series-end", args=[series(c)]),
+                                 api_record(CLINICIANS_ON_CASE), method="post")],
     "note-list": [
         # Everyone clinical gets a list (of the notes they may see); managers and admins 403.
         Probe(lambda c: reverse("note-list"), api_record(READERS, stranger=200, outsider=200)),
