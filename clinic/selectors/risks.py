@@ -18,24 +18,32 @@ def _overdue_since(practice: Practice, now: datetime.datetime | None = None) -> 
 
 
 def with_overdue(risks: list[Risk], now: datetime.datetime | None = None) -> list[Risk]:
-    """Mark each risk `.overdue` (open past its practice's window), for templates and serializers. Reads
-    `risk.couple.practice`: select it with the risks."""
+    """Mark each risk `.overdue` (open past its practice's window) and `.follow_up_overdue` (acknowledged, and the
+    day its follow-up was due has passed), for templates and serializers. Reads `risk.couple.practice`: select it
+    with the risks."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
     for risk in risks:
         risk.overdue = risk.status == RiskStatus.OPEN and risk.raised_at < _overdue_since(risk.couple.practice, now)
+        risk.follow_up_overdue = (risk.status == RiskStatus.ACKNOWLEDGED and risk.follow_up_on is not None
+                                  and risk.follow_up_on < today)
     return risks
+
+
+def _needs_action_first(risk: Risk) -> tuple:
+    """Open risks first, then acknowledged ones whose follow-up is overdue, then the rest; oldest first."""
+    return (risk.status != RiskStatus.OPEN, not risk.follow_up_overdue, risk.raised_at)
 
 
 def unresolved_risks_for(user: Any) -> list[Risk]:
     """Open and acknowledged risks of every couple `user` may read (their care-team cases; a supervisor's
-    also their supervisees'), open ones first, oldest first. One query."""
+    also their supervisees'), open ones first, then those whose follow-up is overdue, oldest first. One query."""
     risks = list(
         Risk.objects.unresolved().filter(couple__in=Couple.objects.visible_to(user))
         .select_related("couple__practice").defer("couple__presenting_concerns")
         .order_by("raised_at")
     )
-    risks.sort(key=lambda r: (r.status != RiskStatus.OPEN, r.raised_at))
-    return with_overdue(risks)
+    return sorted(with_overdue(risks), key=_needs_action_first)
 
 
 def overdue_risks_for(user: Any) -> list[Risk]:
@@ -51,8 +59,7 @@ def unresolved_risks_of(couple: Couple) -> list[Risk]:
     """The couple's open and acknowledged risks (the overview banner and the clinical PDFs)."""
     risks = list(couple.risks.unresolved().select_related("acknowledged_by", "couple__practice")
                  .defer("couple__presenting_concerns").order_by("raised_at"))
-    risks.sort(key=lambda r: (r.status != RiskStatus.OPEN, r.raised_at))
-    return with_overdue(risks)
+    return sorted(with_overdue(risks), key=_needs_action_first)
 
 
 def risks_of(couple: Couple) -> list[Risk]:

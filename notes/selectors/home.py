@@ -19,9 +19,15 @@ from clinic.selectors.names import couple_names_for
 from clinic.selectors.risks import unresolved_risks_for
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.supervision import NOTE_TEXT_COLUMNS, review_queue_for, with_answer_since_return
-from plans.models import TreatmentPlan
+from plans.models import MeasureAdministration, TreatmentPlan
 from plans.selectors.client_entries import ClientEntriesRow, client_entries_to_review
-from plans.selectors.measures import CoupleReviewPrompts, DueRow, measures_due_for, plan_reviews_due_for
+from plans.selectors.measures import (
+    CoupleReviewPrompts,
+    DueRow,
+    measures_due_for,
+    plan_reviews_due_for,
+    risk_questions_to_ask,
+)
 from plans.selectors.plans import overdue_reviews_for
 
 LATE_ENTRY_DAYS = 90
@@ -111,6 +117,8 @@ class TherapistHome:
     overdue_reviews_count: int = 0
     measures_due: list[DueRow] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
+    # Forms whose risk question was left blank, not yet followed up (plans.selectors.measures).
+    risk_questions: list[MeasureAdministration] = field(default_factory=list)
     not_on_track: list[CoupleReviewPrompts] = field(default_factory=list)
     client_entries: list[ClientEntriesRow] = field(default_factory=list)
     # {couple id: "Amara & Ben"} for every couple on the page, decrypted once (clinic.selectors.names).
@@ -122,6 +130,7 @@ class TherapistHome:
         ids |= {plan.couple_id for plan in self.overdue_reviews_shown}
         ids |= {due.couple_id for due in self.measures_due_shown}
         ids |= {risk.couple_id for risk in self.risks}
+        ids |= {m.couple_id for m in self.risk_questions}
         ids |= {row.couple.pk for row in self.not_on_track_shown}
         ids |= {row.couple_id for row in self.client_entries}
         return ids
@@ -156,6 +165,7 @@ def home_for(user: Any) -> TherapistHome:
         **_overdue_reviews(user),
         measures_due=measures_due_for(user),
         risks=unresolved_risks_for(user),
+        risk_questions=risk_questions_to_ask(user),
         not_on_track=plan_reviews_due_for(user),
         client_entries=client_entries_to_review(user),
     )

@@ -26,10 +26,17 @@ from clinic.selectors.ipv import RescreenPrompt, rescreen_prompts
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, session_note
 from plans.instruments import BUILTIN
-from plans.models import Homework, HomeworkStatus, MeasureAdministration, PlanStatus, TreatmentPlan
+from plans.models import EntrySource, Homework, HomeworkStatus, MeasureAdministration, PlanStatus, TreatmentPlan
 from plans.selectors.client_entries import ClientEntriesRow, client_entries_of
 from plans.selectors.instruments import instruments_for
-from plans.selectors.measures import DueRow, ReviewPrompt, ScoreLine, measures_due_for_couple, score_lines
+from plans.selectors.measures import (
+    DueRow,
+    ReviewPrompt,
+    ScoreLine,
+    measures_due_for_couple,
+    risk_answers_to_acknowledge,
+    score_lines,
+)
 
 # Past sessions that count as "the last session": those that took place or were missed, not cancellations.
 HELD = (Attendance.ATTENDED, Attendance.NO_SHOW, Attendance.LATE_CANCELLED, Attendance.SCHEDULED)
@@ -66,7 +73,8 @@ class Outstanding:
     second step of the same clinical event done on another page (a register risk raised by a PHQ-9: the score's
     own risk flag), shown after it under the same rule."""
 
-    # note | attendance | cosign | returned | measure | review | risk | measure_risk | measure_risk_blank | ipv_rescreen
+    # note | attendance | cosign | returned | measure | review | risk | risk_follow_up | measure_risk |
+    # measure_risk_blank | ipv_rescreen
     kind: str
     text: str
     url_name: str
@@ -185,6 +193,11 @@ def _instrument_name(m: MeasureAdministration) -> str:
     return BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
 
 
+def _risk_items(m: MeasureAdministration) -> str:
+    numbers = BUILTIN[m.instrument].risk_items if m.instrument in BUILTIN else ()
+    return ", ".join(f"item {n}" for n in numbers) or "its risk item"
+
+
 def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: PlanPanel, due: list[DueRow],
                  risks: list[Risk], measure_risks: list[MeasureAdministration], rescreens: list[RescreenPrompt],
                  review_prompts: list[ReviewPrompt], entries: ClientEntriesRow | None, can_write: bool,
@@ -199,8 +212,12 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
     # A flagged score and the open register risk it raised are one clinical event: one item, the register's,
     # naming the score, with the score's own acknowledgement (a note on the measure page) as its second step;
     # the register's is the structured follow-up (C-SSRS screen, safety plan).
-    flagged = {m.pk: m for m in measure_risks}
+    flagged = {m.pk: m for m in measure_risks if m.risk_flag}
     for risk in risks:
+        if getattr(risk, "follow_up_overdue", False):
+            text = (f"Follow up the risk: {risk.get_kind_display()} ({risk.subject}), "
+                    f"due {risk.follow_up_on:%-d %b %Y}, overdue")
+            items.append(Outstanding("risk_follow_up", text, "clinic:risk-register", (couple.pk,)))
         if risk.status != RiskStatus.OPEN:
             continue
         m = flagged.pop(risk.source_id, None) if risk.source == RiskSource.MEASURE else None
@@ -215,15 +232,17 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
         items.append(Outstanding("risk", f"{text} ({risk.subject}, raised {raised:%-d %b}{overdue})",
                                  "clinic:risk-register", (couple.pk,), also=also))
     for m in flagged.values():  # no open register risk of their own: acknowledged or closed there, or older data
-        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer of a {_instrument_name(m)} "
-                                                 f"given on {m.administered_on:%-d %b %Y}",
+        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer on the {_instrument_name(m)} of "
+                                                 f"{m.administered_on:%-d %b %Y} ({m.get_partner_display()})",
                                  "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
-    if entries is not None and entries.risk_item_unanswered:
-        count = entries.risk_item_unanswered
-        forms = "a questionnaire" if count == 1 else f"{count} questionnaires"
-        items.append(Outstanding("measure_risk_blank", f"Ask at the next contact: the risk question (item 9) was "
-                                                       f"left blank on {forms} sent from the portal",
-                                 "plans:measure-list", (couple.pk,), owner="" if can_write else primary))
+    for m in measure_risks:
+        if not m.risk_flag:  # the risk question left blank, not yet followed up
+            where = " in the portal" if m.source == EntrySource.CLIENT else ""
+            items.append(Outstanding("measure_risk_blank", f"Ask {m.get_partner_display()} the risk question "
+                                                           f"({_risk_items(m)}), left blank on the "
+                                                           f"{_instrument_name(m)} of {m.administered_on:%-d %b %Y}"
+                                                           f"{where}",
+                                     "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
     for prompt in rescreens:
         why = ("a note since the last screen noted a partner-violence concern" if prompt.reason == "note_concern"
                else f"last screened {prompt.partner.ipv_screened_on:%-d %b %Y}")
@@ -289,9 +308,7 @@ def couple_overview(*, couple: Couple, user: Any, risks: list[Risk], can_write: 
     homework = list(open_homework.annotate(open_total=Window(Count("id")))  # the total before the slice
                     .order_by("due_on", "assigned_on", "id")[:OPEN_HOMEWORK_SHOWN])  # 1
     homework_open = homework[0].open_total if homework else 0
-    measure_risks = list(MeasureAdministration.objects.filter(
-        couple=couple, risk_flag=True, risk_acknowledged_at__isnull=True,
-    ).only("id", "couple_id", "instrument", "administered_on").order_by("administered_on", "id"))  # 1
+    measure_risks = risk_answers_to_acknowledge(couple)  # 1
     due = measures_due_for_couple(couple, can_record=can_write, plans=plans, instruments=instruments,
                                   today=today) if plan.plan else []  # ≤ 3
     rescreens = rescreen_prompts(couple, list(couple.partners.all()))  # ≤ 1 (the notes' IPV concerns)

@@ -147,6 +147,20 @@ class RiskAcknowledgeForm(forms.Form):
     )
 
 
+class RiskQuestionForm(RiskAcknowledgeForm):
+    """Following up a risk question left blank: what the partner said when asked."""
+
+    note = forms.CharField(
+        label="What the partner said when asked, and what was done", max_length=SHORT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example: asked in today's session; no thoughts of self-harm in the last two weeks.",
+        error_messages={
+            "required": "Write what the partner said when asked the risk question.",
+            "max_length": f"Keep the note to {SHORT_TEXT_MAX:,} characters or fewer.",
+        },
+    )
+
+
 NOT_SCHEDULED = ""
 
 

@@ -1,6 +1,8 @@
 """Entries the partners made themselves in the portal (source "client") that no clinician has reviewed yet:
 the "New client entries" list of the therapist's Today, one row per couple. References, counts and times
-only, never what was written."""
+only, never what was written. A questionnaire whose risk question was left blank is not only a new entry: it
+stays on Today's "Ask at the next contact" until followed up (plans.selectors.measures.risk_questions_to_ask),
+whatever the review of the entries."""
 
 from __future__ import annotations
 
@@ -13,24 +15,16 @@ from django.db.models import Count, IntegerField, Max, Value
 from clinic.models import Couple
 from plans.models import BehaviouralExperiment, CheckingLogEntry, EntrySource, MeasureAdministration, ThoughtRecord
 
-# A questionnaire whose risk item (PHQ-9 item 9) the partner left blank after being asked again: listed here,
-# on the couple's row, rather than in the risk register. A blank is missing information, not a risk finding:
-# a register entry would claim a suicide risk nobody reported and stay open until a C-SSRS screen and safety
-# plan are recorded. What it needs is a question at the next contact; the measure row keeps its own badge.
-RISK_ITEM_LABEL = "with item 9 not answered: ask at the next contact"
-
-# (model, label, the column that says when it was entered, extra filter)
+# (model, label, the column that says when it was entered)
 CLIENT_ENTRY_MODELS = (
-    (MeasureAdministration, "questionnaires", "recorded_at", {}),
-    (CheckingLogEntry, "checking log entries", "created_at", {}),
-    (ThoughtRecord, "thought records", "created_at", {}),
-    (BehaviouralExperiment, "behavioural experiments", "created_at", {}),
-    (MeasureAdministration, RISK_ITEM_LABEL, "recorded_at", {"risk_item_unanswered": True}),
+    (MeasureAdministration, "questionnaires", "recorded_at"),
+    (CheckingLogEntry, "checking log entries", "created_at"),
+    (ThoughtRecord, "thought records", "created_at"),
+    (BehaviouralExperiment, "behavioural experiments", "created_at"),
 )
 
 SINGULAR = {"questionnaires": "questionnaire", "checking log entries": "checking log entry",
-            "thought records": "thought record", "behavioural experiments": "behavioural experiment",
-            RISK_ITEM_LABEL: RISK_ITEM_LABEL}
+            "thought records": "thought record", "behavioural experiments": "behavioural experiment"}
 
 
 @dataclass
@@ -42,11 +36,7 @@ class ClientEntriesRow:
 
     @property
     def total(self) -> int:
-        return sum(n for label, n in self.counts.items() if label != RISK_ITEM_LABEL)
-
-    @property
-    def risk_item_unanswered(self) -> int:
-        return self.counts.get(RISK_ITEM_LABEL, 0)
+        return sum(self.counts.values())
 
     @property
     def summary(self) -> str:
@@ -74,16 +64,16 @@ def client_entries_of(couple: Couple) -> ClientEntriesRow | None:
 def _rows(couples: dict[str, Any]) -> list[ClientEntriesRow]:
     """`couples`: the filter that picks the couples (a subquery of a caseload, or one couple's id)."""
     parts = [
-        unreviewed_client_entries(model).filter(**couples, **extra)
+        unreviewed_client_entries(model).filter(**couples)
         .values("couple_id", "couple__reference")
         .annotate(kind=Value(index, output_field=IntegerField()), n=Count("id"), latest=Max(at))
         .values_list("couple_id", "couple__reference", "kind", "n", "latest").order_by()
-        for index, (model, _, at, extra) in enumerate(CLIENT_ENTRY_MODELS)
+        for index, (model, _, at) in enumerate(CLIENT_ENTRY_MODELS)
     ]
     rows: dict[Any, ClientEntriesRow] = {}
     for couple_id, reference, kind, n, latest in parts[0].union(*parts[1:], all=True):
         entry = rows.setdefault(couple_id, ClientEntriesRow(
-            couple_id, reference, {label: 0 for _, label, _, _ in CLIENT_ENTRY_MODELS}, latest))
+            couple_id, reference, {label: 0 for _, label, _ in CLIENT_ENTRY_MODELS}, latest))
         entry.counts[CLIENT_ENTRY_MODELS[kind][1]] = n
         entry.latest = max(entry.latest, latest)
     return sorted(rows.values(), key=lambda r: (r.latest, str(r.couple_id)), reverse=True)

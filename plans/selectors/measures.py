@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from clinic.models import Couple, CoupleStatus
+from clinic.models import Couple, CoupleStatus, Risk, RiskSource, RiskStatus, SuicideScreen
 from plans import charts, session_calendar
 from plans.instruments import (
+    BUILTIN,
     Change,
     Instrument,
     Outcome,
@@ -276,6 +277,54 @@ def measures_tab(couple: Couple) -> MeasuresTab:
     for m in tab.risks:
         m.instrument_data = instruments.get(m.instrument)
     return tab
+
+
+def _risk_question_not_followed_up() -> Q:
+    """A form whose risk question (PHQ-9 item 9) was left blank, not yet followed up. A blank is missing information,
+    not a finding (plans.selectors.client_entries): it is followed up by a clinician recording what the partner said
+    when asked (the score's acknowledgement), by a later answer to that question on the same instrument, or by a
+    C-SSRS screen of the partner since."""
+    later_answer = MeasureAdministration.objects.filter(
+        couple=OuterRef("couple"), partner=OuterRef("partner"), instrument=OuterRef("instrument"),
+        risk_item_unanswered=False, recorded_at__gt=OuterRef("recorded_at"))
+    screened = SuicideScreen.objects.filter(couple=OuterRef("couple"), partner=OuterRef("partner"),
+                                            recorded_at__gt=OuterRef("recorded_at"))
+    return Q(risk_item_unanswered=True, risk_acknowledged_at__isnull=True) & ~Exists(later_answer) & ~Exists(screened)
+
+
+RISK_ANSWER_COLUMNS = ("id", "couple_id", "partner", "instrument", "administered_on", "recorded_at", "source",
+                       "risk_flag", "risk_item_unanswered")
+
+
+def risk_questions_to_ask(user: Any) -> list[MeasureAdministration]:
+    """Today's "Ask at the next contact": in the couples `user` may see, the forms whose risk question was left
+    blank and not yet followed up, oldest first, each with its couple's reference. One query."""
+    forms = list(MeasureAdministration.objects.filter(_risk_question_not_followed_up(),
+                                                      couple__in=Couple.objects.visible_to(user))
+                 .select_related("couple").only(*RISK_ANSWER_COLUMNS, "couple__reference")
+                 .order_by("administered_on", "id"))
+    for m in forms:  # only built-in instruments have a risk question
+        m.instrument_name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
+    return forms
+
+
+def risk_answers_to_acknowledge(couple: Couple) -> list[MeasureAdministration]:
+    """The couple's scores whose risk needs a clinician, oldest first: a risk flag not yet acknowledged, or a risk
+    question left blank and not yet followed up. One query."""
+    return list(MeasureAdministration.objects.filter(couple=couple)
+                .filter(Q(risk_flag=True, risk_acknowledged_at__isnull=True) | _risk_question_not_followed_up())
+                .only(*RISK_ANSWER_COLUMNS).order_by("administered_on", "id"))
+
+
+def risk_question_followed_up(administration: MeasureAdministration) -> bool:
+    """Whether a form's blank risk question has been followed up (see _risk_question_not_followed_up)."""
+    return not MeasureAdministration.objects.filter(_risk_question_not_followed_up(), pk=administration.pk).exists()
+
+
+def register_risk_open(administration: MeasureAdministration) -> bool:
+    """Whether the risk this score raised in the couple's register is still open (awaiting its follow-up)."""
+    return Risk.objects.filter(source=RiskSource.MEASURE, source_id=administration.pk,
+                               status=RiskStatus.OPEN).exists()
 
 
 DETERIORATION = "reliable deterioration"

@@ -16,9 +16,7 @@ def client_entries_mark_reviewed(*, couple: Couple, by: User) -> int:
     now = timezone.now()
     counts = {}
     with transaction.atomic():
-        for model, _, _, extra in CLIENT_ENTRY_MODELS:
-            if extra:  # a subset of a model already listed (the questionnaires with item 9 unanswered)
-                continue
+        for model, _, _ in CLIENT_ENTRY_MODELS:
             counts[model._meta.model_name] = unreviewed_client_entries(model).filter(couple=couple).update(
                 client_reviewed_at=now, client_reviewed_by=by)
         record_event("client_entries.reviewed", actor=by, obj=couple, detail={"counts": counts})

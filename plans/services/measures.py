@@ -131,22 +131,24 @@ def _raise_risk(administration: MeasureAdministration, instrument: Instrument, b
 
 
 def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User, note: str) -> MeasureAdministration:
-    """Record that a clinician reviewed a risk flag, and what was done (the note is encrypted)."""
+    """Record that a clinician reviewed a risk flag, and what was done; or, for a form whose risk question was left
+    blank (PHQ-9 item 9), what the partner said when asked (the note is encrypted)."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Write what was done about the risk (for example, the risk assessment "
-                                       "and safety plan)."})
+                                       "and safety plan)." if administration.risk_flag else
+                                       "Write what the partner said when asked the risk question, and what was done."})
     if len(note) > SHORT_TEXT_MAX:
         raise ValidationError({"note": f"Keep the note to {SHORT_TEXT_MAX:,} characters or fewer."})
     with transaction.atomic():
         current = MeasureAdministration.objects.select_for_update().only(
-            "id", "couple_id", "risk_flag", "risk_acknowledged_at"
+            "id", "couple_id", "risk_flag", "risk_item_unanswered", "risk_acknowledged_at"
         ).get(pk=administration.pk)
-        if not current.risk_flag:
-            raise ValidationError("This administration raised no risk flag; there is nothing to acknowledge.",
-                                  code="no_risk")
+        if not (current.risk_flag or current.risk_item_unanswered):
+            raise ValidationError("This administration raised no risk flag and its risk question was answered; "
+                                  "there is nothing to acknowledge.", code="no_risk")
         if current.risk_acknowledged_at is not None:
-            raise ValidationError("This risk flag has already been acknowledged; reload the page to see by whom.",
+            raise ValidationError("This has already been acknowledged; reload the page to see by whom.",
                                   code="already_acknowledged")
         administration.risk_acknowledged_by = by
         administration.risk_acknowledged_at = timezone.now()
@@ -156,7 +158,8 @@ def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User,
             "risk_acknowledged_by", "risk_acknowledged_at", "risk_acknowledgement_note",
         ])
         record_event("measure.risk_acknowledged", actor=by, obj=administration,
-                     detail={"instrument": administration.instrument})
+                     detail={"instrument": administration.instrument,
+                             **({} if current.risk_flag else {"risk_item_unanswered": True})})
         # A suicide or self-harm risk stays open in the register until its structured follow-up (a C-SSRS
         # screen and a safety plan) is recorded there: a note on the score is not that follow-up.
         for risk in Risk.objects.filter(source=RiskSource.MEASURE, source_id=administration.pk,

@@ -35,6 +35,7 @@ from plans.forms.measures import (
     InstrumentChoiceForm,
     MeasureRecordForm,
     RiskAcknowledgeForm,
+    RiskQuestionForm,
     ScheduleForm,
     record_error_summary,
 )
@@ -163,12 +164,17 @@ def _detail_context(request: HttpRequest, administration: MeasureAdministration,
         difficulty = next((o.label for o in instrument.difficulty_item.options
                            if o.value == administration.difficulty), "")
     can_edit = _can_edit(request.user, couple.pk)
-    needs_ack = administration.risk_flag and administration.risk_acknowledged_at is None
+    unacknowledged = administration.risk_acknowledged_at is None
+    needs_ack = administration.risk_flag and unacknowledged
+    # A risk question left blank: asked about until followed up (here, by a later answer, or a C-SSRS screen).
+    to_ask = (administration.risk_item_unanswered and unacknowledged
+              and not selectors.risk_question_followed_up(administration))
+    form_class = RiskAcknowledgeForm if administration.risk_flag else RiskQuestionForm
     return {
         "nav": NAV, "couple": couple, "measure": administration, "instrument": instrument, "rows": rows,
         "difficulty": difficulty,
-        "can_edit": can_edit, "needs_ack": needs_ack,
-        "ack_form": extra.pop("ack_form", RiskAcknowledgeForm() if needs_ack and can_edit else None),
+        "can_edit": can_edit, "needs_ack": needs_ack, "to_ask": to_ask,
+        "ack_form": extra.pop("ack_form", form_class() if (needs_ack or to_ask) and can_edit else None),
         **extra,
     }
 
@@ -191,7 +197,7 @@ def measure_acknowledge_risk(request: HttpRequest, pk: Any) -> HttpResponse:
     administration = get_couple_record_for_user(
         request.user, MeasureAdministration, pk, write=True, queryset=selectors.administration_queryset()
     )
-    form = RiskAcknowledgeForm(request.POST)
+    form = (RiskAcknowledgeForm if administration.risk_flag else RiskQuestionForm)(request.POST)
     if form.is_valid():
         try:
             services.measure_acknowledge_risk(administration=administration, by=request.user,
@@ -199,8 +205,14 @@ def measure_acknowledge_risk(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Risk flag acknowledged. Your note is kept with this score. The risk register "
-                             "still needs its follow-up: a C-SSRS screen and a safety plan.")
+            if not administration.risk_flag:
+                messages.success(request, "Recorded: the risk question of this form is followed up. Your note is "
+                                          "kept with this score.")
+            elif selectors.register_risk_open(administration):
+                messages.success(request, "Risk flag acknowledged. Your note is kept with this score. The risk "
+                                          "register still needs its follow-up: a C-SSRS screen and a safety plan.")
+            else:
+                messages.success(request, "Risk flag acknowledged. Your note is kept with this score.")
             return redirect("plans:measure-detail", pk=administration.pk)
     administration.refresh_from_db()
     context = _detail_context(request, administration, ack_form=form, errors=error_summary(form))

@@ -196,3 +196,30 @@ def test_the_manager_sees_counts_only(cast, login):
     assert (counts.open, counts.overdue, counts.acknowledged) == (1, 1, 0)
     home = login(cast.manager).get(reverse("clinic:practice-home")).content.decode()
     assert "item 9" not in home and "Suicide" not in home
+
+
+@pytest.mark.parametrize(("days", "overdue_shown"), [(-1, True), (0, False), (3, False)])
+def test_an_acknowledged_risk_whose_follow_up_day_has_passed_is_flagged_where_the_clinician_looks(
+        cast, login, days, overdue_shown):
+    """An IPV risk acknowledged with "check again on" a day now past: Today, the couple's banner and Outstanding,
+    and the register say the follow-up is overdue; on the day itself or before, they do not."""
+    partner = cast.couple.partners.get(position="b")
+    couple_services.partner_update(partner=partner, by=cast.therapist, ipv_result=IPVResult.CONCERN,
+                                   ipv_screened_on=timezone.localdate(), agreed_confidentiality_on=None)
+    risk = Risk.objects.get()
+    services.risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Safety planning with partner B alone.",
+                              follow_up_on=timezone.localdate(), base_version=risk.version)
+    due = timezone.localdate() + datetime.timedelta(days=days)
+    Risk.objects.filter(pk=risk.pk).update(follow_up_on=due)  # days go by
+    client = login(cast.therapist)
+    today = client.get(reverse("notes:therapist-home")).content.decode()
+    couple_page = client.get(reverse("clinic:couple-detail", args=[cast.couple.pk])).content.decode()
+    register = client.get(reverse("clinic:risk-register", args=[cast.couple.pk])).content.decode()
+    assert ("follow-up overdue since" in today) is overdue_shown
+    assert ("follow-up overdue since" in couple_page) is overdue_shown
+    assert ("Follow up the risk: " in couple_page) is overdue_shown
+    assert ("Acknowledged, follow-up overdue" in register) is overdue_shown
+    if overdue_shown:
+        assert f"due {due:%-d %b %Y}, overdue" in couple_page
+    [mine] = unresolved_risks_for(cast.therapist)
+    assert mine.follow_up_overdue is overdue_shown

@@ -167,19 +167,27 @@ def test_an_unacknowledged_risk_answer_on_a_measure_is_outstanding(cast, login):
     assert measure.risk_flag
     html = overview(login(cast.therapist), cast.couple)
     outstanding = html.split('id="outstanding-heading"')[1].split("</section>")[0]
-    assert "Acknowledge the risk answer of a PHQ-9" in outstanding
+    assert "Acknowledge the risk answer on the PHQ-9 of" in outstanding and "(Partner A)" in outstanding
     assert reverse("plans:measure-detail", args=[measure.pk]) in outstanding
 
 
-def test_a_risk_question_left_blank_in_the_portal_is_outstanding_until_the_entries_are_reviewed(cast, login):
+def test_a_risk_question_left_blank_is_outstanding_until_it_is_followed_up_not_when_entries_are_reviewed(cast, login):
+    """The blank is named (partner, instrument, date) and links to that form; reviewing the portal entries does not
+    clear it: recording what the partner said when asked does (or a later answer, or a C-SSRS screen)."""
+    from plans.services.measures import measure_acknowledge_risk
+
     measure = administration(cast.couple, cast.therapist, instrument="phq9", partner="a", total=8)
     MeasureAdministration.objects.filter(pk=measure.pk).update(source="client", risk_item_unanswered=True)
     item = next(i for i in _items(overview(login(cast.therapist), cast.couple)) if "risk question" in i)
-    assert "Ask at the next contact: the risk question (item 9) was left blank on a questionnaire" in item
-    assert reverse("plans:measure-list", args=[cast.couple.pk]) in item
+    assert (f"Ask Partner A the risk question (item 9), left blank on the PHQ-9 of "
+            f"{measure.administered_on:%-d %b %Y} in the portal") in item
+    assert reverse("plans:measure-detail", args=[measure.pk]) in item
     supervisor_item = next(i for i in _items(overview(login(cast.supervisor), cast.couple)) if "risk question" in i)
     assert "to do:" in supervisor_item and "href" not in supervisor_item
     MeasureAdministration.objects.filter(pk=measure.pk).update(client_reviewed_at=timezone.now())
+    assert [i for i in _items(overview(login(cast.therapist), cast.couple)) if "risk question" in i]
+    measure.refresh_from_db()
+    measure_acknowledge_risk(administration=measure, by=cast.therapist, note="Asked in session: no such thoughts.")
     assert not [i for i in _items(overview(login(cast.therapist), cast.couple)) if "risk question" in i]
 
 
@@ -237,7 +245,7 @@ def test_once_the_register_risk_is_acknowledged_or_closed_the_score_s_flag_is_it
     risk = risk_acknowledge(risk=risk, by=cast.therapist, follow_up="Assessed with partner A alone.",
                             screen_answers=NEGATIVE_SCREEN, plan_not_made="Screen negative.")
     client = login(cast.therapist)
-    expected = f"Acknowledge the risk answer of a PHQ-9 given on {days_ago(1):%-d %b %Y}"
+    expected = f"Acknowledge the risk answer on the PHQ-9 of {days_ago(1):%-d %b %Y} (Partner A)"
     acknowledged = _about_risk(_items(overview(client, cast.couple)))
     risk_close(risk=risk, by=cast.therapist, note="Reassessed: no current ideation.")
     closed = _about_risk(_items(overview(client, cast.couple)))
@@ -252,7 +260,7 @@ def test_a_flagged_score_without_a_register_risk_is_its_own_item(cast, login):
     Risk.objects.filter(source=RiskSource.MEASURE, source_id=measure.pk).delete()  # data from before the register
     items = _about_risk(_items(overview(login(cast.therapist), cast.couple)))
     assert len(items) == 1, items
-    assert f"Acknowledge the risk answer of a PHQ-9 given on {days_ago(1):%-d %b %Y}" in items[0]
+    assert f"Acknowledge the risk answer on the PHQ-9 of {days_ago(1):%-d %b %Y} (Partner A)" in items[0]
     assert reverse("plans:measure-detail", args=[measure.pk]) in items[0]
 
 

@@ -7,10 +7,13 @@ import dataclasses
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
+from plans.instruments.builtin import PHQ9
 from plans.models import PlanStatus
 from plans.selectors.measures import DueRow, measures_due_for
 from tests.factories import CoupleFactory
@@ -145,3 +148,54 @@ def test_query_count_does_not_grow_with_couples_administrations_or_sessions(cast
         rows = measures_due_for(cast.therapist)
     assert {row.couple_reference for row in rows}  # the larger data set has something due
     assert small <= 7, small
+
+
+def test_a_blank_risk_question_is_followed_up_by_an_answer_a_later_form_or_a_screen(cast, login):
+    """Today's "Ask at the next contact" lists a form whose item 9 was left blank (from the portal or on paper)
+    until a clinician records what the partner said, a later PHQ-9 of that partner answers item 9, or a C-SSRS
+    screen of the partner is recorded; the measure page offers the form to record it."""
+    from clinic.models import SuicideScreen
+    from plans.selectors.measures import risk_questions_to_ask
+    from plans.services.measures import measure_acknowledge_risk, measure_record
+
+    day = timezone.localdate()
+    blank = [1, 1, 0, 0, 1, 0, 0, 0, None]
+    first = measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                           administered_on=day - datetime.timedelta(days=10), answers=blank)
+    assert first.risk_item_unanswered
+    assert [m.pk for m in risk_questions_to_ask(cast.therapist)] == [first.pk]
+    assert risk_questions_to_ask(cast.manager) == [] and risk_questions_to_ask(cast.stranger) == []
+
+    # A later form answering item 9 follows it up; one that leaves it blank again does not.
+    again = measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                           administered_on=day - datetime.timedelta(days=5), answers=blank)
+    assert [m.pk for m in risk_questions_to_ask(cast.therapist)] == [first.pk, again.pk]
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="b",
+                   administered_on=day - datetime.timedelta(days=4), answers=[0] * 9)  # the other partner's
+    assert len(risk_questions_to_ask(cast.therapist)) == 2
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                   administered_on=day - datetime.timedelta(days=3), answers=[0] * 9)
+    assert risk_questions_to_ask(cast.therapist) == []
+
+    # A C-SSRS screen of the partner follows up a blank given before it.
+    later = measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="b",
+                           administered_on=day - datetime.timedelta(days=2), answers=blank)
+    client = login(cast.therapist)
+    page = client.get(reverse("plans:measure-detail", args=[later.pk])).content.decode()
+    assert "The risk question was left blank: ask at the next contact" in page and "Record the answer" in page
+    SuicideScreen.objects.create(couple=cast.couple, partner="b", number=1, answers={}, recorded_by=cast.therapist)
+    assert risk_questions_to_ask(cast.therapist) == []
+    assert "Record the answer" not in client.get(reverse("plans:measure-detail", args=[later.pk])).content.decode()
+
+    # Or the clinician records what the partner said, on the form's page.
+    last = measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="b",
+                          administered_on=day - datetime.timedelta(days=1), answers=blank)
+    response = client.post(reverse("plans:measure-acknowledge-risk", args=[last.pk]), {"note": ""})
+    assert response.status_code == 400 and "Write what the partner said" in response.content.decode()
+    response = client.post(reverse("plans:measure-acknowledge-risk", args=[last.pk]),
+                           {"note": "Asked in session: no thoughts of self-harm."}, follow=True)
+    assert "the risk question of this form is followed up" in response.content.decode()
+    assert "Risk question followed up" in response.content.decode()
+    assert risk_questions_to_ask(cast.therapist) == []
+    with pytest.raises(ValidationError, match="already been acknowledged"):
+        measure_acknowledge_risk(administration=last, by=cast.therapist, note="Again.")

@@ -86,9 +86,14 @@ def test_blank_item_9_is_asked_once_more_then_flagged_to_the_therapist(cast, cli
     client.logout()
     login(cast.therapist)
     today = client.get(reverse("notes:therapist-home")).content.decode()
-    assert "1 questionnaire, 1 with item 9 not answered: ask at the next contact" in today
+    assert "1 questionnaire" in today  # a new client entry
+    ask = today.split('id="ask-heading"')[1].split("</section>")[0]  # and a question to ask, until followed up
+    assert reverse("plans:measure-detail", args=[administration.pk]) in ask
+    assert f"Partner A, PHQ-9 of {administration.administered_on:%-d %b %Y}" in ask and "sent from the portal" in ask
     tab = client.get(reverse("plans:measure-list", args=[cast.couple.pk])).content.decode()
-    assert "Item 9 not answered: ask at the next contact" in tab
+    assert "Item 9 not answered" in tab
+    detail = client.get(reverse("plans:measure-detail", args=[administration.pk])).content.decode()
+    assert "The risk question was left blank: ask at the next contact" in detail and "Record the answer" in detail
 
 
 def test_outcome_on_a_prorated_total_says_so(cast, client, login):
