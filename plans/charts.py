@@ -149,7 +149,7 @@ def render(chart: Chart) -> SafeString:
             parts.append(f'<polyline points="{path}" fill="none" stroke="{style["stroke"]}" stroke-width="2.5" '
                          f'stroke-dasharray="{style["dash"]}"/>')
         for (day, value), note in noted:
-            label = f"{series.label}, {day:%d %b %Y}: {_fmt(value)}" + (f" ({note})" if note else "")
+            label = f"{series.label}, {day:%-d %b %Y}: {_fmt(value)}" + (f" ({note})" if note else "")
             if note:
                 ringed = True
                 parts.append(_ring(x(day), y(value), label))

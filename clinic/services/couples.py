@@ -272,7 +272,7 @@ def partner_update(
                              object_id=partner.couple_id, couple_id=partner.couple_id)
         if {"hits_answers", "ipv_result"}.intersection(changed) and partner.ipv_flagged:
             risk_raise(couple=partner.couple, kind=RiskKind.IPV, source=RiskSource.IPV_SCREEN, partner=partner.position,
-                       detail=f"IPV screen of {partner.ipv_screened_on:%d %b %Y}: positive or a concern.", by=by)
+                       detail=f"IPV screen of {partner.ipv_screened_on:%-d %b %Y}: positive or a concern.", by=by)
     return partner
 
 

@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Case, Count, Q, QuerySet, Subquery, W
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import CareRole, Couple, Risk, RiskSource, RiskStatus
+from clinic.models import CareRole, Couple, IPVResult, Risk, RiskSource, RiskStatus
 from clinic.selectors.ipv import RescreenPrompt, rescreen_prompts
 from notes.models import Attendance, NoteStatus, ProgressNote, Session
 from notes.selectors.notes import NOTE_TEXT_COLUMNS, NoteState, note_state, session_note
@@ -74,7 +74,7 @@ class Outstanding:
     own risk flag), shown after it under the same rule."""
 
     # note | attendance | cosign | returned | measure | review | risk | risk_follow_up | measure_risk |
-    # measure_risk_blank | ipv_rescreen
+    # measure_risk_blank | ipv_screen | ipv_rescreen
     kind: str
     text: str
     url_name: str
@@ -243,6 +243,12 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
                                                            f"{_instrument_name(m)} of {m.administered_on:%-d %b %Y}"
                                                            f"{where}",
                                      "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
+    for partner in sorted(couple.partners.all(), key=lambda p: p.position):  # prefetched by clinic.access
+        if partner.ipv_result == IPVResult.NOT_DONE:
+            items.append(Outstanding("ipv_screen", f"Screen {partner.get_position_display()} for partner violence "
+                                                   "(needed before a joint session)",
+                                     "clinic:partner-edit", (couple.pk, partner.position),
+                                     owner="" if can_write else primary))
     for prompt in rescreens:
         why = ("a note since the last screen noted a partner-violence concern" if prompt.reason == "note_concern"
                else f"last screened {prompt.partner.ipv_screened_on:%-d %b %Y}")

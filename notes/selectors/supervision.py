@@ -48,11 +48,12 @@ def _open_risk_of_couple() -> Exists:
 
 def review_queue_rows(user: Any) -> list[ProgressNote]:
     """The review queue page's rows: review_queue_for(user), each with `open_risk` (its couple has an open or
-    acknowledged risk in its register) and `waiting_days` (whole days since the author signed). One query."""
-    now = timezone.now()
+    acknowledged risk in its register) and `waiting_days` (calendar days since the day the author signed, in the
+    practice's time zone: signed yesterday evening is 1 day, not "today"). One query."""
+    today = timezone.localdate()
     rows = list(review_queue_for(user).annotate(open_risk=_open_risk_of_couple()))
     for note in rows:
-        note.waiting_days = max((now - note.signed_at).days, 0) if note.signed_at else 0
+        note.waiting_days = max((today - timezone.localdate(note.signed_at)).days, 0) if note.signed_at else 0
     return rows
 
 

@@ -418,7 +418,7 @@ def _raise_risks(note: ProgressNote, session_day: datetime.date, by: User) -> No
             if (answers or {}).get(key) != note_templates.RISK_CONCERN:
                 continue
             plan = (answers.get("safety_plan") or "").strip()
-            detail = f"Risk check of the note of {session_day:%d %b %Y}: {labels[key].lower()}, concern."
+            detail = f"Risk check of the note of {session_day:%-d %b %Y}: {labels[key].lower()}, concern."
             if plan:
                 detail += f" Safety plan noted: {plan}"
             risk_raise(couple=note.couple, kind=kind, source=RiskSource.NOTE, source_id=note.pk, partner=partner,

@@ -39,6 +39,11 @@ class ClientEntriesRow:
         return sum(self.counts.values())
 
     @property
+    def only_questionnaires(self) -> bool:
+        """Whether the measures tab shows them all (else the homework, thought records and logs page)."""
+        return self.counts["questionnaires"] == self.total
+
+    @property
     def summary(self) -> str:
         return ", ".join(f"{count} {label if count > 1 else SINGULAR[label]}" for label, count in self.counts.items()
                          if count)

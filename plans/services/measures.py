@@ -127,7 +127,7 @@ def _raise_risk(administration: MeasureAdministration, instrument: Instrument, b
     )
     risk_raise(couple=administration.couple, kind=RiskKind.SUICIDE, source=RiskSource.MEASURE,
                source_id=administration.pk, partner=administration.partner,
-               detail=f"{instrument.short_name} on {administration.administered_on:%d %b %Y}: {items}.", by=by)
+               detail=f"{instrument.short_name} on {administration.administered_on:%-d %b %Y}: {items}.", by=by)
 
 
 def measure_acknowledge_risk(*, administration: MeasureAdministration, by: User, note: str) -> MeasureAdministration:

@@ -120,7 +120,7 @@ def portal_invite(*, couple: Couple, position: str, email: str, by: User, base_u
 def _send_invitation(email: str, url: str, expires_at: datetime.datetime) -> bool:
     """The invitation email: no names (not even the addressee's), no clinical content, just the link.
     False when the mail server refused it (the therapist is shown the link to pass on)."""
-    expires = timezone.localtime(expires_at).strftime("%d %b %Y, %H:%M")
+    expires = timezone.localtime(expires_at).strftime("%-d %b %Y, %H:%M")
     try:
         send_mail(
             subject="Your invitation to your therapist's portal",

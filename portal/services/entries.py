@@ -81,7 +81,7 @@ def portal_measure_submit(*, account: PortalAccount, instrument: Instrument, ans
                 risk_raise(couple=account.couple, kind=RiskKind.SUICIDE, source=RiskSource.CLIENT,
                            partner=account.position,
                            detail=f"{instrument.short_name} answered in the portal on "
-                                  f"{timezone.localdate():%d %b %Y} but not saved: {', '.join(risky)}.")
+                                  f"{timezone.localdate():%-d %b %Y} but not saved: {', '.join(risky)}.")
                 record_event("portal.measure_refused", actor=account, obj=account,
                              detail={"instrument": instrument.code, "partner": account.position, "risk_flag": True})
         answer_errors = error.message_dict.get("answers") if hasattr(error, "error_dict") else None

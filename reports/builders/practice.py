@@ -81,6 +81,8 @@ class WeekRow:
     def label(self) -> str:
         if self.starts_on == self.ends_on:
             return f"{self.starts_on.day} {self.starts_on:%b}"
+        if self.starts_on.month != self.ends_on.month:  # a week across two months of a quarter: "27 Jul–2 Aug"
+            return f"{self.starts_on.day} {self.starts_on:%b}–{self.ends_on.day} {self.ends_on:%b}"
         return f"{self.starts_on.day}–{self.ends_on.day} {self.ends_on:%b}"
 
     @property
@@ -372,7 +374,8 @@ def _trend_chart(trend: tuple[TrendMonth, ...]) -> SafeString:
                      "have not begun are not plotted."),
         y_label="Sessions", y_min=0, y_max=max(4, top + (top % 2)),
         series=(charts.Series("Held", [(m.month, m.held) for m in trend], "objective"),
-                charts.Series("No-shows and late cancellations",
+                # The legend has about 16 characters of room: the caption says what "missed" counts.
+                charts.Series("Missed",
                               [(m.month, m.no_shows + m.late_cancelled) for m in trend], "b")),
     ))
 

@@ -216,7 +216,7 @@ def report_csv(report: PracticeReport, *, generated_by: str) -> bytes:
         ["Instrument", "Reliable-change threshold (points)", "Partners with 2+ scores", "Reliably improved",
          "No reliable change", "Reliably deteriorated", "Share of partners improved", "Couples with 2+ scores",
          "Couples improved", "Couples mixed", "Couples deteriorated", "Share of couples improved",
-         "Mean change (points)", "Clinical cut-off", "Partners above the cut-off at first score", "Recovered",
+         "Mean change (points)", "Clinical cut-off", "Partners in the clinical range at first score", "Recovered",
          "Recovery rate"],
         [_outcome_row(o) for o in report.outcomes],
         "No outcome instruments.",

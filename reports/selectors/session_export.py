@@ -80,7 +80,8 @@ class Period:
         if self.name.endswith("to date"):
             end = self.end.replace(year=self.end.year - 1, day=28) if (self.end.month, self.end.day) == (2, 29) \
                 else self.end.replace(year=self.end.year - 1)
-            return Period(self.start.replace(year=self.start.year - 1), end, f"{end.year} to {end:%-d %b}")
+            start = self.start.replace(year=self.start.year - 1)
+            return Period(start, end, f"{start:%-d %b}–{end:%-d %b %Y}")  # "1 Jan–5 Dec 2025"
         if self.start.day == 1 and self.end == Period.month(self.start).end:  # a whole calendar month
             return Period.month(self.start - datetime.timedelta(days=1))
         return Period(self.start - datetime.timedelta(days=self.days), self.start - datetime.timedelta(days=1))

@@ -88,6 +88,12 @@ def test_a_last_session_without_a_note_says_so_and_offers_to_write_it(cast, logi
     assert "None booked." in html
 
 
+def test_a_missed_last_session_needs_no_note(cast, login):
+    SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=at(days_ago(1)), attendance="no_show")
+    last_part = overview(login(cast.therapist), cast.couple).split("Last session")[1].split("</p>\n")[1]
+    assert "None needed (no-show)" in last_part and "No note yet" not in last_part
+
+
 def test_a_signed_last_note_links_to_the_note_and_awaiting_co_signature_is_named(cast, login):
     note = signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist, starts_at=at(days_ago(1))))
     assert note.status == NoteStatus.AWAITING_COSIGN  # the therapist is supervised
@@ -397,3 +403,17 @@ def test_sparkline_names_its_values_and_escapes_its_label():
     assert 'role="img"' in svg and 'aria-label="CSI-4 &lt;b&gt;: 10 on 5 Jan 2026, 14 on 5 Feb 2026"' in svg
     assert "<polyline" in svg and svg.count("<circle") == 1
     assert "no scores yet" in charts.sparkline(label="X", points=[], y_min=0, y_max=1)
+
+
+def test_a_missing_ipv_screen_is_outstanding_until_recorded(cast, login):
+    from clinic.models import IPVResult, Partner
+
+    Partner.objects.filter(couple=cast.couple, position="a").update(ipv_result=IPVResult.NOT_DONE)
+    Partner.objects.filter(couple=cast.couple, position="b").update(ipv_result=IPVResult.NO_CONCERN,
+                                                                     ipv_screened_on=timezone.localdate())
+    items = [i for i in _items(overview(login(cast.therapist), cast.couple)) if "for partner violence" in i]
+    assert len(items) == 1 and "Screen Partner A for partner violence (needed before a joint session)" in items[0]
+    assert reverse("clinic:partner-edit", args=[cast.couple.pk, "a"]) in items[0]
+    Partner.objects.filter(couple=cast.couple, position="a").update(ipv_result=IPVResult.NO_CONCERN,
+                                                                     ipv_screened_on=timezone.localdate())
+    assert not [i for i in _items(overview(login(cast.therapist), cast.couple)) if "for partner violence (" in i]

@@ -58,3 +58,13 @@ def test_nobody_else_has_the_queue_in_the_navigation(cast, login, role):
     home = reverse("notes:therapist-home") if user.is_clinician else reverse("clinic:home")
     html = login(user).get(home, follow=True).content.decode()
     assert reverse("notes:review-queue") not in _nav(html)
+
+
+def test_a_note_signed_yesterday_evening_has_waited_one_day_not_today(cast, login):
+    from rapport.locale import day_start
+
+    yesterday_late = day_start(timezone.localdate()) - datetime.timedelta(hours=1)  # 23:00 yesterday, local time
+    signed_note(session=SessionFactory(couple=cast.couple, therapist=cast.therapist), signed_at=yesterday_late)
+    html = unescape(login(cast.supervisor).get(reverse("notes:review-queue")).content.decode())
+    row = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert "1 day" in row and "Today" not in row

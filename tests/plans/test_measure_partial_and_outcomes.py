@@ -274,4 +274,4 @@ def test_practice_outcomes_give_recovery_rates_for_every_instrument(cast):
     assert (rows["gad7"].partners_recovered, rows["gad7"].recovery_share) == (1, "100%")
     assert rows["csi4"].recovery_share == "—" and rows["csi4"].cutoff == 13.5
     text = report_csv(report, generated_by="test").decode("utf-8-sig")
-    assert "Recovery rate" in text and "Partners above the cut-off at first score" in text
+    assert "Recovery rate" in text and "Partners in the clinical range at first score" in text

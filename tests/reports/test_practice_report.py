@@ -371,3 +371,11 @@ def test_csv_has_a_titled_section_with_a_header_per_table(cast):
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
     week = rows[rows.index(["Sessions held per week by kind"]) + 2]
     assert week[:3] == ["1–7 Sep", "2025-09-01", "2025-09-07"]
+
+
+def test_a_week_across_two_months_names_both():
+    from reports.builders.practice import WeekRow
+
+    assert WeekRow(datetime.date(2026, 7, 27), datetime.date(2026, 8, 2), 0, 0, 0).label == "27 Jul–2 Aug"
+    assert WeekRow(datetime.date(2026, 8, 3), datetime.date(2026, 8, 9), 0, 0, 0).label == "3–9 Aug"
+    assert WeekRow(datetime.date(2026, 8, 31), datetime.date(2026, 8, 31), 0, 0, 0).label == "31 Aug"

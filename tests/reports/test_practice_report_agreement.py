@@ -173,6 +173,7 @@ def test_previous_period_of_a_month_a_quarter_a_year_to_date_and_a_range():
     assert Period.quarter(datetime.date(2026, 2, 9)).previous == Period.quarter(datetime.date(2025, 12, 1))
     ytd = Period.year_to_date(datetime.date(2026, 5, 31)).previous
     assert (ytd.start, ytd.end) == (datetime.date(2025, 1, 1), datetime.date(2025, 5, 31))
+    assert ytd.label == "1 Jan–31 May 2025"  # the same days of last year, said in full
     leap = Period.year_to_date(datetime.date(2028, 2, 29)).previous
     assert leap.end == datetime.date(2027, 2, 28)
     custom = Period(datetime.date(2026, 3, 10), datetime.date(2026, 3, 19)).previous
@@ -240,6 +241,9 @@ def test_trend_has_twelve_months_up_to_the_period_end_and_agrees_on_page_and_csv
     page = client.get(reverse("reports:practice-report") + SEPTEMBER).content.decode()
     assert '<th scope="row">Sep 2025</th><td class="num">3</td><td class="num">1</td><td class="num">1</td>' in page
     assert "Sessions held per month, twelve months" in page  # the SVG chart's title
+    # The legend has about 16 characters of room right of the plot (plans.charts: RIGHT 150 px, 12 px type).
+    legend = re.findall(r'<text x="534" y="[\d.]+" fill="#1b1f24">([^<]*)</text>', str(report.trend_chart))
+    assert legend == ["Held", "Missed"] and all(len(label) <= 16 for label in legend)
 
 
 # --- The wording names the period: a month, a quarter or another period ------------------------------------------
