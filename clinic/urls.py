@@ -27,6 +27,7 @@ urlpatterns = [
     path("couples/<uuid:pk>/care-team/<uuid:member_pk>/end/", couples.care_team_end, name="care-team-end"),
     path("couples/<uuid:pk>/risks/", risks.risk_register, name="risk-register"),
     path("couples/<uuid:pk>/risks/<uuid:risk_pk>/acknowledge/", risks.risk_acknowledge, name="risk-acknowledge"),
+    path("couples/<uuid:pk>/risks/<uuid:risk_pk>/check/", risks.risk_check, name="risk-check"),
     path("couples/<uuid:pk>/risks/<uuid:risk_pk>/close/", risks.risk_close, name="risk-close"),
     path("couples/<uuid:pk>/safety/", safety.safety_record, name="safety-record"),
     path("couples/<uuid:pk>/safety/<str:partner>/plan/", safety.safety_plan_save, name="safety-plan-save"),

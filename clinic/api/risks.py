@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from audit.services import record_event
 from clinic.access import get_couple_for_user
 from clinic.api.couples import COUPLE_PK
-from clinic.api.risks_serializers import RiskCloseInput, RiskFollowUpInput, RiskOutput
+from clinic.api.risks_serializers import RiskCheckInput, RiskCloseInput, RiskFollowUpInput, RiskOutput
 from clinic.models import Risk
 from clinic.selectors import risks as selectors
 from clinic.services import risks as services
@@ -57,6 +57,18 @@ class RiskViewSet(RolePermissionsMixin, viewsets.GenericViewSet):
             risk=risk, by=request.user, follow_up=data["follow_up"], follow_up_on=data.get("follow_up_on"),
             base_version=data["version"], screen_answers=data.get("screen"), safety_plan=data.get("safety_plan"),
             plan_base_version=data.get("safety_plan_version"), plan_not_made=data.get("safety_plan_not_made", ""))
+        return self._out(risk)
+
+    @extend_schema(summary="Record a check of an acknowledged risk", request=RiskCheckInput,
+                   description="Adds what the check found, dated, to the follow-up, and sets the next day to check "
+                               "(clears follow_up_overdue).",
+                   responses={200: RiskOutput, **error_responses(400, 401, 403, 404, 409)})
+    @action(detail=True, methods=["post"])
+    def check(self, request, couple_pk=None, pk=None):
+        risk = self._risk(request, couple_pk, pk)
+        data = validated(RiskCheckInput, request.data)
+        risk = services.risk_check(risk=risk, by=request.user, note=data["note"],
+                                   follow_up_on=data.get("follow_up_on"), base_version=data["version"])
         return self._out(risk)
 
     @extend_schema(summary="Close an acknowledged risk, saying why", request=RiskCloseInput,

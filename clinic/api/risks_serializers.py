@@ -26,6 +26,7 @@ class RiskOutput(serializers.Serializer):
     detail = serializers.CharField(help_text="What was seen (encrypted at rest).")
     status = choice_field(RiskStatus.choices)
     overdue = serializers.BooleanField(help_text="Open past the practice's acknowledgement window.")
+    follow_up_overdue = serializers.BooleanField(help_text="Acknowledged, and its follow-up day has passed.")
     raised_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     acknowledged_by = StaffBriefOutput(allow_null=True)
@@ -59,9 +60,16 @@ class RiskFollowUpInput(serializers.Serializer):
                                                            "low-risk screen, with no plan in force).")
 
 
+class RiskCheckInput(serializers.Serializer):
+    version = version_field("the risk")
+    note = serializers.CharField(max_length=FOLLOW_UP_MAX, help_text="What the check found and what happens next.")
+    follow_up_on = serializers.DateField(required=False, allow_null=True, help_text="When to check again (none: no "
+                                                                                    "date).")
+
+
 class RiskCloseInput(serializers.Serializer):
     version = version_field("the risk")
     note = serializers.CharField(max_length=FOLLOW_UP_MAX, help_text="Why the risk no longer needs action.")
 
 
-__all__ = ["RiskFollowUpInput", "RiskCloseInput", "RiskOutput"]
+__all__ = ["RiskFollowUpInput", "RiskCheckInput", "RiskCloseInput", "RiskOutput"]

@@ -25,6 +25,21 @@ class RiskAcknowledgeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class RiskCheckForm(forms.Form):
+    note = forms.CharField(
+        label="What the check found", max_length=FOLLOW_UP_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: asked partner B alone today, no incident since, safety plan still in place. Added "
+                  "with today's date to the follow-up.",
+        error_messages={"required": "Write what the check found and what happens next."},
+    )
+    follow_up_on = forms.DateField(
+        label="Check again on", required=False, widget=DateInput(),
+        help_text="The next day to check (optional). Close the risk instead if it needs no more watching.",
+        error_messages={"invalid": "Enter the day as a date, for example 2026-12-31."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class RiskCloseForm(forms.Form):
     note = forms.CharField(
         label="Why it can be closed", max_length=FOLLOW_UP_MAX, widget=forms.Textarea(attrs={"rows": 3}),

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from clinic.models import (
+    NOTE_TEXT_MAX,
     CareRole,
     CareTeamMember,
     Couple,
@@ -121,6 +122,39 @@ def risk_acknowledge(
                 "safety_plan": str(current.safety_plan.pk) if current.safety_plan else None,
                 "plan_not_made": bool(current.safety_plan_not_made)} if suicide else {}),
         })
+    return current
+
+
+def risk_check(*, risk: Risk, by: User, note: str, follow_up_on: datetime.date | None = None,
+               base_version: int | None = None) -> Risk:
+    """Record a check of an acknowledged risk that still needs watching: what was found, added with its day and
+    who checked to the risk's follow-up (encrypted), and the next day to check again (none: no date). A check
+    clears "follow-up overdue"; a risk that needs no more watching is closed instead."""
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not note:
+        errors["note"] = ["Write what the check found and what happens next."]
+    elif len(note) > FOLLOW_UP_MAX:
+        errors["note"] = [f"Keep it under {FOLLOW_UP_MAX:,} characters."]
+    if follow_up_on is not None and follow_up_on < timezone.localdate():
+        errors["follow_up_on"] = ["Choose today or a later day for the next check."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = _locked(risk, base_version)
+        if current.status != RiskStatus.ACKNOWLEDGED:
+            raise ValidationError("Only an acknowledged risk is checked: acknowledge an open one first; a closed "
+                                  "one needs no check.", code="state")
+        entry = f"Checked {timezone.localdate():%-d %b %Y} by {by.display_name}: {note}"
+        follow_up = f"{current.follow_up}\n\n{entry}" if current.follow_up else entry
+        if len(follow_up) > NOTE_TEXT_MAX:
+            raise ValidationError({"note": ["This risk's follow-up record is full: close it with a summary, and "
+                                            "record a new concern in a note if it still needs watching."]})
+        current.follow_up, current.follow_up_on = follow_up, follow_up_on
+        current.version += 1
+        current.save()
+        record_event("risk.check", actor=by, obj=current,
+                     detail={"kind": current.kind, "next_check": follow_up_on.isoformat() if follow_up_on else None})
     return current
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import record_event
 from clinic.access import clinician_required, get_couple_for_user
-from clinic.forms.risks import RiskAcknowledgeForm, RiskCloseForm, SuicideRiskAcknowledgeForm
+from clinic.forms.risks import RiskAcknowledgeForm, RiskCheckForm, RiskCloseForm, SuicideRiskAcknowledgeForm
 from clinic.models import Couple, Risk, RiskKind, RiskStatus
 from clinic.selectors import risks as selectors
 from clinic.selectors import safety as safety_selectors
@@ -49,8 +49,9 @@ def _register(request: HttpRequest, couple: Couple, *, forms: dict[Any, Any] | N
     plans = _current_plans(couple) if any(
         r.kind == RiskKind.SUICIDE and r.status == RiskStatus.OPEN and r.pk not in forms for r in risks) else {}
     for risk in risks:
-        risk.acknowledge_form, risk.close_form = forms.get(risk.pk) or (
+        risk.acknowledge_form, risk.check_form, risk.close_form = forms.get(risk.pk) or (
             _acknowledge_form(risk, plans),
+            RiskCheckForm(initial={"version": risk.version}, prefix=f"check-{risk.pk}"),
             RiskCloseForm(initial={"version": risk.version}, prefix=f"close-{risk.pk}"),
         )
     errors = [item for pair in forms.values() for item in error_summary(*pair)]
@@ -75,18 +76,25 @@ def _risk(couple: Couple, risk_pk: Any) -> Risk:
     return risk
 
 
-def _act(request: HttpRequest, pk: Any, risk_pk: Any, *, closing: bool) -> HttpResponse:
+DONE = {"acknowledge": "Risk acknowledged; follow-up recorded.", "check": "Check recorded.", "close": "Risk closed."}
+
+
+def _act(request: HttpRequest, pk: Any, risk_pk: Any, *, action: str) -> HttpResponse:
     couple = get_couple_for_user(request.user, pk)
     risk = _risk(couple, risk_pk)
-    ack_form = _acknowledge_form(risk, _current_plans(couple), None if closing else request.POST)
-    close_form = RiskCloseForm(request.POST if closing else None, prefix=f"close-{risk.pk}",
-                               initial={"version": risk.version})
-    form = close_form if closing else ack_form
+    posted = {name: request.POST if name == action else None for name in DONE}
+    ack_form = _acknowledge_form(risk, _current_plans(couple), posted["acknowledge"])
+    check_form = RiskCheckForm(posted["check"], prefix=f"check-{risk.pk}", initial={"version": risk.version})
+    close_form = RiskCloseForm(posted["close"], prefix=f"close-{risk.pk}", initial={"version": risk.version})
+    form = {"acknowledge": ack_form, "check": check_form, "close": close_form}[action]
     if form.is_valid():
         data = form.cleaned_data
         try:
-            if closing:
+            if action == "close":
                 services.risk_close(risk=risk, by=request.user, note=data["note"], base_version=data["version"])
+            elif action == "check":
+                services.risk_check(risk=risk, by=request.user, note=data["note"], follow_up_on=data["follow_up_on"],
+                                    base_version=data["version"])
             elif isinstance(form, SuicideRiskAcknowledgeForm):
                 services.risk_acknowledge(
                     risk=risk, by=request.user, follow_up=data["follow_up"], follow_up_on=data["follow_up_on"],
@@ -103,18 +111,24 @@ def _act(request: HttpRequest, pk: Any, risk_pk: Any, *, closing: bool) -> HttpR
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Risk closed." if closing else "Risk acknowledged; follow-up recorded.")
+            messages.success(request, DONE[action])
             return redirect("clinic:risk-register", pk=couple.pk)
-    return _register(request, couple, forms={risk.pk: (ack_form, close_form)}, status=400)
+    return _register(request, couple, forms={risk.pk: (ack_form, check_form, close_form)}, status=400)
 
 
 @require_POST
 @clinician_required
 def risk_acknowledge(request: HttpRequest, pk: Any, risk_pk: Any) -> HttpResponse:
-    return _act(request, pk, risk_pk, closing=False)
+    return _act(request, pk, risk_pk, action="acknowledge")
+
+
+@require_POST
+@clinician_required
+def risk_check(request: HttpRequest, pk: Any, risk_pk: Any) -> HttpResponse:
+    return _act(request, pk, risk_pk, action="check")
 
 
 @require_POST
 @clinician_required
 def risk_close(request: HttpRequest, pk: Any, risk_pk: Any) -> HttpResponse:
-    return _act(request, pk, risk_pk, closing=True)
+    return _act(request, pk, risk_pk, action="close")

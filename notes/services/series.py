@@ -166,8 +166,9 @@ def series_end(*, series: SessionSeries, by: User, since: datetime.datetime | No
             raise SeriesChanged
         kept_later = Session.objects.filter(series=locked, starts_at__gte=since).exclude(pk__in=doomed).count()
         Session.objects.filter(pk__in=doomed).delete()
-        locked.ended_at = timezone.now()
-        locked.save(update_fields=["ended_at"])
+        if locked.ended_at is None:  # ended again later (nothing left, or a new occurrence): the first end stands
+            locked.ended_at = timezone.now()
+            locked.save(update_fields=["ended_at"])
         record_event("session_series.end", actor=by, obj=locked, detail={
             "since": since.isoformat(), "removed": [str(pk) for pk in doomed], "kept": kept_later,
         })

@@ -52,12 +52,13 @@ COUNTING_ATTENDANCE = (Attendance.SCHEDULED, Attendance.ATTENDED)
 
 IPV_SCREENS_MISSING = (
     "A session with both partners together needs both partners' IPV screens recorded first. Screen each "
-    "partner on their own, then record the result on the couple's page (Agreement and IPV screen)."
+    "partner on their own, then record the result on the couple's Case administration page (Agreement and IPV "
+    "screen)."
 )
 IPV_GATE = (
     "Sessions with both partners together are on hold: a partner's IPV screen is positive (HITS above 10) "
     "or the clinician noted a concern. See each partner on their own, or document an override on the "
-    "couple's page (IPV gate) giving the assessment done and the safety plan."
+    "couple's overview (IPV gate: Document an override) giving the assessment done and the safety plan."
 )
 # Error messages avoid the words of the choices (joint, attended...): the API hides any message that repeats
 # a submitted value (rapport.api), and these must stay readable.
@@ -141,12 +142,13 @@ def _check_rules(session: Session, *, kind_changed: bool, date_changed: bool) ->
                                       what="A session's date")
         if problem:
             errors["starts_at"] = [problem]
-    if kind_changed and session.kind == SessionKind.JOINT and not session.couple.ipv_screens_complete:
-        errors["kind"] = [IPV_SCREENS_MISSING]
-    elif kind_changed and session.kind == SessionKind.JOINT and session.couple.ipv_joint_blocked:
+    # The gate first: with one partner's screen positive, recording the other's would not allow a joint session.
+    if kind_changed and session.kind == SessionKind.JOINT and session.couple.ipv_joint_blocked:
         # HITS (Sherin et al. 1998) positive or a clinician's concern: no conjoint work until assessed and an
         # override is documented (clinic.ipv, clinic.services.ipv).
         errors["kind"] = [IPV_GATE]
+    elif kind_changed and session.kind == SessionKind.JOINT and not session.couple.ipv_screens_complete:
+        errors["kind"] = [IPV_SCREENS_MISSING]
     if errors:
         raise ValidationError(errors)
 

@@ -57,6 +57,7 @@ def session_list_context(request: HttpRequest, couple: Couple, **extra: Any) -> 
         "search_form": extra.pop("search_form", None) or NoteSearchForm(),
         "can_edit": selectors.can_write_couple(request.user, couple),
         "missing_screens": _missing_screens(couple),
+        "ipv_joint_blocked": couple.ipv_joint_blocked,
         **extra,
     }
 

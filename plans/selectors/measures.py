@@ -298,13 +298,18 @@ RISK_ANSWER_COLUMNS = ("id", "couple_id", "partner", "instrument", "administered
 
 def risk_questions_to_ask(user: Any) -> list[MeasureAdministration]:
     """Today's "Ask at the next contact": in the couples `user` may see, the forms whose risk question was left
-    blank and not yet followed up, oldest first, each with its couple's reference. One query."""
+    blank and not yet followed up, oldest first, each with its couple's reference and whether `user` may record the
+    answer (`can_record`). One query, two when there are any."""
     forms = list(MeasureAdministration.objects.filter(_risk_question_not_followed_up(),
                                                       couple__in=Couple.objects.visible_to(user))
                  .select_related("couple").only(*RISK_ANSWER_COLUMNS, "couple__reference")
                  .order_by("administered_on", "id"))
+    # A supervisor reads a supervisee's case but does not record in it: the care team does (one more query).
+    editable = set(Couple.objects.editable_by(user).filter(pk__in={m.couple_id for m in forms})
+                   .values_list("pk", flat=True)) if forms else set()
     for m in forms:  # only built-in instruments have a risk question
         m.instrument_name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
+        m.can_record = m.couple_id in editable
     return forms
 
 

@@ -223,3 +223,41 @@ def test_an_acknowledged_risk_whose_follow_up_day_has_passed_is_flagged_where_th
         assert f"due {due:%-d %b %Y}, overdue" in couple_page
     [mine] = unresolved_risks_for(cast.therapist)
     assert mine.follow_up_overdue is overdue_shown
+
+
+def test_a_check_of_an_acknowledged_risk_is_added_to_its_follow_up_and_clears_the_overdue_flag(cast, login):
+    partner = cast.couple.partners.get(position="b")
+    couple_services.partner_update(partner=partner, by=cast.therapist, ipv_result=IPVResult.CONCERN,
+                                   ipv_screened_on=timezone.localdate(), agreed_confidentiality_on=None)
+    risk = services.risk_acknowledge(risk=Risk.objects.get(), by=cast.therapist, follow_up="Safety planning.",
+                                     follow_up_on=timezone.localdate(), base_version=1)
+    Risk.objects.filter(pk=risk.pk).update(follow_up_on=timezone.localdate() - datetime.timedelta(days=2))
+    client = login(cast.therapist)
+    url = reverse("clinic:risk-check", args=[cast.couple.pk, risk.pk])
+    field = f"check-{risk.pk}-"  # the form's prefix: one form per risk on the page
+    register = reverse("clinic:risk-register", args=[cast.couple.pk])
+    page = client.get(register).content.decode()
+    assert "Record a check" in page and "follow-up overdue since" in page
+    # Empty, or a day in the past: refused on the page, the text kept.
+    refused = client.post(url, {field + "note": "", field + "version": risk.version})
+    assert refused.status_code == 400 and "Write what the check found" in refused.content.decode()
+    past = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    refused = client.post(url, {field + "note": "Seen alone.", field + "follow_up_on": past,
+                                field + "version": risk.version})
+    assert refused.status_code == 400 and "Seen alone." in refused.content.decode()
+    next_check = timezone.localdate() + datetime.timedelta(days=14)
+    done = client.post(url, {field + "note": "Seen partner B alone: no incident since.",
+                             field + "follow_up_on": next_check.isoformat(), field + "version": risk.version},
+                       follow=True)
+    assert "Check recorded." in done.content.decode()
+    risk.refresh_from_db()
+    assert risk.status == RiskStatus.ACKNOWLEDGED and risk.follow_up_on == next_check
+    assert risk.follow_up.startswith("Safety planning.\n\nChecked ")
+    assert risk.follow_up.endswith("Seen partner B alone: no incident since.")
+    assert "follow-up overdue" not in client.get(register).content.decode()
+    assert AuditEvent.objects.filter(action="risk.check", object_id=str(risk.pk)).exists()
+    assert "no incident" not in str(AuditEvent.objects.get(action="risk.check").detail)
+    # An open or closed risk is not checked.
+    services.risk_close(risk=risk, by=cast.therapist, note="Resolved.", base_version=risk.version)
+    with pytest.raises(ValidationError, match="Only an acknowledged risk"):
+        services.risk_check(risk=risk, by=cast.therapist, note="Again.")

@@ -117,3 +117,18 @@ def test_the_kind_of_session_hint_follows_the_ipv_gate(cast, login):
     hint = kind_hint(client, cast.couple)
     assert "an override was documented on" in hint and "joint sessions can be recorded" in hint
     assert "on hold" not in hint
+
+
+def test_one_positive_screen_puts_joint_sessions_on_hold_even_with_the_other_screen_missing(cast, login):
+    """Recording the other partner's screen would not allow a joint session: the page and the refusal say it is on
+    hold and point to the override, not to the missing screen."""
+    partner_update(partner=Partner.objects.get(couple=cast.couple, position="a"), by=cast.therapist,
+                   agreed_confidentiality_on=None, ipv_result="no_concern", ipv_screened_on=timezone.localdate(),
+                   hits_answers=[4, 4, 4, 4])
+    Partner.objects.filter(couple=cast.couple, position="b").update(ipv_result="not_done", ipv_screened_on=None)
+    client = login(cast.therapist)
+    page = unescape(client.get(reverse("notes:session-list", args=[cast.couple.pk])).content.decode())
+    assert "Joint sessions are on hold" in page and reverse("clinic:ipv-override", args=[cast.couple.pk]) in page
+    assert "Joint sessions need both IPV screens" not in page
+    response = client.post(reverse("notes:session-create", args=[cast.couple.pk]), session_data())
+    assert response.status_code == 400 and IPV_GATE in unescape(response.content.decode())

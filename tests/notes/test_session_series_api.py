@@ -102,3 +102,14 @@ def test_supervisor_reads_a_series_but_cannot_make_or_end_one(cast, login):
     assert post(supervisor, reverse("session-series-end", args=[body["id"]]), {}).status_code == 404
     assert post(supervisor, series_url(cast), {}).status_code == 404
     assert Session.objects.filter(series_id=body["id"]).count() == 2
+
+
+def test_ending_a_series_twice_keeps_the_first_end(cast, login):
+    screen_partners(cast.couple)
+    client = login(cast.therapist)
+    body = post(client, series_url(cast), {"starts_at": next_week_at_five(cast).isoformat(), "repeat": 1,
+                                           "repeat_count": 2}).json()
+    first = post(client, reverse("session-series-end", args=[body["id"]]), {}).json()
+    again = post(client, reverse("session-series-end", args=[body["id"]]), {}).json()
+    assert (first["removed"], again["removed"]) == (2, 0)
+    assert again["series"]["ended_at"] == first["series"]["ended_at"]

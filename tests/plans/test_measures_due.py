@@ -199,3 +199,17 @@ def test_a_blank_risk_question_is_followed_up_by_an_answer_a_later_form_or_a_scr
     assert risk_questions_to_ask(cast.therapist) == []
     with pytest.raises(ValidationError, match="already been acknowledged"):
         measure_acknowledge_risk(administration=last, by=cast.therapist, note="Again.")
+
+
+def test_a_supervisor_sees_a_supervisees_blank_risk_question_as_the_care_teams_to_record(cast, login):
+    from plans.services.measures import measure_record
+
+    measure_record(couple=cast.couple, by=cast.therapist, instrument=PHQ9, partner="a",
+                   administered_on=timezone.localdate(), answers=[1, 1, 0, 0, 1, 0, 0, 0, None])
+    mine = login(cast.therapist).get(reverse("notes:therapist-home")).content.decode()
+    theirs = login(cast.supervisor).get(reverse("notes:therapist-home")).content.decode()
+    def section(html):
+        return html.split('id="ask-heading"')[1].split("</section>")[0]
+
+    assert "records the answer" not in section(mine)
+    assert "(the couple's therapist records the answer)" in section(theirs)

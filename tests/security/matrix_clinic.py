@@ -66,6 +66,8 @@ ENTRIES: dict[str, list[Probe]] = {
     "clinic:risk-register": [Probe(lambda c: reverse("clinic:risk-register", args=[couple(c)]), html_record(READERS))],
     "clinic:risk-acknowledge": [Probe(lambda c: reverse("clinic:risk-acknowledge", args=[couple(c), risk(c, "open")]),
                                       html_record(READERS, status=400), method="post")],
+    "clinic:risk-check": [Probe(lambda c: reverse("clinic:risk-check", args=[couple(c), risk(c, "acknowledged")]),
+                                html_record(READERS, status=400), method="post")],
     "clinic:risk-close": [Probe(lambda c: reverse("clinic:risk-close", args=[couple(c), risk(c, "acknowledged")]),
                                 html_record(READERS, status=400), method="post")],
     # Screens and safety plans (the suicide-risk follow-up): the register's readers; an empty form is a 400.
@@ -127,6 +129,8 @@ ENTRIES: dict[str, list[Probe]] = {
     "couple-risk-list": [Probe(lambda c: reverse("couple-risk-list", args=[couple(c)]), api_record(READERS))],
     "couple-risk-acknowledge": [Probe(lambda c: reverse("couple-risk-acknowledge", args=[couple(c), risk(c, "open")]),
                                       api_record(READERS, status=400), method="post")],
+    "couple-risk-check": [Probe(lambda c: reverse("couple-risk-check", args=[couple(c), risk(c, "acknowledged")]),
+                                api_record(READERS, status=400), method="post")],
     "couple-risk-close": [Probe(lambda c: reverse("couple-risk-close", args=[couple(c), risk(c, "acknowledged")]),
                                 api_record(READERS, status=400), method="post")],
     "couple-safety-plan-list": [
