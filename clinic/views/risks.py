@@ -54,7 +54,7 @@ def _register(request: HttpRequest, couple: Couple, *, forms: dict[Any, Any] | N
             RiskCheckForm(initial={"version": risk.version}, prefix=f"check-{risk.pk}"),
             RiskCloseForm(initial={"version": risk.version}, prefix=f"close-{risk.pk}"),
         )
-    errors = [item for pair in forms.values() for item in error_summary(*pair)]
+    errors = [item for bound in forms.values() for item in error_summary(*bound)]
     return render(request, "clinic/risks/register.html", {
         "nav": NAV, "couple": couple, "risks": risks, "errors": errors,
         "hours": couple.practice.risk_acknowledge_hours,

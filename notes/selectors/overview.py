@@ -189,10 +189,6 @@ def _primary_name(couple: Couple, today: datetime.date) -> str:
     return "The care team"
 
 
-def _instrument_name(m: MeasureAdministration) -> str:
-    return BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
-
-
 def _risk_items(m: MeasureAdministration) -> str:
     numbers = BUILTIN[m.instrument].risk_items if m.instrument in BUILTIN else ()
     return ", ".join(f"item {n}" for n in numbers) or "its risk item"
@@ -223,7 +219,7 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
         m = flagged.pop(risk.source_id, None) if risk.source == RiskSource.MEASURE else None
         text, also = f"Acknowledge the risk: {risk.get_kind_display()}", None
         if m is not None:
-            name = _instrument_name(m)
+            name = m.instrument_name
             text += f" from the {name} of {m.administered_on:%-d %b %Y}"
             also = Outstanding("measure_risk", f"Acknowledge the risk flag on the {name} too", "plans:measure-detail",
                                (m.pk,), owner="" if can_write else primary)
@@ -232,7 +228,7 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
         items.append(Outstanding("risk", f"{text} ({risk.subject}, raised {raised:%-d %b}{overdue})",
                                  "clinic:risk-register", (couple.pk,), also=also))
     for m in flagged.values():  # no open register risk of their own: acknowledged or closed there, or older data
-        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer on the {_instrument_name(m)} of "
+        items.append(Outstanding("measure_risk", f"Acknowledge the risk answer on the {m.instrument_name} of "
                                                  f"{m.administered_on:%-d %b %Y} ({m.get_partner_display()})",
                                  "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
     for m in measure_risks:
@@ -240,7 +236,7 @@ def _outstanding(couple: Couple, *, user: Any, sessions: list[Session], plan: Pl
             where = " in the portal" if m.source == EntrySource.CLIENT else ""
             items.append(Outstanding("measure_risk_blank", f"Ask {m.get_partner_display()} the risk question "
                                                            f"({_risk_items(m)}), left blank on the "
-                                                           f"{_instrument_name(m)} of {m.administered_on:%-d %b %Y}"
+                                                           f"{m.instrument_name} of {m.administered_on:%-d %b %Y}"
                                                            f"{where}",
                                      "plans:measure-detail", (m.pk,), owner="" if can_write else primary))
     for partner in sorted(couple.partners.all(), key=lambda p: p.position):  # prefetched by clinic.access

@@ -307,18 +307,24 @@ def risk_questions_to_ask(user: Any) -> list[MeasureAdministration]:
     # A supervisor reads a supervisee's case but does not record in it: the care team does (one more query).
     editable = set(Couple.objects.editable_by(user).filter(pk__in={m.couple_id for m in forms})
                    .values_list("pk", flat=True)) if forms else set()
-    for m in forms:  # only built-in instruments have a risk question
-        m.instrument_name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
+    for m in _named(forms):
         m.can_record = m.couple_id in editable
     return forms
 
 
 def risk_answers_to_acknowledge(couple: Couple) -> list[MeasureAdministration]:
-    """The couple's scores whose risk needs a clinician, oldest first: a risk flag not yet acknowledged, or a risk
-    question left blank and not yet followed up. One query."""
-    return list(MeasureAdministration.objects.filter(couple=couple)
-                .filter(Q(risk_flag=True, risk_acknowledged_at__isnull=True) | _risk_question_not_followed_up())
-                .only(*RISK_ANSWER_COLUMNS).order_by("administered_on", "id"))
+    """The couple's scores whose risk needs a clinician, oldest first, each with its `instrument_name`: a risk flag
+    not yet acknowledged, or a risk question left blank and not yet followed up. One query."""
+    return _named(list(MeasureAdministration.objects.filter(couple=couple)
+                       .filter(Q(risk_flag=True, risk_acknowledged_at__isnull=True) | _risk_question_not_followed_up())
+                       .only(*RISK_ANSWER_COLUMNS).order_by("administered_on", "id")))
+
+
+def _named(forms: list[MeasureAdministration]) -> list[MeasureAdministration]:
+    """Each form with `instrument_name` ("PHQ-9"); only built-in instruments have a risk question."""
+    for m in forms:
+        m.instrument_name = BUILTIN[m.instrument].short_name if m.instrument in BUILTIN else m.instrument
+    return forms
 
 
 def risk_question_followed_up(administration: MeasureAdministration) -> bool:
